@@ -1,0 +1,76 @@
+/**
+ * Typed errors with a message a user can act on. `hint` says what to do about it; `code` is a
+ * stable identifier that callers (HTTP routes, the CLI) map to statuses and exit codes.
+ */
+export class ToolForgeError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(options.hint ? `${message}\n  → ${options.hint}` : message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** A setting in the environment or `.env` has a value we cannot use. */
+export class ConfigError extends ToolForgeError {
+  constructor(message: string) {
+    super("config_invalid", message);
+  }
+}
+
+/** Docker, runsc or the sandbox image is missing or misconfigured. */
+export class SandboxUnavailableError extends ToolForgeError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super("sandbox_unavailable", message, { hint, cause });
+  }
+}
+
+/** The store cannot be opened or used (file corrupt or unwritable, server unreachable, bad credentials). */
+export class StoreUnavailableError extends ToolForgeError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super("store_unavailable", message, { hint, cause });
+  }
+}
+
+/** An optimistic update carried a revision that is no longer current; re-read and retry. */
+export class RevisionConflictError extends ToolForgeError {
+  readonly objectId: string;
+  readonly expectedRevision: number;
+  readonly actualRevision: number | null;
+
+  constructor(objectId: string, expectedRevision: number, actualRevision: number | null) {
+    super(
+      "revision_conflict",
+      `object "${objectId}" changed underneath this update: expected revision ${expectedRevision}, ` +
+        `found ${actualRevision ?? "none (deleted)"}`,
+      { hint: "re-read the object and apply the change again" },
+    );
+    this.objectId = objectId;
+    this.expectedRevision = expectedRevision;
+    this.actualRevision = actualRevision;
+  }
+}
+
+/** Something asked for by name does not exist (tool, version, object, message). */
+export class NotFoundError extends ToolForgeError {
+  constructor(what: string, hint?: string) {
+    super("not_found", what, hint ? { hint } : {});
+  }
+}
+
+/** Ollama is not reachable, or a model is missing or cannot do what its persona needs. */
+export class ModelUnavailableError extends ToolForgeError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super("model_unavailable", message, { hint, cause });
+  }
+}
+
+/** Input from a user or a model that does not have the expected shape. */
+export class InvalidInputError extends ToolForgeError {
+  constructor(message: string, hint?: string) {
+    super("invalid_input", message, hint ? { hint } : {});
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The in-process event bus that the forge, registry, objects and graph publish to and that the
+ * server (`GET /events`) and the CLI subscribe to. Transient: durable history is the store's
+ * append-only event log.
+ */
+import { EventEmitter } from "node:events";
+
+export type ToolForgeEvent =
+  | { type: "forge.started"; runId: string; kind: "tool" | "method"; spec: string; target: string | null }
+  | {
+      type: "forge.attempt";
+      runId: string;
+      attempt: number;
+      stage: string;
+      outcome: "passed" | "failed";
+      /** First line of the failure, when it failed. */
+      failure: string | null;
+    }
+  | { type: "tool.created"; runId: string; name: string; version: number }
+  | { type: "forge.reused"; runId: string; name: string; version: number }
+  | { type: "forge.failed"; runId: string; reason: string }
+  | { type: "tool.called"; name: string; durationMs: number; outcome: "ok" | "error"; error?: string }
+  | { type: "tool.rolled_back"; name: string; version: number }
+  | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
+  | { type: "message.finished"; messageId: string; status: "done" | "failed" };
+
+export type ToolForgeEventType = ToolForgeEvent["type"];
+
+/** An event as delivered: with the time it was published. */
+export type PublishedEvent = ToolForgeEvent & { at: string };
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Every SSE client and CLI subscribes; more than 10 is normal, not a leak.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: ToolForgeEvent): void {
+    const published: PublishedEvent = { ...event, at: new Date().toISOString() };
+    this.emitter.emit("event", published);
+  }
+
+  /** Subscribes to every event; returns the function that unsubscribes. */
+  subscribe(listener: (event: PublishedEvent) => void): () => void {
+    const safe = (event: PublishedEvent) => {
+      try {
+        listener(event);
+      } catch (error) {
+        // A failing subscriber must not break the publisher (the forge or the graph).
+        process.emitWarning(`event subscriber failed on ${event.type}: ${String(error)}`);
+      }
+    };
+    this.emitter.on("event", safe);
+    return () => this.emitter.off("event", safe);
+  }
+}

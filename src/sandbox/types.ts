@@ -1,0 +1,101 @@
+/**
+ * The sandbox's contract: everything that executes forged (untrusted) code goes through
+ * `Sandbox.run`. The job travels into the container on stdin; the runner (sandbox/runner.mjs)
+ * answers with one line tagged by a per-run token that only the host and the runner know, so code
+ * under test cannot forge its own report. Implementations: a fresh container per job
+ * (DockerSandbox) and a pool of pre-started containers (same interface, same limits).
+ */
+
+/** What the runner should do with the module. */
+export type JobAction =
+  /** Import the module, check its exports against the contract, run its `test()`. */
+  | "validate"
+  /** Import the module and call its default export with `input` (a tool call). */
+  | "call";
+
+export interface SandboxJob {
+  action: JobAction;
+  /** The module as ES module JavaScript (already transpiled from TypeScript). */
+  module: string;
+  /** Which contract the exports are checked against. Default "tool". */
+  contract?: "tool" | "method";
+  /**
+   * For "call": a tool's argument object, or for a method `{ self, args, kwargs }`.
+   * For "validate" of a method: an optional dry run `{ self, args, kwargs }` after the test.
+   */
+  input?: unknown;
+  /** Wall-clock limit for this job in ms, from the moment the job is handed over (default: config). */
+  timeoutMs?: number;
+}
+
+/** Metadata the runner read from the module's exports inside the sandbox. */
+export interface ModuleExports {
+  name: unknown;
+  description: unknown;
+  schema: unknown;
+  hasDefault: boolean;
+  defaultArity: number | null;
+  hasTest: boolean;
+}
+
+export interface RunnerError {
+  name: string;
+  message: string;
+  /** Trimmed stack: frames inside the runner are removed. */
+  stack?: string;
+}
+
+/** The JSON the runner reports on its token line. */
+export interface RunnerReport {
+  ok: boolean;
+  /** The stage the job reached: import → exports → test → dryrun (validate) or import → call. */
+  phase: "import" | "exports" | "test" | "dryrun" | "call" | "done";
+  exports?: ModuleExports;
+  /** Contract problems found by the runner (e.g. "default export is not a function"). */
+  problems?: string[];
+  /** validate: true when test() ran to completion (returned, or its promise resolved). */
+  testCompleted?: boolean;
+  /** call / dry run: the JSON result of the default export. */
+  result?: unknown;
+  /** method call / dry run: `self` after the call (only meaningful when ok). */
+  self?: unknown;
+  error?: RunnerError;
+  /** Milliseconds spent inside the runner per stage. */
+  timings?: Record<string, number>;
+}
+
+export interface JobResult {
+  /** Container exit code; null when it was killed before exiting on its own. */
+  exitCode: number | null;
+  /** The wall-clock limit ran out and the container was killed. */
+  timedOut: boolean;
+  /** The kernel's OOM killer ended it (memory limit). */
+  oomKilled: boolean;
+  /** From handing the job over to having the result, ms. */
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** The runner's report: present only when the last line of stdout carried this run's token. */
+  report: RunnerReport | null;
+  /** Why `report` is null (no token line, wrong token, bad JSON, …). */
+  reportProblem?: string;
+}
+
+/** True when the job ran cleanly to the end and the runner, verified by its token, says ok. */
+export function jobSucceeded(result: JobResult): boolean {
+  return (
+    result.exitCode === 0 &&
+    !result.timedOut &&
+    !result.oomKilled &&
+    result.report !== null &&
+    result.report.ok
+  );
+}
+
+export interface Sandbox {
+  run(job: SandboxJob): Promise<JobResult>;
+  /** Removes every container this sandbox started; later `run` calls fail. */
+  close(): Promise<void>;
+}

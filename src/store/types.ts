@@ -1,0 +1,244 @@
+/**
+ * The one Store interface. Everything above the store (forge, registry, objects, graph, server)
+ * talks to this and never knows whether it has the embedded SQLite file or ArangoDB.
+ * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
+ */
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+// ---------------------------------------------------------------- tools
+
+/** The forged code of one version: shared by tool versions and method versions. */
+export interface CodeArtifact {
+  /** The TypeScript module as the model wrote it. */
+  source: string;
+  /** The ES module JavaScript that runs in the sandbox. */
+  compiled: string;
+  /** sha256 (hex) of `compiled`. */
+  sha256: string;
+  /** The forge run that produced it (null for imported or built-in code). */
+  forgeRunId: string | null;
+}
+
+export interface ToolVersion extends CodeArtifact {
+  toolName: string;
+  version: number;
+  description: string;
+  /** JSON Schema (type object) of the tool's input. */
+  schema: JsonObject;
+  createdAt: string;
+  /** "active": the one bound now; "inactive": kept for rollback. */
+  status: "active" | "inactive";
+}
+
+export interface ToolSummary {
+  name: string;
+  activeVersion: number;
+  versionCount: number;
+  description: string;
+  schema: JsonObject;
+  updatedAt: string;
+}
+
+export interface NewToolVersion extends CodeArtifact {
+  toolName: string;
+  description: string;
+  schema: JsonObject;
+}
+
+// ---------------------------------------------------------------- objects
+
+export interface ObjectRecord {
+  /** Bare id (`system`); adapters accept `UvmObjects/system` too and normalise it. */
+  id: string;
+  attributes: JsonObject;
+  /** Bumped by every attribute write; the expected value for the next optimistic update. */
+  revision: number;
+  /** Prototype ids in lookup order. */
+  prototypes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewObject {
+  id: string;
+  attributes?: JsonObject;
+  prototypes?: string[];
+}
+
+export interface MethodVersion extends CodeArtifact {
+  objectId: string;
+  selector: string;
+  version: number;
+  description: string;
+  createdAt: string;
+  status: "active" | "inactive";
+}
+
+export interface NewMethodVersion extends CodeArtifact {
+  objectId: string;
+  selector: string;
+  description: string;
+}
+
+/** A method found by lookup: which object along the chain holds it, and its active version. */
+export interface ResolvedMethod {
+  holderId: string;
+  /** How many prototype links were followed (0 = the receiver itself). */
+  depth: number;
+  method: MethodVersion;
+}
+
+// ---------------------------------------------------------------- forge records
+
+export type ForgeStage = "model" | "extract" | "transpile" | "audit" | "sandbox" | "install";
+
+export interface AuditFinding {
+  rule: string;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface ForgeAttempt {
+  number: number;
+  /** The model's full reply. */
+  reply: string;
+  /** The extracted TypeScript (empty when extraction failed). */
+  code: string;
+  /** The stage that failed, or "install" when the attempt passed everything. */
+  stage: ForgeStage;
+  outcome: "passed" | "failed";
+  /** What went wrong, as fed back to the model on the next attempt. */
+  failure: string | null;
+  findings: AuditFinding[];
+  /** Sandbox output (trimmed), when the sandbox ran. */
+  sandbox: { exitCode: number | null; timedOut: boolean; oomKilled: boolean; stdout: string; stderr: string; report: JsonValue } | null;
+  /** Milliseconds per stage. */
+  durations: Partial<Record<ForgeStage, number>>;
+  createdAt: string;
+}
+
+export interface ForgeRun {
+  id: string;
+  kind: "tool" | "method";
+  spec: string;
+  /** For methods: `objectId#selector`; for tools: the requested name when the spec names one. */
+  target: string | null;
+  status: "running" | "installed" | "failed" | "reused";
+  /** On success, the installed tool name / method selector and version. */
+  result: { name: string; version: number } | null;
+  error: string | null;
+  attempts: ForgeAttempt[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+// ---------------------------------------------------------------- messages and events
+
+export type MessageStatus = "pending" | "running" | "done" | "failed";
+
+export interface MessageRecord {
+  id: string;
+  targetId: string;
+  selector: string;
+  args: JsonValue[];
+  kwargs: JsonObject;
+  status: MessageStatus;
+  result: JsonValue | null;
+  error: string | null;
+  learned: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface MessagePatch {
+  status?: MessageStatus;
+  result?: JsonValue | null;
+  error?: string | null;
+  learned?: boolean;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
+export interface StoredEvent {
+  /** Monotonic within the store. */
+  seq: number;
+  type: string;
+  payload: JsonObject;
+  createdAt: string;
+}
+
+// ---------------------------------------------------------------- the interface
+
+export interface Store {
+  readonly kind: "sqlite" | "arango";
+  /** Human-readable location (file path or URL/database) for messages and /healthz. */
+  readonly location: string;
+
+  /** Counter bumped by every install or rollback of a tool or method: cheap to read. */
+  registryRevision(): Promise<number>;
+
+  // tools
+  /** One transaction: version row, active pointer, revision bump, `tool.installed` event. */
+  installToolVersion(input: NewToolVersion): Promise<ToolVersion>;
+  /** Makes `version` (default: the one before the active one) active; one transaction with revision + event. */
+  rollbackTool(name: string, version?: number): Promise<ToolVersion>;
+  getTool(name: string): Promise<ToolSummary | null>;
+  listTools(): Promise<ToolSummary[]>;
+  /** Active versions of every tool, code included (what the registry loads). */
+  activeToolVersions(): Promise<ToolVersion[]>;
+  listToolVersions(name: string): Promise<ToolVersion[]>;
+  getToolVersion(name: string, version: number): Promise<ToolVersion | null>;
+
+  // objects
+  /** Creates the object; fails with a clear error when the id exists or a prototype is missing. */
+  createObject(input: NewObject): Promise<ObjectRecord>;
+  /** Creates the object when missing; returns the existing one untouched otherwise. */
+  ensureObject(input: NewObject): Promise<ObjectRecord>;
+  getObject(id: string): Promise<ObjectRecord | null>;
+  listObjects(): Promise<ObjectRecord[]>;
+  /** Writes attributes when the object's revision is still `expectedRevision`; else RevisionConflictError. */
+  updateAttributes(id: string, expectedRevision: number, attributes: JsonObject): Promise<ObjectRecord>;
+  setPrototypes(id: string, prototypes: string[]): Promise<ObjectRecord>;
+  /** One transaction: method version row, active pointer, revision bump, `method.installed` event. */
+  installMethodVersion(input: NewMethodVersion): Promise<MethodVersion>;
+  /** Prototype-chain lookup: link order, depth-first, cycle-safe, at most `maxDepth` links (default 32). */
+  lookupMethod(objectId: string, selector: string, options?: { maxDepth?: number }): Promise<ResolvedMethod | null>;
+  /** Active methods defined on the object itself. */
+  listMethods(objectId: string): Promise<MethodVersion[]>;
+  listMethodVersions(objectId: string, selector: string): Promise<MethodVersion[]>;
+
+  // forge records
+  createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): Promise<ForgeRun>;
+  addForgeAttempt(runId: string, attempt: ForgeAttempt): Promise<void>;
+  finishForgeRun(
+    runId: string,
+    outcome: { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null },
+  ): Promise<ForgeRun>;
+  getForgeRun(id: string): Promise<ForgeRun | null>;
+  listForgeRuns(options?: { status?: ForgeRun["status"]; limit?: number }): Promise<ForgeRun[]>;
+
+  // messages
+  createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): Promise<MessageRecord>;
+  updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord>;
+  getMessage(id: string): Promise<MessageRecord | null>;
+
+  // events (append-only)
+  appendEvent(type: string, payload: JsonObject): Promise<StoredEvent>;
+  listEvents(options?: { afterSeq?: number; limit?: number }): Promise<StoredEvent[]>;
+
+  /** The LangGraph checkpointer that keeps conversations in this store's data. */
+  checkpointer(): BaseCheckpointSaver;
+
+  /**
+   * Writes a consistent snapshot of the whole store into `dir` (SQLite: an online backup file;
+   * ArangoDB: one JSONL file per collection) and returns the files written, relative to `dir`.
+   */
+  exportSnapshot(dir: string): Promise<string[]>;
+
+  close(): Promise<void>;
+}
