@@ -179,6 +179,9 @@ export interface Store {
   /** Human-readable location (file path or URL/database) for messages and /healthz. */
   readonly location: string;
 
+  /** Schema migrations this open applied (empty when the store was already current): genesis reports it. */
+  readonly appliedMigrations: readonly number[];
+
   /** Counter bumped by every install or rollback of a tool or method: cheap to read. */
   registryRevision(): Promise<number>;
 
@@ -206,7 +209,12 @@ export interface Store {
   setPrototypes(id: string, prototypes: string[]): Promise<ObjectRecord>;
   /** One transaction: method version row, active pointer, revision bump, `method.installed` event. */
   installMethodVersion(input: NewMethodVersion): Promise<MethodVersion>;
-  /** Prototype-chain lookup: link order, depth-first, cycle-safe, at most `maxDepth` links (default 32). */
+  /** Makes `version` (default: the one before the active one) the active method version; one transaction with revision + event. */
+  rollbackMethod(objectId: string, selector: string, version?: number): Promise<MethodVersion>;
+  /**
+   * Prototype-chain lookup: link order, depth-first, cycle-safe, at most `maxDepth` links (default 32).
+   * Null when no object on the chain has the method; NotFoundError when the receiver does not exist.
+   */
   lookupMethod(objectId: string, selector: string, options?: { maxDepth?: number }): Promise<ResolvedMethod | null>;
   /** Active methods defined on the object itself. */
   listMethods(objectId: string): Promise<MethodVersion[]>;

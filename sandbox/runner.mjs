@@ -1,0 +1,360 @@
+// ToolForge sandbox runner: runs ONE job on ONE forged module, inside the gVisor container (and on
+// the host for the bare-node benchmark). Dependency-free on purpose: the image holds node and this
+// file, nothing else.
+//
+// Protocol
+//   1. At start it prints `TOOLFORGE_READY` on stdout: the host hands the job over only then, so the
+//      job's timeout never pays for node's boot.
+//   2. It reads ONE JSON line on stdin: {token, action: "validate"|"call", module, contract, input}.
+//   3. The LAST line of stdout is `TOOLFORGE_REPORT <token> <json>`; then it exits 0. A non-zero exit
+//      means the runner itself broke (bad job line), never that the module failed.
+//
+// The module runs in this process and can reach everything the runner can (it is hostile: the
+// container is the wall). What the runner does is make a forged report hard: the token lives only in
+// a closure, everything used to write the report is captured before the module is imported, the
+// report is built from null-prototype objects with a serializer that never calls toJSON or any
+// prototype method the module could patch, and anything printed after the report breaks the
+// "last line" rule, so the host refuses it (fail-closed).
+import fs from "node:fs";
+import assert from "node:assert";
+import strictAssert from "node:assert/strict";
+import { pathToFileURL } from "node:url";
+import { randomBytes } from "node:crypto";
+
+// ---- captured before any untrusted code runs -------------------------------------------------
+const writeOut = fs.writeSync.bind(fs, 1);
+const writeErr = fs.writeSync.bind(fs, 2);
+const writeFile = fs.writeFileSync;
+const unlink = fs.unlinkSync;
+const stringify = JSON.stringify;
+const parseJson = JSON.parse;
+const isArray = Array.isArray;
+const objectKeys = Object.keys;
+const getPrototypeOf = Object.getPrototypeOf;
+const freeze = Object.freeze;
+const defineProperty = Object.defineProperty;
+const ObjectProto = Object.prototype;
+const now = performance.now.bind(performance);
+const toStr = String;
+const hardExit = typeof process.reallyExit === "function" ? process.reallyExit.bind(process) : process.exit.bind(process);
+const onProcess = process.on.bind(process);
+const RUNNER_URL = import.meta.url;
+const MODULE_PREFIX = "/tmp/toolforge-module-";
+/** A report longer than this is refused here; the host keeps a tail big enough for it. */
+const REPORT_MAX_CHARS = 512 * 1024;
+const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
+const regexTest = RegExp.prototype.test;
+const regexCall = (re, s) => regexTest.call(re, s);
+const strSplit = String.prototype.split;
+const strIncludes = String.prototype.includes;
+const strReplaceAll = String.prototype.replaceAll;
+const mathRound = Math.round;
+const round2 = (ms) => mathRound(ms * 100) / 100;
+
+/** A JSON text the serializer embeds as is (module data serialised once, with its own semantics). */
+class RawJson {
+  constructor(text) {
+    this.text = text;
+  }
+}
+
+function record() {
+  return { __proto__: null };
+}
+
+function lockDown() {
+  for (const target of [assert, strictAssert]) {
+    for (const key of objectKeys(target)) {
+      const value = target[key];
+      if (typeof value === "function") freeze(value);
+    }
+    freeze(target);
+  }
+  for (const key of objectKeys(console)) {
+    if (typeof console[key] === "function") freeze(console[key]);
+  }
+  freeze(console);
+  defineProperty(globalThis, "console", { value: console, writable: false, configurable: false, enumerable: false });
+}
+
+/** Serialises the report: only our own null-prototype records, arrays, primitives and RawJson. */
+function encode(value) {
+  if (value === null || value === undefined) return "null";
+  if (value instanceof RawJson) return value.text;
+  const type = typeof value;
+  if (type === "string" || type === "boolean") return stringify(value);
+  if (type === "number") return stringify(value);
+  if (isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + encode(value[i]);
+    return out + "]";
+  }
+  let out = "{";
+  let first = true;
+  const keys = objectKeys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (value[key] === undefined) continue;
+    out += (first ? "" : ",") + stringify(key) + ":" + encode(value[key]);
+    first = false;
+  }
+  return out + "}";
+}
+
+function describeError(error) {
+  const out = record();
+  try {
+    if (error !== null && typeof error === "object" || typeof error === "function") {
+      out.name = toStr(error.name ?? "Error");
+      out.message = toStr(error.message ?? "");
+      const stack = error.stack;
+      if (typeof stack === "string") out.stack = trimStack(stack);
+    } else {
+      out.name = "Thrown";
+      out.message = "a non-Error value was thrown: " + toStr(error);
+    }
+  } catch (inner) {
+    out.name = "Error";
+    out.message = "the thrown value could not be described";
+  }
+  return out;
+}
+
+/** Drops the runner's own frames and node internals; shows the module as "module.mjs". */
+function trimStack(stack) {
+  const lines = strSplit.call(stack, "\n");
+  let out = "";
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (strIncludes.call(line, RUNNER_URL) || strIncludes.call(line, "node:internal") || strIncludes.call(line, "(native)")) continue;
+    out += (out === "" ? "" : "\n") + strReplaceAll.call(line, pathToFileURL(currentModulePath).href, "module.mjs");
+  }
+  return out;
+}
+
+let currentModulePath = "";
+
+/** Module data → JSON text, or throws naming why it is not JSON. `undefined` becomes null. */
+function toJsonText(value, what) {
+  if (value === undefined) return "null";
+  let text;
+  try {
+    text = stringify(value);
+  } catch (error) {
+    throw new TypeError(`${what} is not JSON-serialisable: ${describeError(error).message}`);
+  }
+  if (text === undefined) throw new TypeError(`${what} is not JSON-serialisable (a ${typeof value})`);
+  return text;
+}
+
+function readJobLine() {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk) => {
+      buffered += chunk;
+      const end = buffered.indexOf("\n");
+      if (end >= 0) {
+        // Destroyed, not paused: a paused stdin would keep a pending module alive until the timeout.
+        process.stdin.destroy();
+        resolve(buffered.slice(0, end));
+      }
+    });
+    process.stdin.on("end", () => (buffered.trim() ? resolve(buffered) : reject(new Error("stdin closed before a job line arrived"))));
+    process.stdin.on("error", reject);
+  });
+}
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== "object" || isArray(value)) return false;
+  const proto = getPrototypeOf(value);
+  return proto === ObjectProto || proto === null;
+}
+
+function readExports(mod) {
+  const exports = record();
+  exports.name = jsonOrDescription(mod.name);
+  exports.description = jsonOrDescription(mod.description);
+  exports.schema = jsonOrDescription(mod.schema);
+  exports.hasDefault = typeof mod.default === "function";
+  exports.defaultArity = typeof mod.default === "function" ? mod.default.length : null;
+  exports.hasTest = typeof mod.test === "function";
+  return exports;
+}
+
+function jsonOrDescription(value) {
+  try {
+    return new RawJson(toJsonText(value, "export"));
+  } catch {
+    return stringify(`<not JSON: ${typeof value}>`);
+  }
+}
+
+function contractProblems(mod, contract) {
+  const problems = [];
+  const add = (p) => (problems[problems.length] = p);
+  if (typeof mod.default !== "function") add("the default export is not a function");
+  if (contract === "tool") {
+    if (typeof mod.name !== "string") add("`name` is not exported as a string");
+    else if (!regexCall(SNAKE_CASE, mod.name)) add(`\`name\` "${mod.name}" is not snake_case (lowercase letters, digits and _; starting with a letter)`);
+    if (typeof mod.description !== "string" || mod.description.trim() === "") add("`description` is not exported as a non-empty string");
+    if (!isPlainObject(mod.schema)) add("`schema` is not exported as a plain object");
+    else if (mod.schema.type !== "object") add('`schema.type` is not "object"');
+    if (typeof mod.test !== "function") add("`test` is not exported as a function");
+  } else {
+    if (mod.test !== undefined && typeof mod.test !== "function") add("`test` is exported but is not a function");
+    if (mod.schema !== undefined && !isPlainObject(mod.schema)) add("`schema` is exported but is not a plain object");
+  }
+  return problems;
+}
+
+/** Calls the default export as the contract says; fills report.result (and report.self for methods). */
+async function callDefault(mod, contract, input, report) {
+  if (contract === "method") {
+    const call = isPlainObject(input) ? input : {};
+    const self = call.self === undefined ? {} : parseJson(toJsonText(call.self, "self"));
+    const args = isArray(call.args) ? call.args : [];
+    const kwargs = isPlainObject(call.kwargs) ? call.kwargs : {};
+    const callArgs = [self];
+    for (let i = 0; i < args.length; i++) callArgs[callArgs.length] = args[i];
+    if (objectKeys(kwargs).length > 0) callArgs[callArgs.length] = kwargs;
+    const result = await mod.default(...callArgs);
+    report.result = new RawJson(toJsonText(result, "the result"));
+    report.self = new RawJson(toJsonText(self, "self after the call"));
+  } else {
+    const result = await mod.default(input === undefined ? {} : input);
+    report.result = new RawJson(toJsonText(result, "the result"));
+  }
+}
+
+function emitReport(token, report) {
+  let json = encode(report);
+  if (json.length > REPORT_MAX_CHARS) {
+    const small = record();
+    small.ok = false;
+    small.phase = report.phase;
+    const error = record();
+    error.name = "RangeError";
+    error.message = `the report is ${json.length} characters, over the ${REPORT_MAX_CHARS} limit: return a smaller result`;
+    small.error = error;
+    json = encode(small);
+  }
+  // The leading newline ends any partial line the module left on stdout.
+  writeOut("\nTOOLFORGE_REPORT " + token + " " + json + "\n");
+  hardExit(0);
+}
+
+/**
+ * Work done before READY, while a pooled container waits for its job anyway: the first import of a
+ * file module (ESM loader, fs under gVisor) and the stdout/stderr streams (console's first use)
+ * cost tens of ms under gVisor. Nothing here depends on the job; the container still runs one job.
+ */
+async function warmUp() {
+  const warmPath = MODULE_PREFIX + "warmup-" + randomBytes(4).toString("hex") + ".mjs";
+  writeFile(warmPath, "export default 1;\n", { mode: 0o600 });
+  try {
+    await import(pathToFileURL(warmPath).href);
+  } finally {
+    unlink(warmPath);
+  }
+  void process.stdout;
+  void process.stderr;
+}
+
+async function main() {
+  await warmUp();
+  writeOut("TOOLFORGE_READY\n");
+  let job;
+  try {
+    job = parseJson(await readJobLine());
+  } catch (error) {
+    writeErr(`toolforge runner: could not read the job line: ${error.message}\n`);
+    hardExit(2);
+    return;
+  }
+  const token = toStr(job.token ?? "");
+  delete job.token;
+  const action = job.action;
+  const contract = job.contract === "method" ? "method" : "tool";
+  const input = job.input;
+  const source = toStr(job.module ?? "");
+  job = null;
+
+  const report = record();
+  report.ok = false;
+  report.phase = "import";
+  const timings = record();
+  report.timings = timings;
+  let stageStart = now();
+  const stage = (name) => {
+    const t = now();
+    timings[report.phase] = round2(t - stageStart);
+    stageStart = t;
+    report.phase = name;
+  };
+  // A module whose promise never settles empties the event loop: say so instead of vanishing.
+  onProcess("beforeExit", () => {
+    const error = record();
+    error.name = "Error";
+    error.message = `the ${report.phase} never finished: a promise was left pending with nothing left to run`;
+    report.ok = false;
+    report.error = error;
+    emitReport(token, report);
+  });
+
+  if (action !== "validate" && action !== "call") {
+    const error = record();
+    error.name = "Error";
+    error.message = `unknown action ${stringify(action)}: expected "validate" or "call"`;
+    report.error = error;
+    emitReport(token, report);
+    return;
+  }
+
+  currentModulePath = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
+  writeFile(currentModulePath, source, { mode: 0o600 });
+  lockDown();
+
+  try {
+    let mod;
+    try {
+      mod = await import(pathToFileURL(currentModulePath).href);
+    } finally {
+      unlink(currentModulePath); // on the host (bare-node benchmark) nothing is left behind
+    }
+    stage("exports");
+    report.exports = readExports(mod);
+    const problems = contractProblems(mod, contract);
+    if (problems.length > 0) {
+      report.problems = problems;
+      emitReport(token, report);
+      return;
+    }
+    if (action === "validate") {
+      stage("test");
+      report.testCompleted = false;
+      if (typeof mod.test === "function") {
+        await mod.test();
+        report.testCompleted = true;
+      }
+      if (contract === "method" && input !== undefined && input !== null) {
+        stage("dryrun");
+        await callDefault(mod, contract, input, report);
+      }
+    } else {
+      stage("call");
+      await callDefault(mod, contract, input, report);
+    }
+    stage("done");
+    report.ok = true;
+  } catch (error) {
+    report.error = describeError(error);
+    timings[report.phase] = round2(now() - stageStart);
+  }
+  emitReport(token, report);
+}
+
+main().catch((error) => {
+  writeErr(`toolforge runner broke: ${error && error.stack ? error.stack : error}\n`);
+  hardExit(70);
+});

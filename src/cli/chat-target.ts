@@ -1,0 +1,50 @@
+/**
+ * Where `chat` and `ask` send their turns: a running server (default), or with --local the agent
+ * graph in this process on the configured store and sandbox.
+ */
+import type { Command } from "commander";
+import type { Config } from "../config.js";
+import type { ChatService } from "../server/chat/types.js";
+import { remoteChat } from "./remote-chat.js";
+import { ServerClient, serverTarget, withServerOptions } from "./server-client.js";
+
+export interface ChatTargetOptions {
+  local?: boolean;
+  url?: string;
+  apiKey?: string;
+  thread?: string;
+}
+
+export interface ChatTarget {
+  chat: ChatService;
+  /** Where the turns go, for the banner. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export function withChatOptions(command: Command): Command {
+  return withServerOptions(command)
+    .option("--local", "run the agent in this process (store, sandbox and Ollama from the settings) instead of asking a server")
+    .option("--thread <id>", "continue this conversation thread (default: a new one)");
+}
+
+export async function openChatTarget(options: ChatTargetOptions, config: Config): Promise<ChatTarget> {
+  if (options.local) {
+    // Loaded only in local mode: a remote chat needs none of the agent's parts.
+    const [{ createRuntime }, { createAgentChat }, { serialisePerThread }] = await Promise.all([
+      import("../runtime.js"),
+      import("../server/agent.js"),
+      import("../server/chat/serialised.js"),
+    ]);
+    const runtime = await createRuntime(config);
+    try {
+      const chat = serialisePerThread(await createAgentChat(runtime));
+      return { chat, description: `in-process (store: ${runtime.store.location})`, close: () => runtime.close() };
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+  }
+  const client = new ServerClient(serverTarget(options, config));
+  return { chat: remoteChat(client), description: client.url, close: async () => undefined };
+}

@@ -1,0 +1,134 @@
+/**
+ * The CLI's client for a running ToolForge server: JSON requests with the API key, the server's
+ * `{error}` bodies turned into ServerError, a refused connection into an error that says how to
+ * start a server, and server-sent events read as an async iterable.
+ */
+import type { Command } from "commander";
+import type { Config } from "../config.js";
+import { ToolForgeError } from "../errors.js";
+import { ServerError } from "./failure.js";
+
+export interface ServerTarget {
+  url: string;
+  apiKey: string | undefined;
+}
+
+/** The URL of the server this configuration starts (a wildcard host is reached on loopback). */
+export function defaultServerUrl(config: Config): string {
+  const host = ["0.0.0.0", "::", "[::]"].includes(config.server.host) ? "127.0.0.1" : config.server.host;
+  const shown = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${shown}:${config.server.port}`;
+}
+
+/** Adds `--url` and `--api-key` to a command that talks to a server. */
+export function withServerOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "the ToolForge server (default: http://HOST:PORT from the settings)")
+    .option("--api-key <key>", "the server's API key (default: TOOLFORGE_API_KEY)");
+}
+
+export function serverTarget(options: { url?: string; apiKey?: string }, config: Config): ServerTarget {
+  return { url: (options.url ?? defaultServerUrl(config)).replace(/\/+$/, ""), apiKey: options.apiKey ?? config.server.apiKey };
+}
+
+export interface SseMessage {
+  event: string | undefined;
+  data: string;
+}
+
+export class ServerClient {
+  constructor(private readonly target: ServerTarget) {}
+
+  get url(): string {
+    return this.target.url;
+  }
+
+  async json<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const response = await this.request(method, path, body, headers);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** POSTs `body` and yields each server-sent event until the stream ends. */
+  async *events(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): AsyncGenerator<SseMessage> {
+    const response = await this.request(method, path, body, { accept: "text/event-stream", ...headers }, signal);
+    if (!response.body) return;
+    yield* parseSse(response.body);
+  }
+
+  /** Sends the request; resolves with an ok response, throws ServerError or an unreachable error. */
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    const all: Record<string, string> = { ...headers };
+    if (this.target.apiKey) all.authorization = `Bearer ${this.target.apiKey}`;
+    if (body !== undefined) all["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(`${this.target.url}${path}`, {
+        method,
+        headers: all,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: signal ?? null,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ToolForgeError("server_unreachable", `no ToolForge server answers at ${this.target.url}: ${reason(error)}`, {
+        hint: "start one with `toolforge serve` (or pass --url), or run in-process with --local",
+        cause: error,
+      });
+    }
+    if (!response.ok) throw await serverError(response);
+    return response;
+  }
+}
+
+async function serverError(response: Response): Promise<ServerError> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; code?: string; hint?: string } };
+    if (body.error?.message) {
+      return new ServerError(response.status, body.error.code ?? "error", body.error.message, body.error.hint);
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return new ServerError(response.status, "http_error", text.slice(0, 500) || response.statusText);
+}
+
+function reason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (cause && typeof cause.code === "string") return cause.code;
+  if (cause && typeof cause.message === "string") return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Splits a server-sent event stream into events (comments dropped). */
+export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, "");
+      const message = parseBlock(block);
+      if (message) yield message;
+    }
+  }
+  const rest = parseBlock(buffer);
+  if (rest) yield rest;
+}
+
+function parseBlock(block: string): SseMessage | null {
+  let event: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line === "" || line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  return data.length > 0 ? { event, data: data.join("\n") } : null;
+}

@@ -1,0 +1,57 @@
+/**
+ * Tool names: what counts as one, and how the forge reads the name a spec asks for.
+ *
+ * The rule (documented in docs/forge.md), tried in this order on the spec with any leading
+ * `TOOL_REQUIRED:` removed:
+ *   1. The spec starts with a name and a colon, a dash or an opening parenthesis:
+ *      `word_count: counts words…`, `` `word_count` — counts words…``, `word_count - counts words…`,
+ *      `word_count(text: string) -> number: counts words`.
+ *   2. The spec says `named X` or `called X` (X optionally quoted or in backticks):
+ *      "a tool named word_count that…", "a tool called `word_count`".
+ * X must be snake_case (`^[a-z][a-z0-9_]{0,63}$`) and not one of the generic words a sentence
+ * might begin with ("tool:", "input:", …). Otherwise the spec names no tool and the model picks.
+ */
+
+/** snake_case, starting with a letter, at most 64 characters (Ollama's limit for function names). */
+export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Leading words that introduce a spec rather than name a tool. */
+const GENERIC_WORDS = new Set([
+  "tool",
+  "tools",
+  "spec",
+  "task",
+  "input",
+  "inputs",
+  "output",
+  "outputs",
+  "returns",
+  "note",
+  "name",
+  "description",
+  "goal",
+  "need",
+  "required",
+]);
+
+export function isToolName(value: unknown): value is string {
+  return typeof value === "string" && TOOL_NAME_PATTERN.test(value);
+}
+
+/** The spec without a `TOOL_REQUIRED:` prefix and surrounding whitespace. */
+export function cleanSpec(spec: string): string {
+  return spec.replace(/^\s*TOOL_REQUIRED\s*:\s*/i, "").trim();
+}
+
+const LEADING_NAME = /^[`'"]?([A-Za-z][A-Za-z0-9_]*)[`'"]?\s*(?::|\(|\s[-–—]\s|[-–—]\s)/;
+const NAMED_OR_CALLED = /\b(?:named|called)\s+[`'"]?([A-Za-z][A-Za-z0-9_]*)[`'"]?/;
+
+/** The snake_case tool name the spec asks for, or null when it names none (see the rule above). */
+export function requestedToolName(spec: string): string | null {
+  const text = cleanSpec(spec);
+  for (const pattern of [LEADING_NAME, NAMED_OR_CALLED]) {
+    const candidate = pattern.exec(text)?.[1];
+    if (candidate && isToolName(candidate) && !GENERIC_WORDS.has(candidate)) return candidate;
+  }
+  return null;
+}

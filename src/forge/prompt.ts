@@ -1,0 +1,212 @@
+/**
+ * The forge prompt: the forged-module contract with a complete example (tool or method flavour),
+ * the spec, the tools that already exist, and on a retry the previous code with its exact failure
+ * (audit findings with line and column, the assertion message, the trimmed stack, stderr), so the
+ * model repairs what actually broke. Also the chat model the forge talks to: FORGE_MODEL through
+ * ChatOllama, injectable so tests point a real ChatOllama at a scripted server.
+ */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { ChatOllama } from "@langchain/ollama";
+import type { Config } from "../config.js";
+import type { AuditFinding, ForgeStage, JsonObject, JsonValue } from "../store/types.js";
+
+/** A chat model, or a function that makes one (called once per forge run). */
+export type ForgeModelSource = BaseChatModel | (() => BaseChatModel);
+
+export function createForgeModel(config: Pick<Config, "ollamaHost" | "models">): BaseChatModel {
+  // Low temperature: code that must pass its own tests, not prose.
+  return new ChatOllama({ baseUrl: config.ollamaHost, model: config.models.forge, temperature: 0.2 });
+}
+
+export function resolveForgeModel(source: ForgeModelSource | undefined, config: Pick<Config, "ollamaHost" | "models">): BaseChatModel {
+  if (source === undefined) return createForgeModel(config);
+  return typeof source === "function" ? source() : source;
+}
+
+export const TOOL_EXAMPLE = `\`\`\`typescript
+import assert from "node:assert/strict";
+
+export const name = "word_count";
+export const description = "Counts the words in a text.";
+export const schema = {
+  type: "object",
+  properties: { text: { type: "string", description: "The text to count words in." } },
+  required: ["text"],
+};
+
+export default function word_count({ text }: { text: string }): number {
+  return text.trim().split(/\\s+/).filter(Boolean).length;
+}
+
+export function test(): void {
+  assert.equal(word_count({ text: "a b  c" }), 3);
+  assert.equal(word_count({ text: "   " }), 0);
+}
+\`\`\``;
+
+export const METHOD_EXAMPLE = `\`\`\`typescript
+import assert from "node:assert/strict";
+
+export const name = "greet";
+export const description = "Greets someone by name and counts the greetings in self.greetings.";
+
+export default function greet(self: { greetings?: number }, who: string): string {
+  self.greetings = (self.greetings ?? 0) + 1;
+  return \`Hello, \${who}!\`;
+}
+
+export function test(): void {
+  const self: { greetings?: number } = {};
+  assert.equal(greet(self, "Ada"), "Hello, Ada!");
+  assert.equal(self.greetings, 1);
+}
+\`\`\``;
+
+const COMMON_RULES = `Rules:
+- Answer with exactly ONE fenced \`\`\`typescript block holding the whole module, and nothing else that matters.
+- The only import allowed is node:assert/strict (or node:assert). No require, no dynamic import(), no eval or Function, no process, no globalThis tricks, no network (fetch), no file system, no timers that outlive the call.
+- The code runs in a locked-down sandbox with no network and no files: compute the answer from the input alone.
+- Plain, deterministic TypeScript; results must be JSON values (strings, numbers, booleans, null, arrays, plain objects).
+- test() must exercise the default export with assert (normal cases and an edge case) and throw when something is wrong. A module whose test fails is refused.`;
+
+export const TOOL_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a tool an AI agent will call.
+
+The module must export:
+- name: the tool's name, snake_case (lowercase letters, digits, underscores), starting with a letter.
+- description: one or two sentences saying what the tool does, for the agent that will choose it.
+- schema: the JSON Schema of the tool's single argument object, as an object literal with type "object", its properties (each with a type and a description) and required.
+- default: the function itself; it receives the argument object described by schema and returns a JSON value (it may be async).
+- test: a function (may be async) that checks the default export with assert and throws on failure.
+
+${COMMON_RULES}
+
+A complete example:
+${TOOL_EXAMPLE}`;
+
+export const METHOD_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a method of a living object.
+
+The module must export:
+- name: the method's selector, exactly as asked.
+- description: one sentence saying what the method does.
+- default: the method; it is called as method(self, ...args) and, when keyword arguments were given, with one more last argument holding them as an object. self is the object's attributes as a plain JSON object; the method may read and change self (the changes are kept only when the call succeeds) and returns a JSON value (it may be async).
+- test: a function (may be async) that calls the default export on a self object of its own with assert and throws on failure.
+- schema is optional for methods.
+
+${COMMON_RULES}
+
+A complete example:
+${METHOD_EXAMPLE}`;
+
+/** What went wrong with one attempt, as the forge tells the model on the next one. */
+export interface AttemptFeedback {
+  attempt: number;
+  stage: ForgeStage;
+  /** The module the model wrote (empty when none could be extracted). */
+  code: string;
+  /** The model's whole reply (shown when no code could be extracted). */
+  reply: string;
+  /** The exact failure: assertion message, trimmed stack, stderr… */
+  failure: string;
+  findings: AuditFinding[];
+}
+
+export interface ToolPromptInput {
+  spec: string;
+  /** The name the spec asks for, when it names one. */
+  requestedName: string | null;
+  /** Names of the tools that exist now (the new one must not collide unless it improves one). */
+  existingTools: string[];
+  /** When improving: the active version's source and number. */
+  improve?: { name: string; version: number; source: string } | undefined;
+  previous?: AttemptFeedback | undefined;
+}
+
+export interface MethodPromptInput {
+  objectId: string;
+  selector: string;
+  spec: string;
+  receiver: JsonObject;
+  example?: { args: JsonValue[]; kwargs: JsonObject } | undefined;
+  previous?: AttemptFeedback | undefined;
+}
+
+const MAX_QUOTED_CHARS = 6_000;
+
+function clip(text: string, max = MAX_QUOTED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n… (${text.length - max} more characters cut)`;
+}
+
+function fence(code: string): string {
+  return "```typescript\n" + code.trimEnd() + "\n```";
+}
+
+export function formatFindings(findings: AuditFinding[]): string {
+  return findings.map((f) => `- line ${f.line}, column ${f.column} [${f.rule}]: ${f.message}`).join("\n");
+}
+
+/** The retry section: the previous code and exactly how it failed. */
+export function feedbackSection(previous: AttemptFeedback): string {
+  const parts = [`Your previous answer (attempt ${previous.attempt}) was refused at the ${previous.stage} stage.`];
+  parts.push(`The failure:\n${clip(previous.failure)}`);
+  if (previous.findings.length > 0) parts.push(`Audit findings (line and column in your module):\n${formatFindings(previous.findings)}`);
+  if (previous.code.trim()) parts.push(`Your module was:\n${fence(clip(previous.code))}`);
+  else parts.push(`Your reply was:\n"""\n${clip(previous.reply, 2_000)}\n"""`);
+  parts.push("Fix exactly what failed and answer with the complete corrected module, again as one ```typescript block.");
+  return parts.join("\n\n");
+}
+
+export function buildToolPrompt(input: ToolPromptInput): BaseMessage[] {
+  const lines = [`Write a tool for this spec:\n"""\n${input.spec.trim()}\n"""`];
+  if (input.improve) {
+    lines.push(
+      `This is an improved version ${input.improve.version + 1} of the existing tool ${input.improve.name}: keep the name "${input.improve.name}" and its input compatible where the spec allows. The current version ${input.improve.version} is:\n${fence(clip(input.improve.source))}`,
+    );
+  } else if (input.requestedName) {
+    lines.push(`The tool's name must be exactly "${input.requestedName}".`);
+  }
+  const others = input.existingTools.filter((n) => n !== input.improve?.name);
+  lines.push(
+    others.length > 0
+      ? `Tools that already exist (do not reuse these names): ${others.join(", ")}.`
+      : "No other tools exist yet.",
+  );
+  if (input.previous) lines.push(feedbackSection(input.previous));
+  return [new SystemMessage(TOOL_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
+}
+
+export function buildMethodPrompt(input: MethodPromptInput): BaseMessage[] {
+  const lines = [
+    `Write the method "${input.selector}" for the object "${input.objectId}".`,
+    `What it must do:\n"""\n${input.spec.trim()}\n"""`,
+    `The module's name must be exactly "${input.selector}".`,
+    `The object's attributes (self) are now:\n${clip(JSON.stringify(input.receiver, null, 2), 3_000)}`,
+  ];
+  if (input.example) {
+    lines.push(
+      `It will be called right away with args ${JSON.stringify(input.example.args)}` +
+        (Object.keys(input.example.kwargs).length > 0 ? ` and keyword arguments ${JSON.stringify(input.example.kwargs)} (passed as the last argument)` : "") +
+        ": that call must succeed.",
+    );
+  }
+  if (input.previous) lines.push(feedbackSection(input.previous));
+  return [new SystemMessage(METHOD_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
+}
+
+/** A default spec for a method when the caller gave none: from the selector and the example call. */
+export function defaultMethodSpec(selector: string, example?: { args: JsonValue[]; kwargs: JsonObject }): string {
+  const words = selector.replace(/_/g, " ");
+  const call = example ? ` It is called with args ${JSON.stringify(example.args)} and kwargs ${JSON.stringify(example.kwargs)}.` : "";
+  return `A method named ${selector} that does what its name says: ${words}.${call}`;
+}
+
+/** The text of a chat model's reply (string content, or the text parts of a content array). */
+export function replyText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
+  }
+  return "";
+}

@@ -1,0 +1,301 @@
+/**
+ * The validation pipeline for one forged module: (extract →) transpile → audit → sandbox.
+ *
+ *   validateModule({ source | reply, contract, expectedName?, sandbox, dryRun?, timeoutMs? })
+ *     → Promise<ValidationResult>
+ *
+ * - `source` is the TypeScript module; give `reply` (the model's whole answer) instead to run
+ *   extraction first (./extract.ts).
+ * - A module passes only when it transpiles, the audit finds nothing, and in the sandbox the runner
+ *   (verified by its per-run token) reports a clean run: exit code 0, no timeout or OOM kill, no
+ *   contract problems, and — for tools, and for methods that export `test` — `test()` completed.
+ *   The host then checks the exports the runner reported (snake_case name, the expected name,
+ *   a non-empty description, a schema of type object) as JSON data.
+ * - `exports` (name, description, schema) come FROM THE SANDBOX REPORT: the module is never
+ *   imported on the host.
+ * - `failure` is the text fed back to the model: the compiler errors, or the audit findings with
+ *   rule, line and column, or the sandbox outcome (the assertion message, the stack trimmed to the
+ *   module's frames with lines mapped back to the TypeScript, stderr) — concise and exact.
+ * - `durations` are milliseconds per stage (0 for a stage that did not run).
+ * - Errors that are not the module's fault (Docker gone, the sandbox closed) propagate as thrown
+ *   errors; they are never turned into a "failed module".
+ *
+ * `audit: false` is a TEST-ONLY switch (the defence-in-depth test runs hostile modules in the
+ * sandbox with the audit off). Nothing in the configuration or the forge sets it; do not wire it to
+ * a setting.
+ */
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
+import { jobSucceeded } from "../sandbox/types.js";
+import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
+import { auditModule, formatFindings, MAX_NAME_LENGTH, SNAKE_CASE, type ModuleContract } from "./audit.js";
+import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
+import { extractModule } from "./extract.js";
+import { transpileModule } from "./transpile.js";
+
+interface ValidateCommon {
+  contract: ModuleContract;
+  /** The snake_case name the module must export (a requested tool name, a method's selector). */
+  expectedName?: string | undefined;
+  sandbox: Sandbox;
+  /** Methods: after the test, call the method on a copy of the receiver in the sandbox. */
+  dryRun?: { self: JsonObject; args: JsonValue[]; kwargs: JsonObject } | undefined;
+  /** TEST ONLY: false skips the static audit (see the top of this file). Default true. */
+  audit?: boolean;
+  /** The sandbox job's wall-clock limit (default: the sandbox's configured timeout). */
+  timeoutMs?: number | undefined;
+}
+
+export type ValidateOptions = ValidateCommon & ({ source: string; reply?: never } | { reply: string; source?: never });
+
+export type ValidationStage = "extract" | "transpile" | "audit" | "sandbox";
+
+/** What the runner reported about the module's exports (JSON data, checked on the host). */
+export interface ValidatedExports {
+  /** Always a snake_case string for tools; a method's may be null (not exported). */
+  name: string | null;
+  /** Always a non-empty string for tools; a method's may be null. */
+  description: string | null;
+  /** Always an object of type "object" for tools; a method's may be null. */
+  schema: JsonObject | null;
+}
+
+interface ResultCommon {
+  /** The TypeScript that was validated (null when extraction failed). */
+  code: string | null;
+  compiled?: string;
+  /** The source map of `compiled` (JSON text). */
+  sourceMap?: string;
+  /** sha256 (hex) of `compiled`. */
+  sha256?: string;
+  findings: AuditFinding[];
+  sandbox: JobResult | null;
+  durations: { transpile: number; audit: number; sandbox: number };
+}
+
+export type ValidationResult =
+  | (ResultCommon & {
+      ok: true;
+      stage: "passed";
+      failure: null;
+      code: string;
+      compiled: string;
+      sourceMap: string;
+      sha256: string;
+      exports: ValidatedExports;
+    })
+  | (ResultCommon & { ok: false; stage: ValidationStage; failure: string; exports?: ValidatedExports });
+
+/** A module longer than this is refused before compiling (a model answer is never this long). */
+export const MAX_SOURCE_CHARS = 200_000;
+/** How much of stderr / the module's stdout goes into a failure text. */
+const OUTPUT_EXCERPT_CHARS = 1_500;
+
+export async function validateModule(options: ValidateOptions): Promise<ValidationResult> {
+  const durations = { transpile: 0, audit: 0, sandbox: 0 };
+  let code: string;
+  if (options.reply !== undefined) {
+    const extracted = extractModule(options.reply);
+    if (!extracted.ok) return fail("extract", extracted.failure, { code: null, durations });
+    code = extracted.code;
+  } else {
+    code = options.source;
+  }
+  if (code.length > MAX_SOURCE_CHARS) {
+    return fail("transpile", `The module is ${code.length} characters long, over the ${MAX_SOURCE_CHARS} limit: write a smaller module.`, { code, durations });
+  }
+
+  let started = performance.now();
+  const compiled = await transpileModule(code);
+  durations.transpile = elapsed(started);
+  if (!compiled.ok) return fail("transpile", compiled.failure, { code, durations });
+  const artifact = {
+    code,
+    compiled: compiled.code,
+    sourceMap: compiled.map,
+    sha256: createHash("sha256").update(compiled.code).digest("hex"),
+    durations,
+  };
+
+  let findings: AuditFinding[] = [];
+  if (options.audit !== false) {
+    started = performance.now();
+    findings = auditModule(code, compiled.code, compiled.map, { contract: options.contract, expectedName: options.expectedName });
+    durations.audit = elapsed(started);
+    if (findings.length > 0) return fail("audit", formatFindings(findings, code), { ...artifact, findings });
+  }
+
+  started = performance.now();
+  const result = await options.sandbox.run({
+    action: "validate",
+    module: compiled.code,
+    contract: options.contract,
+    ...(options.contract === "method" && options.dryRun ? { input: options.dryRun } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  durations.sandbox = elapsed(started);
+
+  const verdict = judgeRun(result, options, createPositionMapper(compiled.map));
+  if (verdict.failure !== null) {
+    return fail("sandbox", verdict.failure, { ...artifact, findings, sandbox: result, ...(verdict.exports ? { exports: verdict.exports } : {}) });
+  }
+  return { ok: true, stage: "passed", failure: null, ...artifact, findings, sandbox: result, exports: verdict.exports! };
+}
+
+function fail(
+  stage: ValidationStage,
+  failure: string,
+  rest: Partial<ResultCommon> & Pick<ResultCommon, "code" | "durations"> & { exports?: ValidatedExports },
+): ValidationResult {
+  return { ok: false, stage, failure, findings: [], sandbox: null, ...rest };
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
+
+// ---------------------------------------------------------------------------- the sandbox verdict
+
+interface Verdict {
+  failure: string | null;
+  exports: ValidatedExports | null;
+}
+
+/** Decides from the raw job result whether the module passed, and says exactly why not. */
+function judgeRun(result: JobResult, options: ValidateCommon, mapper: PositionMapper): Verdict {
+  const report = result.report;
+  const exports = report?.exports ? readExports(report) : null;
+  const failWith = (text: string): Verdict => ({ failure: withOutput(text, result), exports });
+
+  if (result.timedOut) {
+    const limit = options.timeoutMs !== undefined ? `${options.timeoutMs} ms` : "the time limit";
+    return failWith(
+      `The sandbox run did not finish within ${limit} and was stopped. Look for an endless loop, or a promise that never settles, in test() or at the top of the module.`,
+    );
+  }
+  if (result.oomKilled) {
+    return failWith("The sandbox run ran out of memory and was killed. Use less memory (smaller arrays and strings, no unbounded growth).");
+  }
+  if (report === null) {
+    return failWith(
+      `The sandbox run ended without a valid report from the runner: ${result.reportProblem ?? `no report line (exit code ${result.exitCode ?? "none"})`}. ` +
+        "The module must not exit the process, print a report of its own, or write output after returning: let test() return normally.",
+    );
+  }
+  if (report.problems && report.problems.length > 0) {
+    return failWith(`The module's exports break the contract:\n${report.problems.map((problem) => `- ${problem}`).join("\n")}`);
+  }
+  if (!report.ok) return failWith(describeRunnerFailure(report, mapper));
+  if (!jobSucceeded(result)) return failWith(`The sandbox run exited with code ${result.exitCode ?? "none"} instead of 0.`);
+
+  const expectsTest = options.contract === "tool" || report.exports?.hasTest === true;
+  if (expectsTest && report.testCompleted !== true) return failWith("test() did not run to completion in the sandbox.");
+  if (report.phase !== "done") return failWith(`The sandbox run stopped in its ${report.phase} phase without finishing.`);
+
+  const problems = exportProblems(exports, options);
+  if (problems.length > 0) return failWith(`The module's exports break the contract:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
+  return { failure: null, exports };
+}
+
+function describeRunnerFailure(report: RunnerReport, mapper: PositionMapper): string {
+  const error = report.error;
+  const what: Record<RunnerReport["phase"], string> = {
+    import: "Importing the module failed (code at the top of the module threw)",
+    exports: "Reading the module's exports failed",
+    test: "test() failed",
+    dryrun: "The dry run of the method on a copy of the receiver failed",
+    call: "Calling the default export failed",
+    done: "The run failed after finishing",
+  };
+  if (!error) return `${what[report.phase]}, without an error to show.`;
+  return `${what[report.phase]}: ${describeError(error, mapper)}`;
+}
+
+function describeError(error: RunnerError, mapper: PositionMapper): string {
+  const headline = `${error.name}: ${error.message}`.trim();
+  const frames = moduleFrames(error.stack ?? "", mapper);
+  return frames.length > 0 ? `${headline}\n${frames.join("\n")}` : headline;
+}
+
+/** The stack's frames (the runner already dropped its own), with module positions in TypeScript lines. */
+function moduleFrames(stack: string, mapper: PositionMapper): string[] {
+  return stack
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 8)
+    .map((line) =>
+      line.replace(/module\.mjs:(\d+):(\d+)/g, (match, line: string, column: string) => {
+        const at = mapper.toSource(Number(line), Math.max(0, Number(column) - 1));
+        return at.mapped ? `module.ts:${at.line}:${at.column}` : match;
+      }),
+    );
+}
+
+/** Appends what the module printed (stderr, then its own stdout) when there is any. */
+function withOutput(text: string, result: JobResult): string {
+  const parts = [text];
+  const stderr = excerpt(result.stderr);
+  if (stderr) parts.push(`stderr:\n${stderr}`);
+  // Report lines carry a run's token: never echo them (real or forged) back to the model.
+  const lines = result.stdout.split("\n");
+  const kept = lines.filter((line) => !line.startsWith("TOOLFORGE_REPORT"));
+  const stdout = excerpt(kept.join("\n"));
+  if (stdout) parts.push(`stdout:\n${stdout}`);
+  if (kept.length < lines.length && result.report === null) parts.push("(stdout also held a TOOLFORGE_REPORT line that is not the runner's: it was ignored)");
+  return parts.join("\n");
+}
+
+function excerpt(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= OUTPUT_EXCERPT_CHARS) return trimmed;
+  return `… (${trimmed.length - OUTPUT_EXCERPT_CHARS} characters cut)\n${trimmed.slice(-OUTPUT_EXCERPT_CHARS)}`;
+}
+
+// ---------------------------------------------------------------------------- exports, on the host
+
+function readExports(report: RunnerReport): ValidatedExports {
+  const reported = report.exports!;
+  return {
+    name: typeof reported.name === "string" ? reported.name : null,
+    description: typeof reported.description === "string" ? reported.description : null,
+    schema: isJsonObject(reported.schema) ? reported.schema : null,
+  };
+}
+
+/** The contract, checked again on the reported JSON (the runner checks it too; this is the host's own word). */
+function exportProblems(exports: ValidatedExports | null, options: ValidateCommon): string[] {
+  const problems: string[] = [];
+  const isTool = options.contract === "tool";
+  if (!exports) return ["the runner reported no exports"];
+  if (exports.name === null) {
+    if (isTool) problems.push("`name` is not exported as a string");
+  } else if (!SNAKE_CASE.test(exports.name) || exports.name.length > MAX_NAME_LENGTH) {
+    problems.push(`\`name\` ${JSON.stringify(exports.name)} is not snake_case (at most ${MAX_NAME_LENGTH} characters)`);
+  } else if (options.expectedName !== undefined && exports.name !== options.expectedName) {
+    problems.push(`\`name\` is ${JSON.stringify(exports.name)} but must be ${JSON.stringify(options.expectedName)}`);
+  }
+  if (isTool && (exports.description === null || exports.description.trim() === "")) problems.push("`description` is not a non-empty string");
+  if (exports.schema === null) {
+    if (isTool) problems.push("`schema` is not exported as a JSON object");
+  } else {
+    problems.push(...schemaProblems(exports.schema));
+  }
+  return problems;
+}
+
+function schemaProblems(schema: JsonObject): string[] {
+  const problems: string[] = [];
+  if (schema.type !== "object") problems.push('`schema.type` must be "object"');
+  if (schema.properties !== undefined && !(isJsonObject(schema.properties) && Object.values(schema.properties).every(isJsonObject))) {
+    problems.push("`schema.properties` must map each property name to a schema object");
+  }
+  if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((item) => typeof item === "string"))) {
+    problems.push("`schema.required` must be an array of property names");
+  }
+  return problems;
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,76 @@
+/**
+ * `createGraph()` and `createToolForge()`: the agent graph, built from configuration or from any
+ * parts the caller supplies.
+ *
+ *   const graph = await createGraph();                    // everything from the environment
+ *   const { graph, close } = await createToolForge();     // the same, plus what to close
+ *
+ * With no options: `loadConfig()`, then `createRuntime(config)` (store, sandbox, bus, registry,
+ * forge) and the store's checkpointer, so `getState` and continuing a thread by `thread_id` work
+ * out of the box. Options replace any part; parts passed in belong to the caller and are not closed.
+ */
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { loadConfig, type Config } from "../config.js";
+import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
+import { buildGraph, type ToolForgeGraph } from "./build.js";
+import { PersonaModels, type PersonaChatModels } from "./models.js";
+
+export interface CreateGraphOptions extends RuntimeOverrides {
+  /** The configuration (default: `loadConfig()`: the environment and `.env`). Ignored with `runtime`. */
+  config?: Config;
+  /** A runtime the caller opened (and closes); without it one is created from `config` and the parts below. */
+  runtime?: Runtime;
+  /** Chat models per persona (default: ChatOllama with the persona's model at OLLAMA_HOST). */
+  models?: PersonaChatModels;
+  /** Conversation checkpoints: default the store's; `false` for none (each invoke starts afresh). */
+  checkpointer?: BaseCheckpointSaver | false;
+}
+
+export interface ToolForge {
+  graph: ToolForgeGraph;
+  runtime: Runtime;
+  /** Closes what createToolForge opened (the runtime, unless it was passed in); safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function createToolForge(options: CreateGraphOptions = {}): Promise<ToolForge> {
+  const { runtime: given, config: givenConfig, models, checkpointer, ...overrides } = options;
+  const runtime = given ?? (await createRuntime(givenConfig ?? loadConfig(), overrides));
+  try {
+    const graph = buildGraph(
+      {
+        config: runtime.config,
+        registry: runtime.registry,
+        forge: runtime.forge,
+        bus: runtime.bus,
+        models: new PersonaModels(runtime.config, models),
+      },
+      { checkpointer: checkpointer === false ? undefined : (checkpointer ?? runtime.store.checkpointer()) },
+    );
+    const close = given ? async () => {} : () => runtime.close();
+    return { graph, runtime, close };
+  } catch (error) {
+    if (!given) {
+      await runtime.close().catch((closeError: unknown) => {
+        process.emitWarning(`while closing after a failed createGraph: ${String(closeError)}`, "ToolForgeWarning");
+      });
+    }
+    throw error;
+  }
+}
+
+const opened = new WeakMap<object, () => Promise<void>>();
+
+/** The compiled agent graph. Close what it opened with `closeGraph(graph)` when done. */
+export async function createGraph(options: CreateGraphOptions = {}): Promise<ToolForgeGraph> {
+  const { graph, close } = await createToolForge(options);
+  opened.set(graph, close);
+  return graph;
+}
+
+/** Closes the runtime that `createGraph` opened for this graph (not parts passed in); safe to call twice. */
+export async function closeGraph(graph: ToolForgeGraph): Promise<void> {
+  const close = opened.get(graph);
+  opened.delete(graph);
+  await close?.();
+}

@@ -1,0 +1,57 @@
+/**
+ * The graph's state: the conversation plus what routing and the guards need. Everything but
+ * `messages` describes the current user turn and is reset by BRICK when a new turn begins (a new
+ * user message). Zod schemas, so that LangGraph Studio gets the state, input and configuration
+ * schemas at run time.
+ */
+import { MessagesZodMeta } from "@langchain/langgraph";
+import { registry } from "@langchain/langgraph/zod";
+import type { BaseMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import type { Plan } from "../personas/metacognition.js";
+
+/** Messages: LangGraph's messages reducer (append, replace by id); shown as a chat in Studio. */
+const messages = () =>
+  (z.array(z.any()) as unknown as z.ZodType<BaseMessage[]>).register(registry, { ...MessagesZodMeta });
+
+const ForgeOutcomeSchema = z.object({
+  status: z.enum(["installed", "reused", "failed"]),
+  runId: z.string().nullable(),
+  name: z.string().nullable(),
+  version: z.number().nullable(),
+  attempts: z.number(),
+  reason: z.string().nullable(),
+  spec: z.string(),
+});
+
+export const GraphStateSchema = z.object({
+  messages: messages(),
+  /** The id of the user message that opened the current turn. */
+  turnId: z.string().nullable().default(null),
+  /** The spec from BRICK's `TOOL_REQUIRED:` line, waiting for the tool_forge node. */
+  pendingToolSpec: z.string().nullable().default(null),
+  /** The last forge of this turn. */
+  forgeOutcome: ForgeOutcomeSchema.nullable().default(null),
+  toolRounds: z.number().int().default(0),
+  forgesThisTurn: z.number().int().default(0),
+  /** Tool names called this turn, in first-use order. */
+  toolsUsed: z.array(z.string()).default(() => []),
+  /** Tools forged (installed) this turn. */
+  toolsCreated: z.array(z.string()).default(() => []),
+  /** What the guards did this turn (caps reached, refused calls), for the personas and the caller. */
+  notices: z.array(z.string()).default(() => []),
+  /** Metacognition plans of this turn, by persona. */
+  plans: z.record(z.string(), z.any()).default(() => ({})),
+  /** ALFRED's final answer of the turn (null until ALFRED has spoken). */
+  answer: z.string().nullable().default(null),
+});
+
+/** What callers send: new messages (a user turn). */
+export const GraphInputSchema = z.object({ messages: messages() });
+
+export type ForgeOutcomeSummary = z.infer<typeof ForgeOutcomeSchema>;
+export type GraphState = Omit<z.infer<typeof GraphStateSchema>, "messages" | "plans"> & {
+  messages: BaseMessage[];
+  plans: Record<string, Plan>;
+};
+export type GraphUpdate = Partial<GraphState>;

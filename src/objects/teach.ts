@@ -1,0 +1,28 @@
+/**
+ * `teach_yourself_to_<skill>`: the selector that teaches a method instead of calling one.
+ * The spec of what to learn comes from the message when it carries one (a string argument, or
+ * `spec` / `description` in kwargs); otherwise the forge derives it from the skill's name.
+ */
+import type { JsonObject, JsonValue } from "../store/types.js";
+
+export const TEACH_PREFIX = "teach_yourself_to_";
+
+/** The skill a teaching selector names, or null when the selector is an ordinary one. */
+export function taughtSkill(selector: string): string | null {
+  if (!selector.startsWith(TEACH_PREFIX)) return null;
+  const skill = selector.slice(TEACH_PREFIX.length);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(skill) ? skill : null;
+}
+
+/** What the teacher asked for, in words, or undefined to let the forge derive it from the selector. */
+export function teachingSpec(skill: string, args: JsonValue[], kwargs: JsonObject): string | undefined {
+  const fromKwargs = kwargs["spec"] ?? kwargs["description"];
+  if (typeof fromKwargs === "string" && fromKwargs.trim() !== "") return withSkill(skill, fromKwargs.trim());
+  const texts = args.filter((a): a is string => typeof a === "string" && a.trim() !== "");
+  if (texts.length > 0) return withSkill(skill, texts.join(" ").trim());
+  return undefined;
+}
+
+function withSkill(skill: string, text: string): string {
+  return `a method named ${skill}: ${text}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * The ONE place that wires ToolForge's parts from configuration: the store, the sandbox, the event
+ * bus, the live tool registry and the forge. The graph (createGraph), the server and the CLI build
+ * on a Runtime; tests and embedders override any part. Parts passed in as overrides belong to the
+ * caller: `close()` closes only what the runtime opened itself.
+ */
+import type { Config } from "./config.js";
+import { loadConfig } from "./config.js";
+import { EventBus } from "./events.js";
+import { createForge } from "./forge/forge.js";
+import type { ForgeModelSource } from "./forge/prompt.js";
+import type { Forge } from "./forge/types.js";
+import { createSandbox } from "./sandbox/index.js";
+import type { Sandbox } from "./sandbox/types.js";
+import { openStore } from "./store/index.js";
+import type { Store } from "./store/types.js";
+import { createToolRegistry, type BuiltinTool } from "./tools/registry.js";
+import type { ToolRegistry } from "./tools/types.js";
+
+export interface Runtime {
+  config: Config;
+  store: Store;
+  sandbox: Sandbox;
+  bus: EventBus;
+  registry: ToolRegistry;
+  forge: Forge;
+  /** Closes the sandbox and the store this runtime opened (not overrides); safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  store?: Store;
+  sandbox?: Sandbox;
+  bus?: EventBus;
+  registry?: ToolRegistry;
+  forge?: Forge;
+  /** The forge's chat model (or a factory); default: ChatOllama with FORGE_MODEL at OLLAMA_HOST. */
+  forgeModel?: ForgeModelSource;
+  /** Built-in tools for the registry (ignored when `registry` is given). */
+  builtins?: BuiltinTool[];
+}
+
+export async function createRuntime(config: Config = loadConfig(), overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const owned: { close(): Promise<void> }[] = [];
+  try {
+    const store = overrides.store ?? (await openStore(config));
+    if (!overrides.store) owned.push(store);
+    const sandbox = overrides.sandbox ?? (await createSandbox(config));
+    if (!overrides.sandbox) owned.push(sandbox);
+    const bus = overrides.bus ?? new EventBus();
+    const registry =
+      overrides.registry ??
+      (await createToolRegistry({
+        store,
+        sandbox,
+        bus,
+        dynamicToolsDir: config.dynamicToolsDir,
+        callTimeoutMs: config.sandbox.timeoutMs,
+        ...(overrides.builtins ? { builtins: overrides.builtins } : {}),
+      }));
+    const forge =
+      overrides.forge ??
+      createForge({ store, sandbox, bus, registry, config, ...(overrides.forgeModel ? { model: overrides.forgeModel } : {}) });
+
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= closeAll(owned);
+      return closing;
+    };
+    return { config, store, sandbox, bus, registry, forge, close };
+  } catch (error) {
+    // A part failed to start: close what did start, then report the original error.
+    await closeAll(owned).catch((closeError: unknown) => {
+      process.emitWarning(`while stopping after a failed start: ${String(closeError)}`, "RuntimeWarning");
+    });
+    throw error;
+  }
+}
+
+/** Closes in reverse order of opening (sandbox before store); every part is closed even if one fails. */
+async function closeAll(parts: { close(): Promise<void> }[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const part of [...parts].reverse()) {
+    try {
+      await part.close();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, "several parts failed to close");
+}

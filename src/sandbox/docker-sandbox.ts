@@ -1,0 +1,94 @@
+/**
+ * The cold sandbox: every job in a FRESH container (created, started, given its one job, removed).
+ * Slow to start (gVisor boot + node, 1–2 s here) but needs nothing kept around; the pool
+ * (pool.ts) hides the start-up behind the same interface.
+ */
+import type Docker from "dockerode";
+import { ToolForgeError } from "../errors.js";
+import { containerSpec, type SandboxSettings } from "./container-spec.js";
+import { checkJob } from "./job.js";
+import { currentOwner, type Owner } from "./owner.js";
+import { SandboxContainer } from "./sandbox-container.js";
+import type { JobResult, Sandbox, SandboxJob } from "./types.js";
+
+export class DockerSandbox implements Sandbox {
+  private closed = false;
+  /** Every container started and not yet removed (running a job, or waiting in a pool). */
+  private readonly live = new Set<SandboxContainer>();
+  /** Container starts under way; close() waits for them. */
+  private readonly starting = new Set<Promise<SandboxContainer>>();
+  /** Removals under way; close() waits for them. */
+  private readonly removing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly image: string,
+    private readonly settings: SandboxSettings,
+    private readonly owner: Owner = currentOwner(),
+  ) {}
+
+  async run(job: SandboxJob): Promise<JobResult> {
+    this.assertOpen();
+    checkJob(job);
+    const container = await this.startContainer();
+    try {
+      await container.waitReady();
+      return await container.handOver(job, job.timeoutMs ?? this.settings.timeoutMs);
+    } finally {
+      await this.discard(container);
+    }
+  }
+
+  /** A started container waiting for its job (the pool uses this for its cold fallback too). */
+  startContainer(options: { pooled?: boolean } = {}): Promise<SandboxContainer> {
+    this.assertOpen();
+    const start = (async () => {
+      const container = await SandboxContainer.start(this.docker, containerSpec(this.image, this.settings, this.owner, options));
+      if (this.closed) {
+        await container.destroy();
+        this.assertOpen();
+      }
+      this.live.add(container);
+      return container;
+    })();
+    // close() waits for starts under way: a container still being created must not outlive us.
+    this.starting.add(start);
+    const forget = () => this.starting.delete(start);
+    start.then(forget, forget);
+    return start;
+  }
+
+  /** Removes a container this sandbox started; close() waits for removals still under way. */
+  discard(container: SandboxContainer): Promise<void> {
+    this.live.delete(container);
+    const removal = container.destroy();
+    this.removing.add(removal);
+    const forget = () => this.removing.delete(removal);
+    removal.then(forget, forget);
+    return removal;
+  }
+
+  /** Resolves when every container start and removal under way has finished (benchmarks, tests). */
+  async settled(): Promise<void> {
+    while (this.starting.size > 0 || this.removing.size > 0) {
+      await Promise.allSettled([...this.starting, ...this.removing]);
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.starting]); // each removes its own container once it sees `closed`
+    for (const container of [...this.live]) void this.discard(container);
+    const results = await Promise.allSettled([...this.removing]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ToolForgeError("sandbox_closed", "the sandbox was closed; create a new one with createSandbox()");
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner, the Dockerfile,
+ * the offline recipe and the node it carries, so a changed runner means a new tag (and a rebuild).
+ * When the image is missing it is built offline (`docker import` of a minimal root: the host's
+ * node, the libraries `ldd` lists, the runner); where that cannot work (no glibc node on the host)
+ * it falls back to `sandbox/Dockerfile`, which needs a registry. Two processes building at once
+ * both end with the image: each stages its own root and the daemon keeps the last tag.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { create as createTar } from "tar";
+import { PROJECT_ROOT } from "../config.js";
+import { SandboxUnavailableError } from "../errors.js";
+import { messageOf, statusOf } from "./docker-errors.js";
+
+const execFileAsync = promisify(execFile);
+
+export const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
+export const IMAGE_REPOSITORY = "toolforge-sandbox";
+/** Where the runner lives inside the image (the Dockerfile and the offline build agree). */
+export const RUNNER_PATH_IN_IMAGE = "/opt/toolforge/runner.mjs";
+/** The command every sandbox container runs. `node` is found through the image's PATH. */
+export const RUNNER_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
+/** Bump when the offline staging below changes in a way the hashed files do not show. */
+const OFFLINE_RECIPE_REVISION = "offline-root-v2";
+const IMAGE_CHANGES = [
+  "USER 1000:1000",
+  "WORKDIR /tmp",
+  "ENV PATH=/usr/local/bin:/usr/bin:/bin",
+  `CMD ${JSON.stringify(RUNNER_COMMAND)}`,
+];
+
+/** The tag this checkout's runner and recipe produce, e.g. `toolforge-sandbox:3f2a9c0d1e4b`. */
+export async function defaultImageTag(): Promise<string> {
+  const [runner, dockerfile] = await Promise.all([
+    readFile(path.join(SANDBOX_DIR, "runner.mjs")),
+    readFile(path.join(SANDBOX_DIR, "Dockerfile")),
+  ]);
+  return imageTagFor({ runner, dockerfile, node: process.version, arch: process.arch });
+}
+
+/** The tag for these inputs: any change to the runner, the recipe or the node carried gives a new tag. */
+export function imageTagFor(inputs: { runner: Buffer | string; dockerfile: Buffer | string; node: string; arch: string }): string {
+  const hash = createHash("sha256");
+  const part = (label: string, value: Buffer | string) => hash.update(`${label}\0${Buffer.byteLength(value)}\0`).update(value);
+  part("runner.mjs", inputs.runner);
+  part("Dockerfile", inputs.dockerfile);
+  part("recipe", `${OFFLINE_RECIPE_REVISION}\n${IMAGE_CHANGES.join("\n")}`);
+  part("node", `${inputs.node} ${inputs.arch}`);
+  return `${IMAGE_REPOSITORY}:${hash.digest("hex").slice(0, 12)}`;
+}
+
+export async function imageExists(docker: Docker, reference: string): Promise<boolean> {
+  try {
+    await docker.getImage(reference).inspect();
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+const ensuring = new Map<string, Promise<string>>();
+
+/**
+ * Returns the image reference to run, building the default image when it is missing.
+ * `configured` (SANDBOX_IMAGE) is used as given and never built.
+ */
+export function ensureImage(docker: Docker, configured: string | undefined): Promise<string> {
+  const key = configured ?? "<default>";
+  let pending = ensuring.get(key);
+  if (!pending) {
+    pending = resolveImage(docker, configured);
+    ensuring.set(key, pending);
+    pending.catch(() => ensuring.delete(key));
+  }
+  return pending;
+}
+
+async function resolveImage(docker: Docker, configured: string | undefined): Promise<string> {
+  if (configured) {
+    if (await imageExists(docker, configured)) return configured;
+    throw new SandboxUnavailableError(
+      `the sandbox image ${configured} (SANDBOX_IMAGE) is not present in the Docker engine`,
+      `pull or build it (e.g. \`docker build -t ${configured} sandbox/\`), or unset SANDBOX_IMAGE so ToolForge builds its own image offline`,
+    );
+  }
+  const tag = await defaultImageTag();
+  if (await imageExists(docker, tag)) return tag;
+  await buildImage(docker, tag);
+  return tag;
+}
+
+/** Builds `tag` offline, or from the Dockerfile when the offline build is impossible here. */
+export async function buildImage(docker: Docker, tag: string): Promise<void> {
+  let offlineFailure: unknown;
+  try {
+    await buildOfflineImage(docker, tag);
+    return;
+  } catch (error) {
+    offlineFailure = error;
+  }
+  try {
+    await buildFromDockerfile(docker, tag);
+  } catch (dockerfileFailure) {
+    throw new SandboxUnavailableError(
+      `the sandbox image ${tag} could not be built.\n` +
+        `  offline build (docker import of the host's node): ${messageOf(offlineFailure)}\n` +
+        `  Dockerfile build (FROM node:20-slim): ${messageOf(dockerfileFailure)}`,
+      "on Linux with a glibc node at hand the offline build needs only `ldd` (package libc-bin); " +
+        "elsewhere build sandbox/Dockerfile on a machine that reaches a registry and set SANDBOX_IMAGE to it",
+      dockerfileFailure,
+    );
+  }
+}
+
+/** `docker import` of a minimal root: node, its shared libraries, the runner, an empty /tmp. */
+export async function buildOfflineImage(docker: Docker, tag: string): Promise<void> {
+  if (process.platform !== "linux") throw new Error(`the host is ${process.platform}; the offline build copies a Linux node binary`);
+  const nodeBinary = await realpath(process.execPath);
+  const libraries = await sharedLibrariesOf(nodeBinary);
+  const stage = await mkdtemp(path.join(os.tmpdir(), "toolforge-image-"));
+  try {
+    const place = async (from: string, to: string, mode: number) => {
+      const target = path.join(stage, to);
+      await mkdir(path.dirname(target), { recursive: true });
+      await copyFile(from, target); // copyFile follows symlinks: the image gets real files
+      await chmod(target, mode);
+    };
+    await place(nodeBinary, "usr/bin/node", 0o755);
+    for (const library of libraries) await place(library, library.replace(/^\//, ""), 0o755);
+    await place(path.join(SANDBOX_DIR, "runner.mjs"), RUNNER_PATH_IN_IMAGE.replace(/^\//, ""), 0o644);
+    await mkdir(path.join(stage, "tmp"));
+    await chmod(path.join(stage, "tmp"), 0o1777);
+    // Not `portable`: node-tar then strips group/other write bits, and /tmp must stay 1777.
+    const archive = createTar({ cwd: stage }, ["."]);
+    const [repo, version] = splitTag(tag);
+    const progress = await docker.importImage(archive as unknown as NodeJS.ReadableStream, {
+      repo,
+      tag: version,
+      changes: IMAGE_CHANGES,
+    });
+    await followProgress(docker, progress);
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+  if (!(await imageExists(docker, tag))) throw new Error(`docker import finished but ${tag} is not there`);
+}
+
+/** The absolute paths of the shared objects `ldd` says the binary loads (the vDSO excluded). */
+export async function sharedLibrariesOf(binary: string): Promise<string[]> {
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync("ldd", [binary]));
+  } catch (error) {
+    throw new Error(`\`ldd ${binary}\` failed: ${messageOf(error)}`);
+  }
+  return parseLddOutput(stdout);
+}
+
+export function parseLddOutput(stdout: string): string[] {
+  const paths = new Set<string>();
+  for (const line of stdout.split("\n")) {
+    const resolved = /=>\s+(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(0x/.exec(line);
+    if (resolved?.[1]) paths.add(resolved[1]);
+    if (/=>\s+not found/.test(line)) throw new Error(`ldd cannot resolve a library: ${line.trim()}`);
+  }
+  if (paths.size === 0) throw new Error("ldd listed no libraries (a static or non-glibc binary?)");
+  return [...paths];
+}
+
+export async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
+  const progress = await docker.buildImage(
+    { context: SANDBOX_DIR, src: ["Dockerfile", "runner.mjs"] },
+    { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex") } },
+  );
+  await followProgress(docker, progress);
+  if (!(await imageExists(docker, tag))) throw new Error(`docker build finished but ${tag} is not there`);
+}
+
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        if (error) return reject(error);
+        const failed = output.find((event) => event.error || event.errorDetail);
+        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+        resolve();
+      },
+    );
+  });
+}
+
+function splitTag(reference: string): [string, string] {
+  const colon = reference.lastIndexOf(":");
+  if (colon <= reference.lastIndexOf("/")) return [reference, "latest"];
+  return [reference.slice(0, colon), reference.slice(colon + 1)];
+}

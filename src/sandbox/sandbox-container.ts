@@ -1,0 +1,271 @@
+/**
+ * One sandbox container through its whole life: created, attached (stdin/stdout/stderr over one
+ * hijacked connection), started, READY, given its ONE job, watched until it exits or the wall-clock
+ * limit kills it, read (exit code, OOM flag, capped output, the token-checked report), removed.
+ * Cold jobs and the pool both drive containers through this class.
+ */
+import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { SandboxUnavailableError, ToolForgeError } from "../errors.js";
+import { isGoneOrStopped, messageOf } from "./docker-errors.js";
+import {
+  CappedCapture,
+  parseReport,
+  ReadyGate,
+  REPORT_TAIL_BYTES,
+  ReportLineScanner,
+  stdoutWithoutReport,
+  type ParsedReport,
+} from "./output.js";
+import type { JobResult, SandboxJob } from "./types.js";
+
+/** How long a container may take from start to the runner's READY (gVisor boot + node start). */
+export const STARTUP_TIMEOUT_MS = 60_000;
+/** After the container exits, how long to wait for the last output to arrive. */
+const OUTPUT_DRAIN_MS = 2_000;
+/** After a kill, how long to wait for the exit before forcing removal. */
+const KILL_GRACE_MS = 10_000;
+
+interface ExitState {
+  code: number | null;
+  error?: unknown;
+}
+
+export class SandboxContainer {
+  private readonly stdout = new CappedCapture(undefined, REPORT_TAIL_BYTES);
+  private readonly stderr = new CappedCapture();
+  private readonly gate = new ReadyGate(this.stdout);
+  private stream: Duplex | undefined;
+  private streamEnded: Promise<void> = Promise.resolve();
+  private exitState: Promise<ExitState> | undefined;
+  private exitedFlag = false;
+  private handedOver = false;
+  private destroyed: Promise<void> | undefined;
+
+  private constructor(
+    private readonly docker: Docker,
+    readonly container: Docker.Container,
+  ) {}
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  /** True once the container has stopped (for any reason). */
+  get exited(): boolean {
+    return this.exitedFlag;
+  }
+
+  /** Resolves when the container stops; never rejects. */
+  get whenExited(): Promise<ExitState> {
+    return this.exitState ?? Promise.resolve({ code: null });
+  }
+
+  /** Creates, attaches and starts a container; on any failure the container is removed again. */
+  static async start(docker: Docker, spec: Docker.ContainerCreateOptions): Promise<SandboxContainer> {
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(spec);
+    } catch (error) {
+      throw dockerFailure("could not create a sandbox container", error);
+    }
+    const sandboxContainer = new SandboxContainer(docker, container);
+    try {
+      await sandboxContainer.attachAndStart();
+    } catch (error) {
+      await sandboxContainer.destroy();
+      throw dockerFailure("could not start a sandbox container", error);
+    }
+    return sandboxContainer;
+  }
+
+  private async attachAndStart(): Promise<void> {
+    const stream = (await this.container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
+    this.stream = stream;
+    // A write to a container that died meanwhile errors here; the exit state tells the story.
+    stream.on("error", () => undefined);
+    this.streamEnded = new Promise((resolve) => {
+      stream.once("end", resolve);
+      stream.once("close", resolve);
+    });
+    this.docker.modem.demuxStream(stream, this.gate, this.stderr);
+    await this.container.start();
+    this.exitState = this.container.wait().then(
+      (answer: { StatusCode: number }) => ({ code: answer.StatusCode }),
+      (error: unknown) => ({ code: null, error }),
+    );
+    void this.exitState.then(() => (this.exitedFlag = true));
+  }
+
+  /** Waits for the runner's READY line; throws when the container stops or stays silent instead. */
+  async waitReady(timeoutMs: number = STARTUP_TIMEOUT_MS): Promise<void> {
+    const timeout = new AbortController();
+    try {
+      const outcome = await Promise.race([
+        this.gate.ready.then(() => "ready" as const),
+        this.whenExited.then(() => "exited" as const),
+        delay(timeoutMs, "timeout" as const, { signal: timeout.signal }),
+      ]);
+      if (outcome === "ready") return;
+      if (outcome === "exited") {
+        const { code } = await this.whenExited;
+        await Promise.race([this.streamEnded, delay(OUTPUT_DRAIN_MS)]);
+        throw new SandboxUnavailableError(
+          `the sandbox container stopped (exit code ${code}) before its runner was ready; stderr: ${this.stderr.text().trim() || "(empty)"}`,
+          "check that the image runs `node /opt/toolforge/runner.mjs` (unset SANDBOX_IMAGE to use the built-in image) and that `docker run --runtime=runsc` works",
+        );
+      }
+      throw new SandboxUnavailableError(
+        `the sandbox container was not ready within ${timeoutMs} ms of starting`,
+        "the machine may be overloaded; check `docker ps` and `docker info`, or lower SANDBOX_POOL_SIZE",
+      );
+    } finally {
+      timeout.abort();
+    }
+  }
+
+  /** Gives the container its one job and returns the result; the timeout counts from here. */
+  async handOver(job: SandboxJob, timeoutMs: number): Promise<JobResult> {
+    if (this.handedOver) throw new ToolForgeError("sandbox_reuse", "a sandbox container runs one job only; this one already had its job");
+    if (!this.stream) throw new ToolForgeError("sandbox_not_started", "the sandbox container was never started");
+    this.handedOver = true;
+    const token = randomBytes(16).toString("hex");
+    const line = JSON.stringify({
+      token,
+      action: job.action,
+      module: job.module,
+      contract: job.contract ?? "tool",
+      input: job.input,
+    });
+    const scanner = new ReportLineScanner(token);
+    this.stdout.onChunk = (chunk) => scanner.push(chunk);
+    const startedAt = performance.now();
+    this.stream.write(line + "\n");
+
+    const timeout = new AbortController();
+    const outcome = await Promise.race([
+      scanner.line.then((reportLine) => ({ kind: "report" as const, reportLine })),
+      this.whenExited.then((exit) => ({ kind: "exited" as const, exit })),
+      delay(timeoutMs, { kind: "timeout" as const }, { signal: timeout.signal }),
+    ]);
+    timeout.abort();
+    this.stdout.onChunk = undefined;
+
+    if (outcome.kind === "report") {
+      // The runner writes its report and exits 0 at once (no module code runs in between): the
+      // job is over; the container's teardown is not waited for.
+      const parsed = parseReport(outcome.reportLine, token);
+      return this.result({ startedAt, exitCode: 0, timedOut: false, oomKilled: false, parsed, timeoutMs });
+    }
+    let exit: ExitState;
+    if (outcome.kind === "timeout") {
+      await this.kill();
+      exit = await this.whenExited;
+    } else {
+      exit = outcome.exit;
+    }
+    const durationMs = performance.now() - startedAt;
+    await Promise.race([this.streamEnded, delay(OUTPUT_DRAIN_MS)]);
+    const oomKilled = await this.readOomKilled();
+    const timedOut = outcome.kind === "timeout";
+    const killed = timedOut || oomKilled;
+    const parsed = parseReport(this.stdout.tailText(), token);
+    return this.result({ startedAt, durationMs, exitCode: killed ? null : exit.code, timedOut, oomKilled, parsed, timeoutMs, exit });
+  }
+
+  private result(facts: {
+    startedAt: number;
+    durationMs?: number;
+    exitCode: number | null;
+    timedOut: boolean;
+    oomKilled: boolean;
+    parsed: ParsedReport;
+    timeoutMs: number;
+    exit?: ExitState;
+  }): JobResult {
+    const { parsed } = facts;
+    const durationMs = facts.durationMs ?? performance.now() - facts.startedAt;
+    const result: JobResult = {
+      exitCode: facts.exitCode,
+      timedOut: facts.timedOut,
+      oomKilled: facts.oomKilled,
+      durationMs: Math.round(durationMs * 100) / 100,
+      stdout: stdoutWithoutReport(this.stdout.text(), parsed.reportLine),
+      stderr: this.stderr.text(),
+      stdoutTruncated: this.stdout.truncated,
+      stderrTruncated: this.stderr.truncated,
+      report: parsed.report,
+    };
+    if (parsed.report === null) result.reportProblem = explainMissingReport(parsed.problem, result, facts.timeoutMs, facts.exit);
+    return result;
+  }
+
+  private async readOomKilled(): Promise<boolean> {
+    try {
+      const info = await this.container.inspect();
+      return info.State.OOMKilled === true;
+    } catch (error) {
+      if (isGoneOrStopped(error)) return false;
+      throw dockerFailure("could not inspect a finished sandbox container", error);
+    }
+  }
+
+  /** SIGKILL from the host: what ends busy loops and Atomics.wait inside. */
+  async kill(): Promise<void> {
+    try {
+      await this.container.kill({ signal: "SIGKILL" });
+    } catch (error) {
+      if (!isGoneOrStopped(error)) {
+        process.emitWarning(`toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${messageOf(error)}); removing it`);
+        await this.destroy();
+        return;
+      }
+    }
+    const outcome = await Promise.race([this.whenExited.then(() => "exited"), delay(KILL_GRACE_MS, "stuck")]);
+    if (outcome === "stuck") await this.destroy();
+  }
+
+  /** Removes the container (killing it if it runs). Safe to call more than once. */
+  destroy(): Promise<void> {
+    this.destroyed ??= (async () => {
+      this.stream?.destroy();
+      try {
+        await this.container.remove({ force: true });
+      } catch (error) {
+        if (!isGoneOrStopped(error)) throw dockerFailure(`could not remove sandbox container ${this.id.slice(0, 12)}`, error);
+      }
+    })();
+    return this.destroyed;
+  }
+}
+
+function explainMissingReport(problem: string, result: JobResult, timeoutMs: number, exit: ExitState | undefined): string {
+  if (result.timedOut) return `the job ran past its ${timeoutMs} ms limit and was killed; ${problem}`;
+  if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
+  if (exit?.error) return `lost track of the container (${messageOf(exit.error)}); ${problem}`;
+  return exit ? `${problem} (exit code ${exit.code})` : problem;
+}
+
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE"]);
+
+/** Docker failures become typed errors; an unreachable engine says how to start it. */
+export function dockerFailure(what: string, error: unknown): Error {
+  if (error instanceof ToolForgeError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code && UNREACHABLE_CODES.has(code)) {
+    return new SandboxUnavailableError(
+      `${what}: the Docker engine is not reachable (${code})`,
+      "start it: `bash scripts/provision-sandbox.sh` (installs and starts Docker + runsc) or `sudo systemctl start docker`",
+      error,
+    );
+  }
+  return new ToolForgeError("sandbox_docker_error", `${what}: ${messageOf(error)}`, { cause: error });
+}

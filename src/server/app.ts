@@ -1,0 +1,93 @@
+/**
+ * The express app, without listening: routes, body limits, API key, request log and one error
+ * shape (see errors.ts). Everything it uses is passed in, so tests build it with stubs or with the
+ * real graph; `startServer` (start.ts) builds the real parts and listens.
+ */
+import express, { type ErrorRequestHandler, type Router } from "express";
+import type { Logger } from "pino";
+import type { EventBus } from "../events.js";
+import { KeyedSerial } from "../forge/serial.js";
+import type { Store } from "../store/types.js";
+import { requireApiKey } from "./auth.js";
+import { serialisePerThread } from "./chat/serialised.js";
+import type { ChatService } from "./chat/types.js";
+import { HttpError } from "./errors.js";
+import { resolveFailure } from "./failure.js";
+import type { HealthReport } from "./health.js";
+import { requestLog, type RequestLogLocals } from "./logger.js";
+import { chatRouter } from "./routes/chat.js";
+import { eventsRouter } from "./routes/events.js";
+import { healthRouter } from "./routes/health.js";
+import { openAiRouter } from "./routes/openai.js";
+import { toolsRouter } from "./routes/tools.js";
+import { Lifecycle } from "./lifecycle.js";
+
+/** The largest JSON body accepted; larger bodies get a 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppDeps {
+  /** One user turn through the graph (the app serialises turns per thread itself). */
+  chat: ChatService;
+  store: Store;
+  bus: EventBus;
+  health: () => Promise<HealthReport>;
+  logger: Logger;
+  /** config.ollamaHost: to recognise and explain a refused connection to Ollama. */
+  ollamaHost: string;
+  /** TOOLFORGE_API_KEY: when set, every route but /healthz needs it as a Bearer token. */
+  apiKey?: string | undefined;
+  /** More routers mounted at `/` after the built-in routes (the objects router). */
+  routers?: Router[];
+  /** Heartbeat comments on SSE streams (default 15 s). */
+  heartbeatMs?: number;
+  /** The per-thread lock (default: a new one); shared when two apps serve one process. */
+  threadLock?: KeyedSerial;
+  /** Shutdown state and open streams (default: a new one); startServer passes its own. */
+  lifecycle?: Lifecycle;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const errorContext = { ollamaHost: deps.ollamaHost };
+  const chat = serialisePerThread(deps.chat, deps.threadLock ?? new KeyedSerial());
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(requestLog(deps.logger));
+  app.use(healthRouter(deps.health, () => lifecycle.shuttingDown));
+  app.use(requireApiKey(deps.apiKey));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
+  app.use(chatRouter(chat));
+  app.use(toolsRouter(deps.store, deps.bus));
+  app.use(eventsRouter(deps.bus, { heartbeatMs, lifecycle }));
+  for (const router of deps.routers ?? []) app.use(router);
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, "route_not_found", `no route for ${req.method} ${req.path}`, {
+      hint: "see docs/server.md for the routes this server has",
+    }));
+  });
+
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    if (res.destroyed && !res.writableFinished) {
+      // The client went away mid-turn (its turn was aborted): nobody to answer, nothing went wrong.
+      deps.logger.info({ method: req.method, path: req.path, reason: error instanceof Error ? error.message : String(error) }, "client gone");
+      return;
+    }
+    const failure = resolveFailure(error, errorContext, deps.logger, { method: req.method, path: req.path });
+    if (failure.errorId) (res.locals as RequestLogLocals).errorId = failure.errorId;
+    if (res.headersSent) {
+      // A stream was already under way: the client sees the connection end.
+      res.end();
+      return;
+    }
+    if (failure.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="toolforge"');
+    res.status(failure.status).json(failure.body);
+  };
+  app.use(onError);
+
+  return app;
+}

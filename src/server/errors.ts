@@ -1,0 +1,186 @@
+/**
+ * HTTP errors: one JSON shape on every route, `{ error: { message, type, code, hint?, param?,
+ * error_id? } }`. It is OpenAI's error shape (message, type, code) with ToolForge's extras, so the
+ * official OpenAI clients show `message` and everything else can read `code` and `hint`.
+ * `toHttpError` maps the project's typed errors (and the few foreign errors we know) to a status;
+ * anything it does not know is unexpected and becomes a 500 with an error id (see app.ts).
+ */
+import {
+  ModelUnavailableError,
+  NotFoundError,
+  InvalidInputError,
+  RevisionConflictError,
+  SandboxUnavailableError,
+  StoreUnavailableError,
+  ToolForgeError,
+} from "../errors.js";
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly hint: string | undefined;
+  /** The request field the error is about (OpenAI's `param`), when there is one. */
+  readonly param: string | undefined;
+
+  constructor(status: number, code: string, message: string, options: { hint?: string; param?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.hint = options.hint;
+    this.param = options.param;
+  }
+}
+
+export interface ErrorBody {
+  error: {
+    message: string;
+    type: string;
+    code: string;
+    hint?: string;
+    param?: string;
+    error_id?: string;
+  };
+}
+
+/** OpenAI's `type` for a status. */
+export function errorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 409) return "conflict_error";
+  if (status === 503) return "service_unavailable_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/** The body of an error response; `message` is self-contained (it ends with the hint, if any). */
+export function errorBody(error: HttpError, errorId?: string): ErrorBody {
+  const message = error.hint && !error.message.includes(error.hint) ? `${error.message} — ${error.hint}` : error.message;
+  const body: ErrorBody = { error: { message, type: errorType(error.status), code: error.code } };
+  if (error.hint) body.error.hint = error.hint;
+  if (error.param) body.error.param = error.param;
+  if (errorId) body.error.error_id = errorId;
+  return body;
+}
+
+export interface ErrorContext {
+  /** Where Ollama is expected (config.ollamaHost), to recognise and explain a refused connection. */
+  ollamaHost: string;
+}
+
+/** Maps a known error to an HttpError; returns null for an unexpected error (a 500). */
+export function toHttpError(error: unknown, context: ErrorContext): HttpError | null {
+  if (error instanceof HttpError) return error;
+  const parser = bodyParserError(error);
+  if (parser) return parser;
+  if (error instanceof ToolForgeError) return fromToolForgeError(error);
+  return fromOllamaFailure(error, context);
+}
+
+/** A ToolForgeError's message carries its hint after "\n  → "; HTTP gets one line plus `hint`. */
+function oneLine(error: ToolForgeError): string {
+  return error.message.replace(/\s*\n\s*→\s*/g, " — ").replace(/\s*\n\s*/g, " ");
+}
+
+function fromToolForgeError(error: ToolForgeError): HttpError | null {
+  const options = { hint: error.hint, cause: error };
+  if (error instanceof InvalidInputError) return new HttpError(400, error.code, oneLine(error), options);
+  if (error instanceof NotFoundError) return new HttpError(404, error.code, oneLine(error), options);
+  if (error instanceof RevisionConflictError) return new HttpError(409, error.code, oneLine(error), options);
+  if (
+    error instanceof ModelUnavailableError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof SandboxUnavailableError
+  ) {
+    return new HttpError(503, error.code, oneLine(error), options);
+  }
+  return null;
+}
+
+interface BodyParserFailure {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+  message?: unknown;
+  limit?: unknown;
+}
+
+function bodyParserError(error: unknown): HttpError | null {
+  if (typeof error !== "object" || error === null) return null;
+  const e = error as BodyParserFailure;
+  if (e.type === "entity.parse.failed") {
+    return new HttpError(400, "invalid_json", `the request body is not valid JSON: ${String(e.message)}`, {
+      hint: "send a JSON object with Content-Type: application/json",
+      cause: error,
+    });
+  }
+  if (e.type === "entity.too.large") {
+    return new HttpError(413, "body_too_large", `the request body is larger than the limit of ${formatBytes(e.limit)}`, {
+      hint: "send a smaller body",
+      cause: error,
+    });
+  }
+  if (typeof e.type === "string" && e.expose === true && typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+    return new HttpError(e.status, e.type.replace(/\./g, "_"), String(e.message), { cause: error });
+  }
+  return null;
+}
+
+function formatBytes(limit: unknown): string {
+  if (typeof limit !== "number") return "1 MB";
+  return limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MB` : `${limit} bytes`;
+}
+
+const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/**
+ * ChatOllama surfaces a down Ollama as `TypeError: fetch failed` with the socket error as its
+ * cause, and a missing model as an error whose message says "not found, try pulling it first".
+ * The persona layer maps these to ModelUnavailableError where it can; this catches what gets past.
+ */
+function fromOllamaFailure(error: unknown, context: ErrorContext): HttpError | null {
+  const chain = causeChain(error);
+  const ollama = new URL(context.ollamaHost);
+  const ollamaPort = ollama.port || (ollama.protocol === "https:" ? "443" : "80");
+  for (const link of chain) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_FAILURES.has(code)) {
+      const port = (link as { port?: unknown }).port;
+      if (port === undefined || String(port) === ollamaPort) {
+        return new HttpError(503, "ollama_unreachable", `Ollama is not reachable at ${context.ollamaHost} (${code})`, {
+          hint: "start it with `ollama serve`, or point OLLAMA_HOST at a running Ollama",
+          cause: error,
+        });
+      }
+    }
+  }
+  for (const link of chain) {
+    const message = link instanceof Error ? link.message : "";
+    const missing = /model ["']?([^"'\s]+)["']? not found/i.exec(message);
+    if (missing) {
+      return new HttpError(503, "model_missing", `the Ollama model "${missing[1]}" is not installed`, {
+        hint: `pull it with \`ollama pull ${missing[1]}\``,
+        cause: error,
+      });
+    }
+    if (/does not support tools/i.test(message)) {
+      return new HttpError(503, "model_without_tools", `the Ollama model cannot call tools: ${message}`, {
+        hint: "set BRICK_MODEL to a model with tool support (e.g. llama3.1:8b) and pull it",
+        cause: error,
+      });
+    }
+  }
+  return null;
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < 8 && !chain.includes(current)) {
+    chain.push(current);
+    if (current instanceof AggregateError) chain.push(...current.errors);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}

@@ -1,0 +1,27 @@
+/**
+ * What shutdown needs from the app: a flag that /healthz reports, and the open SSE streams that
+ * would otherwise keep connections (and so the server) open forever.
+ */
+import type { SseStream } from "./sse.js";
+
+export class Lifecycle {
+  private stopping = false;
+  private readonly streams = new Set<SseStream>();
+
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
+  /** Tracks a long-lived stream until it closes. */
+  track(stream: SseStream, res: { on(event: "close", listener: () => void): unknown }): void {
+    this.streams.add(stream);
+    res.on("close", () => this.streams.delete(stream));
+  }
+
+  /** Marks the server as stopping and ends every tracked stream. */
+  beginShutdown(): void {
+    this.stopping = true;
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+  }
+}

@@ -1,0 +1,143 @@
+/** The ArangoDB collections of the store and the shape of their documents. */
+import { createHash } from "node:crypto";
+import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessageStatus } from "../types.js";
+import { OBJECT_COLLECTION } from "../ids.js";
+
+export const COLLECTIONS = {
+  objects: OBJECT_COLLECTION,
+  links: "PrototypeLinks",
+  tools: "Tools",
+  toolVersions: "ToolVersions",
+  methods: "Methods",
+  methodVersions: "MethodVersions",
+  forgeRuns: "ForgeRuns",
+  forgeAttempts: "ForgeAttempts",
+  messages: "Messages",
+  events: "Events",
+  meta: "Meta",
+  migrations: "SchemaMigrations",
+  checkpoints: "Checkpoints",
+  checkpointBlobs: "CheckpointBlobs",
+  checkpointWrites: "CheckpointWrites",
+} as const;
+
+export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+export const EDGE_COLLECTIONS: readonly CollectionName[] = [COLLECTIONS.links];
+export const ALL_COLLECTIONS: readonly CollectionName[] = Object.values(COLLECTIONS);
+
+/** Counters in the Meta collection: the registry revision and the last event sequence number. */
+export const COUNTERS = { registry: "registry", events: "events" } as const;
+export type CounterKey = (typeof COUNTERS)[keyof typeof COUNTERS];
+
+/**
+ * A document key derived from parts that may themselves contain any key character (object ids
+ * may contain ":"), so joining them with a separator could collide.
+ */
+export function derivedKey(...parts: (string | number)[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 40);
+}
+
+export const toolVersionKey = (name: string, version: number) => `${name}:${version}`; // tool names hold no ":"
+export const methodKey = (objectId: string, selector: string) => derivedKey(objectId, selector);
+export const methodVersionKey = (objectId: string, selector: string, version: number) => derivedKey(objectId, selector, version);
+export const objectHandle = (id: string) => `${COLLECTIONS.objects}/${id}`;
+
+export interface ObjectDoc {
+  _key: string;
+  attributes: JsonObject;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LinkDoc {
+  _from: string;
+  _to: string;
+  order: number;
+}
+
+export interface ToolDoc {
+  _key: string;
+  activeVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface CodeFields {
+  description: string;
+  source: string;
+  compiled: string;
+  sha256: string;
+  forgeRunId: string | null;
+  createdAt: string;
+}
+
+export interface ToolVersionDoc extends CodeFields {
+  _key: string;
+  toolName: string;
+  version: number;
+  schema: JsonObject;
+}
+
+export interface MethodDoc {
+  _key: string;
+  objectId: string;
+  selector: string;
+  activeVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MethodVersionDoc extends CodeFields {
+  _key: string;
+  objectId: string;
+  selector: string;
+  version: number;
+}
+
+export interface ForgeRunDoc {
+  _key: string;
+  kind: ForgeRun["kind"];
+  spec: string;
+  target: string | null;
+  status: ForgeRun["status"];
+  result: ForgeRun["result"];
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface ForgeAttemptDoc {
+  _key: string;
+  runId: string;
+  number: number;
+  attempt: ForgeAttempt;
+}
+
+export interface MessageDoc {
+  _key: string;
+  targetId: string;
+  selector: string;
+  args: JsonValue[];
+  kwargs: JsonObject;
+  status: MessageStatus;
+  result: JsonValue | null;
+  error: string | null;
+  learned: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface EventDoc {
+  _key: string;
+  seq: number;
+  type: string;
+  payload: JsonObject;
+  createdAt: string;
+}
+
+export interface CounterDoc {
+  _key: CounterKey;
+  value: number;
+}

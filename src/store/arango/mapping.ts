@@ -1,0 +1,36 @@
+/** Documents → the Store's records. */
+import type { MethodVersion, ObjectRecord, ToolVersion } from "../types.js";
+import type { MethodVersionDoc, ObjectDoc, ToolVersionDoc } from "./collections.js";
+
+/** The fields tool and method versions share. */
+function codeFields(doc: ToolVersionDoc | MethodVersionDoc, activeVersion: number) {
+  return {
+    version: doc.version,
+    description: doc.description,
+    source: doc.source,
+    compiled: doc.compiled,
+    sha256: doc.sha256,
+    forgeRunId: doc.forgeRunId,
+    createdAt: doc.createdAt,
+    status: doc.version === activeVersion ? ("active" as const) : ("inactive" as const),
+  };
+}
+
+export function toToolVersion(doc: ToolVersionDoc, activeVersion: number): ToolVersion {
+  return { toolName: doc.toolName, schema: doc.schema, ...codeFields(doc, activeVersion) };
+}
+
+export function toMethodVersion(doc: MethodVersionDoc, activeVersion: number): MethodVersion {
+  return { objectId: doc.objectId, selector: doc.selector, ...codeFields(doc, activeVersion) };
+}
+
+export function toObjectRecord(doc: ObjectDoc, prototypes: string[]): ObjectRecord {
+  return {
+    id: doc._key,
+    attributes: doc.attributes,
+    revision: doc.revision,
+    prototypes,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}

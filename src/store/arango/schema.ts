@@ -1,0 +1,88 @@
+/**
+ * Versioned schema of the ArangoDB store: collections, indexes and counters. Every step is
+ * idempotent (create-if-missing, ensureIndex, insert-or-ignore), so two processes migrating at
+ * once both succeed; each applied version is recorded in SchemaMigrations.
+ */
+import type { Database } from "arangojs";
+import { StoreUnavailableError } from "../../errors.js";
+import { ALL_COLLECTIONS, COLLECTIONS, COUNTERS, EDGE_COLLECTIONS, type CollectionName } from "./collections.js";
+import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
+
+interface ArangoMigration {
+  version: number;
+  name: string;
+  apply: (db: Database) => Promise<void>;
+}
+
+type IndexSpec = { collection: CollectionName; fields: string[]; unique: boolean; name: string };
+
+const INDEXES: IndexSpec[] = [
+  { collection: COLLECTIONS.links, fields: ["_from", "_to"], unique: true, name: "link_pair" },
+  { collection: COLLECTIONS.links, fields: ["_from", "order"], unique: true, name: "link_order" },
+  { collection: COLLECTIONS.toolVersions, fields: ["toolName", "version"], unique: true, name: "tool_version" },
+  { collection: COLLECTIONS.methods, fields: ["objectId", "selector"], unique: true, name: "method_selector" },
+  { collection: COLLECTIONS.methods, fields: ["selector", "objectId"], unique: true, name: "method_by_selector" },
+  { collection: COLLECTIONS.methodVersions, fields: ["objectId", "selector", "version"], unique: true, name: "method_version" },
+  { collection: COLLECTIONS.forgeRuns, fields: ["status", "startedAt"], unique: false, name: "run_status" },
+  { collection: COLLECTIONS.forgeRuns, fields: ["startedAt"], unique: false, name: "run_started" },
+  { collection: COLLECTIONS.forgeAttempts, fields: ["runId", "number"], unique: true, name: "attempt_number" },
+  { collection: COLLECTIONS.events, fields: ["seq"], unique: true, name: "event_seq" },
+  { collection: COLLECTIONS.checkpoints, fields: ["threadId", "checkpointNs", "checkpointId"], unique: true, name: "checkpoint_id" },
+  { collection: COLLECTIONS.checkpointBlobs, fields: ["threadId", "checkpointNs", "channel", "version"], unique: true, name: "blob_version" },
+  { collection: COLLECTIONS.checkpointWrites, fields: ["threadId", "checkpointNs", "checkpointId", "taskId", "idx"], unique: true, name: "write_idx" },
+];
+
+export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
+  {
+    version: 1,
+    name: "collections, indexes and counters of the store and its checkpointer",
+    apply: async (db) => {
+      for (const name of ALL_COLLECTIONS) await ensureCollection(db, name);
+      for (const index of INDEXES) {
+        await db.collection(index.collection).ensureIndex({ type: "persistent", fields: index.fields, unique: index.unique, name: index.name });
+      }
+      const meta = db.collection(COLLECTIONS.meta);
+      for (const key of Object.values(COUNTERS)) await meta.save({ _key: key, value: 0 }, { overwriteMode: "ignore" });
+    },
+  },
+];
+
+/** Applies what the database lacks; returns the versions applied now. */
+export async function migrateArango(db: Database, location: string): Promise<number[]> {
+  await ensureCollection(db, COLLECTIONS.migrations);
+  const migrations = db.collection<{ version: number; name: string; appliedAt: string }>(COLLECTIONS.migrations);
+  const cursor = await db.query<number>({ query: "FOR m IN @@c RETURN m.version", bindVars: { "@c": COLLECTIONS.migrations } });
+  const applied = new Set(await cursor.all());
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(...ARANGO_MIGRATIONS.map((m) => m.version));
+  if (newest > known) {
+    throw new StoreUnavailableError(
+      `${location} has schema version ${newest}, but this ToolForge knows versions up to ${known}`,
+      "upgrade ToolForge, or set ARANGO_DB to a database made by this version",
+    );
+  }
+  const done: number[] = [];
+  for (const migration of ARANGO_MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await migration.apply(db);
+    try {
+      await migrations.save({ _key: String(migration.version), version: migration.version, name: migration.name, appliedAt: new Date().toISOString() });
+      done.push(migration.version);
+    } catch (error) {
+      // Another process applied (idempotently) and recorded the same version first.
+      if (arangoErrorNum(error) !== ARANGO_ERRORS.uniqueConstraintViolated) throw error;
+    }
+  }
+  return done;
+}
+
+async function ensureCollection(db: Database, name: CollectionName): Promise<void> {
+  const collection = db.collection(name);
+  if (await collection.exists()) return;
+  try {
+    if (EDGE_COLLECTIONS.includes(name)) await db.createEdgeCollection(name);
+    else await db.createCollection(name);
+  } catch (error) {
+    if (arangoErrorNum(error) !== ARANGO_ERRORS.duplicateName) throw error; // created by another process meanwhile
+  }
+}

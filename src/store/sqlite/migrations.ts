@@ -1,0 +1,170 @@
+/**
+ * Versioned schema of the SQLite store. Each migration runs once, in order, inside the same
+ * `BEGIN IMMEDIATE` transaction that records it in `schema_migrations`, so two processes opening a
+ * fresh file at the same moment cannot both apply it. Append new migrations; never edit old ones.
+ */
+import type Database from "better-sqlite3";
+import { StoreUnavailableError } from "../../errors.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tools, objects, methods, forge records, messages, events, registry revision",
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+      INSERT INTO meta (key, value) VALUES ('registry_revision', 0);
+
+      CREATE TABLE forge_runs (
+        id             TEXT PRIMARY KEY,
+        kind           TEXT NOT NULL CHECK (kind IN ('tool', 'method')),
+        spec           TEXT NOT NULL,
+        target         TEXT,
+        status         TEXT NOT NULL CHECK (status IN ('running', 'installed', 'failed', 'reused')),
+        result_name    TEXT,
+        result_version INTEGER,
+        error          TEXT,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT
+      );
+      CREATE INDEX forge_runs_by_start ON forge_runs (started_at);
+
+      CREATE TABLE forge_attempts (
+        run_id  TEXT NOT NULL REFERENCES forge_runs (id) ON DELETE CASCADE,
+        number  INTEGER NOT NULL,
+        attempt TEXT NOT NULL, -- the whole ForgeAttempt as JSON
+        PRIMARY KEY (run_id, number)
+      );
+
+      CREATE TABLE tools (
+        name           TEXT PRIMARY KEY,
+        active_version INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        FOREIGN KEY (name, active_version) REFERENCES tool_versions (tool_name, version)
+          DEFERRABLE INITIALLY DEFERRED
+      );
+
+      CREATE TABLE tool_versions (
+        tool_name    TEXT NOT NULL REFERENCES tools (name) DEFERRABLE INITIALLY DEFERRED,
+        version      INTEGER NOT NULL CHECK (version >= 1),
+        description  TEXT NOT NULL,
+        schema       TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        compiled     TEXT NOT NULL,
+        sha256       TEXT NOT NULL,
+        forge_run_id TEXT REFERENCES forge_runs (id),
+        created_at   TEXT NOT NULL,
+        PRIMARY KEY (tool_name, version)
+      );
+
+      CREATE TABLE objects (
+        id         TEXT PRIMARY KEY,
+        attributes TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE prototype_links (
+        object_id    TEXT NOT NULL REFERENCES objects (id) ON DELETE CASCADE,
+        prototype_id TEXT NOT NULL REFERENCES objects (id),
+        position     INTEGER NOT NULL,
+        PRIMARY KEY (object_id, prototype_id),
+        UNIQUE (object_id, position)
+      );
+
+      CREATE TABLE methods (
+        object_id      TEXT NOT NULL REFERENCES objects (id) ON DELETE CASCADE,
+        selector       TEXT NOT NULL,
+        active_version INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        PRIMARY KEY (object_id, selector),
+        FOREIGN KEY (object_id, selector, active_version)
+          REFERENCES method_versions (object_id, selector, version) DEFERRABLE INITIALLY DEFERRED
+      );
+
+      CREATE TABLE method_versions (
+        object_id    TEXT NOT NULL,
+        selector     TEXT NOT NULL,
+        version      INTEGER NOT NULL CHECK (version >= 1),
+        description  TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        compiled     TEXT NOT NULL,
+        sha256       TEXT NOT NULL,
+        forge_run_id TEXT REFERENCES forge_runs (id),
+        created_at   TEXT NOT NULL,
+        PRIMARY KEY (object_id, selector, version),
+        FOREIGN KEY (object_id, selector) REFERENCES methods (object_id, selector)
+          ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+      );
+
+      CREATE TABLE messages (
+        id          TEXT PRIMARY KEY,
+        target_id   TEXT NOT NULL, -- no foreign key: a message to an unknown object is recorded and fails
+        selector    TEXT NOT NULL,
+        args        TEXT NOT NULL,
+        kwargs      TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+        result      TEXT,
+        error       TEXT,
+        learned     INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        started_at  TEXT,
+        finished_at TEXT
+      );
+
+      CREATE TABLE events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        type       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    `,
+  },
+];
+
+/** Applies every migration the database lacks; returns the versions applied now (empty when none). */
+export function migrate(db: Database.Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const run = db.transaction(() => {
+    const applied = new Set(
+      (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+    );
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    if (newest > known) {
+      throw new StoreUnavailableError(
+        `${file} has schema version ${newest}, but this ToolForge knows versions up to ${known}`,
+        "upgrade ToolForge, or point DATA_DIR at a data directory made by this version",
+      );
+    }
+    const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    const done: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      done.push(migration.version);
+    }
+    return done;
+  });
+  return run.immediate();
+}

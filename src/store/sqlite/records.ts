@@ -1,0 +1,135 @@
+/** Forge runs with their attempts, messages, and the append-only event log in SQLite. */
+import { randomUUID } from "node:crypto";
+import type Database from "better-sqlite3";
+import { InvalidInputError } from "../../errors.js";
+import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage } from "../record-input.js";
+import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessagePatch, MessageRecord, StoredEvent } from "../types.js";
+import { insertEvent } from "./registry.js";
+import { toForgeRun, toMessageRecord, toStoredEvent, type EventRow, type ForgeRunRow, type MessageRow } from "./rows.js";
+
+type FinishOutcome = { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null };
+
+export class SqliteRecords {
+  constructor(private readonly db: Database.Database) {}
+
+  createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): ForgeRun {
+    const id = randomUUID();
+    this.db
+      .prepare("INSERT INTO forge_runs (id, kind, spec, target, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)")
+      .run(id, input.kind, input.spec, input.target, new Date().toISOString());
+    return this.requireRun(id);
+  }
+
+  addForgeAttempt(runId: string, attempt: ForgeAttempt): void {
+    this.db
+      .transaction(() => {
+        if (!this.runRow(runId)) throw missingForgeRun(runId);
+        const exists = this.db.prepare("SELECT 1 FROM forge_attempts WHERE run_id = ? AND number = ?").get(runId, attempt.number);
+        if (exists) throw new InvalidInputError(`forge run "${runId}" already has attempt ${attempt.number}`, "number attempts 1, 2, 3, … once each");
+        this.db.prepare("INSERT INTO forge_attempts (run_id, number, attempt) VALUES (?, ?, ?)").run(runId, attempt.number, JSON.stringify(attempt));
+      })
+      .immediate();
+  }
+
+  finishForgeRun(runId: string, outcome: FinishOutcome): ForgeRun {
+    return this.db
+      .transaction(() => {
+        const row = this.runRow(runId);
+        if (!row) throw missingForgeRun(runId);
+        checkRunStillRunning(row);
+        this.db
+          .prepare("UPDATE forge_runs SET status = ?, result_name = ?, result_version = ?, error = ?, finished_at = ? WHERE id = ?")
+          .run(outcome.status, outcome.result?.name ?? null, outcome.result?.version ?? null, outcome.error ?? null, new Date().toISOString(), runId);
+        return this.requireRun(runId);
+      })
+      .immediate();
+  }
+
+  getForgeRun(id: string): ForgeRun | null {
+    const row = this.runRow(id);
+    return row ? toForgeRun(row, this.attempts(id)) : null;
+  }
+
+  listForgeRuns(options: { status?: ForgeRun["status"]; limit?: number } = {}): ForgeRun[] {
+    const limit = checkLimit(options.limit);
+    const rows = (
+      options.status
+        ? this.db.prepare("SELECT * FROM forge_runs WHERE status = ? ORDER BY started_at DESC, rowid DESC LIMIT ?").all(options.status, limit)
+        : this.db.prepare("SELECT * FROM forge_runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
+    ) as ForgeRunRow[];
+    return rows.map((row) => toForgeRun(row, this.attempts(row.id)));
+  }
+
+  createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): MessageRecord {
+    const id = randomUUID();
+    this.db
+      .prepare("INSERT INTO messages (id, target_id, selector, args, kwargs, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
+      .run(id, input.targetId, input.selector, JSON.stringify(input.args), JSON.stringify(input.kwargs), new Date().toISOString());
+    return this.requireMessage(id);
+  }
+
+  updateMessage(id: string, patch: MessagePatch): MessageRecord {
+    const columns: Record<keyof MessagePatch, string> = {
+      status: "status",
+      result: "result",
+      error: "error",
+      learned: "learned",
+      startedAt: "started_at",
+      finishedAt: "finished_at",
+    };
+    const sets: string[] = [];
+    const values: (string | number | null)[] = [];
+    for (const key of Object.keys(columns) as (keyof MessagePatch)[]) {
+      const value = patch[key];
+      if (value === undefined) continue;
+      sets.push(`${columns[key]} = ?`);
+      values.push(key === "result" ? (value === null ? null : JSON.stringify(value)) : key === "learned" ? (value ? 1 : 0) : (value as string | null));
+    }
+    return this.db
+      .transaction(() => {
+        if (sets.length > 0) {
+          const changed = this.db.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE id = ?`).run(...values, id).changes;
+          if (changed === 0) throw missingMessage(id);
+        }
+        return this.requireMessage(id);
+      })
+      .immediate();
+  }
+
+  getMessage(id: string): MessageRecord | null {
+    const row = this.db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
+    return row ? toMessageRecord(row) : null;
+  }
+
+  appendEvent(type: string, payload: JsonObject): StoredEvent {
+    return insertEvent(this.db, checkEventType(type), payload, new Date().toISOString());
+  }
+
+  listEvents(options: { afterSeq?: number; limit?: number } = {}): StoredEvent[] {
+    const rows = this.db
+      .prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+      .all(options.afterSeq ?? 0, checkLimit(options.limit)) as EventRow[];
+    return rows.map(toStoredEvent);
+  }
+
+  private runRow(id: string): ForgeRunRow | undefined {
+    return this.db.prepare("SELECT * FROM forge_runs WHERE id = ?").get(id) as ForgeRunRow | undefined;
+  }
+
+  private attempts(runId: string): ForgeAttempt[] {
+    const rows = this.db.prepare("SELECT attempt FROM forge_attempts WHERE run_id = ? ORDER BY number").all(runId) as { attempt: string }[];
+    return rows.map((r) => JSON.parse(r.attempt) as ForgeAttempt);
+  }
+
+  private requireRun(id: string): ForgeRun {
+    const run = this.getForgeRun(id);
+    if (!run) throw missingForgeRun(id);
+    return run;
+  }
+
+  private requireMessage(id: string): MessageRecord {
+    const message = this.getMessage(id);
+    if (!message) throw missingMessage(id);
+    return message;
+  }
+}

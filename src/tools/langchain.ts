@@ -1,0 +1,64 @@
+/**
+ * A registry tool as a LangChain tool: its JSON Schema is what `bindTools` sends to Ollama, and
+ * invoking it goes through `ToolRegistry.call` (host-side ajv check, sandbox, outcome). The
+ * tool message's content is the text for the model; its `artifact` is the full ToolCallOutcome.
+ * Invoking never throws for bad arguments: LangChain's own schema check would throw
+ * ToolInputParsingException, so those calls are routed to the registry too, whose message names
+ * the field.
+ */
+import { ToolMessage } from "@langchain/core/messages";
+import { DynamicStructuredTool, ToolInputParsingException, type StructuredToolInterface } from "@langchain/core/tools";
+import type { ToolCall } from "@langchain/core/messages/tool";
+import type { JsonObject } from "../store/types.js";
+import { outcomeText } from "./outcome.js";
+import type { RegisteredTool, ToolCallOutcome } from "./types.js";
+
+export type CallThrough = (name: string, args: unknown) => Promise<ToolCallOutcome>;
+
+function isToolCall(value: unknown): value is ToolCall {
+  return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "tool_call";
+}
+
+class RegistryTool extends DynamicStructuredTool<JsonObject> {
+  private readonly callThrough: CallThrough;
+
+  constructor(tool: RegisteredTool, callThrough: CallThrough) {
+    super({
+      name: tool.name,
+      description: tool.description,
+      schema: tool.schema,
+      responseFormat: "content_and_artifact",
+      func: async (args: unknown) => {
+        const outcome = await callThrough(tool.name, args);
+        return [outcomeText(outcome), outcome];
+      },
+    });
+    this.callThrough = callThrough;
+  }
+
+  override async call(...params: Parameters<DynamicStructuredTool<JsonObject>["call"]>): ReturnType<DynamicStructuredTool<JsonObject>["call"]> {
+    try {
+      return await super.call(...params);
+    } catch (error) {
+      if (!(error instanceof ToolInputParsingException)) throw error;
+      // The registry's own check phrases the problem for the model (and publishes tool.called).
+      const [arg, config] = params;
+      const args = isToolCall(arg) ? arg.args : arg;
+      const outcome = await this.callThrough(this.name, args);
+      const content = outcomeText(outcome);
+      const toolCallId = isToolCall(arg) ? arg.id : (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id;
+      if (!toolCallId) return content as Awaited<ReturnType<DynamicStructuredTool<JsonObject>["call"]>>;
+      return new ToolMessage({
+        content,
+        artifact: outcome,
+        tool_call_id: toolCallId,
+        name: this.name,
+        status: outcome.ok ? "success" : "error",
+      }) as Awaited<ReturnType<DynamicStructuredTool<JsonObject>["call"]>>;
+    }
+  }
+}
+
+export function toLangChainTool(tool: RegisteredTool, callThrough: CallThrough): StructuredToolInterface {
+  return new RegistryTool(tool, callThrough);
+}

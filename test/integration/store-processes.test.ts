@@ -1,0 +1,301 @@
+/**
+ * The store shared by several processes — part of the store contract, run against SQLite always and
+ * against ArangoDB where a server exists: a child killed with SIGKILL in the middle of an install,
+ * installs seen across processes through the registry revision, updates from three processes that
+ * lose nothing, and migrations when several processes open a fresh store at once.
+ * Children are small scripts written to a temporary directory and run with `node --import tsx`;
+ * they get the store's configuration as JSON in TOOLFORGE_TEST_STORE.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PROJECT_ROOT, type Config } from "../../src/config.js";
+import { openStore, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import { arangoTestServer, freshArangoDatabase } from "../support/store.js";
+
+const CHILD_SOURCE = `
+import { writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+const { openStore } = await import(${JSON.stringify(pathToFileURL(path.join(PROJECT_ROOT, "src/store/index.ts")).href)});
+const [action, arg] = process.argv.slice(2);
+const say = (line) => writeSync(1, line + "\\n"); // synchronous: the parent may kill us right after
+const config = JSON.parse(process.env.TOOLFORGE_TEST_STORE);
+const tool = (name, body) => {
+  const compiled = "export default function " + name + "() { " + body + " }";
+  return { toolName: name, description: name, schema: { type: "object" }, source: compiled, compiled,
+           sha256: createHash("sha256").update(compiled).digest("hex"), forgeRunId: null };
+};
+const blockForever = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+
+if (action === "hold-install") {
+  const store = await openStore(config, { beforeCommit: (operation) => { say("HOLDING " + operation); blockForever(); } });
+  await store.installToolVersion(tool(arg, "return 'half';"));
+  say("COMMITTED"); // never reached
+} else if (action === "install-loop") {
+  const store = await openStore(config);
+  for (let i = 0; ; i++) {
+    await store.installToolVersion(tool("looped", "return " + i + ";"));
+    say("installed " + i);
+  }
+} else if (action === "install") {
+  const store = await openStore(config);
+  const installed = await store.installToolVersion(tool(arg, "return 1;"));
+  say(JSON.stringify({ version: installed.version, revision: await store.registryRevision() }));
+  await store.close();
+} else if (action === "watch") {
+  const store = await openStore(config);
+  say("WATCHING");
+  while ((await store.registryRevision()) <= Number(arg)) await new Promise((r) => setTimeout(r, 20));
+  say(JSON.stringify((await store.activeToolVersions()).map((v) => v.toolName)));
+  await store.close();
+} else if (action === "increment") {
+  const store = await openStore(config);
+  let conflicts = 0;
+  for (let i = 0; i < Number(arg); i++) {
+    for (;;) {
+      const current = await store.getObject("counter");
+      try { await store.updateAttributes("counter", current.revision, { count: current.attributes.count + 1 }); break; }
+      catch (error) { if (error.code !== "revision_conflict") throw error; conflicts++; }
+    }
+  }
+  say(JSON.stringify({ conflicts }));
+  await store.close();
+} else if (action === "open") {
+  const store = await openStore(config);
+  say(JSON.stringify({ applied: store.appliedMigrations }));
+  await store.close();
+}
+`;
+
+interface Child {
+  process: ChildProcess;
+  lines: string[];
+  /** Resolves with the first stdout line that matches. */
+  waitFor: (pattern: RegExp) => Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+type StoreConfig = Pick<Config, "dataDir" | "arango">;
+
+let scratch: string;
+let childScript: string;
+let storeConfig: StoreConfig;
+const running: ChildProcess[] = [];
+
+function startChild(...args: string[]): Child {
+  const child = spawn(process.execPath, ["--import", "tsx", childScript, ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TOOLFORGE_TEST_STORE: JSON.stringify(storeConfig) },
+  });
+  running.push(child);
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let buffer = "";
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      lines.push(line);
+      for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen !== undefined) return resolve(seen);
+      waiters.push({ pattern, resolve });
+      void exited.then(({ code, signal, stderr: err }) =>
+        reject(new Error(`child ${args.join(" ")} exited (${code ?? signal}) before printing ${pattern}:\n${err}`)),
+      );
+    });
+  return { process: child, lines, waitFor, exited };
+}
+
+async function runChild(...args: string[]): Promise<string[]> {
+  const child = startChild(...args);
+  const { code, stderr } = await child.exited;
+  if (code !== 0) throw new Error(`child ${args.join(" ")} failed with ${code}:\n${stderr}`);
+  return child.lines;
+}
+
+function toolVersion(toolName: string): NewToolVersion {
+  const compiled = `export default function ${toolName}() { return 1; }`;
+  return { toolName, description: toolName, schema: { type: "object" }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+}
+
+interface Adapter {
+  kind: "sqlite" | "arango";
+  /** A fresh, empty store's configuration; `drop` removes what it made beyond `scratch`. */
+  fresh: () => { config: StoreConfig; drop: () => Promise<void> };
+}
+
+function processContract(adapter: Adapter): void {
+  describe(`store across processes: ${adapter.kind}`, () => {
+    let drop: () => Promise<void>;
+    beforeEach(() => {
+      scratch = mkdtempSync(path.join(os.tmpdir(), "toolforge-procs-"));
+      childScript = path.join(scratch, "store-child.mjs");
+      writeFileSync(childScript, CHILD_SOURCE);
+      const fresh = adapter.fresh();
+      storeConfig = fresh.config;
+      drop = fresh.drop;
+    });
+
+    afterEach(async () => {
+      for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await drop();
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it("a child killed with SIGKILL while its install transaction is open leaves nothing of that install visible", async () => {
+      const store = await openStore(storeConfig);
+      await store.installToolVersion(toolVersion("kept"));
+      const before = { revision: await store.registryRevision(), events: await store.listEvents() };
+      await store.close();
+
+      const child = startChild("hold-install", "half_done");
+      expect(await child.waitFor(/^HOLDING/)).toBe("HOLDING installToolVersion");
+      child.process.kill("SIGKILL");
+      expect((await child.exited).signal).toBe("SIGKILL");
+
+      const reopened = await openStore(storeConfig);
+      try {
+        expect(await reopened.getTool("half_done")).toBeNull();
+        expect(await reopened.listToolVersions("half_done")).toEqual([]);
+        expect((await reopened.activeToolVersions()).map((v) => v.toolName)).toEqual(["kept"]);
+        expect(await reopened.registryRevision()).toBe(before.revision);
+        expect(await reopened.listEvents()).toEqual(before.events);
+        // SQLite releases the dead writer's lock at once; ArangoDB keeps the orphaned stream
+        // transaction (and its lock) until the server's idle timeout, so only SQLite retries now.
+        if (adapter.kind === "sqlite") expect((await reopened.installToolVersion(toolVersion("half_done"))).version).toBe(1);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it("children killed at arbitrary points of an install loop leave every install all-or-nothing", async () => {
+      const rounds = adapter.kind === "sqlite" ? 4 : 1; // see above: each orphaned ArangoDB transaction blocks until its timeout
+      for (let round = 0; round < rounds; round++) {
+        const child = startChild("install-loop");
+        await child.waitFor(new RegExp(`^installed ${1 + ((round * 3) % 5)}$`));
+        await new Promise((resolve) => setTimeout(resolve, (round * 7) % 11)); // kill at varying points of the next install
+        child.process.kill("SIGKILL");
+        await child.exited;
+      }
+      const store = await openStore(storeConfig);
+      try {
+        const versions = await store.listToolVersions("looped");
+        const installedEvents = (await store.listEvents({ limit: 10_000 })).filter((e) => e.type === "tool.installed");
+        expect(versions.map((v) => v.version)).toEqual(versions.map((_, i) => i + 1));
+        expect(installedEvents.map((e) => e.payload["version"])).toEqual(versions.map((v) => v.version));
+        expect(await store.registryRevision()).toBe(versions.length);
+        expect((await store.getTool("looped"))?.activeVersion).toBe(versions.length);
+        expect(versions.length).toBeGreaterThanOrEqual(rounds * 2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("two processes on one store see each other's installs through the registry revision", async () => {
+      const store = await openStore(storeConfig);
+      try {
+        const start = await store.registryRevision();
+        const [fromChild] = await runChild("install", "child_tool");
+        expect(JSON.parse(fromChild!)).toEqual({ version: 1, revision: start + 1 });
+        expect(await store.registryRevision()).toBe(start + 1);
+        expect((await store.activeToolVersions()).map((v) => v.toolName)).toEqual(["child_tool"]);
+
+        const watcher = startChild("watch", String(start + 1));
+        await watcher.waitFor(/^WATCHING$/);
+        await store.installToolVersion(toolVersion("parent_tool"));
+        expect(JSON.parse(await watcher.waitFor(/^\[/))).toEqual(["child_tool", "parent_tool"]);
+        expect((await watcher.exited).code).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("read-modify-write updates from two processes and this one, retried on conflict, lose nothing", async () => {
+      const store = await openStore(storeConfig);
+      try {
+        await store.createObject({ id: "counter", attributes: { count: 0 } });
+        const children = [startChild("increment", "10"), startChild("increment", "10")];
+        for (let i = 0; i < 5; i++) {
+          for (;;) {
+            const current = (await store.getObject("counter"))!;
+            const ok = await store.updateAttributes("counter", current.revision, { count: (current.attributes["count"] as number) + 1 }).then(
+              () => true,
+              (error: { code?: string }) => {
+                if (error.code !== "revision_conflict") throw error;
+                return false;
+              },
+            );
+            if (ok) break;
+          }
+        }
+        for (const child of children) expect((await child.exited).code).toBe(0);
+        const final = (await store.getObject("counter"))!;
+        expect(final.attributes["count"]).toBe(25);
+        expect(final.revision).toBe(26);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("several processes opening a fresh store at once apply each migration exactly once", async () => {
+      const results = await Promise.all([runChild("open"), runChild("open"), runChild("open")]);
+      const applied = results.map((lines) => (JSON.parse(lines[0]!) as { applied: number[] }).applied);
+      expect(applied.flat().sort()).toEqual([1]);
+      const store = await openStore(storeConfig);
+      try {
+        expect(store.appliedMigrations).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      if (adapter.kind === "sqlite") {
+        const db = new Database(path.join(storeConfig.dataDir, "toolforge.db"), { readonly: true });
+        try {
+          expect(db.prepare("SELECT version FROM schema_migrations").all()).toEqual([{ version: 1 }]);
+        } finally {
+          db.close();
+        }
+      }
+    });
+  });
+}
+
+processContract({
+  kind: "sqlite",
+  fresh: () => ({ config: { dataDir: path.join(scratch, "data"), arango: null }, drop: async () => {} }),
+});
+
+const arango = await arangoTestServer();
+if ("skip" in arango) {
+  describe("store across processes: arango", () => {
+    it.skip(`skipped — ${arango.skip}`, () => {});
+  });
+} else {
+  afterAll(arango.stop);
+  processContract({
+    kind: "arango",
+    fresh: () => {
+      const { settings, drop } = freshArangoDatabase(arango.server);
+      return { config: { dataDir: path.join(scratch, "data"), arango: settings }, drop };
+    },
+  });
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { BaseMessage } from "@langchain/core/messages";
+import { cleanSpec, isToolName, requestedToolName } from "../../src/forge/names.js";
+import {
+  buildMethodPrompt,
+  buildToolPrompt,
+  defaultMethodSpec,
+  feedbackSection,
+  replyText,
+  METHOD_EXAMPLE,
+  TOOL_EXAMPLE,
+  type AttemptFeedback,
+} from "../../src/forge/prompt.js";
+
+const text = (messages: BaseMessage[]) => messages.map((m) => String(m.content)).join("\n----\n");
+
+describe("the tool name a spec asks for", () => {
+  it.each([
+    ["word_count: counts the words in a text", "word_count"],
+    ["`word_count`: counts the words", "word_count"],
+    ["word_count — counts the words", "word_count"],
+    ["word_count - counts the words", "word_count"],
+    ["TOOL_REQUIRED: slugify: turns a title into a URL slug", "slugify"],
+    ["word_count(text: string) -> number: counts words", "word_count"],
+    ["a tool named word_count that counts words", "word_count"],
+    ["A tool called `reverse_text` which reverses a string", "reverse_text"],
+    ["make a tool named 'is_prime' returning a boolean", "is_prime"],
+  ])("reads %j as %j", (spec, name) => {
+    expect(requestedToolName(spec)).toBe(name);
+  });
+
+  it.each([
+    "a tool that counts the words in a text",
+    "Tool: counts words",
+    "input: a text; output: its word count",
+    "WordCount: counts words",
+    "a tool named WordCount",
+    "",
+  ])("finds no name in %j", (spec) => {
+    expect(requestedToolName(spec)).toBeNull();
+  });
+
+  it("accepts only snake_case names up to 64 characters", () => {
+    expect(isToolName("word_count")).toBe(true);
+    expect(isToolName("a".repeat(64))).toBe(true);
+    expect(isToolName("a".repeat(65))).toBe(false);
+    expect(isToolName("../etc")).toBe(false);
+    expect(isToolName("1abc")).toBe(false);
+    expect(isToolName(42)).toBe(false);
+  });
+
+  it("strips a TOOL_REQUIRED prefix from the spec", () => {
+    expect(cleanSpec("  TOOL_REQUIRED:  count words  ")).toBe("count words");
+  });
+});
+
+describe("the tool prompt", () => {
+  it("carries the contract with a complete example, the spec, the requested name and the existing tools", () => {
+    const messages = buildToolPrompt({
+      spec: "word_count: counts the words in a text",
+      requestedName: "word_count",
+      existingTools: ["slugify", "is_prime"],
+    });
+    const all = text(messages);
+    expect(messages[0]?._getType()).toBe("system");
+    expect(all).toContain(TOOL_EXAMPLE);
+    expect(all).toContain("export function test()");
+    expect(all).toContain("word_count: counts the words in a text");
+    expect(all).toContain('must be exactly "word_count"');
+    expect(all).toContain("slugify, is_prime");
+  });
+
+  it("says when no tool exists and names no tool when the spec names none", () => {
+    const all = text(buildToolPrompt({ spec: "a tool that reverses text", requestedName: null, existingTools: [] }));
+    expect(all).toContain("No other tools exist yet");
+    expect(all).not.toContain("must be exactly");
+  });
+
+  it("on a retry quotes the previous code, the exact failure and each audit finding with line and column", () => {
+    const previous: AttemptFeedback = {
+      attempt: 1,
+      stage: "sandbox",
+      code: 'export const name = "word_count";\n// the broken module',
+      reply: "irrelevant",
+      failure: "AssertionError: Expected values to be strictly equal:\n\n2 !== 3\n    at test (module.mjs:12:10)",
+      findings: [{ rule: "no-eval", message: "eval is not allowed", line: 7, column: 3 }],
+    };
+    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: [], previous }));
+    expect(all).toContain("attempt 1");
+    expect(all).toContain("sandbox stage");
+    expect(all).toContain("2 !== 3");
+    expect(all).toContain("module.mjs:12:10");
+    expect(all).toContain("line 7, column 3 [no-eval]: eval is not allowed");
+    expect(all).toContain("// the broken module");
+  });
+
+  it("shows the whole reply when no code could be extracted from it", () => {
+    const section = feedbackSection({ attempt: 2, stage: "extract", code: "", reply: "Sure! Here is an idea.", failure: "no ```typescript block", findings: [] });
+    expect(section).toContain("Sure! Here is an idea.");
+    expect(section).toContain("extract stage");
+  });
+
+  it("when improving, quotes the current version and keeps its name", () => {
+    const all = text(
+      buildToolPrompt({
+        spec: "word_count: also count hyphenated words as one",
+        requestedName: "word_count",
+        existingTools: ["word_count", "slugify"],
+        improve: { name: "word_count", version: 3, source: "// version three source" },
+      }),
+    );
+    expect(all).toContain("version 4");
+    expect(all).toContain("// version three source");
+    expect(all).toContain("do not reuse these names): slugify.");
+  });
+
+  it("cuts very long quoted code instead of sending it whole", () => {
+    const code = "x".repeat(20_000);
+    const section = feedbackSection({ attempt: 1, stage: "audit", code, reply: "", failure: "f", findings: [] });
+    expect(section.length).toBeLessThan(10_000);
+    expect(section).toContain("more characters cut");
+  });
+});
+
+describe("the method prompt", () => {
+  it("uses the method flavour of the contract with the receiver, the selector and the example call", () => {
+    const all = text(
+      buildMethodPrompt({
+        objectId: "system",
+        selector: "greet",
+        spec: "greets someone",
+        receiver: { greetings: 2 },
+        example: { args: ["Ada"], kwargs: { polite: true } },
+      }),
+    );
+    expect(all).toContain(METHOD_EXAMPLE);
+    expect(all).toContain("method(self, ...args)");
+    expect(all).toContain('"greetings": 2');
+    expect(all).toContain('must be exactly "greet"');
+    expect(all).toContain('["Ada"]');
+    expect(all).toContain('{"polite":true}');
+  });
+
+  it("derives a spec from the selector when none is given", () => {
+    expect(defaultMethodSpec("count_words", { args: ["a b"], kwargs: {} })).toContain("count words");
+  });
+});
+
+describe("reading the model's reply", () => {
+  it("takes string content as is and joins the text parts of array content", () => {
+    expect(replyText("hello")).toBe("hello");
+    expect(replyText([{ type: "text", text: "a" }, "b", { type: "image_url" }])).toBe("ab");
+    expect(replyText(undefined)).toBe("");
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The registry's loading and revision logic against a real SQLite store. No forged code runs in
+ * these tests: the sandbox handed in refuses every job, so a test that reached it would fail.
+ * Calls through the real gVisor sandbox are in test/integration/registry-*.test.ts.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EventBus, type PublishedEvent } from "../../src/events.js";
+import type { Sandbox } from "../../src/sandbox/types.js";
+import { openStore } from "../../src/store/index.js";
+import type { NewToolVersion } from "../../src/store/types.js";
+import { sha256Hex } from "../../src/store/index.js";
+import { createToolRegistry, type BuiltinTool } from "../../src/tools/registry.js";
+import { createRuntime } from "../../src/runtime.js";
+import { tempStore, type TempStore } from "../support/store.js";
+
+const refusingSandbox: Sandbox = {
+  run: async () => {
+    throw new Error("this test must not run code in a sandbox");
+  },
+  close: async () => {},
+};
+
+function toolVersion(name: string, marker: string): NewToolVersion {
+  const compiled = `export const name = ${JSON.stringify(name)};\nexport default function f() { return ${JSON.stringify(marker)}; }\n`;
+  return {
+    toolName: name,
+    description: `${name} (${marker})`,
+    schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+    source: `// ${marker}\n${compiled}`,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
+}
+
+const clock: BuiltinTool = {
+  name: "echo_builtin",
+  description: "Echoes its text (built in).",
+  schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+  run: async (args) => ({ echoed: args["text"] ?? null }),
+};
+
+let temp: TempStore;
+let toolsDir: string;
+let events: PublishedEvent[];
+let bus: EventBus;
+
+beforeEach(async () => {
+  temp = await tempStore();
+  toolsDir = await mkdtemp(path.join(os.tmpdir(), "toolforge-tools-"));
+  bus = new EventBus();
+  events = [];
+  bus.subscribe((e) => events.push(e));
+});
+afterEach(async () => {
+  await temp.cleanup();
+  await rm(toolsDir, { recursive: true, force: true });
+});
+
+describe("the registry loads what the store says", () => {
+  it("loads every active tool at start and rebuilds its mirror files from the store", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    expect((await registry.list()).map((t) => [t.name, t.version, t.origin])).toEqual([["alpha_tool", 1, "forged"]]);
+    const module = await readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8");
+    expect(module).toContain('"a1"');
+    expect(registry.revision).toBe(await temp.store.registryRevision());
+  });
+
+  it("does not reload while the registry revision stays the same, and reloads when it moves", async () => {
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    expect(await registry.refresh()).toBe(false);
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    expect(await registry.refresh()).toBe(true);
+    expect((await registry.get("alpha_tool"))?.version).toBe(1);
+    expect(await registry.refresh()).toBe(false);
+  });
+
+  it("binds the new version after an install and the old one after a rollback", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    expect((await registry.get("alpha_tool"))?.description).toBe("alpha_tool (a2)");
+    const revisionBefore = registry.revision;
+    await temp.store.rollbackTool("alpha_tool", 1);
+    const bound = await registry.get("alpha_tool");
+    expect(bound).toMatchObject({ version: 1, description: "alpha_tool (a1)" });
+    expect(registry.revision).toBeGreaterThan(revisionBefore);
+    const lcTools = await registry.langChainTools();
+    expect(lcTools.map((t) => t.description)).toEqual(["alpha_tool (a1)"]);
+  });
+
+  it("sees an install made through another store handle on the same file at its next refresh", async () => {
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    const other = await openStore(temp.config);
+    try {
+      await other.installToolVersion(toolVersion("beta_tool", "b1"));
+    } finally {
+      await other.close();
+    }
+    expect(await registry.refresh()).toBe(true);
+    expect((await registry.list()).map((t) => t.name)).toEqual(["beta_tool"]);
+  });
+
+  it("rewrites a tampered mirror file from the store when it loads the version", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const first = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    expect(await first.get("alpha_tool")).not.toBeNull();
+    const file = path.join(toolsDir, "alpha_tool", "v1", "module.mjs");
+    await writeFile(file, "globalThis.tampered = true;\n");
+    await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    expect(await readFile(file, "utf8")).toContain('"a1"');
+  });
+
+  it("keeps the LangChain tool list until the revision moves", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    const first = await registry.langChainTools();
+    expect(await registry.langChainTools()).toBe(first);
+    await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
+    const second = await registry.langChainTools();
+    expect(second).not.toBe(first);
+    expect(second.map((t) => t.name)).toEqual(["alpha_tool", "beta_tool"]);
+  });
+});
+
+describe("calls that never reach the sandbox", () => {
+  it("answers an unknown tool with unknown_tool, naming the tools there are", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    const outcome = await registry.call("no_such_tool", {});
+    expect(outcome).toMatchObject({ ok: false, kind: "unknown_tool" });
+    expect(outcome.ok ? "" : outcome.error).toContain("alpha_tool");
+  });
+
+  it("refuses bad arguments on the host, names the field, and publishes tool.called", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    const outcome = await registry.call("alpha_tool", { text: 7 });
+    expect(outcome).toMatchObject({ ok: false, kind: "invalid_arguments" });
+    expect(outcome.ok ? "" : outcome.error).toContain("`text` must be string");
+    expect(events.filter((e) => e.type === "tool.called")).toMatchObject([{ name: "alpha_tool", outcome: "error" }]);
+  });
+
+  it("runs built-in tools as ordinary entries, and a built-in wins over a forged tool of the same name", async () => {
+    await temp.store.installToolVersion(toolVersion("echo_builtin", "forged"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, builtins: [clock] });
+    expect(await registry.get("echo_builtin")).toMatchObject({ origin: "builtin" });
+    expect(registry.loadProblems.map((p) => p.name)).toEqual(["echo_builtin"]);
+    await expect(registry.call("echo_builtin", { text: "hi" })).resolves.toMatchObject({ ok: true, result: { echoed: "hi" } });
+  });
+
+  it("turns a sandbox that cannot run into a sandbox outcome instead of throwing", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir });
+    const outcome = await registry.call("alpha_tool", { text: "x" });
+    expect(outcome).toMatchObject({ ok: false, kind: "sandbox" });
+    expect(outcome.ok ? "" : outcome.error).toContain("must not run code");
+  });
+});
+
+describe("the runtime that wires the registry", () => {
+  it("closes the store it opened, leaves parts passed in open, and can be closed twice", async () => {
+    const config = { ...temp.config, dataDir: path.join(toolsDir, "runtime-data"), dynamicToolsDir: path.join(toolsDir, "runtime-tools") };
+    const runtime = await createRuntime(config, { sandbox: refusingSandbox });
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    expect(await runtime.registry.list()).toEqual([]); // its own store, not temp.store
+    await runtime.close();
+    await expect(runtime.close()).resolves.toBeUndefined();
+    await expect(runtime.store.registryRevision()).rejects.toThrow();
+
+    const shared = await createRuntime(temp.config, { store: temp.store, sandbox: refusingSandbox });
+    expect((await shared.registry.list()).map((t) => t.name)).toEqual(["alpha_tool"]);
+    await shared.close();
+    await expect(temp.store.registryRevision()).resolves.toBeGreaterThan(0);
+  });
+});

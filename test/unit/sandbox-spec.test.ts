@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { containerSpec, NPROC_LIMIT, PIDS_LIMIT } from "../../src/sandbox/container-spec.js";
+import { imageTagFor, parseLddOutput } from "../../src/sandbox/image.js";
+import { formatOwner, OWNER_LABEL, POOL_LABEL, SANDBOX_LABEL } from "../../src/sandbox/owner.js";
+
+const owner = { host: "h", pid: 1, startTicks: 2 };
+const settings = loadConfig({ SANDBOX_MEMORY_MB: "300", SANDBOX_CPUS: "0.75" }).sandbox;
+
+describe("the sandbox container's flags", () => {
+  const spec = containerSpec("img:1", settings, owner);
+  const host = spec.HostConfig!;
+
+  it("runs under the configured runtime (runsc by default) with no network", () => {
+    expect(host.Runtime).toBe("runsc");
+    expect(host.NetworkMode).toBe("none");
+    expect(spec.NetworkDisabled).toBe(true);
+  });
+
+  it("has a read-only root and a small noexec, nosuid, nodev tmpfs at /tmp only", () => {
+    expect(host.ReadonlyRootfs).toBe(true);
+    expect(Object.keys(host.Tmpfs ?? {})).toEqual(["/tmp"]);
+    expect(host.Tmpfs!["/tmp"]).toMatch(/noexec/);
+    expect(host.Tmpfs!["/tmp"]).toMatch(/nosuid/);
+    expect(host.Tmpfs!["/tmp"]).toMatch(/nodev/);
+    expect(host.Tmpfs!["/tmp"]).toMatch(/size=\d+m/);
+  });
+
+  it("limits memory with memory+swap equal to memory, and CPU by the configured quota", () => {
+    expect(host.Memory).toBe(300 * 1024 * 1024);
+    expect(host.MemorySwap).toBe(host.Memory);
+    expect(host.NanoCpus).toBe(750_000_000);
+  });
+
+  it("bounds pids with headroom for gVisor's threads and processes inside by nproc", () => {
+    expect(host.PidsLimit).toBe(PIDS_LIMIT);
+    expect(PIDS_LIMIT).toBeGreaterThanOrEqual(128);
+    expect(host.Ulimits).toContainEqual({ Name: "nproc", Soft: NPROC_LIMIT, Hard: NPROC_LIMIT });
+  });
+
+  it("drops every capability, forbids new privileges and runs as an unprivileged user under an init", () => {
+    expect(host.CapDrop).toEqual(["ALL"]);
+    expect(host.SecurityOpt).toContain("no-new-privileges");
+    expect(host.Privileged).toBe(false);
+    expect(spec.User).toBe("1000:1000");
+    expect(host.Init).toBe(true);
+  });
+
+  it("passes none of the host's environment, mounts nothing and keeps no logs", () => {
+    expect(spec.Env).toEqual([]);
+    expect(host.Binds ?? []).toEqual([]);
+    expect(host.Mounts ?? []).toEqual([]);
+    expect(spec.Volumes).toBeUndefined();
+    expect(host.LogConfig?.Type).toBe("none");
+    expect(JSON.stringify(spec)).not.toContain("docker.sock");
+  });
+
+  it("takes its job on stdin and is labelled with its owner", () => {
+    expect(spec.OpenStdin).toBe(true);
+    expect(spec.StdinOnce).toBe(true);
+    expect(spec.Tty).toBe(false);
+    expect(spec.Labels).toEqual({ [SANDBOX_LABEL]: "1", [OWNER_LABEL]: formatOwner(owner) });
+  });
+
+  it("marks pooled containers and otherwise keeps the very same flags", () => {
+    const pooled = containerSpec("img:1", settings, owner, { pooled: true });
+    expect(pooled.Labels?.[POOL_LABEL]).toBe("1");
+    expect(pooled.HostConfig).toEqual(spec.HostConfig);
+  });
+
+  it("uses runc only when configured", () => {
+    const runc = containerSpec("img:1", loadConfig({ SANDBOX_RUNTIME: "runc" }).sandbox, owner);
+    expect(runc.HostConfig?.Runtime).toBe("runc");
+  });
+});
+
+describe("reading ldd's output for the offline image", () => {
+  it("lists the resolved libraries and the dynamic loader, without the vDSO", () => {
+    const output = [
+      "\tlinux-vdso.so.1 (0x00007ffd)",
+      "\tlibdl.so.2 => /lib/x86_64-linux-gnu/libdl.so.2 (0x00007f1)",
+      "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f2)",
+      "\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)",
+    ].join("\n");
+    expect(parseLddOutput(output)).toEqual([
+      "/lib/x86_64-linux-gnu/libdl.so.2",
+      "/lib/x86_64-linux-gnu/libc.so.6",
+      "/lib64/ld-linux-x86-64.so.2",
+    ]);
+  });
+
+  it("refuses output with a library that is not found", () => {
+    expect(() => parseLddOutput("\tlibfoo.so.1 => not found\n")).toThrow(/cannot resolve/);
+  });
+});
+
+describe("the sandbox image's tag", () => {
+  const inputs = { runner: "runner v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64" };
+
+  it("stays the same for the same runner and recipe", () => {
+    expect(imageTagFor(inputs)).toBe(imageTagFor({ ...inputs }));
+    expect(imageTagFor(inputs)).toMatch(/^toolforge-sandbox:[0-9a-f]{12}$/);
+  });
+
+  it("changes when the runner changes, so a changed runner is rebuilt", () => {
+    expect(imageTagFor({ ...inputs, runner: "runner v2" })).not.toBe(imageTagFor(inputs));
+  });
+
+  it("changes when the Dockerfile or the node carried changes", () => {
+    expect(imageTagFor({ ...inputs, dockerfile: "FROM node:22-slim" })).not.toBe(imageTagFor(inputs));
+    expect(imageTagFor({ ...inputs, node: "v20.21.0" })).not.toBe(imageTagFor(inputs));
+  });
+});
