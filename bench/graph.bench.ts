@@ -13,7 +13,7 @@ import { ChatOllama } from "@langchain/ollama";
 import { HumanMessage } from "@langchain/core/messages";
 import { measure, type BenchRow } from "./stats.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../test/support/scripted-ollama.js";
-import { startGraph, turn } from "../test/support/graph.js";
+import { MODELS, startGraph, turn } from "../test/support/graph.js";
 
 export const title = "agent graph";
 

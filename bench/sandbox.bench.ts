@@ -18,7 +18,7 @@ import Docker from "dockerode";
 import { loadConfig, PROJECT_ROOT, type Config } from "../src/config.js";
 import { DockerSandbox } from "../src/sandbox/docker-sandbox.js";
 import { ensureImage } from "../src/sandbox/image.js";
-import { ReportLineScanner } from "../src/sandbox/output.js";
+import { reportLineScanner } from "../src/sandbox/output.js";
 import { SandboxPool } from "../src/sandbox/pool.js";
 import { assertSandboxReady } from "../src/sandbox/preflight.js";
 import { jobSucceeded, type SandboxJob } from "../src/sandbox/types.js";
@@ -58,7 +58,7 @@ function bareNodeJob(): Promise<void> {
   const token = randomBytes(16).toString("hex");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "sandbox", "runner.mjs")], { env: {}, stdio: ["pipe", "pipe", "inherit"] });
-    const scanner = new ReportLineScanner(token);
+    const scanner = reportLineScanner(token);
     child.stdout.on("data", (chunk: Buffer) => scanner.push(chunk));
     child.on("error", reject);
     const exited = new Promise((done) => child.once("close", done));

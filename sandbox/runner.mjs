@@ -22,8 +22,12 @@ import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 
 // ---- captured before any untrusted code runs -------------------------------------------------
-const writeOut = fs.writeSync.bind(fs, 1);
-const writeErr = fs.writeSync.bind(fs, 2);
+const fsWriteSync = fs.writeSync;
+const bufferFrom = Buffer.from.bind(Buffer);
+const atomicsWait = Atomics.wait;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** How long a write may keep meeting a full pipe before the runner gives up. */
+const WRITE_DEADLINE_MS = 10_000;
 const writeFile = fs.writeFileSync;
 const unlink = fs.unlinkSync;
 const stringify = JSON.stringify;
@@ -50,6 +54,27 @@ const strIncludes = String.prototype.includes;
 const strReplaceAll = String.prototype.replaceAll;
 const mathRound = Math.round;
 const round2 = (ms) => mathRound(ms * 100) / 100;
+
+/**
+ * Writes all of `text` to fd 1 or 2. Under gVisor the pipe to Docker may be non-blocking: when it
+ * is full (a flood the host reads slowly) a write fails with EAGAIN or writes only part, so this
+ * waits a moment and carries on until everything is written.
+ */
+function writeAll(fd, text) {
+  const bytes = bufferFrom(text, "utf8");
+  const deadline = now() + WRITE_DEADLINE_MS;
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += fsWriteSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if (error?.code !== "EAGAIN" || now() > deadline) throw error;
+      atomicsWait(sleepCell, 0, 0, 2);
+    }
+  }
+}
+const writeOut = (text) => writeAll(1, text);
+const writeErr = (text) => writeAll(2, text);
 
 /** A JSON text the serializer embeds as is (module data serialised once, with its own semantics). */
 class RawJson {
@@ -238,6 +263,12 @@ function emitReport(token, report) {
     error.message = `the report is ${json.length} characters, over the ${REPORT_MAX_CHARS} limit: return a smaller result`;
     small.error = error;
     json = encode(small);
+  }
+  // Tells the host that stderr is complete (stdout and stderr reach it separately).
+  try {
+    writeErr("\nTOOLFORGE_STDERR_END " + token + "\n");
+  } catch {
+    // The module closed stderr: the host then waits a moment and reads what came; the report matters.
   }
   // The leading newline ends any partial line the module left on stdout.
   writeOut("\nTOOLFORGE_REPORT " + token + " " + json + "\n");

@@ -34,7 +34,7 @@ import {
   type AttemptFeedback,
   type ForgeModelSource,
 } from "./prompt.js";
-import { KeyedSerial } from "./serial.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Forge, ForgeOutcome, MethodForgeRequest, ToolForgeRequest } from "./types.js";
 
 export interface ForgeDeps {

@@ -34,7 +34,7 @@ import type {
 import { MethodNotLearnedError, NoSuchObjectError, ObjectContendedError } from "./errors.js";
 import { objectFace, type DynamicMethods, type ObjectFace } from "./face.js";
 import { invokeMethod } from "./invoke.js";
-import { KeyedQueue } from "./keyed-queue.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import { refusalReason } from "./refusal.js";
 import { taughtSkill, teachingSpec } from "./teach.js";
 
@@ -102,7 +102,7 @@ type Settled = { ok: true; outcome: SendOutcome } | { ok: false; error: unknown 
 export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOptions = {}): ObjectSpace {
   const { store, sandbox, forge, bus } = deps;
   const maxRetries = options.maxConflictRetries ?? DEFAULT_CONFLICT_RETRIES;
-  const queue = new KeyedQueue();
+  const queue = new KeyedSerial();
   const background = new Set<Promise<unknown>>();
 
   async function requireObject(id: string): Promise<ObjectRecord> {

@@ -17,6 +17,7 @@ export const OUTPUT_CAP_BYTES = 64 * 1024;
 export const REPORT_TAIL_BYTES = 2 * 1024 * 1024;
 export const READY_MARKER = "TOOLFORGE_READY\n";
 export const REPORT_PREFIX = "TOOLFORGE_REPORT ";
+export const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
 
 /** Keeps the first `capBytes` bytes and, optionally, the last `tailBytes` bytes of a stream. */
 export class CappedCapture extends Writable {
@@ -107,23 +108,22 @@ export class ReadyGate extends Writable {
 }
 
 /**
- * Watches stdout as it streams for a complete line that starts with `TOOLFORGE_REPORT <token> `.
- * The runner exits right after writing it (no module code runs in between), so that line ends the
- * job without waiting for the container to be torn down (250+ ms under gVisor). Lines with another
- * token (forgeries) are ignored; a line longer than the report limit is skipped.
+ * Watches a stream as it arrives for a complete line that starts with `prefix`. Used for the
+ * runner's report line on stdout (the runner exits right after writing it, with no module code
+ * running in between, so that line ends the job without waiting for the container's teardown,
+ * 250+ ms under gVisor) and its end-of-stderr line. Lines with another token are ignored; a line
+ * longer than the report limit is skipped.
  */
-export class ReportLineScanner {
+export class LineScanner {
   private readonly decoder = new StringDecoder("utf8");
-  private readonly prefix: string;
   private partial = "";
   private skippingLongLine = false;
   private done = false;
   private resolveLine!: (line: string) => void;
-  /** Resolves with the report line (without its newline) once it has fully arrived. */
+  /** Resolves with the line (without its newline) once it has fully arrived. */
   readonly line: Promise<string>;
 
-  constructor(token: string) {
-    this.prefix = `${REPORT_PREFIX}${token} `;
+  constructor(private readonly prefix: string) {
     this.line = new Promise((resolve) => (this.resolveLine = resolve));
   }
 
@@ -150,6 +150,25 @@ export class ReportLineScanner {
       this.skippingLongLine = true;
     }
   }
+}
+
+/** The scanner for this run's report line on stdout. */
+export function reportLineScanner(token: string): LineScanner {
+  return new LineScanner(`${REPORT_PREFIX}${token} `);
+}
+
+/** The line the runner writes to stderr just before its report: stderr is complete once it arrived. */
+export function stderrEndLine(token: string): string {
+  return `${STDERR_END_PREFIX}${token}`;
+}
+
+/** stderr for the caller: without the runner's end-of-stderr line (and the newline put before it). */
+export function stderrWithoutEndLine(stderr: string, token: string): string {
+  const line = stderrEndLine(token);
+  const at = stderr.lastIndexOf(line);
+  if (at < 0) return stderr;
+  const before = stderr.slice(0, at).replace(/\n$/, "");
+  return before + stderr.slice(at + line.length + 1);
 }
 
 const runnerErrorSchema = z.object({ name: z.string(), message: z.string(), stack: z.string().optional() });

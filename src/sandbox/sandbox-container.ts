@@ -14,8 +14,11 @@ import {
   CappedCapture,
   parseReport,
   ReadyGate,
+  LineScanner,
   REPORT_TAIL_BYTES,
-  ReportLineScanner,
+  reportLineScanner,
+  stderrEndLine,
+  stderrWithoutEndLine,
   stdoutWithoutReport,
   type ParsedReport,
 } from "./output.js";
@@ -25,6 +28,12 @@ import type { JobResult, SandboxJob } from "./types.js";
 export const STARTUP_TIMEOUT_MS = 60_000;
 /** After the container exits, how long to wait for the last output to arrive. */
 const OUTPUT_DRAIN_MS = 2_000;
+/**
+ * After the report, the longest wait for the runner's end-of-stderr line. It normally follows within
+ * milliseconds, but under load a flood on stderr can trail stdout by seconds; only a module that
+ * closed fd 2 makes this wait run out (or the output stream ends first, when the container stops).
+ */
+const STDERR_GRACE_MS = 5_000;
 /** After a kill, how long to wait for the exit before forcing removal. */
 const KILL_GRACE_MS = 10_000;
 
@@ -145,8 +154,10 @@ export class SandboxContainer {
       contract: job.contract ?? "tool",
       input: job.input,
     });
-    const scanner = new ReportLineScanner(token);
+    const scanner = reportLineScanner(token);
+    const stderrEnd = new LineScanner(stderrEndLine(token));
     this.stdout.onChunk = (chunk) => scanner.push(chunk);
+    this.stderr.onChunk = (chunk) => stderrEnd.push(chunk);
     const startedAt = performance.now();
     this.stream.write(line + "\n");
 
@@ -157,14 +168,23 @@ export class SandboxContainer {
       delay(timeoutMs, { kind: "timeout" as const }, { signal: timeout.signal }),
     ]);
     timeout.abort();
-    this.stdout.onChunk = undefined;
 
     if (outcome.kind === "report") {
       // The runner writes its report and exits 0 at once (no module code runs in between): the
-      // job is over; the container's teardown is not waited for.
+      // job is over; the container's teardown is not waited for. stdout and stderr travel apart,
+      // so the last of stderr may still be on its way: the runner's end-of-stderr line says when.
+      const grace = new AbortController();
+      await Promise.race([
+        stderrEnd.line,
+        this.streamEnded,
+        delay(STDERR_GRACE_MS, undefined, { signal: grace.signal }).catch(() => undefined),
+      ]);
+      grace.abort();
+      this.detachScanners();
       const parsed = parseReport(outcome.reportLine, token);
-      return this.result({ startedAt, exitCode: 0, timedOut: false, oomKilled: false, parsed, timeoutMs });
+      return this.result({ startedAt, exitCode: 0, timedOut: false, oomKilled: false, parsed, timeoutMs, token });
     }
+    this.detachScanners();
     let exit: ExitState;
     if (outcome.kind === "timeout") {
       await this.kill();
@@ -178,7 +198,12 @@ export class SandboxContainer {
     const timedOut = outcome.kind === "timeout";
     const killed = timedOut || oomKilled;
     const parsed = parseReport(this.stdout.tailText(), token);
-    return this.result({ startedAt, durationMs, exitCode: killed ? null : exit.code, timedOut, oomKilled, parsed, timeoutMs, exit });
+    return this.result({ startedAt, durationMs, exitCode: killed ? null : exit.code, timedOut, oomKilled, parsed, timeoutMs, exit, token });
+  }
+
+  private detachScanners(): void {
+    this.stdout.onChunk = undefined;
+    this.stderr.onChunk = undefined;
   }
 
   private result(facts: {
@@ -190,6 +215,7 @@ export class SandboxContainer {
     parsed: ParsedReport;
     timeoutMs: number;
     exit?: ExitState;
+    token: string;
   }): JobResult {
     const { parsed } = facts;
     const durationMs = facts.durationMs ?? performance.now() - facts.startedAt;
@@ -199,7 +225,7 @@ export class SandboxContainer {
       oomKilled: facts.oomKilled,
       durationMs: Math.round(durationMs * 100) / 100,
       stdout: stdoutWithoutReport(this.stdout.text(), parsed.reportLine),
-      stderr: this.stderr.text(),
+      stderr: stderrWithoutEndLine(this.stderr.text(), facts.token),
       stdoutTruncated: this.stdout.truncated,
       stderrTruncated: this.stderr.truncated,
       report: parsed.report,

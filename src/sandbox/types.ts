@@ -65,7 +65,12 @@ export interface RunnerReport {
 }
 
 export interface JobResult {
-  /** Container exit code; null when it was killed before exiting on its own. */
+  /**
+   * Container exit code; null when it was killed before exiting on its own (timeout, memory).
+   * When the job ended with the runner's verified report line this is 0 without waiting for the
+   * container's teardown (250+ ms under gVisor): the runner exits 0 right after writing that line,
+   * with no module code running in between.
+   */
   exitCode: number | null;
   /** The wall-clock limit ran out and the container was killed. */
   timedOut: boolean;

@@ -6,7 +6,7 @@
 import express, { type ErrorRequestHandler, type Router } from "express";
 import type { Logger } from "pino";
 import type { EventBus } from "../events.js";
-import { KeyedSerial } from "../forge/serial.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Store } from "../store/types.js";
 import { requireApiKey } from "./auth.js";
 import { serialisePerThread } from "./chat/serialised.js";

@@ -17,6 +17,7 @@ import { storeProbe, sandboxProbe } from "./health-probes.js";
 import { Lifecycle } from "./lifecycle.js";
 import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
+import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
 
 export interface StartOptions {
@@ -56,6 +57,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     const chat = options.chat ?? (await createAgentChat(runtime));
     const lifecycle = new Lifecycle();
+    // Messages to objects run in the background after their 202: shutdown waits for them too.
+    const objects = createObjectSpace(runtime);
     const app = createApp({
       chat,
       store: runtime.store,
@@ -69,7 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ollamaHost: config.ollamaHost,
       apiKey,
       // The objects routes (/message, /objects), written with the objects feature.
-      routers: [createObjectsRouter(runtime)],
+      routers: [createObjectsRouter({ ...runtime, objects })],
       lifecycle,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     });
@@ -88,6 +91,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         requests,
         logger,
         timeoutMs: options.shutdownTimeoutMs ?? 10_000,
+        backgroundWork: () => objects.settled(),
         closeRuntime: ownsRuntime ? () => runtime.close() : async () => undefined,
       });
       return closing;
@@ -143,6 +147,8 @@ async function shutdown(parts: {
   requests: RequestTracker;
   logger: Logger;
   timeoutMs: number;
+  /** Work that outlives its request (messages to objects); waited for within the same bound. */
+  backgroundWork: () => Promise<void>;
   closeRuntime: () => Promise<void>;
 }): Promise<void> {
   const { server, lifecycle, requests, logger, timeoutMs } = parts;
@@ -152,13 +158,13 @@ async function shutdown(parts: {
   server.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
-    requests.idle().then(() => false),
+    Promise.all([requests.idle(), parts.backgroundWork()]).then(() => false),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), timeoutMs);
     }),
   ]);
   clearTimeout(timer);
-  if (timedOut) logger.warn({ running: requests.active }, `requests still running after ${timeoutMs} ms: closing their connections`);
+  if (timedOut) logger.warn({ running: requests.active }, `requests or messages still running after ${timeoutMs} ms: closing their connections`);
   server.closeAllConnections();
   await closed;
   await parts.closeRuntime();

@@ -72,5 +72,5 @@ describe("the CLI's failures", () => {
       expect(run.code, args.join(" ")).toBe(0);
       expect(run.stdout, args.join(" ")).toMatch(/^Usage: toolforge/);
     }
-  });
+  }, 360_000); // three cold CLI starts on a busy two-core machine
 });

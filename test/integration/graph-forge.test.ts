@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { HumanMessage } from "@langchain/core/messages";
 import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { FORGE_MODEL, startGraph, turn, useGraph } from "../support/graph.js";
+import { FORGE_MODEL, MODELS, startGraph, turn, useGraph } from "../support/graph.js";
 import { FORGE_NOTE_NAME, type GraphStreamEvent } from "../../src/graph/index.js";
 
 const MODULE = [

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { echoLastQuestion, refusingSandbox, startGraph, turn, type GraphHarness } from "../support/graph.js";
+import { echoLastQuestion, type GraphHarness, MODELS, refusingSandbox, startGraph, turn } from "../support/graph.js";
 import { tempStore } from "../support/store.js";
 import { closeGraph, createGraph } from "../../src/index.js";
 

@@ -53,6 +53,16 @@ describeSandbox("the warm sandbox pool", (sandbox) => {
     expect(pool().stats().warmTakes).toBe(before + 1);
   });
 
+  it("returns the whole stderr of a job that ends by its report, with the runner's own lines removed", async () => {
+    await pool().whenReady();
+    const module = `export default function f() {}
+      export function test() { console.error("a warning before failing"); throw new Error("boom"); }`;
+    const result = await pool().run({ action: "validate", contract: "method", module });
+    expect(result.report?.error?.message).toBe("boom");
+    expect(result.stderr).toBe("a warning before failing\n");
+    expect(result.stdout).toBe("");
+  });
+
   it("does not let a file or a global of one job be seen by the next", async () => {
     const leave = `import { writeFileSync } from "node:fs";
       export default function f() { writeFileSync("/tmp/left-behind", "from the first job"); globalThis.leftBehind = 1; return "left"; }`;

@@ -158,18 +158,20 @@ export function defineWallTests(label: string, overrides: SandboxOverrides): voi
       expect(jobSucceeded(result)).toBe(false);
     });
 
-    it("truncates an output flood on stdout and stderr and still reads the report", async () => {
+    it("truncates output floods on stdout and stderr (three at once, so Docker reads slowly) and still reads each report", async () => {
       const module = `export default function f() {
           const block = "x".repeat(1024 * 1024);
           for (let i = 0; i < 8; i++) { process.stdout.write(block); process.stderr.write(block); }
           return "still here";
         }`;
-      const result = await sandbox().run(call(module, { timeoutMs: 60_000 }));
-      expect(resultOf(result)).toBe("still here");
-      expect(result.stdoutTruncated).toBe(true);
-      expect(result.stderrTruncated).toBe(true);
-      expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(64 * 1024);
-      expect(Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(64 * 1024);
+      const results = await Promise.all([1, 2, 3].map(() => sandbox().run(call(module, { timeoutMs: 60_000 }))));
+      for (const result of results) {
+        expect(resultOf(result)).toBe("still here");
+        expect(result.stdoutTruncated).toBe(true);
+        expect(result.stderrTruncated).toBe(true);
+        expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(64 * 1024);
+        expect(Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(64 * 1024);
+      }
     });
 
     it("does not report ok for a module that prints a fake report and exits early", async () => {

@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { echoLastQuestion, unusedPort } from "../support/graph.js";
+import { echoLastQuestion, MODELS, unusedPort } from "../support/graph.js";
 
 describe("LangGraph Studio's dev server", () => {
   let ollama: ScriptedOllama;
@@ -61,6 +61,12 @@ describe("LangGraph Studio's dev server", () => {
           LANGGRAPH_CLI_NO_ANALYTICS: "1",
           LANGSMITH_TRACING: "false",
           OLLAMA_HOST: ollama.url,
+          // The defaults, whatever this shell has set.
+          BRICK_MODEL: MODELS.brick,
+          ROBIN_MODEL: MODELS.robin,
+          BABS_MODEL: MODELS.babs,
+          ALFRED_MODEL: MODELS.alfred,
+          METACOG: "off",
           DATA_DIR: path.join(dir, "data"),
           DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
         },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelUnavailableError } from "../../src/errors.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { startGraph, turn } from "../support/graph.js";
+import { MODELS, startGraph, turn } from "../support/graph.js";
 
 describe("when a model cannot be reached", () => {
   let ollama: ScriptedOllama;

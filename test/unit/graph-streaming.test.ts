@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { isPlanRequest, startGraph, turn, useGraph } from "../support/graph.js";
+import { isPlanRequest, MODELS, startGraph, turn, useGraph } from "../support/graph.js";
 
 const upper: BuiltinTool = {
   name: "to_upper",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import type { ScriptedOllama, OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { startGraph, turn, useGraph } from "../support/graph.js";
+import { MODELS, startGraph, turn, useGraph } from "../support/graph.js";
 
 /** A trusted built-in tool: runs in process, so a real registry can call it without a sandbox. */
 const wordCount: BuiltinTool = {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { formatResult, parseKwargs, parseSendArg } from "../../src/cli/commands/send.js";
 import { InvalidInputError } from "../../src/errors.js";
 import { objectFace, sameJson, taughtSkill, teachingSpec } from "../../src/objects/index.js";
-import { KeyedQueue } from "../../src/objects/keyed-queue.js";
+import { KeyedSerial } from "../../src/util/keyed-serial.js";
 import type { JsonObject, JsonValue } from "../../src/store/types.js";
 
 describe("toolforge send arguments", () => {
@@ -57,9 +57,9 @@ describe("teaching selectors", () => {
   });
 });
 
-describe("KeyedQueue", () => {
+describe("KeyedSerial (per-object order)", () => {
   it("runs tasks of one key one at a time in order, other keys alongside, and survives a failure", async () => {
-    const queue = new KeyedQueue();
+    const queue = new KeyedSerial();
     const log: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -84,7 +84,7 @@ describe("KeyedQueue", () => {
     await expect(second).resolves.toBe(2);
     expect(log).toEqual(["a1 start", "b1", "a1 end", "a2"]);
     await Promise.resolve();
-    expect(queue.activeKeys).toEqual([]);
+    expect(queue.busyKeys).toEqual([]);
   });
 });
 

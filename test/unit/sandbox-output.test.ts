@@ -3,7 +3,9 @@ import {
   CappedCapture,
   parseReport,
   ReadyGate,
-  ReportLineScanner,
+  reportLineScanner,
+  stderrEndLine,
+  stderrWithoutEndLine,
   stdoutWithoutReport,
 } from "../../src/sandbox/output.js";
 
@@ -62,9 +64,9 @@ describe("ReadyGate", () => {
   });
 });
 
-describe("ReportLineScanner", () => {
+describe("the report line scanner", () => {
   it("finds the report line with this run's token when it arrives in pieces", async () => {
-    const scanner = new ReportLineScanner(TOKEN);
+    const scanner = reportLineScanner(TOKEN);
     const line = `TOOLFORGE_REPORT ${TOKEN} ${goodReport}`;
     scanner.push(Buffer.from("noise\n" + line.slice(0, 20)));
     scanner.push(Buffer.from(line.slice(20) + "\n"));
@@ -72,7 +74,7 @@ describe("ReportLineScanner", () => {
   });
 
   it("ignores a report line carrying another token", async () => {
-    const scanner = new ReportLineScanner(TOKEN);
+    const scanner = reportLineScanner(TOKEN);
     let found: string | undefined;
     void scanner.line.then((line) => (found = line));
     scanner.push(Buffer.from(`TOOLFORGE_REPORT ffffffff ${goodReport}\n`));
@@ -81,7 +83,7 @@ describe("ReportLineScanner", () => {
   });
 
   it("does not take an incomplete line (no newline yet) as the report", async () => {
-    const scanner = new ReportLineScanner(TOKEN);
+    const scanner = reportLineScanner(TOKEN);
     let found: string | undefined;
     void scanner.line.then((line) => (found = line));
     scanner.push(Buffer.from(`TOOLFORGE_REPORT ${TOKEN} {"ok":tr`));
@@ -136,5 +138,18 @@ describe("stdoutWithoutReport", () => {
 
   it("leaves stdout alone when there is no verified report", () => {
     expect(stdoutWithoutReport("hi\n", undefined)).toBe("hi\n");
+  });
+});
+
+describe("the runner's end-of-stderr line", () => {
+  it("is removed from stderr together with the newline before it", () => {
+    const end = stderrEndLine(TOKEN);
+    expect(stderrWithoutEndLine(`warning: x\n\n${end}\n`, TOKEN)).toBe("warning: x\n");
+    expect(stderrWithoutEndLine(`\n${end}\n`, TOKEN)).toBe("");
+  });
+
+  it("is left in place when it carries another token", () => {
+    const foreign = `\n${stderrEndLine("ffff")}\n`;
+    expect(stderrWithoutEndLine(foreign, TOKEN)).toBe(foreign);
   });
 });

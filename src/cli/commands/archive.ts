@@ -4,8 +4,10 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
-import { createArchive, listArchives, restoreArchive } from "../../archive/index.js";
-import { openStore } from "../../store/index.js";
+
+// The archive and store modules load only when a subcommand runs, so `toolforge --help` stays fast.
+const archives = () => import("../../archive/index.js");
+const stores = () => import("../../store/index.js");
 
 export function register(program: Command): void {
   const archive = program.command("archive").description("chronicles: archive the store and the dynamic tools, list and restore them");
@@ -17,7 +19,8 @@ export function register(program: Command): void {
     .option("--out-dir <dir>", "where to write it (default: DATA_DIR/archives)")
     .action(async (options: { reason: string; outDir?: string }) => {
       const config = loadConfig();
-      const store = await openStore(config);
+      const { createArchive } = await archives();
+      const store = await (await stores()).openStore(config);
       try {
         const { file, manifest } = await createArchive(config, store, {
           reason: options.reason,
@@ -33,7 +36,7 @@ export function register(program: Command): void {
     .command("list")
     .description("the chronicles in DATA_DIR/archives, oldest first, with their reason and time")
     .action(async () => {
-      const listings = await listArchives(loadConfig());
+      const listings = await (await archives()).listArchives(loadConfig());
       if (listings.length === 0) {
         process.stdout.write("no chronicles yet: `toolforge archive create --reason \"…\"` writes one\n");
         return;
@@ -52,7 +55,7 @@ export function register(program: Command): void {
     .description("verify every checksum of FILE, then replace the store and the dynamic tools with it")
     .argument("<file>", "a chronicle written by `archive create`")
     .action(async (file: string) => {
-      const { file: restored, manifest } = await restoreArchive(loadConfig(), file);
+      const { file: restored, manifest } = await (await archives()).restoreArchive(loadConfig(), file);
       process.stdout.write(`restored ${restored}\n  made ${manifest.createdAt}: ${manifest.reason}\n`);
     });
 }

@@ -5,8 +5,6 @@
  */
 import { Option, type Command } from "commander";
 import { loadConfig, type PersonaName } from "../../config.js";
-import { exportDataset } from "../../dataset/index.js";
-import { openStore } from "../../store/index.js";
 
 interface ExportOptions {
   out?: string;
@@ -24,7 +22,9 @@ export function register(program: Command): void {
     .addOption(new Option("--persona <name>", "persona turns of one persona only").choices(["brick", "robin", "babs", "alfred"]))
     .action(async (options: ExportOptions) => {
       const config = loadConfig();
-      const store = await openStore(config);
+      // Loaded on use, so `toolforge --help` does not pay for the dataset and store modules.
+      const { exportDataset } = await import("../../dataset/index.js");
+      const store = await (await import("../../store/index.js")).openStore(config);
       try {
         const written = await exportDataset(config, store, options);
         process.stdout.write(

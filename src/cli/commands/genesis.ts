@@ -6,13 +6,14 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
 import { ToolForgeError } from "../../errors.js";
-import { runGenesis } from "../../genesis/index.js";
 
 export function register(program: Command): void {
   program
     .command("genesis")
     .description("set up ToolForge: migrate the store, create the root objects, build the sandbox image, create the persona models in Ollama (safe to run again)")
     .action(async () => {
+      // Loaded on use: genesis pulls in the store, the sandbox and the personas.
+      const { runGenesis } = await import("../../genesis/index.js");
       const report = await runGenesis(loadConfig());
       const failed = report.steps.filter((step) => step.status === "failed");
       if (failed.length > 0) {

@@ -1,8 +1,9 @@
 /**
  * Per-key serialisation inside one process: work for the same key runs one after another, work
- * for different keys runs concurrently. The forge uses it so that two forges of the same tool
- * name never race (the second sees the first one's install and reuses it); across processes the
- * store's install transaction is the guard.
+ * for different keys runs concurrently, and work for one key starts in the order `run` was called.
+ * A failure does not stop the work queued after it. Used for forges of one tool name (across
+ * processes the store's install transaction is the guard), turns of one chat thread, and messages
+ * to one object.
  */
 export class KeyedSerial {
   private readonly tails = new Map<string, Promise<void>>();
