@@ -163,6 +163,27 @@ function describe(item: ForgedProblem, result: ValidationResult, ms: number): Mo
   return outcome;
 }
 
+/**
+ * Justifies (or not) each audit refusal: the same module validated with the audit switched off
+ * (validateModule's test-only `audit: false`), so the table shows what the refused code would have
+ * done in the sandbox. The walls hold either way; this only says whether the refusal was right.
+ */
+async function runRefusalsWithoutAudit(forged: ForgedProblem[], refusals: ModuleOutcome[]): Promise<{ taskId: string; outcome: string }[]> {
+  if (refusals.length === 0) return [];
+  const sandbox = await createSandbox(loadConfig({ ...process.env, SANDBOX_POOL_SIZE: "0" }));
+  try {
+    const results: { taskId: string; outcome: string }[] = [];
+    for (const refusal of refusals) {
+      const item = forged.find((f) => f.taskId === refusal.taskId)!;
+      const result = await validateModule({ source: item.source, contract: "tool", expectedName: item.toolName, sandbox, audit: false });
+      results.push({ taskId: item.taskId, outcome: result.ok ? "PASSES: the refusal is a false positive" : `fails too: ${result.failure.split("\n")[0]}` });
+    }
+    return results;
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(): Promise<void> {
   const limit = Number(process.env["HUMANEVAL_LIMIT"] ?? Infinity);
   const wanted = process.env["HUMANEVAL_MODES"]?.split(",").map((m) => m.trim());
@@ -201,6 +222,8 @@ async function main(): Promise<void> {
     r.outcomes.filter((o, i) => o.ok !== reference[i]?.ok).map((o) => `${r.mode}: ${o.taskId} ${o.ok ? "passed" : "failed"} here, not in ${runs[0]!.mode}`),
   );
 
+  const counterfactuals = await runRefusalsWithoutAudit(forged, refusals);
+
   console.log(formatTable(rows));
   console.log(`\n${reference.length - failures.length} of ${reference.length} passed (${runs[0]?.mode ?? "-"}).`);
   for (const f of failures) {
@@ -210,6 +233,7 @@ async function main(): Promise<void> {
     console.log(`\naudit refusals (false positives unless the code really does something forbidden):`);
     for (const r of refusals) for (const f of r.findings ?? []) console.log(`  ${r.taskId}: ${f.rule} at ${f.line}:${f.column} — ${f.message} — \`${f.code}\``);
   }
+  for (const c of counterfactuals) console.log(`  ${c.taskId} with the audit off (sandbox only): ${c.outcome}`);
   if (unexplained.length > 0) console.log(`\nunexplained failures: ${unexplained.map((u) => u.taskId).join(", ")}`);
   for (const d of disagreements) console.log(`mode disagreement: ${d}`);
 
@@ -222,6 +246,7 @@ async function main(): Promise<void> {
     rows,
     failures,
     auditRefusals: refusals,
+    auditRefusalsRunWithoutAudit: counterfactuals,
     unexplained: unexplained.map((u) => u.taskId),
     disagreements,
     runs,

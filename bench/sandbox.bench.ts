@@ -57,7 +57,7 @@ function mustSucceed(result: Awaited<ReturnType<DockerSandbox["run"]>>): void {
 function bareNodeJob(): Promise<void> {
   const token = randomBytes(16).toString("hex");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "sandbox", "runner.mjs")], { env: {}, stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "sandbox", "runner.mjs")], { env: {}, stdio: ["pipe", "pipe", "ignore"] });
     const scanner = reportLineScanner(token);
     child.stdout.on("data", (chunk: Buffer) => scanner.push(chunk));
     child.on("error", reject);

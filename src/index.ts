@@ -28,6 +28,17 @@ export {
 export { loadConfig, type Config, type PersonaName } from "./config.js";
 export { createRuntime, type Runtime, type RuntimeOverrides } from "./runtime.js";
 export {
+  createObjectSpace,
+  NoSuchObjectError,
+  MethodNotLearnedError,
+  MethodFailedError,
+  ObjectContendedError,
+  type ObjectSpace,
+  type ObjectFace,
+  type SendOutcome,
+} from "./objects/index.js";
+export { startServer, type RunningServer, type StartOptions } from "./server/index.js";
+export {
   ToolForgeError,
   ConfigError,
   ModelUnavailableError,
