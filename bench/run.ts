@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every bench/*.bench.ts module in one process, one after another (so the
  * figures are measured side by side on the same machine state), prints one table and writes the
- * rows as JSON to bench/results/bench-<time>.json and bench/results/latest.json.
+ * rows as JSON to bench/results/bench-<time>.json (and, for a complete run, bench/results/latest.json).
  * Each module exports `run(): Promise<BenchRow[]>` and an optional `title`.
  * `npm run bench -- sandbox store` runs only the modules whose file names contain those words.
  */
@@ -47,6 +47,7 @@ const dir = path.join(here, "results");
 mkdirSync(dir, { recursive: true });
 const stamp = result.at.replace(/[:.]/g, "-");
 writeFileSync(path.join(dir, `bench-${stamp}.json`), JSON.stringify(result, null, 2) + "\n");
-writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+// latest.json is the last complete run; a filtered run only writes its own time-stamped file.
+if (filters.length === 0) writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
 console.log(`\nwritten: bench/results/bench-${stamp}.json`);
 process.exit(skipped.length > 0 ? 1 : 0);

@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 bash scripts/provision-sandbox.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install` installs the locked versions; `npm ci` would refuse the lock here because the
+  # registry serves no macOS/Windows builds of some optional platform packages (tailwind's oxide,
+  # pulled in by the Studio dev server), which npm ci insists on seeing in the lock.
+  npm install --no-audit --no-fund
 fi
 npm run --silent build
 
