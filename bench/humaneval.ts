@@ -26,7 +26,9 @@ import type { Sandbox } from "../src/sandbox/types.js";
 import { formatTable, summarise, type BenchRow } from "./stats.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const DATASET = process.env["HUMANEVAL_DATA"] ?? path.resolve(here, "../../shared/data/humaneval_js.jsonl.gz");
+/** The data set (a vendored copy of ../shared/data/humaneval_js.jsonl.gz, sha256-checked by a test). */
+export const DATASET =
+  process.env["HUMANEVAL_DATA"] ?? path.resolve(here, "../test/fixtures/modules/humaneval/humaneval_js.jsonl.gz");
 
 /** Known failures of the canonical solutions themselves (the dataset's README). */
 export const KNOWN_BAD: Record<string, string> = {
