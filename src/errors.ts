@@ -74,3 +74,8 @@ export class InvalidInputError extends ToolForgeError {
     super("invalid_input", message, hint ? { hint } : {});
   }
 }
+
+/** The message of anything thrown: an Error's message, or the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

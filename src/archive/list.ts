@@ -9,6 +9,7 @@ import type { Config } from "../config.js";
 import { ARCHIVE_SUFFIX, archivesDir } from "./create.js";
 import { isDirectory } from "./files.js";
 import { MANIFEST_NAME, parseManifest, type ChronicleManifest } from "./manifest.js";
+import { errorMessage } from "../errors.js";
 
 export type ArchiveListing =
   | { file: string; size: number; ok: true; manifest: ChronicleManifest }
@@ -25,7 +26,7 @@ export async function listArchives(config: Pick<Config, "dataDir">): Promise<Arc
     try {
       out.push({ file, size, ok: true, manifest: parseManifest(await readManifestFromArchive(file), file) });
     } catch (error) {
-      out.push({ file, size, ok: false, problem: error instanceof Error ? error.message : String(error) });
+      out.push({ file, size, ok: false, problem: errorMessage(error) });
     }
   }
   return out;

@@ -6,7 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, errorMessage } from "../errors.js";
 import { listFiles, sha256File } from "./files.js";
 
 export const MANIFEST_NAME = "manifest.json";
@@ -57,7 +57,7 @@ export function parseManifest(text: string, where: string): ChronicleManifest {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${where}: ${MANIFEST_NAME} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, "the archive is damaged; use another one");
+    throw new InvalidInputError(`${where}: ${MANIFEST_NAME} is not valid JSON (${errorMessage(error)})`, "the archive is damaged; use another one");
   }
   const parsed = ChronicleManifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -16,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { extract, type ReadEntry } from "tar";
 import type { Config } from "../config.js";
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { InvalidInputError, NotFoundError, errorMessage } from "../errors.js";
 import { restoreStoreSnapshot } from "../store/index.js";
 import { isDirectory } from "./files.js";
 import { STORE_FOLDER, TamperedArchiveError, TOOLS_FOLDER, verifyExtracted, type ChronicleManifest } from "./manifest.js";
@@ -82,7 +82,7 @@ async function extractChecked(archive: string, dir: string): Promise<void> {
     });
   } catch (error) {
     throw new InvalidInputError(
-      `refusing to restore ${archive}: it cannot be read as a chronicle (${error instanceof Error ? error.message : String(error)}); nothing was changed`,
+      `refusing to restore ${archive}: it cannot be read as a chronicle (${errorMessage(error)}); nothing was changed`,
       "the archive is damaged or not a tar.gz written by `toolforge archive create`",
     );
   }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
 import { printError } from "./output.js";
+import { errorMessage } from "../errors.js";
 
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
 const COMMAND_ORDER = ["serve", "chat", "ask", "send", "tools", "doctor", "genesis", "archive", "dataset"];
@@ -40,7 +41,7 @@ export async function buildProgram(version: string): Promise<Command> {
       module = (await import(pathToFileURL(file).href)) as Partial<CommandModule>;
     } catch (error) {
       // One broken command must not take `doctor` and the rest down with it; say which and why.
-      printError(`the command module "${name}" failed to load and is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      printError(`the command module "${name}" failed to load and is unavailable: ${errorMessage(error)}`);
       continue;
     }
     if (typeof module.register !== "function") {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { Config } from "../config.js";
-import { ToolForgeError } from "../errors.js";
+import { ToolForgeError, errorMessage } from "../errors.js";
 import { ServerError } from "./failure.js";
 
 export interface ServerTarget {
@@ -98,7 +98,7 @@ function reason(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (cause && typeof cause.code === "string") return cause.code;
   if (cause && typeof cause.message === "string") return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Splits a server-sent event stream into events (comments dropped). */

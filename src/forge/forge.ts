@@ -15,7 +15,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { Config } from "../config.js";
-import { InvalidInputError, ModelUnavailableError } from "../errors.js";
+import { InvalidInputError, ModelUnavailableError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { ForgeAttempt, ForgeRun, ForgeStage, JsonObject, Store } from "../store/types.js";
@@ -92,9 +92,6 @@ function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max)}`;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function createForge(deps: ForgeDeps): Forge {
   const serial = new KeyedSerial();
@@ -170,12 +167,12 @@ export function createForge(deps: ForgeDeps): Forge {
       } catch (error) {
         durations.model = performance.now() - modelStart;
         const aborted = signal?.aborted === true;
-        const failure = aborted ? "aborted while waiting for the model" : `the forge model failed: ${errorText(error)}`;
+        const failure = aborted ? "aborted while waiting for the model" : `the forge model failed: ${errorMessage(error)}`;
         await record(run.id, number, { stage: "model", outcome: "failed", failure, reply: "", code: "", check: null, durations });
         await fail(run.id, failure);
         if (aborted) throw signal?.reason ?? error;
         throw new ModelUnavailableError(
-          `the forge model ${deps.config.models.forge} at ${deps.config.ollamaHost} did not answer: ${errorText(error)}`,
+          `the forge model ${deps.config.models.forge} at ${deps.config.ollamaHost} did not answer: ${errorMessage(error)}`,
           `start Ollama (ollama serve) and pull the model (ollama pull ${deps.config.models.forge}), or set FORGE_MODEL / OLLAMA_HOST`,
           error,
         );
@@ -189,7 +186,7 @@ export function createForge(deps: ForgeDeps): Forge {
       } catch (error) {
         // The checks could not run (sandbox down, compiler crashed): not the model's fault.
         durations.sandbox = performance.now() - checkStart;
-        const failure = `validation could not run: ${errorText(error)}`;
+        const failure = `validation could not run: ${errorMessage(error)}`;
         await record(run.id, number, { stage: "sandbox", outcome: "failed", failure, reply, code: "", check: null, durations });
         await fail(run.id, failure);
         throw error;
@@ -213,7 +210,7 @@ export function createForge(deps: ForgeDeps): Forge {
         } catch (error) {
           // A store failure is not the model's fault: record it and stop, with the store's error.
           durations.install = performance.now() - installStart;
-          const failure = `install failed: ${errorText(error)}`;
+          const failure = `install failed: ${errorMessage(error)}`;
           await record(run.id, number, { stage: "install", outcome: "failed", failure, reply, code: check.code, check, durations });
           await fail(run.id, failure);
           throw error;
@@ -282,7 +279,7 @@ export function createForge(deps: ForgeDeps): Forge {
         try {
           compileArgsSchema(module.name, module.schema);
         } catch (error) {
-          return errorText(error);
+          return errorMessage(error);
         }
         return null;
       },

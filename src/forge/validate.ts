@@ -24,10 +24,10 @@
  * sandbox with the audit off). Nothing in the configuration or the forge sets it; do not wire it to
  * a setting.
  */
-import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
+import { sha256Hex } from "../store/artifact.js";
 import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
 import { auditModule, formatFindings, MAX_NAME_LENGTH, SNAKE_CASE, type ModuleContract } from "./audit.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
@@ -114,7 +114,7 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
     code,
     compiled: compiled.code,
     sourceMap: compiled.map,
-    sha256: createHash("sha256").update(compiled.code).digest("hex"),
+    sha256: sha256Hex(compiled.code),
     durations,
   };
 

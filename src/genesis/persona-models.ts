@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config, PersonaName } from "../config.js";
-import { ModelUnavailableError } from "../errors.js";
+import { ModelUnavailableError, errorMessage } from "../errors.js";
 import { PERSONA_ORDER, PERSONAS } from "../personas/registry.js";
 import { sha256File } from "../archive/files.js";
 import { OllamaClient, type CreateModelRequest } from "./ollama-client.js";
@@ -47,7 +47,7 @@ export async function personaModelsStep(config: Config, steps: StepRecorder, cli
         `Ollama not reachable at ${config.ollamaHost} — start it with \`ollama serve\` (or set OLLAMA_HOST); skipped persona models`,
       );
     } else {
-      steps.add("persona models", "failed", `${error instanceof Error ? error.message : String(error)}; is ${config.ollamaHost} an Ollama server?`);
+      steps.add("persona models", "failed", `${errorMessage(error)}; is ${config.ollamaHost} an Ollama server?`);
     }
     return;
   }
@@ -61,7 +61,7 @@ export async function personaModelsStep(config: Config, steps: StepRecorder, cli
       if (outcome.remember) here[name] = outcome.remember;
       steps.add(`model ${name}`, outcome.status, outcome.detail);
     } catch (error) {
-      steps.add(`model ${name}`, "failed", error instanceof Error ? error.message : String(error));
+      steps.add(`model ${name}`, "failed", errorMessage(error));
     }
     await writeRemembered(stateFile, remembered);
   }
@@ -124,7 +124,7 @@ async function readRemembered(file: string): Promise<Remembered> {
     return JSON.parse(await readFile(file, "utf8")) as Remembered;
   } catch (error) {
     // A damaged memory only costs a re-create of the models; say so and start afresh.
-    process.emitWarning(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); persona models will be re-created`);
+    process.emitWarning(`${file} is not valid JSON (${errorMessage(error)}); persona models will be re-created`);
     return {};
   }
 }

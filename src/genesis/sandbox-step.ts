@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import { checkSandbox, defaultImageTag, ensureImage } from "../sandbox/index.js";
 import { imageExists } from "../sandbox/image.js";
 import type { StepRecorder } from "./report.js";
+import { errorMessage } from "../errors.js";
 
 export async function sandboxStep(config: Config, steps: StepRecorder, docker: Docker = new Docker()): Promise<void> {
   const name = "sandbox image";
@@ -26,6 +27,6 @@ export async function sandboxStep(config: Config, steps: StepRecorder, docker: D
     const built = await ensureImage(docker, config.sandbox.image);
     steps.add(name, "created", `built ${built} (runtime ${config.sandbox.runtime})`);
   } catch (error) {
-    steps.add(name, "failed", error instanceof Error ? error.message : String(error));
+    steps.add(name, "failed", errorMessage(error));
   }
 }

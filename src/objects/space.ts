@@ -16,7 +16,7 @@
  * published on the bus.
  */
 import type { Config } from "../config.js";
-import { InvalidInputError, RevisionConflictError } from "../errors.js";
+import { InvalidInputError, RevisionConflictError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Forge, ForgeOutcome } from "../forge/types.js";
 import type { Sandbox } from "../sandbox/types.js";
@@ -134,7 +134,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     } catch (error) {
       await store.updateMessage(message.id, {
         status: "failed",
-        error: errorText(error),
+        error: errorMessage(error),
         learned: delivery.learned,
         finishedAt: now(),
       });
@@ -236,7 +236,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
       const recorded = await record(message.id, message.selector, args, kwargs);
       // The message's own failure is recorded on it; what rejects here is the store failing to record.
       const work = settle(recorded).catch((error: unknown) => {
-        process.emitWarning(`message ${recorded.id} could not be recorded: ${errorText(error)}`, "ToolForgeObjects");
+        process.emitWarning(`message ${recorded.id} could not be recorded: ${errorMessage(error)}`, "ToolForgeObjects");
       });
       background.add(work);
       void work.finally(() => background.delete(work));
@@ -311,6 +311,3 @@ export function sameJson(a: JsonValue, b: JsonValue): boolean {
   return keys.every((key) => key in b && sameJson(a[key]!, b[key]!));
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -15,8 +15,8 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { create as createTar } from "tar";
 import { PROJECT_ROOT } from "../config.js";
-import { SandboxUnavailableError } from "../errors.js";
-import { messageOf, statusOf } from "./docker-errors.js";
+import { SandboxUnavailableError, errorMessage } from "../errors.js";
+import { statusOf } from "./docker-errors.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -110,8 +110,8 @@ export async function buildImage(docker: Docker, tag: string): Promise<void> {
   } catch (dockerfileFailure) {
     throw new SandboxUnavailableError(
       `the sandbox image ${tag} could not be built.\n` +
-        `  offline build (docker import of the host's node): ${messageOf(offlineFailure)}\n` +
-        `  Dockerfile build (FROM node:20-slim): ${messageOf(dockerfileFailure)}`,
+        `  offline build (docker import of the host's node): ${errorMessage(offlineFailure)}\n` +
+        `  Dockerfile build (FROM node:20-slim): ${errorMessage(dockerfileFailure)}`,
       "on Linux with a glibc node at hand the offline build needs only `ldd` (package libc-bin); " +
         "elsewhere build sandbox/Dockerfile on a machine that reaches a registry and set SANDBOX_IMAGE to it",
       dockerfileFailure,
@@ -158,7 +158,7 @@ export async function sharedLibrariesOf(binary: string): Promise<string[]> {
   try {
     ({ stdout } = await execFileAsync("ldd", [binary]));
   } catch (error) {
-    throw new Error(`\`ldd ${binary}\` failed: ${messageOf(error)}`);
+    throw new Error(`\`ldd ${binary}\` failed: ${errorMessage(error)}`);
   }
   return parseLddOutput(stdout);
 }

@@ -6,8 +6,7 @@
  * An empty pool never makes a job wait: it runs cold. A container that dies while waiting is
  * noticed and replaced. close() removes every container, waiting or busy.
  */
-import { ToolForgeError } from "../errors.js";
-import { messageOf } from "./docker-errors.js";
+import { ToolForgeError, errorMessage } from "../errors.js";
 import type { DockerSandbox } from "./docker-sandbox.js";
 import { checkJob } from "./job.js";
 import type { SandboxContainer } from "./sandbox-container.js";
@@ -154,7 +153,7 @@ export class SandboxPool implements Sandbox {
     if (this.containers.isClosed) return;
     this.failuresInARow++;
     const backoffMs = Math.min(MAX_REFILL_BACKOFF_MS, 500 * 2 ** (this.failuresInARow - 1));
-    this.warn(`toolforge sandbox pool: starting a container failed (${messageOf(error)}); retrying in ${backoffMs} ms`);
+    this.warn(`toolforge sandbox pool: starting a container failed (${errorMessage(error)}); retrying in ${backoffMs} ms`);
     if (this.refillTimer) return;
     this.refillTimer = setTimeout(() => {
       this.refillTimer = undefined;
@@ -165,7 +164,7 @@ export class SandboxPool implements Sandbox {
 
   private retire(container: SandboxContainer): void {
     this.containers.discard(container).catch((error: unknown) => {
-      this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${messageOf(error)}`);
+      this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`);
     });
   }
 

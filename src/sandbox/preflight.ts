@@ -5,8 +5,7 @@
  */
 import Docker from "dockerode";
 import type { Config } from "../config.js";
-import { SandboxUnavailableError } from "../errors.js";
-import { messageOf } from "./docker-errors.js";
+import { SandboxUnavailableError, errorMessage } from "../errors.js";
 import { defaultImageTag, ensureImage, imageExists } from "./image.js";
 
 export interface CheckResult {
@@ -42,7 +41,7 @@ async function checkDocker(docker: Docker): Promise<CheckResult> {
     return { ok: true, detail: `Docker engine ${version.Version} (API ${version.ApiVersion}) is reachable` };
   } catch (error) {
     const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "/var/run/docker.sock";
-    return { ok: false, detail: `the Docker engine at ${where} is not reachable: ${messageOf(error)}`, fix: START_DOCKER };
+    return { ok: false, detail: `the Docker engine at ${where} is not reachable: ${errorMessage(error)}`, fix: START_DOCKER };
   }
 }
 
@@ -52,7 +51,7 @@ async function checkRuntime(docker: Docker, runtime: string): Promise<CheckResul
     const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
     runtimes = Object.keys(info.Runtimes ?? {});
   } catch (error) {
-    return { ok: false, detail: `could not ask Docker for its runtimes: ${messageOf(error)}`, fix: START_DOCKER };
+    return { ok: false, detail: `could not ask Docker for its runtimes: ${errorMessage(error)}`, fix: START_DOCKER };
   }
   if (!runtimes.includes(runtime)) {
     return {
@@ -83,7 +82,7 @@ async function checkImage(docker: Docker, config: Config, build: boolean): Promi
     return { ok: true, detail: `image ${reference} is not built yet; it is built offline on first use (or by \`toolforge genesis\`)` };
   } catch (error) {
     const hint = error instanceof SandboxUnavailableError ? error.hint : undefined;
-    return { ok: false, detail: messageOf(error).split("\n  → ")[0]!, ...(hint ? { fix: hint } : {}) };
+    return { ok: false, detail: errorMessage(error).split("\n  → ")[0]!, ...(hint ? { fix: hint } : {}) };
   }
 }
 

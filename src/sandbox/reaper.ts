@@ -4,8 +4,9 @@
  * removed: other engineers' and other servers' live sandboxes on the same engine are left alone.
  */
 import type Docker from "dockerode";
-import { isGoneOrStopped, messageOf } from "./docker-errors.js";
+import { isGoneOrStopped } from "./docker-errors.js";
 import { OWNER_LABEL, ownerIsDead, parseOwner, SANDBOX_LABEL } from "./owner.js";
+import { errorMessage } from "../errors.js";
 
 export interface ReapOutcome {
   /** Ids of the containers removed. */
@@ -27,7 +28,7 @@ export async function reapDeadOwnersContainers(docker: Docker): Promise<ReapOutc
       outcome.removed.push(info.Id);
     } catch (error) {
       if (!isGoneOrStopped(error)) {
-        throw new Error(`could not remove leftover sandbox container ${info.Id.slice(0, 12)}: ${messageOf(error)}`, { cause: error });
+        throw new Error(`could not remove leftover sandbox container ${info.Id.slice(0, 12)}: ${errorMessage(error)}`, { cause: error });
       }
     }
   }

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
-import { SandboxUnavailableError, ToolForgeError } from "../errors.js";
-import { isGoneOrStopped, messageOf } from "./docker-errors.js";
+import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
+import { isGoneOrStopped } from "./docker-errors.js";
 import {
   CappedCapture,
   parseReport,
@@ -250,7 +250,7 @@ export class SandboxContainer {
       await this.container.kill({ signal: "SIGKILL" });
     } catch (error) {
       if (!isGoneOrStopped(error)) {
-        process.emitWarning(`toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${messageOf(error)}); removing it`);
+        process.emitWarning(`toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${errorMessage(error)}); removing it`);
         await this.destroy();
         return;
       }
@@ -276,7 +276,7 @@ export class SandboxContainer {
 function explainMissingReport(problem: string, result: JobResult, timeoutMs: number, exit: ExitState | undefined): string {
   if (result.timedOut) return `the job ran past its ${timeoutMs} ms limit and was killed; ${problem}`;
   if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
-  if (exit?.error) return `lost track of the container (${messageOf(exit.error)}); ${problem}`;
+  if (exit?.error) return `lost track of the container (${errorMessage(exit.error)}); ${problem}`;
   return exit ? `${problem} (exit code ${exit.code})` : problem;
 }
 
@@ -293,5 +293,5 @@ export function dockerFailure(what: string, error: unknown): Error {
       error,
     );
   }
-  return new ToolForgeError("sandbox_docker_error", `${what}: ${messageOf(error)}`, { cause: error });
+  return new ToolForgeError("sandbox_docker_error", `${what}: ${errorMessage(error)}`, { cause: error });
 }

@@ -21,6 +21,7 @@ import { healthRouter } from "./routes/health.js";
 import { openAiRouter } from "./routes/openai.js";
 import { toolsRouter } from "./routes/tools.js";
 import { Lifecycle } from "./lifecycle.js";
+import { errorMessage } from "../errors.js";
 
 /** The largest JSON body accepted; larger bodies get a 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     if (res.destroyed && !res.writableFinished) {
       // The client went away mid-turn (its turn was aborted): nobody to answer, nothing went wrong.
-      deps.logger.info({ method: req.method, path: req.path, reason: error instanceof Error ? error.message : String(error) }, "client gone");
+      deps.logger.info({ method: req.method, path: req.path, reason: errorMessage(error) }, "client gone");
       return;
     }
     const failure = resolveFailure(error, errorContext, deps.logger, { method: req.method, path: req.path });

@@ -3,6 +3,8 @@
  * and, when not ok, a hint. A check that hangs is cut off; slow checks are cached briefly so that a
  * load balancer polling /healthz does not start a container every second.
  */
+import { errorMessage } from "../errors.js";
+
 export interface ComponentStatus {
   ok: boolean;
   detail: string;
@@ -64,7 +66,7 @@ async function withTimeout(run: HealthProbe, timeoutMs: number): Promise<Compone
 }
 
 function failed(error: unknown): ComponentStatus {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const hint = (error as { hint?: unknown }).hint;
   const [first] = message.split("\n");
   return typeof hint === "string" ? { ok: false, detail: first ?? message, hint } : { ok: false, detail: first ?? message };
@@ -91,5 +93,5 @@ export function ollamaProbe(ollamaHost: string): HealthProbe {
 export function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (cause && typeof cause.code === "string") return cause.code;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

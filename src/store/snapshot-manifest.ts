@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, errorMessage } from "../errors.js";
 
 export const MANIFEST_FILE = "store-snapshot.json";
 export const SNAPSHOT_FORMAT = 1;
@@ -33,7 +33,7 @@ export function readManifest(dir: string, expectedKind: SnapshotManifest["kind"]
   try {
     manifest = JSON.parse(readFileSync(file, "utf8")) as SnapshotManifest;
   } catch (error) {
-    throw new InvalidInputError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, "the snapshot is damaged; use another archive");
+    throw new InvalidInputError(`${file} is not valid JSON: ${errorMessage(error)}`, "the snapshot is damaged; use another archive");
   }
   if (manifest.format !== SNAPSHOT_FORMAT || !Array.isArray(manifest.files)) {
     throw new InvalidInputError(`${file} has an unknown format ${JSON.stringify(manifest.format)}`, "restore it with the ToolForge version that wrote it");

@@ -3,7 +3,7 @@
  * name the field and the problem, phrased for the model that made the call.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, errorMessage } from "../errors.js";
 
 // Model-written schemas use keywords and formats ajv's strict mode refuses ("example", "format":
 // "email" without ajv-formats): be lenient about the schema, strict about the arguments.
@@ -21,7 +21,7 @@ export function compileArgsSchema(toolName: string, schema: unknown): ArgsCheck 
     validate = ajv.compile(schema);
   } catch (error) {
     throw new InvalidInputError(
-      `the schema of ${toolName} is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
+      `the schema of ${toolName} is not a valid JSON Schema: ${errorMessage(error)}`,
     );
   }
   return (args) => {

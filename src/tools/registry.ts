@@ -18,6 +18,7 @@ import type { LoaderModule } from "./loader-template.js";
 import { createToolMirror, type ToolMirror } from "./mirror.js";
 import { DEFAULT_MAX_RESULT_BYTES, capResult, failure, outcomeFromJob } from "./outcome.js";
 import type { RegisteredTool, ToolCallOutcome, ToolRegistry } from "./types.js";
+import { errorMessage } from "../errors.js";
 
 /** A tool that ships with ToolForge and runs in the server's process (trusted code only). */
 export interface BuiltinTool {
@@ -66,9 +67,6 @@ async function importLoader(file: string, version: ToolVersion): Promise<LoaderM
   return loaded;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function createToolRegistry(options: ToolRegistryOptions): Promise<LiveToolRegistry> {
   const registry = new Registry(options);
@@ -134,7 +132,7 @@ class Registry implements LiveToolRegistry {
       try {
         next.set(version.toolName, await this.load(version));
       } catch (error) {
-        problems.push({ name: version.toolName, version: version.version, error: errorText(error) });
+        problems.push({ name: version.toolName, version: version.version, error: errorMessage(error) });
       }
     }
     for (const problem of problems) {
@@ -202,7 +200,7 @@ class Registry implements LiveToolRegistry {
       // Installed by another process since the last refresh? Look once more before giving up.
       if (!entry && (await this.refresh())) entry = this.entries.get(name);
     } catch (error) {
-      return failure("sandbox", `the tool registry could not be refreshed: ${errorText(error)}`, elapsed());
+      return failure("sandbox", `the tool registry could not be refreshed: ${errorMessage(error)}`, elapsed());
     }
     if (!entry) {
       const known = [...this.entries.keys()].sort().join(", ") || "none";
@@ -216,7 +214,7 @@ class Registry implements LiveToolRegistry {
         const result = await entry.builtin.run((args ?? {}) as JsonObject);
         return capResult(name, result, this.maxResultBytes, elapsed());
       } catch (error) {
-        return failure("threw", `${name} threw ${errorText(error)}`, elapsed());
+        return failure("threw", `${name} threw ${errorMessage(error)}`, elapsed());
       }
     }
     try {
@@ -226,7 +224,7 @@ class Registry implements LiveToolRegistry {
       >[1];
       return { ...outcomeFromJob(name, job, this.maxResultBytes, timeoutMs), durationMs: elapsed() };
     } catch (error) {
-      return failure("sandbox", `${name} could not be run in the sandbox: ${errorText(error)}`, elapsed());
+      return failure("sandbox", `${name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
-import { InvalidInputError, ToolForgeError } from "../../errors.js";
+import { InvalidInputError, ToolForgeError, errorMessage } from "../../errors.js";
 import type { JsonObject, JsonValue } from "../../store/types.js";
 import { ServerClient, serverTarget, withServerOptions } from "../server-client.js";
 
@@ -43,7 +43,7 @@ export function parseKwargs(text: string | undefined): JsonObject {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`--kwargs is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, `pass an object, e.g. --kwargs '{"name":"Ada"}'`);
+    throw new InvalidInputError(`--kwargs is not valid JSON: ${errorMessage(error)}`, `pass an object, e.g. --kwargs '{"name":"Ada"}'`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidInputError("--kwargs must be a JSON object", `pass an object, e.g. --kwargs '{"name":"Ada"}'`);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "arangojs";
 import { aql, join } from "arangojs/aql";
-import { InvalidInputError } from "../../errors.js";
+import { InvalidInputError, errorMessage } from "../../errors.js";
 import { writeManifest } from "../snapshot-manifest.js";
 import { ALL_COLLECTIONS, type CollectionName } from "./collections.js";
 import { queryOne, noTransaction } from "./transaction.js";
@@ -40,7 +40,7 @@ export function readSnapshotFile(dir: string, collection: CollectionName): Snaps
     try {
       doc = JSON.parse(line);
     } catch (error) {
-      throw new InvalidInputError(`${file} line ${index + 1} is not JSON (${error instanceof Error ? error.message : String(error)})`, "the snapshot is damaged; use another archive");
+      throw new InvalidInputError(`${file} line ${index + 1} is not JSON (${errorMessage(error)})`, "the snapshot is damaged; use another archive");
     }
     if (doc === null || typeof doc !== "object" || Array.isArray(doc) || typeof (doc as { _key?: unknown })._key !== "string") {
       throw new InvalidInputError(`${file} line ${index + 1} is not a document with a _key`, "the snapshot is damaged; use another archive");

@@ -6,7 +6,7 @@
 import type { Database } from "arangojs";
 import { aql, type AqlQuery } from "arangojs/aql";
 import type { TransactionCollectionOptions } from "arangojs/transactions";
-import { StoreUnavailableError } from "../../errors.js";
+import { StoreUnavailableError, errorMessage } from "../../errors.js";
 import type { JsonObject, StoredEvent } from "../types.js";
 import { COLLECTIONS, COUNTERS, type CounterKey, type EventDoc } from "./collections.js";
 
@@ -35,7 +35,7 @@ export async function inTransaction<T>(
       await trx.abort();
     } catch (abortError) {
       throw new StoreUnavailableError(
-        `an ArangoDB transaction failed and could not be aborted (${abortError instanceof Error ? abortError.message : String(abortError)})`,
+        `an ArangoDB transaction failed and could not be aborted (${errorMessage(abortError)})`,
         "the server aborts it when its idle timeout passes; check the server's health and logs",
         new AggregateError([error, abortError]),
       );

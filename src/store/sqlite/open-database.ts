@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { StoreUnavailableError } from "../../errors.js";
+import { StoreUnavailableError, errorMessage } from "../../errors.js";
 
 export const BUSY_TIMEOUT_MS = 5000;
 
@@ -40,7 +40,7 @@ function ensureWritable(file: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new StoreUnavailableError(
-      `cannot create the data directory ${dir}: ${errorText(error)}`,
+      `cannot create the data directory ${dir}: ${errorMessage(error)}`,
       `create it yourself and make it writable by this user (uid ${uid()}), or set DATA_DIR to a writable directory`,
       error,
     );
@@ -51,7 +51,7 @@ function ensureWritable(file: string): void {
       accessSync(checked, constants.W_OK | constants.R_OK);
     } catch (error) {
       throw new StoreUnavailableError(
-        `the store cannot write ${checked}: ${errorText(error)}`,
+        `the store cannot write ${checked}: ${errorMessage(error)}`,
         `give this user (uid ${uid()}) read and write permission, e.g. \`chown -R ${uid()} ${dir}\` or \`chmod u+rw ${checked}\`, or set DATA_DIR to a writable directory`,
         error,
       );
@@ -63,14 +63,14 @@ function describeOpenFailure(file: string, error: unknown): StoreUnavailableErro
   const code = sqliteCode(error);
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
     return new StoreUnavailableError(
-      `${file} is not a readable SQLite database (${errorText(error)}); it was left untouched`,
+      `${file} is not a readable SQLite database (${errorMessage(error)}); it was left untouched`,
       `restore the last archive (\`toolforge archive restore FILE\`), or move ${file} (and any ${path.basename(file)}-wal/-shm beside it) away to start with an empty store`,
       error,
     );
   }
   if (code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN" || code === "SQLITE_PERM" || code === "SQLITE_AUTH") {
     return new StoreUnavailableError(
-      `cannot open ${file} for reading and writing (${errorText(error)})`,
+      `cannot open ${file} for reading and writing (${errorMessage(error)})`,
       `give this user (uid ${uid()}) read and write permission on ${file} and on its directory (SQLite creates -wal and -shm files there), or set DATA_DIR to a writable directory`,
       error,
     );
@@ -82,7 +82,7 @@ function describeOpenFailure(file: string, error: unknown): StoreUnavailableErro
       error,
     );
   }
-  return new StoreUnavailableError(`cannot open ${file}: ${errorText(error)}`, "check the file and its directory", error);
+  return new StoreUnavailableError(`cannot open ${file}: ${errorMessage(error)}`, "check the file and its directory", error);
 }
 
 export function sqliteCode(error: unknown): string | undefined {
@@ -90,9 +90,6 @@ export function sqliteCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function uid(): number | string {
   return typeof process.getuid === "function" ? process.getuid() : "current";

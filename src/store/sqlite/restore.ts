@@ -15,7 +15,7 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { StoreUnavailableError } from "../../errors.js";
+import { StoreUnavailableError, errorMessage } from "../../errors.js";
 import { readManifest } from "../snapshot-manifest.js";
 import { CHECKPOINT_FILE, DATABASE_FILE, isOpenHere, storeFiles } from "./files.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -171,7 +171,7 @@ function removeWithSidecars(file: string): void {
 
 function unusableSnapshot(source: string, cause: unknown): StoreUnavailableError {
   return new StoreUnavailableError(
-    `snapshot file ${source} is not a sound SQLite database (${cause instanceof Error ? cause.message : String(cause)}); the live store was left untouched`,
+    `snapshot file ${source} is not a sound SQLite database (${errorMessage(cause)}); the live store was left untouched`,
     "restore another archive",
     cause,
   );
