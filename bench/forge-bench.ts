@@ -58,10 +58,12 @@ export interface BenchOptions {
 const USAGE = "usage: npm run bench:forge -- --model <ollama tag> [--limit N] [--problems 0,12,…] [--attempts K] [--concurrency C] [--out DIR]\n" +
   "       npm run bench:forge -- --compare [result.json …] [--out DIR]";
 
-function positiveInteger(name: string, value: string | undefined): number | undefined {
+function positiveInteger(name: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`--${name} must be a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, not ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -240,7 +242,7 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
   try {
     outcomes = await inPool(problems, options.concurrency, async (problem, index) => {
       const outcome = await benchProblem(problem, env, sandbox, workDir);
-      const tail = outcome.solved ? "solved" : `${outcome.stop}${outcome.failure ? `: ${outcome.failure.split("\n")[0]}` : ""}`;
+      const tail = outcome.solved ? "solved" : `${outcome.stop}${outcome.failure ? `: ${oneLine(outcome.failure)}` : ""}`;
       process.stderr.write(`[${index + 1}/${problems.length}] ${problem.taskId} ${problem.toolName}: ${tail} (${outcome.modelCalls} call${outcome.modelCalls === 1 ? "" : "s"}, ${outcome.seconds} s)\n`);
       return outcome;
     });
@@ -293,10 +295,17 @@ export function readResults(dir: string, files: string[]): ForgeBenchResult[] {
   return [...newest.values()];
 }
 
+/** A failure on one line: its first two lines (the audit's headline and first finding), cut short. */
+function oneLine(failure: string | undefined): string {
+  if (!failure) return "";
+  const text = failure.split("\n").filter((l) => l.trim() !== "").slice(0, 2).map((l) => l.trim()).join(" ");
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
 function failureList(result: ForgeBenchResult): string {
   const lines: string[] = [];
   for (const o of result.outcomes.filter((x) => !x.solved)) {
-    lines.push(`  ${o.taskId} ${o.tool}: ${o.stop}${o.failure ? ` — ${o.failure.split("\n")[0]}` : ""}${o.known ? ` (known: ${o.known})` : ""}`);
+    lines.push(`  ${o.taskId} ${o.tool}: ${o.stop}${o.failure ? ` — ${oneLine(o.failure)}` : ""}${o.known ? ` (known: ${o.known})` : ""}`);
   }
   for (const o of result.outcomes) {
     for (const r of o.auditRefusals) {
@@ -344,20 +353,23 @@ export async function main(argv: string[]): Promise<number> {
       model: values.model,
       limit: positiveInteger("limit", values.limit),
       problems: values.problems?.split(",").map((p) => p.trim()).filter(Boolean),
-      attempts: positiveInteger("attempts", values.attempts),
+      attempts: positiveInteger("attempts", values.attempts, 10), // FORGE_MAX_ATTEMPTS' range
       concurrency: positiveInteger("concurrency", values.concurrency) ?? 1,
       out,
     };
     const { result, file } = await runBench(options);
     console.log(renderTable([result]) + failureList(result));
-    console.log(`\nwritten: ${path.relative(process.cwd(), file) || file}`);
+    const relative = path.relative(process.cwd(), file);
+    console.log(`\nwritten: ${relative.startsWith("..") ? file : relative}`);
     return result.summary.stops.error > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(`${error.message}\n${USAGE}`);
       return 2;
     }
-    throw error;
+    // Ollama or the sandbox is not there: say so (the typed errors carry what to do) rather than a stack.
+    console.error(`forge bench: ${errorMessage(error)}`);
+    return 1;
   }
 }
 

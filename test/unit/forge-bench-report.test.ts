@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readResults, selectProblems } from "../../bench/forge-bench.js";
 import { toBenchProblem } from "../../bench/forge-bench-problems.js";
-import { renderTable, summariseOutcomes, type ForgeBenchResult, type ProblemOutcome, type Stop } from "../../bench/forge-bench-report.js";
+import { renderTable, summariseOutcomes, TABLE_ROWS, type ForgeBenchResult, type ProblemOutcome, type Stop } from "../../bench/forge-bench-report.js";
 import { readProblems } from "../../bench/humaneval.js";
 
 function outcome(taskId: string, stop: Stop, extra: Partial<ProblemOutcome> = {}): ProblemOutcome {
@@ -102,5 +102,13 @@ describe("the forge benchmark's counting", () => {
     expect(selectProblems(all, ["12", "JavaScript/0", "2"], undefined).map((p) => p.taskId)).toEqual(["JavaScript/0", "JavaScript/2", "JavaScript/12"]);
     expect(selectProblems(all, undefined, 3).map((p) => p.taskId)).toEqual(["JavaScript/0", "JavaScript/1", "JavaScript/2"]);
     expect(() => selectProblems(all, ["999"], undefined)).toThrow(/unknown problems: JavaScript\/999/);
+  });
+});
+
+describe("the README's forge benchmark section", () => {
+  it("explains every row of the table", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Ranking models for the forge"));
+    for (const row of TABLE_ROWS) expect(section, row.label).toContain(`| ${row.label} |`);
   });
 });
