@@ -17,8 +17,8 @@
  *
  * Grading: `console.assert` only prints, so each one becomes a recording assertion; the problem is
  * solved only when the harness, verified by the runner's per-run token, reports every assertion
- * true and nothing thrown, and every argument object the tests used passes the tool's schema (the
- * registry refuses a call whose arguments do not).
+ * true and nothing thrown, and every argument object the tests used (the first 200 distinct ones)
+ * passes the tool's schema (the registry refuses a call whose arguments do not).
  *
  * Limitation: the tool runs in the same process as the tests, so a module that patches builtins the
  * tests use (JSON.stringify, Array.prototype…) could fake a pass. The audit refuses such patching

@@ -55,13 +55,23 @@ function userText(request: OllamaChatRequest): string {
   return request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
 }
 
-function respond(request: OllamaChatRequest): string {
+/** Which problem a request is for: the spec starts with the tool's name and a colon. */
+function toolOf(request: OllamaChatRequest): string | undefined {
   const text = userText(request);
-  const name = /The tool's name must be exactly "([a-z0-9_]+)"/.exec(text)?.[1];
-  const replies = name ? script[name] : undefined;
-  if (!name || !replies) return `no script for this request: ${text.slice(0, 80)}`;
-  const previous = Number(/Your previous answer \(attempt (\d+)\)/.exec(text)?.[1] ?? 0);
-  return replies[Math.min(previous, replies.length - 1)]!;
+  return Object.keys(script).find((name) => new RegExp(`(^|\\n|")${name}: `).test(text));
+}
+
+/** The replies in order per tool (the forge asks again only after the previous attempt failed). */
+function responder() {
+  const asked = new Map<string, number>();
+  return (request: OllamaChatRequest): string => {
+    const name = toolOf(request);
+    if (!name) return `no script for this request: ${userText(request).slice(0, 80)}`;
+    const attempt = asked.get(name) ?? 0;
+    asked.set(name, attempt + 1);
+    const replies = script[name]!;
+    return replies[Math.min(attempt, replies.length - 1)]!;
+  };
 }
 
 function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -88,7 +98,7 @@ describeSandbox(
     const outcome = (taskId: string): ProblemOutcome => result.outcomes.find((o) => o.taskId === taskId)!;
 
     beforeAll(async () => {
-      ollama = await ScriptedOllama.start({ respond });
+      ollama = await ScriptedOllama.start({ respond: responder() });
       out = await mkdtemp(path.join(os.tmpdir(), "toolforge-forge-bench-test-"));
       run = await runBench(
         ["--model", MODEL, "--problems", "0,12,2,53,23,60,48,45", "--attempts", "2", "--concurrency", "2", "--out", out],
@@ -108,8 +118,11 @@ describeSandbox(
       expect(requests).toHaveLength(12);
       expect(new Set(requests.map((r) => r.model))).toEqual(new Set([MODEL]));
       for (const request of requests) expect(request.messages[0]).toMatchObject({ role: "system", content: TOOL_SYSTEM_PROMPT });
-      const first = requests.map(userText).find((t) => t.includes('"has_close_elements"'))!;
+      const first = requests.filter((r) => toolOf(r) === "has_close_elements").map(userText)[0]!;
       expect(first).toContain("has_close_elements: Check if in given list of numbers");
+      // The retry prompt carries the failure of the first attempt (sum_to_n's own test).
+      const retry = requests.filter((r) => toolOf(r) === "sum_to_n").map(userText)[1]!;
+      expect(retry).toContain("the sum of 1..5 is 15");
       expect(first).toContain("Input: {numbers: array of numbers, threshold: number}. Output: boolean.");
       expect(first).toContain("No other tools exist yet."); // a fresh store per problem
     });
