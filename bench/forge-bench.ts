@@ -36,6 +36,7 @@ import { createSandbox } from "../src/sandbox/index.js";
 import type { Sandbox } from "../src/sandbox/types.js";
 import type { ForgeAttempt, ForgeStage, JsonObject } from "../src/store/types.js";
 import type { LoaderModule } from "../src/tools/loader-template.js";
+import { createToolMirror } from "../src/tools/mirror.js";
 import { runHiddenTests, adaptInput } from "./forge-bench-hidden.js";
 import { toBenchProblem, type BenchProblem } from "./forge-bench-problems.js";
 import { renderTable, summariseOutcomes, type AuditRefusal, type ForgeBenchResult, type ProblemOutcome, type Stop } from "./forge-bench-report.js";
@@ -170,7 +171,7 @@ async function loadInstalled(runtime: Runtime, name: string, version: number): P
   if (!bound || bound.version !== version) throw new Error(`${name} v${version} was installed but the registry does not bind it`);
   const stored = await runtime.store.getToolVersion(name, version);
   if (!stored) throw new Error(`${name} v${version} is not in the store`);
-  const loaderFile = path.join(runtime.config.dynamicToolsDir, name, `v${version}`, "loader.mjs");
+  const loaderFile = createToolMirror(runtime.config.dynamicToolsDir).paths(name, version).loader;
   const loader = (await import(pathToFileURL(loaderFile).href)) as LoaderModule;
   if (loader.sha256 !== stored.sha256) throw new Error(`the loader of ${name} v${version} does not match the store`);
   return { compiled: await loader.loadModule(), schema: stored.schema };
