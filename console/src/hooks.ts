@@ -17,7 +17,12 @@ export function useFeed(): EventFeed {
 export function useFeedState(): EventFeed {
   const feed = useFeed();
   const [, setTick] = useState(0);
-  useEffect(() => feed.subscribe(() => setTick((n) => n + 1)), [feed]);
+  useEffect(() => {
+    const unsubscribe = feed.subscribe(() => setTick((n) => n + 1));
+    // Whatever changed between the first render and this subscription.
+    setTick((n) => n + 1);
+    return unsubscribe;
+  }, [feed]);
   return feed;
 }
 

@@ -30,13 +30,13 @@ function App() {
 
   useEffect(() => {
     let cancelled = false;
+    const hadKey = storedKey() !== null;
     setGate({ state: "checking" });
     getJson("/tools").then(
       () => !cancelled && setGate({ state: "open" }),
       (error: unknown) => {
         if (cancelled) return;
         if (error instanceof ApiError && error.refused) {
-          const hadKey = storedKey() !== null;
           forgetKey();
           setGate({ state: "key", reason: hadKey ? `The server refused that key: ${error.message}` : null });
         } else setGate({ state: "down", reason: describeError(error) });

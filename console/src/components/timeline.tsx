@@ -78,11 +78,11 @@ function AttemptCard({ attempt, previous, idPrefix }: { attempt: Attempt; previo
         <span class="when"> · {formatTime(attempt.created_at)} · {formatMs(total)}</span>
       </h3>
       <Stages attempt={attempt} />
-      {attempt.failure ? (
-        <section>
-          <h4>Fed back to the model</h4>
-          <pre class="failure">{attempt.failure}</pre>
-        </section>
+      {previous && previous.code && attempt.code ? (
+        <details class="changes" open>
+          <summary>Changes from attempt {previous.number}</summary>
+          <DiffView before={previous.code} after={attempt.code} label={`Changes from attempt ${previous.number} to ${attempt.number}`} />
+        </details>
       ) : null}
       <section>
         <h4>
@@ -103,11 +103,11 @@ function AttemptCard({ attempt, previous, idPrefix }: { attempt: Attempt; previo
         <CodeView code={attempt.code} idPrefix={idPrefix} label={`Module of attempt ${attempt.number}`} findings={attempt.findings} />
       </section>
       {attempt.sandbox ? <SandboxOutput sandbox={attempt.sandbox} /> : null}
-      {previous && previous.code && attempt.code ? (
-        <details class="changes" open>
-          <summary>Changes from attempt {previous.number}</summary>
-          <DiffView before={previous.code} after={attempt.code} label={`Changes from attempt ${previous.number} to ${attempt.number}`} />
-        </details>
+      {attempt.failure ? (
+        <section>
+          <h4>Fed back to the model</h4>
+          <pre class="failure">{attempt.failure}</pre>
+        </section>
       ) : null}
       <details>
         <summary>The model's whole reply</summary>
@@ -133,11 +133,11 @@ function Stages({ attempt }: { attempt: Attempt }) {
       {STAGES.map((stage, index) => {
         const ms = attempt.durations_ms[stage];
         const state = index < failedIndex ? "ok" : index === failedIndex ? "failed" : "skipped";
-        if (state === "skipped" && ms === undefined) return <li class="stage skipped">{stage}: not reached</li>;
-        if (state === "ok" && ms === undefined && stage === "install") return <li class="stage ok">{stage}</li>;
+        if (state === "skipped") return <li class="stage skipped">{stage}: not reached</li>;
         return (
           <li class={`stage ${state}`} data-stage={stage}>
-            {stage} {state === "failed" ? "✗" : "✓"} <span class="ms">{formatMs(ms)}</span>
+            {stage} {state === "failed" ? "✗" : "✓"}
+            {ms === undefined ? null : <span class="ms"> {formatMs(ms)}</span>}
           </li>
         );
       })}

@@ -53,7 +53,11 @@ function ObjectPane({ id }: { id: string }) {
   useEffect(() => setSent([]), [id]);
   useBusEvents((event) => {
     if (event.type === "method.learned" && event.objectId === id) object.reload();
-    if (event.type === "message.finished") messages.reload();
+    // A finished message may have changed the object's attributes.
+    if (event.type === "message.finished") {
+      messages.reload();
+      object.reload();
+    }
   });
 
   if (object.error) return <p role="alert" class="error-text">{object.error}</p>;
