@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/provision-sandbox.sh
+bash scripts/provision-browser.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # `npm install` installs the locked versions; `npm ci` would refuse the lock here because the

@@ -22,7 +22,13 @@ export type ToolForgeEvent =
   | { type: "tool.called"; name: string; durationMs: number; outcome: "ok" | "error"; error?: string }
   | { type: "tool.rolled_back"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
-  | { type: "message.finished"; messageId: string; status: "done" | "failed" };
+  | { type: "message.finished"; messageId: string; status: "done" | "failed" }
+  /** A chat turn through the agent (any surface: /chat, /v1/chat/completions); `message` is the user's words, cut to 200 characters. */
+  | { type: "turn.started"; threadId: string; message: string }
+  | { type: "turn.finished"; threadId: string; durationMs: number; toolsUsed: string[]; toolsCreated: string[] }
+  | { type: "turn.failed"; threadId: string; durationMs: number; error: string }
+  /** Something the turn reported on the way that is neither a tool call nor the forge: a guard that stopped a loop, a plan. */
+  | { type: "turn.notice"; threadId: string; text: string };
 
 export type ToolForgeEventType = ToolForgeEvent["type"];
 

@@ -15,6 +15,7 @@ import { HttpError } from "./errors.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
+import { consoleRouter, publishTurns } from "./console/index.js";
 import { chatRouter } from "./routes/chat.js";
 import { eventsRouter } from "./routes/events.js";
 import { healthRouter } from "./routes/health.js";
@@ -50,7 +51,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const errorContext = { ollamaHost: deps.ollamaHost };
-  const chat = serialisePerThread(deps.chat, deps.threadLock ?? new KeyedSerial());
+  const chat = serialisePerThread(publishTurns(deps.chat, deps.bus), deps.threadLock ?? new KeyedSerial());
   const lifecycle = deps.lifecycle ?? new Lifecycle();
 
   const app = express();
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("trust proxy", false);
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps.health, () => lifecycle.shuttingDown));
+  // The web console (its page needs no key; its data routes check it): see src/server/console.
+  app.use(consoleRouter({ store: deps.store, bus: deps.bus, apiKey: deps.apiKey, logger: deps.logger }));
   app.use(requireApiKey(deps.apiKey));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));

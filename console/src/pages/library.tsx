@@ -1,0 +1,212 @@
+/**
+ * The library: every tool with its active version; for the chosen tool its description and
+ * schema, its versions over time (each with the forge run that made it), the source of a version
+ * with its tests, its calls and failures, and rollback to a chosen version after a confirmation.
+ */
+import { useState } from "preact/hooks";
+import { describeError, getJson, postJson } from "../api.js";
+import { CodeView, testLine } from "../components/code.js";
+import { Confirm } from "../components/confirm.js";
+import { formatMs, formatTime, json, shortHash } from "../format.js";
+import { href, useBusEvents, useLoad } from "../hooks.js";
+import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
+
+export function LibraryPage({ name }: { name: string | undefined }) {
+  const tools = useLoad("tools", (signal) => getJson<{ tools: ToolSummary[] }>("/tools", signal));
+  useBusEvents((event) => {
+    if (event.type === "tool.created" || event.type === "tool.rolled_back") tools.reload();
+  });
+  return (
+    <div class="split">
+      <section class="list-pane" aria-labelledby="tools-heading">
+        <h2 id="tools-heading">Tools</h2>
+        {tools.error ? <p role="alert" class="error-text">{tools.error}</p> : null}
+        {tools.data && tools.data.tools.length === 0 ? <p class="muted">No tools yet. Ask for one in the chat: the forge writes it.</p> : null}
+        {tools.data && tools.data.tools.length > 0 ? (
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Tool</th>
+                <th scope="col">Active</th>
+                <th scope="col">Versions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tools.data.tools.map((tool) => (
+                <tr class={tool.name === name ? "current" : ""} data-tool={tool.name}>
+                  <td>
+                    <a href={href("library", tool.name)} aria-current={tool.name === name ? "page" : undefined}>
+                      {tool.name}
+                    </a>
+                  </td>
+                  <td>v{tool.active_version}</td>
+                  <td>{tool.version_count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+      <section class="detail-pane">{name ? <ToolPane name={name} onChanged={tools.reload} /> : <p class="muted">Choose a tool.</p>}</section>
+    </div>
+  );
+}
+
+function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) {
+  const tool = useLoad(`tool:${name}`, (signal) => getJson<ToolDetail>(`/tools/${encodeURIComponent(name)}`, signal));
+  const calls = useLoad(`calls:${name}`, (signal) => getJson<ToolCalls>(`/tools/${encodeURIComponent(name)}/calls?limit=20`, signal));
+  const [shown, setShown] = useState<number | null>(null);
+  const [asking, setAsking] = useState<ToolVersion | null>(null);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useBusEvents((event) => {
+    if (event.name !== name) return;
+    if (event.type === "tool.called") calls.reload();
+    if (event.type === "tool.created" || event.type === "tool.rolled_back") tool.reload();
+  });
+
+  if (tool.error) return <p role="alert" class="error-text">{tool.error}</p>;
+  if (!tool.data) return <p class="muted">Loading {name}…</p>;
+  const detail = tool.data;
+  const version = detail.versions.find((v) => v.version === (shown ?? detail.active_version)) ?? detail.versions.at(-1);
+
+  async function rollback(target: ToolVersion) {
+    setAsking(null);
+    try {
+      const result = await postJson<{ active_version: number; previous_version: number }>(`/tools/${encodeURIComponent(name)}/rollback`, {
+        version: target.version,
+      });
+      setNotice({ ok: true, text: `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.` });
+      setShown(null);
+      tool.reload();
+      onChanged();
+    } catch (error) {
+      setNotice({ ok: false, text: `Rollback refused: ${describeError(error)}` });
+    }
+  }
+
+  const tests = version ? testLine(version.source) : null;
+  return (
+    <article aria-labelledby="tool-heading">
+      <h2 id="tool-heading">
+        {detail.name} <span class="badge">active v{detail.active_version}</span>
+      </h2>
+      <p>{detail.description}</p>
+      {notice ? (
+        <p role="status" class={notice.ok ? "notice" : "error-text"}>
+          {notice.text}
+        </p>
+      ) : null}
+      <details>
+        <summary>Input schema</summary>
+        <pre>{json(detail.schema)}</pre>
+      </details>
+
+      <h3>Versions</h3>
+      <table class="list versions">
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Installed</th>
+            <th scope="col">Description</th>
+            <th scope="col">Made by</th>
+            <th scope="col">sha256</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...detail.versions].reverse().map((v) => (
+            <tr data-version={v.version} class={v.version === version?.version ? "current" : ""}>
+              <td>
+                v{v.version} {v.status === "active" ? <span class="badge status-installed">active</span> : null}
+              </td>
+              <td>{formatTime(v.created_at)}</td>
+              <td>{v.description}</td>
+              <td>{v.forge_run_id ? <a href={href("forge", v.forge_run_id)}>forge run</a> : "imported"}</td>
+              <td>
+                <code>{shortHash(v.sha256)}</code>
+              </td>
+              <td class="actions">
+                <button type="button" onClick={() => setShown(v.version)} aria-pressed={v.version === version?.version}>
+                  Source
+                </button>
+                {v.status !== "active" ? (
+                  <button type="button" onClick={() => setAsking(v)}>
+                    Make v{v.version} active…
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      {version ? (
+        <section aria-labelledby="source-heading">
+          <h3 id="source-heading">
+            Source of v{version.version}
+            {tests ? (
+              <>
+                {" "}
+                · <a href={`#tool-src-L${tests}`} onClick={(e) => (e.preventDefault(), document.getElementById(`tool-src-L${tests}`)?.scrollIntoView({ block: "center" }))}>its tests (line {tests})</a>
+              </>
+            ) : null}
+          </h3>
+          <CodeView code={version.source} idPrefix="tool-src" label={`Source of ${name} v${version.version}`} highlight={tests ? [tests] : []} />
+        </section>
+      ) : null}
+
+      <section aria-labelledby="calls-heading">
+        <h3 id="calls-heading">Calls</h3>
+        {calls.error ? <p class="error-text">{calls.error}</p> : null}
+        {calls.data ? (
+          <>
+            <p class="calls-summary">
+              {calls.data.calls} call{calls.data.calls === 1 ? "" : "s"}, {calls.data.failures} failure{calls.data.failures === 1 ? "" : "s"}
+            </p>
+            {calls.data.recent.length > 0 ? (
+              <table class="list calls">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Version</th>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Took</th>
+                    <th scope="col">Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {calls.data.recent.map((call) => (
+                    <tr class={call.outcome === "error" ? "failed" : ""}>
+                      <td>{formatTime(call.at)}</td>
+                      <td>{call.version === null ? "—" : `v${call.version}`}</td>
+                      <td>{call.outcome === "ok" ? "ok" : "failed"}</td>
+                      <td>{formatMs(call.duration_ms)}</td>
+                      <td class="error-text">{call.error ?? ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : null}
+          </>
+        ) : null}
+      </section>
+
+      {asking ? (
+        <Confirm
+          title={`Roll ${name} back to v${asking.version}?`}
+          confirmLabel={`Make v${asking.version} active`}
+          onConfirm={() => void rollback(asking)}
+          onCancel={() => setAsking(null)}
+        >
+          <p>
+            v{detail.active_version} is active now. After this the agent calls v{asking.version} ("{asking.description}") from its next model call
+            on. v{detail.active_version} stays in the library, and you can make it active again.
+          </p>
+        </Confirm>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,116 @@
+/** The JSON the console reads from the server (see docs/server.md and docs/console.md). */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface ToolSummary {
+  name: string;
+  description: string;
+  active_version: number;
+  version_count: number;
+  schema: Json;
+  updated_at: string;
+}
+
+export interface ToolVersion {
+  version: number;
+  status: "active" | "inactive";
+  description: string;
+  schema: Json;
+  sha256: string;
+  forge_run_id: string | null;
+  created_at: string;
+  source: string;
+}
+
+export interface ToolDetail extends ToolSummary {
+  source: string | null;
+  versions: ToolVersion[];
+}
+
+export interface ToolCalls {
+  name: string;
+  calls: number;
+  failures: number;
+  recent: { at: string; outcome: "ok" | "error"; duration_ms: number; error: string | null; version: number | null }[];
+}
+
+export type ForgeStage = "model" | "extract" | "transpile" | "audit" | "sandbox" | "install";
+
+export interface Finding {
+  rule: string;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface Attempt {
+  number: number;
+  stage: ForgeStage;
+  outcome: "passed" | "failed";
+  failure: string | null;
+  findings: Finding[];
+  code: string;
+  reply: string;
+  sandbox: { exit_code: number | null; timed_out: boolean; oom_killed: boolean; stdout: string; stderr: string; report: Json } | null;
+  durations_ms: Partial<Record<ForgeStage, number>>;
+  created_at: string;
+}
+
+export interface RunSummary {
+  id: string;
+  kind: "tool" | "method";
+  spec: string;
+  target: string | null;
+  status: "running" | "installed" | "failed" | "reused";
+  result: { name: string; version: number } | null;
+  error: string | null;
+  attempt_count: number;
+  last_stage: { stage: ForgeStage; outcome: "passed" | "failed" } | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface Run extends Omit<RunSummary, "attempt_count" | "last_stage"> {
+  attempts: Attempt[];
+}
+
+export interface ObjectSummary {
+  id: string;
+  prototypes: string[];
+  attributes: { [key: string]: Json };
+  methods: { selector: string; version: number }[];
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ObjectDetail {
+  id: string;
+  attributes: { [key: string]: Json };
+  revision: number;
+  prototypes: string[];
+  methods: { selector: string; version: number; versions: number; description: string; updated_at: string }[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Message {
+  message_id: string;
+  target_object_id: string;
+  method_name: string;
+  status: "pending" | "running" | "done" | "failed";
+  result?: Json;
+  error?: string;
+  learned: boolean;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** An event from GET /events: its type, the time it was published, and the rest of its fields. */
+export interface BusEvent {
+  type: string;
+  at: string;
+  [field: string]: unknown;
+}

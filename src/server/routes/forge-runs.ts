@@ -1,0 +1,97 @@
+/**
+ * The forge's records over HTTP, read-only:
+ *   GET /forge/runs?status=&limit=  → {runs: [summary…]} newest first (status: running | installed |
+ *                                     failed | reused; limit 1–200, default 50)
+ *   GET /forge/runs/:id             → the run with every attempt: the model's reply and module, the
+ *                                     stage that failed, the failure fed back, the audit findings
+ *                                     (line and column in the module), the sandbox's output and the
+ *                                     milliseconds of each stage.
+ */
+import { Router } from "express";
+import { z } from "zod";
+import { InvalidInputError, NotFoundError } from "../../errors.js";
+import type { ForgeAttempt, ForgeRun, Store } from "../../store/types.js";
+import { limitParam, parseQuery } from "./query.js";
+
+export const FORGE_RUN_STATUSES = ["running", "installed", "failed", "reused"] as const;
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const listQuery = z.strictObject({
+  status: z.enum(FORGE_RUN_STATUSES, { message: `must be one of ${FORGE_RUN_STATUSES.join(", ")}` }).optional(),
+  limit: limitParam(50, 200),
+});
+
+export function forgeRunsRouter(store: Store): Router {
+  const router = Router();
+
+  router.get("/forge/runs", async (req, res) => {
+    const { status, limit } = parseQuery(listQuery, req.query);
+    const runs = await store.listForgeRuns({ limit, ...(status ? { status } : {}) });
+    res.json({ runs: runs.map(runSummaryJson) });
+  });
+
+  router.get("/forge/runs/:id", async (req, res) => {
+    const id = checkRunId(req.params.id);
+    const run = await store.getForgeRun(id);
+    if (!run) throw new NotFoundError(`no forge run "${id}"`, "GET /forge/runs lists the runs that exist");
+    res.json(runJson(run));
+  });
+
+  return router;
+}
+
+function checkRunId(id: string): string {
+  if (!RUN_ID.test(id)) throw new InvalidInputError(`forge run id ${JSON.stringify(id)} is not valid`, "forge run ids are UUIDs, as GET /forge/runs lists them");
+  return id.toLowerCase();
+}
+
+function durationMs(run: ForgeRun): number | null {
+  return run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
+}
+
+export function runSummaryJson(run: ForgeRun) {
+  const last = run.attempts.at(-1);
+  return {
+    id: run.id,
+    kind: run.kind,
+    spec: run.spec,
+    target: run.target,
+    status: run.status,
+    result: run.result,
+    error: run.error,
+    attempt_count: run.attempts.length,
+    last_stage: last ? { stage: last.stage, outcome: last.outcome } : null,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    duration_ms: durationMs(run),
+  };
+}
+
+export function runJson(run: ForgeRun) {
+  const { attempt_count: _count, last_stage: _last, ...summary } = runSummaryJson(run);
+  return { ...summary, attempts: run.attempts.map(attemptJson) };
+}
+
+export function attemptJson(attempt: ForgeAttempt) {
+  return {
+    number: attempt.number,
+    stage: attempt.stage,
+    outcome: attempt.outcome,
+    failure: attempt.failure,
+    findings: attempt.findings.map((f) => ({ rule: f.rule, message: f.message, line: f.line, column: f.column })),
+    code: attempt.code,
+    reply: attempt.reply,
+    sandbox: attempt.sandbox
+      ? {
+          exit_code: attempt.sandbox.exitCode,
+          timed_out: attempt.sandbox.timedOut,
+          oom_killed: attempt.sandbox.oomKilled,
+          stdout: attempt.sandbox.stdout,
+          stderr: attempt.sandbox.stderr,
+          report: attempt.sandbox.report,
+        }
+      : null,
+    durations_ms: attempt.durations,
+    created_at: attempt.createdAt,
+  };
+}

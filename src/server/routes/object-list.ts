@@ -1,0 +1,64 @@
+/**
+ * Objects and their messages, read-only (the single object and sending are in ../objects-router.ts):
+ *   GET /objects                           → {objects: [{id, prototypes, attributes, methods, revision, …}]}
+ *   GET /messages?target_object_id=&limit= → {messages: […]} the object's recent finished messages,
+ *                                            newest first, each as GET /message/:id shows it
+ *                                            (limit 1–100, default 20). Messages still pending are
+ *                                            not listed: poll GET /message/:id for those.
+ */
+import { Router } from "express";
+import { z } from "zod";
+import { InvalidInputError } from "../../errors.js";
+import { normaliseObjectId } from "../../store/ids.js";
+import type { MessageRecord, Store } from "../../store/types.js";
+import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
+import { messageJson } from "../objects-router.js";
+import { limitParam, parseQuery } from "./query.js";
+
+const listQuery = z.strictObject({});
+const messagesQuery = z.strictObject({
+  target_object_id: z.string({ message: "is required: the id of the object whose messages to list" }).refine(isObjectId, {
+    message: "is not a valid object id",
+  }),
+  limit: limitParam(20, RECENT_LIMIT),
+});
+
+export function objectListRouter(store: Store, journal: ActivityJournal): Router {
+  const router = Router();
+
+  router.get("/objects", async (req, res) => {
+    parseQuery(listQuery, req.query);
+    const objects = await store.listObjects();
+    const listed = await Promise.all(
+      objects.map(async (object) => ({
+        id: object.id,
+        prototypes: object.prototypes,
+        attributes: object.attributes,
+        methods: (await store.listMethods(object.id)).map((m) => ({ selector: m.selector, version: m.version })),
+        revision: object.revision,
+        created_at: object.createdAt,
+        updated_at: object.updatedAt,
+      })),
+    );
+    res.json({ objects: listed });
+  });
+
+  router.get("/messages", async (req, res) => {
+    const query = parseQuery(messagesQuery, req.query);
+    const ids = (await journal.recentMessages(query.target_object_id)).slice(0, query.limit);
+    const messages = (await Promise.all(ids.map((id) => store.getMessage(id)))).filter((m): m is MessageRecord => m !== null);
+    res.json({ messages: messages.map(messageJson) });
+  });
+
+  return router;
+}
+
+function isObjectId(value: string): boolean {
+  try {
+    normaliseObjectId(value);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidInputError) return false;
+    throw error;
+  }
+}

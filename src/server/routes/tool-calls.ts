@@ -1,0 +1,40 @@
+/**
+ * GET /tools/:name/calls?limit= → how often the tool was called and how often it failed, with the
+ * recent calls newest first ({at, outcome, duration_ms, error, version}; limit 1–100, default 20).
+ * The calls are those this server recorded (see ../console/activity.ts). A tool that was never
+ * installed is a 404; one that exists but was never called answers with zero calls.
+ */
+import { Router } from "express";
+import { z } from "zod";
+import { NotFoundError } from "../../errors.js";
+import { checkToolName } from "../../store/ids.js";
+import type { Store } from "../../store/types.js";
+import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
+import { limitParam, parseQuery } from "./query.js";
+
+const callsQuery = z.strictObject({ limit: limitParam(20, RECENT_LIMIT) });
+
+export function toolCallsRouter(store: Store, journal: ActivityJournal): Router {
+  const router = Router();
+  router.get("/tools/:name/calls", async (req, res) => {
+    const name = checkToolName(req.params.name);
+    const { limit } = parseQuery(callsQuery, req.query);
+    if (!(await store.getTool(name))) {
+      throw new NotFoundError(`no tool named "${name}"`, "GET /tools lists the tools that exist");
+    }
+    const stats = await journal.toolCalls(name);
+    res.json({
+      name,
+      calls: stats.calls,
+      failures: stats.failures,
+      recent: stats.recent.slice(0, limit).map((call) => ({
+        at: call.at,
+        outcome: call.outcome,
+        duration_ms: call.durationMs,
+        error: call.error,
+        version: call.version,
+      })),
+    });
+  });
+  return router;
+}
