@@ -22,7 +22,9 @@ export type ToolForgeEvent =
   | { type: "tool.called"; name: string; durationMs: number; outcome: "ok" | "error"; error?: string }
   | { type: "tool.rolled_back"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
-  | { type: "message.finished"; messageId: string; status: "done" | "failed" };
+  | { type: "message.finished"; messageId: string; status: "done" | "failed" }
+  /** Ollama read far fewer prompt tokens than a persona's request held: the start of the prompt was cut. */
+  | { type: "model.context_truncated"; persona: string; model: string; numCtx: number; estimatedTokens: number; promptEvalCount: number };
 
 export type ToolForgeEventType = ToolForgeEvent["type"];
 

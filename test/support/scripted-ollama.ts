@@ -82,6 +82,8 @@ export interface ModelInfo {
   architecture?: string;
   /** The window Ollama uses when a request sends no `options.num_ctx` (default 4096). */
   defaultNumCtx?: number;
+  /** false: /api/show says nothing about capabilities (an older Ollama), though chat still enforces them. */
+  reportCapabilities?: boolean;
 }
 
 export interface RecordedRequest {
@@ -249,7 +251,7 @@ export class ScriptedOllama {
           "general.architecture": architecture,
           [`${architecture}.context_length`]: info.contextLength ?? DEFAULT_CONTEXT_LENGTH,
         },
-        capabilities: info.capabilities ?? DEFAULT_CAPABILITIES,
+        ...(info.reportCapabilities === false ? {} : { capabilities: info.capabilities ?? DEFAULT_CAPABILITIES }),
       });
     }
     if (path === "/api/create") {

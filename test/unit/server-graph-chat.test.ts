@@ -42,7 +42,7 @@ describe("createGraphChatService", () => {
       { threadId: "t-9", messages: [{ role: "user", content: "count a b" }] },
       (p) => progress.push(p),
     );
-    expect(result).toEqual({ threadId: "t-9", reply: "Two words.", toolsUsed: ["word_count"], toolsCreated: ["word_count"] });
+    expect(result).toEqual({ threadId: "t-9", reply: "Two words.", toolsUsed: ["word_count"], toolsCreated: ["word_count"], finishReason: "stop", notices: [] });
     expect(progress.filter((p) => p.type === "answer").map((p) => (p as { text: string }).text)).toEqual(["Two ", "words."]);
     expect(progress.filter((p) => p.type !== "answer")).toEqual([
       { type: "persona", persona: "brick", text: "TOOL_REQUIRED: word_count" },
