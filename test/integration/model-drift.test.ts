@@ -39,6 +39,7 @@ interface Turn {
   finish: string | null;
   toolsUsed: string[];
   toolsCreated: string[];
+  notices: string[];
   error: { code: string; message: string } | null;
   /** Who Ollama was asked, in order (interrupted calls included). */
   calls: Speaker[];
@@ -56,7 +57,7 @@ async function ask(served: TestServer, ollama: ScriptedOllama, content: string, 
   });
   const body = (await response.json()) as {
     choices?: { message: { content: string }; finish_reason: string }[];
-    toolforge?: { tools_used: string[]; tools_created: string[] };
+    toolforge?: { tools_used: string[]; tools_created: string[]; notices?: string[] };
     error?: { code: string; message: string };
   };
   const exchanges = ollama.exchanges.slice(before);
@@ -66,6 +67,7 @@ async function ask(served: TestServer, ollama: ScriptedOllama, content: string, 
     finish: body.choices?.[0]?.finish_reason ?? null,
     toolsUsed: body.toolforge?.tools_used ?? [],
     toolsCreated: body.toolforge?.tools_created ?? [],
+    notices: body.toolforge?.notices ?? [],
     error: body.error ? { code: body.error.code, message: body.error.message } : null,
     calls: exchanges.map((e) => speakerOf(e.request)),
     requests: exchanges.map((e) => e.request),
@@ -306,6 +308,29 @@ describe("model failures, told apart", () => {
     expect(turn.reply).toContain("BABS: nothing to add.");
   });
 
+  it("keeps thinking out of the answer, whether it came in Ollama's thinking field or inline, streamed or not", async () => {
+    // Newer Ollama: thinking in message.thinking (on by default for thinking models); older: inline <think>.
+    for (const thinkingAs of ["field", "inline"] as const) {
+      ollama.respondWith(failing("alfred", { 0: { thinking: "The user wants a number. 6*7=42.", content: "It is 42.", thinkingAs } }));
+      const turn = await ask(served, ollama, "What is six times seven?");
+      expect(turn.reply).toBe("It is 42.");
+    }
+
+    ollama.respondWith(failing("alfred", { 0: { thinking: "The user wants a number. 6*7=42.", content: "It is 42.", chunkSize: 3 } }));
+    const response = await fetch(`${served.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "toolforge", stream: true, messages: [{ role: "user", content: "And streamed?" }] }),
+    });
+    let streamed = "";
+    for (const line of (await response.text()).split("\n")) {
+      if (!line.startsWith("data: {")) continue;
+      const chunk = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[] };
+      streamed += chunk.choices?.[0]?.delta?.content ?? "";
+    }
+    expect(streamed).toBe("It is 42.");
+  });
+
   it('reports finish_reason "length" when the answer was cut at the length limit', async () => {
     ollama.respondWith(failing("alfred", { 0: { content: "The three steps are: first, mix; second,", doneReason: "length" } }));
     const turn = await ask(served, ollama, "A question with a long answer.");
@@ -364,7 +389,13 @@ describe("BRICK on a model without Ollama's tools capability", () => {
       expect(turn.requests[0]!.tools ?? []).toEqual([]);
       expect(lastText(turn.requests[3])).toMatch(/notools:test.*tools/);
       expect(lastText(turn.requests[3])).toContain("ollama pull qwen3:8b");
+      expect(turn.notices).toEqual([expect.stringMatching(/"notools:test" cannot call tools.*ollama pull qwen3:8b/)]);
     }
+  });
+
+  it("said so in the log at start", () => {
+    const start = served.logs.map((line) => JSON.parse(line) as { msg?: string; problems?: string[] }).find((e) => e.msg?.startsWith("models not ready"));
+    expect(start?.problems?.join("\n")).toMatch(/BRICK \(BRICK_MODEL=notools:test\): model "notools:test" does not support tool calling/);
   });
 
   it("shows the problem in /healthz", async () => {
