@@ -79,12 +79,16 @@ function textOf(message: BaseMessage): string {
 /**
  * ALFRED's words from "messages" mode, emitted as answer text as they come: the tokens of his
  * model call, or his whole message when no tokens came (a fallback answer). Thinking written into
- * the content (`<think>…</think>`) is held back: it is never part of the answer.
+ * the content (`<think>…</think>`) is held back: it is never part of the answer. When a reply is
+ * interrupted and asked for again (a new model call: a new message id), what was streamed cannot
+ * be taken back: the new reply follows it after a blank line (the final result holds only the new one).
  */
 class AnswerStream {
   /** What was emitted as the answer. */
   text = "";
+  private base = "";
   private raw = "";
+  private callId: string | undefined;
   private sawTokens = false;
 
   constructor(private readonly emit: (p: ChatProgress) => void) {}
@@ -94,9 +98,15 @@ class AnswerStream {
     const [message, metadata] = payload as [BaseMessage, { langgraph_node?: string } | undefined];
     if (metadata?.langgraph_node !== ANSWER_NODE) return;
     if (AIMessageChunk.isInstance(message)) {
+      if (this.sawTokens && message.id !== this.callId) {
+        this.base = this.text ? `${this.text}\n\n` : "";
+        this.raw = "";
+      }
       this.sawTokens = true;
+      this.callId = message.id;
       this.raw += textOf(message);
-      this.flush(visibleSoFar(this.raw));
+      const visible = visibleSoFar(this.raw);
+      if (visible) this.flush(this.base + visible);
     } else if (AIMessage.isInstance(message) && !this.sawTokens && !this.text) {
       // A whole message after its tokens is the same answer again; without tokens it is the answer.
       this.flush(withoutThinking(textOf(message)));
