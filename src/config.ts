@@ -40,18 +40,25 @@ const optionalText = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 const url = z.url({ protocol: /^https?$/ });
 
+/**
+ * The one model a first run needs for every persona and the forge: tool calling (Ollama's "tools"
+ * capability) and good code in 8B, one `ollama pull` (see the README for why this one).
+ */
+export const DEFAULT_MODEL = "qwen3:8b";
+
 /** Each entry: the variable's schema and the accepted form, shown when a value is refused. */
 const settings = {
   OLLAMA_HOST: { schema: url.default("http://127.0.0.1:11434"), form: "an http(s) URL, e.g. http://127.0.0.1:11434" },
-  BRICK_MODEL: { schema: z.string().min(1).default("llama3.1:8b"), form: "an Ollama model tag that supports tools" },
-  ROBIN_MODEL: { schema: z.string().min(1).default("gemma2:9b"), form: "an Ollama model tag" },
-  BABS_MODEL: { schema: z.string().min(1).default("qwen2.5:7b"), form: "an Ollama model tag" },
-  ALFRED_MODEL: { schema: z.string().min(1).default("phi3:medium"), form: "an Ollama model tag" },
+  BRICK_MODEL: { schema: z.string().min(1).default(DEFAULT_MODEL), form: "an Ollama model tag that supports tools" },
+  ROBIN_MODEL: { schema: z.string().min(1).default(DEFAULT_MODEL), form: "an Ollama model tag" },
+  BABS_MODEL: { schema: z.string().min(1).default(DEFAULT_MODEL), form: "an Ollama model tag" },
+  ALFRED_MODEL: { schema: z.string().min(1).default(DEFAULT_MODEL), form: "an Ollama model tag" },
   FORGE_MODEL: { schema: optionalText, form: "an Ollama model tag (defaults to ALFRED_MODEL)" },
   BRICK_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
   ROBIN_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
   BABS_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
   ALFRED_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
+  NUM_CTX: { schema: integer(512, 1_048_576).default(16_384), form: "a number of tokens from 512 to 1048576" },
   METACOG: { schema: onOff.default(false), form: "on or off" },
   MAX_TOOL_ROUNDS: { schema: integer(1, 50).default(6), form: "a whole number from 1 to 50" },
   MAX_FORGES_PER_TURN: { schema: integer(0, 10).default(2), form: "a whole number from 0 to 10" },
@@ -87,6 +94,8 @@ export interface Config {
   ollamaHost: string;
   models: Record<PersonaName, string> & { forge: string };
   adapters: Partial<Record<PersonaName, string>>;
+  /** The context window (tokens) each model call asks Ollama for, at most the model's maximum. */
+  numCtx: number;
   metacognition: boolean;
   maxToolRounds: number;
   maxForgesPerTurn: number;
@@ -158,6 +167,7 @@ function toConfig(r: Raw): Config {
       forge: r.FORGE_MODEL ?? r.ALFRED_MODEL,
     },
     adapters,
+    numCtx: r.NUM_CTX,
     metacognition: r.METACOG,
     maxToolRounds: r.MAX_TOOL_ROUNDS,
     maxForgesPerTurn: r.MAX_FORGES_PER_TURN,

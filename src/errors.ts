@@ -63,8 +63,43 @@ export class NotFoundError extends ToolForgeError {
 
 /** Ollama is not reachable, or a model is missing or cannot do what its persona needs. */
 export class ModelUnavailableError extends ToolForgeError {
+  constructor(message: string, hint: string, cause?: unknown, code = "model_unavailable") {
+    super(code, message, { hint, cause });
+  }
+}
+
+/** Nothing answers at OLLAMA_HOST (connection refused, host unknown, timed out). */
+export class OllamaUnreachableError extends ModelUnavailableError {
   constructor(message: string, hint: string, cause?: unknown) {
-    super("model_unavailable", message, { hint, cause });
+    super(message, hint, cause, "ollama_unreachable");
+  }
+}
+
+/** Ollama answers, but the model is not pulled. */
+export class ModelMissingError extends ModelUnavailableError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, hint, cause, "model_missing");
+  }
+}
+
+/** Ollama refuses tools for this model (it lacks the "tools" capability). */
+export class ModelWithoutToolsError extends ModelUnavailableError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, hint, cause, "model_without_tools");
+  }
+}
+
+/**
+ * Ollama is up and the model answered, but the reply cannot be used: the stream ended before
+ * Ollama said it was done ("interrupted": the connection broke, the runner crashed), or the
+ * answer was empty ("empty"). Raised after the one retry such a reply gets.
+ */
+export class ModelReplyError extends ToolForgeError {
+  readonly kind: "interrupted" | "empty";
+
+  constructor(kind: "interrupted" | "empty", message: string, hint: string, cause?: unknown) {
+    super(kind === "interrupted" ? "model_stream_interrupted" : "model_empty_reply", message, { hint, cause });
+    this.kind = kind;
   }
 }
 

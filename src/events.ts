@@ -28,7 +28,9 @@ export type ToolForgeEvent =
   | { type: "turn.finished"; threadId: string; durationMs: number; toolsUsed: string[]; toolsCreated: string[] }
   | { type: "turn.failed"; threadId: string; durationMs: number; error: string }
   /** Something the turn reported on the way that is neither a tool call nor the forge: a guard that stopped a loop, a plan. */
-  | { type: "turn.notice"; threadId: string; text: string };
+  | { type: "turn.notice"; threadId: string; text: string }
+  /** Ollama read far fewer prompt tokens than a persona's request held: the start of the prompt was cut. */
+  | { type: "model.context_truncated"; persona: string; model: string; numCtx: number; estimatedTokens: number; promptEvalCount: number };
 
 export type ToolForgeEventType = ToolForgeEvent["type"];
 

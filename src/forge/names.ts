@@ -12,6 +12,8 @@
  * might begin with ("tool:", "input:", …). Otherwise the spec names no tool and the model picks.
  */
 
+import { stripToolRequiredMarker } from "../personas/tool-request.js";
+
 /** snake_case, starting with a letter, at most 64 characters (Ollama's limit for function names). */
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -38,9 +40,9 @@ export function isToolName(value: unknown): value is string {
   return typeof value === "string" && TOOL_NAME_PATTERN.test(value);
 }
 
-/** The spec without a `TOOL_REQUIRED:` prefix and surrounding whitespace. */
+/** The spec without a `TOOL_REQUIRED:` prefix (in any of its forms) and surrounding whitespace. */
 export function cleanSpec(spec: string): string {
-  return spec.replace(/^\s*TOOL_REQUIRED\s*:\s*/i, "").trim();
+  return stripToolRequiredMarker(spec).trim();
 }
 
 const LEADING_NAME = /^[`'"]?([A-Za-z][A-Za-z0-9_]*)[`'"]?\s*(?::|\(|\s[-–—]\s|[-–—]\s)/;

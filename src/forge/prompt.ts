@@ -14,12 +14,13 @@ import type { AuditFinding, ForgeStage, JsonObject, JsonValue } from "../store/t
 /** A chat model, or a function that makes one (called once per forge run). */
 export type ForgeModelSource = BaseChatModel | (() => BaseChatModel);
 
-export function createForgeModel(config: Pick<Config, "ollamaHost" | "models">): BaseChatModel {
-  // Low temperature: code that must pass its own tests, not prose.
-  return new ChatOllama({ baseUrl: config.ollamaHost, model: config.models.forge, temperature: 0.2 });
+export function createForgeModel(config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>): BaseChatModel {
+  // Low temperature: code that must pass its own tests, not prose. An explicit num_ctx (Ollama
+  // clamps it to the model's maximum): without one, a long retry prompt loses its start.
+  return new ChatOllama({ baseUrl: config.ollamaHost, model: config.models.forge, temperature: 0.2, ...(config.numCtx ? { numCtx: config.numCtx } : {}) });
 }
 
-export function resolveForgeModel(source: ForgeModelSource | undefined, config: Pick<Config, "ollamaHost" | "models">): BaseChatModel {
+export function resolveForgeModel(source: ForgeModelSource | undefined, config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>): BaseChatModel {
   if (source === undefined) return createForgeModel(config);
   return typeof source === "function" ? source() : source;
 }

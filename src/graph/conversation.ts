@@ -11,6 +11,7 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { PERSONAS } from "../personas/registry.js";
 import type { PersonaName } from "../config.js";
+import { withoutThinking } from "../util/thinking.js";
 
 /** The `name` of the human message the tool_forge node adds to the conversation. */
 export const FORGE_NOTE_NAME = "tool_forge";
@@ -29,6 +30,11 @@ export function textOf(message: BaseMessage): string {
   return content
     .map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : ""))
     .join("");
+}
+
+/** What a model said, without its thinking (thinking is never an answer or a note). */
+export function spokenText(message: BaseMessage): string {
+  return withoutThinking(textOf(message));
 }
 
 export interface Turns {
@@ -63,7 +69,7 @@ function historyPairs(messages: BaseMessage[]): BaseMessage[] {
   let fallback: AIMessage | null = null;
   const flush = () => {
     const chosen = answer ?? fallback;
-    if (chosen) out.push(new AIMessage({ content: textOf(chosen) }));
+    if (chosen) out.push(new AIMessage({ content: spokenText(chosen) }));
     answer = null;
     fallback = null;
   };
@@ -71,7 +77,7 @@ function historyPairs(messages: BaseMessage[]): BaseMessage[] {
     if (isUserMessage(message)) {
       flush();
       out.push(new HumanMessage({ content: textOf(message) }));
-    } else if (AIMessage.isInstance(message) && textOf(message).trim()) {
+    } else if (AIMessage.isInstance(message) && spokenText(message)) {
       if (message.name === "alfred") answer = message;
       else fallback = message;
     }
@@ -91,9 +97,9 @@ export function brickView(messages: BaseMessage[]): BaseMessage[] {
  * notes so far in this turn (BRICK's analysis and tool calls with results, the forge's notes, and
  * the remarks of the personas who spoke before).
  */
-export function cascadeView(messages: BaseMessage[], notices: string[]): BaseMessage[] {
+export function cascadeView(messages: BaseMessage[], notices: string[], options: { maxNoteChars?: number } = {}): BaseMessage[] {
   const { history, current, user } = splitTurns(messages);
-  const notes = teamNotes(current.slice(1), notices);
+  const notes = teamNotes(current.slice(1), notices, options.maxNoteChars ?? Infinity);
   const out = [...history];
   if (user) out.push(new HumanMessage({ content: textOf(user) }));
   out.push(
@@ -104,22 +110,24 @@ export function cascadeView(messages: BaseMessage[], notices: string[]): BaseMes
   return out;
 }
 
-function teamNotes(turn: BaseMessage[], notices: string[]): string {
+/** The turn's notes, one entry each; an entry longer than `maxChars` is clipped (to fit a context window). */
+function teamNotes(turn: BaseMessage[], notices: string[], maxChars: number): string {
   const lines: string[] = [];
+  const clip = (text: string) => (text.length <= maxChars ? text : `${text.slice(0, maxChars)}… [clipped]`);
   for (const message of turn) {
     if (AIMessage.isInstance(message)) {
       const who = titleOf(message.name);
-      const text = textOf(message).trim();
+      const text = clip(spokenText(message));
       if (text) lines.push(`${who}: ${text}`);
-      for (const call of message.tool_calls ?? []) lines.push(`${who} called the tool ${call.name} with ${JSON.stringify(call.args)}.`);
+      for (const call of message.tool_calls ?? []) lines.push(`${who} called the tool ${call.name} with ${clip(JSON.stringify(call.args))}.`);
     } else if (ToolMessage.isInstance(message)) {
       const failed = message.status === "error";
-      lines.push(`${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${textOf(message)}`);
+      lines.push(`${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${clip(textOf(message))}`);
     } else if (isForgeNote(message)) {
-      lines.push(`Tool forge: ${textOf(message)}`);
+      lines.push(`Tool forge: ${clip(textOf(message))}`);
     }
   }
-  for (const notice of notices) lines.push(`System: ${notice}`);
+  for (const notice of notices) lines.push(`System: ${clip(notice)}`);
   return lines.join("\n\n");
 }
 

@@ -1,7 +1,9 @@
 /**
  * The custom stream events the graph writes through LangGraph's `config.writer` (stream mode
  * "custom"): the forge's progress for the forge run this graph started (the bus events of that
- * run, unchanged), each tool call and its result, guard hits and metacognition plans.
+ * run, unchanged), each tool call and its result, guard hits, metacognition plans, and what the
+ * graph did about a model's drift: a reply retried, a request fitted to the context window, a
+ * prompt that Ollama read only part of, and notices (a model without tools, an answer cut short).
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PersonaName } from "../config.js";
@@ -16,7 +18,24 @@ export type GraphStreamEvent =
   | { type: "tool.result"; name: string; toolCallId: string; ok: boolean; durationMs: number; error: string | null }
   | { type: "guard"; guard: "tool_rounds" | "forges"; limit: number; message: string }
   | { type: "plan"; persona: PersonaName; plan: Plan }
-  | { type: "plan.failed"; persona: PersonaName; error: string };
+  | { type: "plan.failed"; persona: PersonaName; error: string }
+  /** Something the user should know about this turn, in a sentence. */
+  | { type: "notice"; persona: PersonaName; text: string }
+  /** A reply that was interrupted or empty, asked for once more. */
+  | { type: "model.retry"; persona: PersonaName; model: string; problem: "interrupted" | "empty"; message: string }
+  /** Older turns left out or notes clipped so that a request fits the model's context window. */
+  | {
+      type: "context.fitted";
+      persona: PersonaName;
+      model: string;
+      numCtx: number;
+      estimatedTokens: number;
+      originalTokens: number;
+      droppedMessages: number;
+      clippedMessages: number;
+    }
+  /** Ollama read far fewer prompt tokens than were sent: it cut the start of the prompt. */
+  | { type: "context.truncated"; persona: PersonaName; model: string; numCtx: number; estimatedTokens: number; promptEvalCount: number };
 
 /** Writes a custom stream event when the run streams in "custom" mode (a no-op otherwise). */
 export function emit(config: LangGraphRunnableConfig | undefined, event: GraphStreamEvent): void {

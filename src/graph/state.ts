@@ -32,6 +32,8 @@ export const GraphStateSchema = z.object({
   pendingToolSpec: z.string().nullable().default(null),
   /** The last forge of this turn. */
   forgeOutcome: ForgeOutcomeSchema.nullable().default(null),
+  /** Every forge of this turn, in order: a spec that failed is not forged again in the turn. */
+  forgeOutcomes: z.array(ForgeOutcomeSchema).default(() => []),
   toolRounds: z.number().int().default(0),
   forgesThisTurn: z.number().int().default(0),
   /** Tool names called this turn, in first-use order. */
@@ -44,6 +46,8 @@ export const GraphStateSchema = z.object({
   plans: z.record(z.string(), z.any()).default(() => ({})),
   /** ALFRED's final answer of the turn (null until ALFRED has spoken). */
   answer: z.string().nullable().default(null),
+  /** How the answer ended: "stop", or "length" when Ollama cut it at the length limit (null until ALFRED has spoken). */
+  finishReason: z.enum(["stop", "length"]).nullable().default(null),
 });
 
 /** What callers send: new messages (a user turn). */

@@ -3,9 +3,10 @@
  * `TOOL_REQUIRED: <snake_case_name>: <what it does>. Input: … Output: …`, which the graph hands to
  * the forge; the forge reads the name from the leading `name:` (see src/forge/names.ts).
  */
+import { TOOL_REQUIRED_MARKER } from "./tool-request.js";
 import type { PersonaDefinition } from "./types.js";
 
-export const TOOL_REQUIRED_MARKER = "TOOL_REQUIRED:";
+export { parseToolRequest, TOOL_REQUIRED_MARKER, type ToolRequest } from "./tool-request.js";
 
 export const brick: PersonaDefinition = {
   name: "brick",
@@ -32,30 +33,3 @@ export const brick: PersonaDefinition = {
     "show the numbers and the tool results you relied on, and say what remains uncertain.",
   ].join("\n"),
 };
-
-/** What BRICK asked the forge for: the spec as written after the marker. */
-export interface ToolRequest {
-  spec: string;
-}
-
-const MARKER_LINE = /^[\s>*_`#-]*TOOL_REQUIRED\s*:\s*(.*)$/im;
-
-/**
- * Finds a `TOOL_REQUIRED:` line in BRICK's answer (markdown emphasis or quoting around it is
- * tolerated). The spec is the rest of that line plus any lines after it (models sometimes wrap
- * the Input/Output parts), trimmed; null when there is no such line or it names nothing.
- */
-export function parseToolRequest(text: string): ToolRequest | null {
-  const lines = text.split(/\r?\n/);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = MARKER_LINE.exec(lines[i] ?? "");
-    if (!match) continue;
-    const rest = [match[1] ?? "", ...lines.slice(i + 1)]
-      .join("\n")
-      .replace(/[*_`]+\s*$/g, "")
-      .replace(/^[*_`]+/, "")
-      .trim();
-    return rest ? { spec: rest.slice(0, 2_000) } : null;
-  }
-  return null;
-}

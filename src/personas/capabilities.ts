@@ -1,11 +1,17 @@
 /**
- * The capability check behind start-up and `toolforge doctor`: is Ollama reachable, does each
- * persona's model exist, and does BRICK's model support tool calling? Every problem comes with the
- * command that fixes it (`ollama pull <tag>`, `ollama serve`, a tool-capable model).
+ * The capability check behind start-up, `/healthz` and `toolforge doctor`: is Ollama reachable,
+ * does every configured model exist — the four personas' and FORGE_MODEL — how much context does
+ * each take, and can BRICK's model call tools? Every problem comes with the command that fixes it
+ * (`ollama pull <tag>`, `ollama serve`, a tool-capable model).
+ *
+ * A BRICK model without Ollama's `tools` capability is not fatal: BRICK then answers without tools
+ * and forging is off (see src/graph/nodes/brick.ts). It is reported as a problem that is not
+ * essential (`essential: false`): the check fails, the server still serves.
  */
 import type { Config, PersonaName } from "../config.js";
 import { ModelUnavailableError } from "../errors.js";
-import { pullHint, startOllamaHint } from "./model.js";
+import { contextWindow, networkReason, showModel, type ShowResult } from "./model-info.js";
+import { pullHint, startOllamaHint, toolModelHint } from "./model.js";
 import { PERSONA_ORDER, PERSONAS } from "./registry.js";
 
 export interface OllamaStatus {
@@ -19,17 +25,28 @@ export interface OllamaStatus {
   fix: string | null;
 }
 
+/** Who uses a model: a persona, or the forge (FORGE_MODEL). */
+export type ModelUser = PersonaName | "forge";
+
 export interface PersonaModelCheck {
-  persona: PersonaName;
+  persona: ModelUser;
+  /** BRICK, ROBIN, BABS, ALFRED, or "the forge". */
+  title: string;
   model: string;
-  /** The variable that sets this model (BRICK_MODEL, …). */
+  /** The variable that sets this model (BRICK_MODEL, …, FORGE_MODEL). */
   variable: string;
   /** null: not checked (Ollama unreachable). */
   exists: boolean | null;
   /** null: unknown (not checked, or an Ollama too old to report capabilities). */
   supportsTools: boolean | null;
   toolsRequired: boolean;
+  /** The model's maximum context (tokens), when Ollama says. */
+  contextLength: number | null;
+  /** The num_ctx its calls ask for: NUM_CTX, at most the maximum. */
+  numCtx: number | null;
   ok: boolean;
+  /** A failed check that stops the model from being used at all (false: it works, with less). */
+  essential: boolean;
   /** What is wrong, when not ok. */
   problem: string | null;
   /** The command or setting that fixes it. */
@@ -40,9 +57,12 @@ export interface PersonaModelCheck {
 
 export interface PersonaModelReport {
   ollama: OllamaStatus;
+  /** The four personas in speaking order, then the forge. */
   personas: PersonaModelCheck[];
-  /** Ollama reachable and every persona's model present and capable. */
+  /** Ollama reachable and every model present and capable. */
   ok: boolean;
+  /** Ollama reachable and every model present (a BRICK without tools still answers). */
+  usable: boolean;
 }
 
 export interface CheckOptions {
@@ -51,7 +71,26 @@ export interface CheckOptions {
   fetch?: typeof fetch;
 }
 
-/** Asks Ollama (`GET /api/version`, `POST /api/show` per model) what each persona needs. */
+interface ModelUse {
+  persona: ModelUser;
+  title: string;
+  variable: string;
+  requiresTools: boolean;
+}
+
+function uses(): ModelUse[] {
+  return [
+    ...PERSONA_ORDER.map((persona) => ({
+      persona,
+      title: PERSONAS[persona].title,
+      variable: PERSONAS[persona].modelVariable,
+      requiresTools: PERSONAS[persona].requiresTools,
+    })),
+    { persona: "forge" as const, title: "the forge", variable: "FORGE_MODEL", requiresTools: false },
+  ];
+}
+
+/** Asks Ollama (`GET /api/version`, `POST /api/show` per distinct model) what each model can do. */
 export async function checkPersonaModels(config: Config, options: CheckOptions = {}): Promise<PersonaModelReport> {
   const host = config.ollamaHost;
   const doFetch = options.fetch ?? fetch;
@@ -62,21 +101,24 @@ export async function checkPersonaModels(config: Config, options: CheckOptions =
   const show = (model: string) => {
     let pending = shows.get(model);
     if (!pending) {
-      pending = showModel(host, model, doFetch, timeoutMs);
+      pending = showModel(host, model, { fetch: doFetch, timeoutMs });
       shows.set(model, pending);
     }
     return pending;
   };
 
   const personas = await Promise.all(
-    PERSONA_ORDER.map(async (persona): Promise<PersonaModelCheck> => {
-      const definition = PERSONAS[persona];
-      const model = config.models[persona];
+    uses().map(async (use): Promise<PersonaModelCheck> => {
+      const model = config.models[use.persona];
       const base = {
-        persona,
+        persona: use.persona,
+        title: use.title,
         model,
-        variable: definition.modelVariable,
-        toolsRequired: definition.requiresTools,
+        variable: use.variable,
+        toolsRequired: use.requiresTools,
+        contextLength: null,
+        numCtx: null,
+        essential: true,
         note: null,
       };
       if (!ollama.reachable) {
@@ -89,35 +131,39 @@ export async function checkPersonaModels(config: Config, options: CheckOptions =
       if (result.kind === "error") {
         return { ...base, exists: null, supportsTools: null, ok: false, problem: `Ollama could not describe "${model}": ${result.error}`, fix: `check \`ollama show ${model}\`` };
       }
-      const supportsTools = result.capabilities ? result.capabilities.includes("tools") : null;
-      if (definition.requiresTools && supportsTools === false) {
+      const { facts } = result;
+      const supportsTools = facts.capabilities ? facts.capabilities.includes("tools") : null;
+      const found = { ...base, exists: true, supportsTools, contextLength: facts.contextLength, numCtx: contextWindow(config, facts) };
+      if (use.requiresTools && supportsTools === false) {
         return {
-          ...base,
-          exists: true,
-          supportsTools,
+          ...found,
           ok: false,
-          problem: `model "${model}" does not support tool calling, which ${definition.title} needs`,
-          fix: `set ${definition.modelVariable} to a tool-capable model, e.g. ${definition.modelVariable}=llama3.1:8b (then \`${pullHint("llama3.1:8b")}\`)`,
+          essential: false,
+          problem: `model "${model}" does not support tool calling, which ${use.title} needs: ${use.title} answers without tools and forging is off`,
+          fix: toolModelHint(use.variable),
         };
       }
       return {
-        ...base,
-        exists: true,
-        supportsTools,
+        ...found,
         ok: true,
         problem: null,
         fix: null,
         note:
-          definition.requiresTools && supportsTools === null
+          use.requiresTools && supportsTools === null
             ? "this Ollama does not report capabilities; tool support not verified (upgrade Ollama)"
             : null,
       };
     }),
   );
-  return { ollama, personas, ok: ollama.reachable && personas.every((p) => p.ok) };
+  return {
+    ollama,
+    personas,
+    ok: ollama.reachable && personas.every((p) => p.ok),
+    usable: ollama.reachable && personas.every((p) => p.ok || !p.essential),
+  };
 }
 
-/** Throws ModelUnavailableError listing every failed check and its fix; returns the report when all pass. */
+/** Throws ModelUnavailableError listing every failed essential check and its fix; returns the report otherwise. */
 export async function requirePersonaModels(config: Config, options: CheckOptions = {}): Promise<PersonaModelReport> {
   const report = await checkPersonaModels(config, options);
   assertPersonaModels(report);
@@ -132,11 +178,21 @@ export function assertPersonaModels(report: PersonaModelReport): void {
       report.ollama.fix ?? startOllamaHint(report.ollama.host),
     );
   }
-  const failed = report.personas.filter((p) => !p.ok);
+  const failed = report.personas.filter((p) => !p.ok && p.essential);
   if (failed.length === 0) return;
-  const lines = failed.map((p) => `${PERSONAS[p.persona].title} (${p.variable}=${p.model}): ${p.problem}`);
+  const lines = failed.map((p) => `${titleCase(p.title)} (${p.variable}=${p.model}): ${p.problem}`);
   const fixes = [...new Set(failed.map((p) => p.fix).filter((f): f is string => Boolean(f)))];
   throw new ModelUnavailableError(`persona models are not ready:\n  ${lines.join("\n  ")}`, fixes.join("\n  → "));
+}
+
+/** One line per problem of the report (empty when all is well), for logs and /healthz. */
+export function describeProblems(report: PersonaModelReport): string[] {
+  if (!report.ollama.reachable) return [`Ollama is not reachable at ${report.ollama.host}: ${report.ollama.error ?? "no answer"}`];
+  return report.personas.filter((p) => !p.ok).map((p) => `${titleCase(p.title)} (${p.variable}=${p.model}): ${p.problem}`);
+}
+
+function titleCase(title: string): string {
+  return title.charAt(0).toUpperCase() + title.slice(1);
 }
 
 async function probeOllama(host: string, doFetch: typeof fetch, timeoutMs: number): Promise<OllamaStatus> {
@@ -150,35 +206,4 @@ async function probeOllama(host: string, doFetch: typeof fetch, timeoutMs: numbe
   } catch (error) {
     return { host, reachable: false, version: null, error: networkReason(error), fix: startOllamaHint(host) };
   }
-}
-
-type ShowResult =
-  | { kind: "found"; capabilities: string[] | null }
-  | { kind: "missing" }
-  | { kind: "error"; error: string };
-
-async function showModel(host: string, model: string, doFetch: typeof fetch, timeoutMs: number): Promise<ShowResult> {
-  try {
-    const response = await doFetch(`${host}/api/show`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.status === 404) return { kind: "missing" };
-    if (!response.ok) return { kind: "error", error: `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}` };
-    const body = (await response.json()) as { capabilities?: unknown };
-    const capabilities = Array.isArray(body.capabilities) ? body.capabilities.map(String) : null;
-    return { kind: "found", capabilities };
-  } catch (error) {
-    return { kind: "error", error: networkReason(error) };
-  }
-}
-
-function networkReason(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${(error.cause as Error & { code?: string }).code ?? error.cause.message}` : "";
-    return `${error.message}${cause}`;
-  }
-  return String(error);
 }

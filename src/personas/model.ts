@@ -3,8 +3,14 @@
  * reached (config.ollamaHost) and turns Ollama's failures into errors a user can act on.
  */
 import { ChatOllama } from "@langchain/ollama";
-import type { Config, PersonaName } from "../config.js";
-import { ModelUnavailableError } from "../errors.js";
+import { DEFAULT_MODEL, type Config, type PersonaName } from "../config.js";
+import {
+  ModelMissingError,
+  ModelReplyError,
+  ModelUnavailableError,
+  ModelWithoutToolsError,
+  OllamaUnreachableError,
+} from "../errors.js";
 import { PERSONAS } from "./registry.js";
 
 export interface PersonaModelOptions {
@@ -12,6 +18,8 @@ export interface PersonaModelOptions {
   model?: string;
   /** Ollama base URL; default: config.ollamaHost. */
   baseUrl?: string;
+  /** The context window to ask for (Ollama's num_ctx); default: config.numCtx. */
+  numCtx?: number;
 }
 
 /** The model tag the configuration gives the persona (BRICK_MODEL, …). */
@@ -19,11 +27,12 @@ export function personaModelName(config: Config, persona: PersonaName): string {
   return config.models[persona];
 }
 
-/** A ChatOllama for the persona, talking to config.ollamaHost. */
+/** A ChatOllama for the persona, talking to config.ollamaHost, with an explicit num_ctx. */
 export function createPersonaModel(config: Config, persona: PersonaName, options: PersonaModelOptions = {}): ChatOllama {
   return new ChatOllama({
     baseUrl: options.baseUrl ?? config.ollamaHost,
     model: options.model ?? personaModelName(config, persona),
+    numCtx: options.numCtx ?? config.numCtx,
   });
 }
 
@@ -36,40 +45,68 @@ export function pullHint(model: string): string {
   return `ollama pull ${model}`;
 }
 
+/** How to get a model that can call tools, for BRICK_MODEL (or another variable). */
+export function toolModelHint(variable = "BRICK_MODEL"): string {
+  return `\`${pullHint(DEFAULT_MODEL)}\`, then set ${variable}=${DEFAULT_MODEL} (or another model with the "tools" capability)`;
+}
+
+/** Socket and stream failures after Ollama accepted the connection: the reply was cut, Ollama is up. */
+const INTERRUPTED =
+  /Did not receive done|\bterminated\b|other side closed|ECONNRESET|socket hang up|UND_ERR_SOCKET|EPIPE|premature close|runner process|unexpected EOF|an error was encountered while running the model/i;
+/** Failures to connect at all: nothing answers at the host. */
+const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|bad port|fetch failed/i;
+
 /**
- * Turns an error from a model call into a ModelUnavailableError when it means that Ollama is not
- * reachable, the model is missing, or the model cannot use tools; returns other errors unchanged.
+ * Turns an error from a model call into one a user can act on, told apart:
+ * - OllamaUnreachableError: nothing answers at OLLAMA_HOST (start it with `ollama serve`);
+ * - ModelMissingError: the model is not pulled (`ollama pull <tag>`);
+ * - ModelWithoutToolsError: Ollama refused tools for the model;
+ * - ModelReplyError "interrupted": Ollama was reached but the stream ended before it was done
+ *   (the connection broke, the runner crashed, an error line mid-stream).
+ * Other errors are returned unchanged.
  */
 export function explainModelError(
   error: unknown,
   context: { persona: PersonaName | "forge"; model: string; host: string },
 ): unknown {
-  if (error instanceof ModelUnavailableError) return error;
+  if (error instanceof ModelUnavailableError || error instanceof ModelReplyError) return error;
   const text = describe(error);
   const title = context.persona === "forge" ? "the forge" : PERSONAS[context.persona].title;
   const variable = context.persona === "forge" ? "FORGE_MODEL" : PERSONAS[context.persona].modelVariable;
-  if (/ECONNREFUSED|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up|EHOSTUNREACH/i.test(text)) {
-    return new ModelUnavailableError(
-      `Ollama is not reachable at ${context.host} (needed by ${title}, model ${context.model})`,
-      startOllamaHint(context.host),
+  if (/does not support tools/i.test(text)) {
+    return new ModelWithoutToolsError(
+      `model "${context.model}" (${title}) does not support tool calling in Ollama`,
+      `${toolModelHint(variable)}`,
       error,
     );
   }
   if (/not found/i.test(text) && /model/i.test(text)) {
-    return new ModelUnavailableError(
+    return new ModelMissingError(
       `model "${context.model}" (${title}) is not available in Ollama at ${context.host}`,
       `run \`${pullHint(context.model)}\`, or choose another model for ${title}`,
       error,
     );
   }
-  if (/does not support tools/i.test(text)) {
-    return new ModelUnavailableError(
-      `model "${context.model}" (${title}) does not support tool calling in Ollama`,
-      `set ${variable} to a model with the "tools" capability, e.g. llama3.1:8b or qwen2.5:7b`,
+  if (INTERRUPTED.test(text)) {
+    return new ModelReplyError(
+      "interrupted",
+      `the reply of model "${context.model}" (${title}) was cut off: Ollama at ${context.host} was reached, but its stream ended before the answer was done (${firstLine(text)})`,
+      "Ollama may have run out of memory or restarted the model: check `ollama ps` and Ollama's log, then ask again",
+      error,
+    );
+  }
+  if (UNREACHABLE.test(text)) {
+    return new OllamaUnreachableError(
+      `Ollama is not reachable at ${context.host} (needed by ${title}, model ${context.model})`,
+      startOllamaHint(context.host),
       error,
     );
   }
   return error;
+}
+
+function firstLine(text: string): string {
+  return (text.split(" | ").filter(Boolean).slice(0, 2).join(": ").split("\n")[0] ?? "").slice(0, 200);
 }
 
 /** The error's message with its causes, for matching the network codes Node puts in `cause`. */

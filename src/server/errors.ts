@@ -6,6 +6,7 @@
  * anything it does not know is unexpected and becomes a 500 with an error id (see app.ts).
  */
 import {
+  ModelReplyError,
   ModelUnavailableError,
   NotFoundError,
   InvalidInputError,
@@ -88,6 +89,8 @@ function fromToolForgeError(error: ToolForgeError): HttpError | null {
   if (error instanceof InvalidInputError) return new HttpError(400, error.code, oneLine(error), options);
   if (error instanceof NotFoundError) return new HttpError(404, error.code, oneLine(error), options);
   if (error instanceof RevisionConflictError) return new HttpError(409, error.code, oneLine(error), options);
+  // Ollama is up, but its reply was cut off or empty: a bad answer from the upstream server.
+  if (error instanceof ModelReplyError) return new HttpError(502, error.code, oneLine(error), options);
   if (
     error instanceof ModelUnavailableError ||
     error instanceof StoreUnavailableError ||

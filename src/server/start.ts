@@ -13,7 +13,8 @@ import { createAgentChat } from "./agent.js";
 import { createApp } from "./app.js";
 import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
-import { storeProbe, sandboxProbe } from "./health-probes.js";
+import { modelsProbe, storeProbe, sandboxProbe } from "./health-probes.js";
+import { checkPersonaModels, describeProblems } from "../personas/capabilities.js";
 import { Lifecycle } from "./lifecycle.js";
 import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
@@ -56,6 +57,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));
   try {
     const chat = options.chat ?? (await createAgentChat(runtime));
+    await logModelCheck(config, logger);
+    const stopLoggingModels = logModelWarnings(runtime, logger);
     const lifecycle = new Lifecycle();
     // Messages to objects run in the background after their 202: shutdown waits for them too.
     const objects = createObjectSpace(runtime);
@@ -67,6 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         store: storeProbe(runtime.store),
         sandbox: sandboxProbe(config),
         ollama: ollamaProbe(config.ollamaHost),
+        models: modelsProbe(config),
       }),
       logger,
       ollamaHost: config.ollamaHost,
@@ -92,7 +96,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger,
         timeoutMs: options.shutdownTimeoutMs ?? 10_000,
         backgroundWork: () => objects.settled(),
-        closeRuntime: ownsRuntime ? () => runtime.close() : async () => undefined,
+        closeRuntime: async () => {
+          stopLoggingModels();
+          if (ownsRuntime) await runtime.close();
+        },
       });
       return closing;
     };
@@ -102,6 +109,28 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (ownsRuntime) await runtime.close();
     throw error;
   }
+}
+
+/** At start: every configured model checked once; what is wrong is logged with its fix (the server starts anyway). */
+async function logModelCheck(config: Config, logger: Logger): Promise<void> {
+  const report = await checkPersonaModels(config, { timeoutMs: 2_000 });
+  if (report.ok) {
+    logger.info({ models: report.personas.map((p) => ({ persona: p.persona, model: p.model, numCtx: p.numCtx })) }, "models ready");
+    return;
+  }
+  const fixes = report.ollama.reachable ? [...new Set(report.personas.filter((p) => !p.ok && p.fix).map((p) => p.fix))] : [report.ollama.fix];
+  logger.warn({ problems: describeProblems(report), fixes }, "models not ready: the agent will fail or work with less until this is fixed");
+}
+
+/** The model warnings published on the bus during turns (a prompt Ollama cut), in the server's log. */
+function logModelWarnings(runtime: Runtime, logger: Logger): () => void {
+  return runtime.bus.subscribe((event) => {
+    if (event.type !== "model.context_truncated") return;
+    logger.warn(
+      { ...event },
+      `Ollama read ${event.promptEvalCount} of about ${event.estimatedTokens} prompt tokens for ${event.persona} (${event.model}, num_ctx ${event.numCtx}): the start of the prompt was cut`,
+    );
+  });
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -43,6 +43,29 @@ describe("toolforge doctor", () => {
     }
   });
 
+  it("checks FORGE_MODEL too, and warns (without failing) about a BRICK model that cannot call tools", async () => {
+    const ollama = await ScriptedOllama.start({
+      models: {
+        "brick:notools": { capabilities: ["completion"] },
+        "robin:ok": {},
+        "babs:ok": {},
+        "alfred:ok": { contextLength: 40_960 },
+      },
+    });
+    try {
+      const models = { BRICK_MODEL: "brick:notools", ROBIN_MODEL: "robin:ok", BABS_MODEL: "babs:ok", ALFRED_MODEL: "alfred:ok" };
+      const run = await runCli(["doctor"], { ...dirs.env, OLLAMA_HOST: ollama.url, ...models, FORGE_MODEL: "coder:absent" }, dirs.dir);
+      expect(run.stdout).toMatch(/^✗ forge model\s+FORGE_MODEL=coder:absent: model "coder:absent" is not in Ollama/m);
+      expect(run.stdout).toContain("fix: ollama pull coder:absent");
+      expect(run.stdout).toMatch(/^! BRICK model\s+BRICK_MODEL=brick:notools: model "brick:notools" does not support tool calling/m);
+      expect(run.stdout).toContain("fix: `ollama pull qwen3:8b`, then set BRICK_MODEL=qwen3:8b");
+      expect(run.stdout).toMatch(/^✓ ALFRED model\s+alfred:ok, context 16384 of 40960 tokens/m);
+      expect(run.code).toBe(1);
+    } finally {
+      await ollama.close();
+    }
+  });
+
   it("prints the checks as JSON with --json", async () => {
     const run = await runCli(["doctor", "--json"], { ...dirs.env, OLLAMA_HOST: closedOllama }, dirs.dir);
     const checks = JSON.parse(run.stdout) as { name: string; ok: boolean; fix?: string }[];

@@ -76,7 +76,7 @@ describe("threads", () => {
       const second = await createGraph({ config, store: temp.store, sandbox: refusingSandbox });
       const state = await second.getState({ configurable: { thread_id: "given" } });
       expect(state.values.messages[0].content).toBe("Kept in the given store.");
-      expect(state.values.answer).toBe(`${MODELS.alfred} on "Kept in the given store."`);
+      expect(state.values.answer).toBe(`${config.models.alfred} on "Kept in the given store."`);
       await closeGraph(second);
     } finally {
       await temp.cleanup();

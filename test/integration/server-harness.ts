@@ -5,6 +5,7 @@
  */
 import { loadConfig, type Config, type Env } from "../../src/config.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
+import type { BuiltinTool } from "../../src/tools/registry.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { refusingSandbox } from "../support/graph.js";
 import type { OllamaChatRequest, ScriptedOllama } from "../support/scripted-ollama.js";
@@ -47,6 +48,8 @@ export interface TestServerOptions {
   env?: Env;
   /** Default: a sandbox that refuses every job (for tests where nothing runs forged code). */
   sandbox?: Sandbox;
+  /** Trusted in-process tools for the registry (fake, instant tools where a sandbox is not the point). */
+  builtins?: BuiltinTool[];
   heartbeatMs?: number;
 }
 
@@ -56,7 +59,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const logs: string[] = [];
   try {
     const server = await startServer(config, {
-      runtimeOverrides: { sandbox: options.sandbox ?? refusingSandbox },
+      runtimeOverrides: { sandbox: options.sandbox ?? refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) },
       handleSignals: false,
       logDestination: { write: (line: string) => void logs.push(line) },
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),

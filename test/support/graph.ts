@@ -23,8 +23,11 @@ import { ScriptedOllama, type OllamaChatRequest, type Responder } from "./script
 
 export const FORGE_MODEL = "forge-coder:test";
 
-/** The personas' default model tags (config.ts): what the harness's graphs use unless `env` says otherwise. */
-export const MODELS = loadConfig({}).models;
+/**
+ * Each persona's model tag in the harness's graphs (unless `env` says otherwise): one tag per
+ * persona, so a script can tell who is asking (the product's default is one model for all).
+ */
+export const MODELS = { brick: "brick-model:test", robin: "robin-model:test", babs: "babs-model:test", alfred: "alfred-model:test" } as const;
 
 /** A sandbox for tests that must not run forged code: every job is refused, loudly. */
 export const refusingSandbox: Sandbox = {
@@ -58,6 +61,10 @@ export async function startGraph(options: StartGraphOptions): Promise<GraphHarne
     OLLAMA_HOST: ollama.url,
     DATA_DIR: path.join(dataDir, "data"),
     DYNAMIC_TOOLS_DIR: path.join(dataDir, "dynamic_tools"),
+    BRICK_MODEL: MODELS.brick,
+    ROBIN_MODEL: MODELS.robin,
+    BABS_MODEL: MODELS.babs,
+    ALFRED_MODEL: MODELS.alfred,
     FORGE_MODEL,
     ...env,
   });

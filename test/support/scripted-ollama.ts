@@ -1,8 +1,27 @@
 /**
  * An Ollama-compatible HTTP server that tests start and script: real sockets, NDJSON streaming on
  * /api/chat (as ChatOllama always streams), tool calls in Ollama's wire format, /api/show with
- * capabilities, /api/tags, /api/version and /api/create. Tests decide each reply with a responder
- * function or a queue; every request is recorded so tests can assert what the model was sent.
+ * capabilities and `model_info`, /api/tags, /api/version and /api/create. Tests decide each reply
+ * with a responder function or a queue; every request is recorded so tests can assert what the
+ * model was sent.
+ *
+ * It imitates the documented behaviour of real Ollama and of the models it serves, as a new user
+ * meets it (docs.ollama.com: /api/chat, /api/show, thinking; Ollama's issues):
+ * - Thinking: a reply's `thinking` goes to `message.thinking` when the request sets `think` (newer
+ *   Ollama), else into the content as `<think>…</think>` (older servers, templates that do not
+ *   parse it). `thinkingAs` forces one or the other.
+ * - A stream cut mid-answer (`interrupt`): the socket is destroyed, the response ends without a
+ *   `done: true` line, or an `{"error": …}` line arrives mid-stream (a runner that crashed).
+ * - `doneReason: "length"`: the answer ran into `num_predict` or the context.
+ * - A model without the `tools` capability: 400 "… does not support tools" when tools are sent.
+ * - The context window: each model has a maximum (`contextLength`, reported as
+ *   `model_info["<arch>.context_length"]`) and a default window (`defaultNumCtx`, 4096 unless
+ *   set) used when the request sends no `options.num_ctx`. A prompt whose estimated tokens
+ *   (see `estimatePromptTokens`) exceed the window is cut from the START, silently, with HTTP 200
+ *   — system prompt and tool definitions first — and `prompt_eval_count` reports the tokens read.
+ *   The responder sees the request as the model saw it (cut); `exchanges` has both.
+ * - Tool calls written as text (`textToolCall`): what small models do when the template does not
+ *   parse them.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +40,7 @@ export interface OllamaChatRequest {
   format?: unknown;
   stream?: boolean;
   options?: Record<string, unknown>;
+  think?: unknown;
   [key: string]: unknown;
 }
 
@@ -29,12 +49,26 @@ export interface ScriptedReply {
   content?: string;
   /** Tool calls, sent in Ollama's format in one chunk after the content. */
   toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+  /** Reasoning: `message.thinking` when the request sets `think`, else inline `<think>…</think>` before the content. */
+  thinking?: string;
+  /** Where the thinking goes, whatever the request says. */
+  thinkingAs?: "field" | "inline";
   /** Characters per streamed chunk (default 16). */
   chunkSize?: number;
   /** Delay between chunks in ms (default 0). */
   chunkDelayMs?: number;
   /** Answer with this HTTP status and `{error}` instead of a chat stream. */
   httpError?: { status: number; error: string };
+  /**
+   * Cut the stream after this many characters of content (0: before any): "destroy" the socket
+   * (default; Ollama crashed or the connection broke), "end" the response cleanly without the
+   * final `done: true` line, or send an `{"error": message}` line ("error").
+   */
+  interrupt?: { afterChars: number; how?: "destroy" | "end" | "error"; message?: string };
+  /** The final line's `done_reason` (default "stop"; "length": cut at num_predict or the context). */
+  doneReason?: "stop" | "length";
+  /** Overrides the reported `prompt_eval_count` (default: the tokens read, see the file comment). */
+  promptEvalCount?: number;
 }
 
 export type Responder = (request: OllamaChatRequest, index: number) => ScriptedReply | string | Promise<ScriptedReply | string>;
@@ -42,6 +76,14 @@ export type Responder = (request: OllamaChatRequest, index: number) => ScriptedR
 export interface ModelInfo {
   /** Ollama capabilities, e.g. ["completion", "tools"]. Default: both. */
   capabilities?: string[];
+  /** The model's maximum context (`model_info["<arch>.context_length"]`); default 32768. */
+  contextLength?: number;
+  /** `general.architecture` (default "llama"). */
+  architecture?: string;
+  /** The window Ollama uses when a request sends no `options.num_ctx` (default 4096). */
+  defaultNumCtx?: number;
+  /** false: /api/show says nothing about capabilities (an older Ollama), though chat still enforces them. */
+  reportCapabilities?: boolean;
 }
 
 export interface RecordedRequest {
@@ -51,6 +93,23 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** One /api/chat exchange: what was sent, what the model saw, and how it ended. */
+export interface ChatExchange {
+  request: OllamaChatRequest;
+  /** The request as the model saw it (cut from the start when it did not fit the window). */
+  seen: OllamaChatRequest;
+  /** The prompt's tokens by this server's estimate, before any cut. */
+  estimatedTokens: number;
+  /** The context window that applied (options.num_ctx, else the model's default; at most its maximum). */
+  numCtx: number;
+  /** The prompt did not fit and its start was dropped. */
+  truncated: boolean;
+  /** `prompt_eval_count` as reported (null: the stream never got that far). */
+  promptEvalCount: number | null;
+  /** How the reply ended. */
+  ending: "done" | "length" | "interrupted" | "http_error";
+}
+
 export interface ScriptedOllamaOptions {
   /** Models this server "has" (name → info). Default: every model exists and supports tools. */
   models?: Record<string, ModelInfo>;
@@ -58,8 +117,44 @@ export interface ScriptedOllamaOptions {
   respond?: Responder;
 }
 
+const DEFAULT_CAPABILITIES = ["completion", "tools"];
+const DEFAULT_CONTEXT_LENGTH = 32_768;
+const DEFAULT_NUM_CTX = 4_096;
+
+/**
+ * This server's token estimate of a chat prompt: 4 characters a token (plus 4 tokens of template
+ * per message) for the messages, and the tool definitions as JSON at 4 characters a token. A stand-
+ * in for a tokenizer, consistent with itself: tests compare against it.
+ */
+export function estimatePromptTokens(request: Pick<OllamaChatRequest, "messages" | "tools">): number {
+  return toolTokens(request.tools) + request.messages.reduce((sum, m) => sum + messageTokens(m), 0);
+}
+
+function messageTokens(message: OllamaChatMessage): number {
+  const calls = message.tool_calls ? JSON.stringify(message.tool_calls).length : 0;
+  return 4 + Math.ceil(((message.content ?? "").length + calls) / 4);
+}
+
+function toolTokens(tools: OllamaChatRequest["tools"]): number {
+  return tools?.length ? Math.ceil(JSON.stringify(tools).length / 4) : 0;
+}
+
+/** Tool calls written as text in the content, the way models do when the template does not parse them. */
+export const textToolCall = {
+  /** `{"name": …, "arguments": …}` as the whole content (qwen2.5-coder). */
+  json: (name: string, args: Record<string, unknown>): string => JSON.stringify({ name, arguments: args }),
+  /** `<tool_call>{…}</tool_call>` (qwen's template format). */
+  qwen: (name: string, args: Record<string, unknown>): string => `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`,
+  /** llama 3.1's built-in format: `<|python_tag|>{"name": …, "parameters": …}`. */
+  pythonTag: (name: string, args: Record<string, unknown>): string => `<|python_tag|>${JSON.stringify({ name, parameters: args })}<|eom_id|>`,
+  /** A ```json block after some prose. */
+  fenced: (name: string, args: Record<string, unknown>, prose = "I will call the tool."): string =>
+    `${prose}\n\n\`\`\`json\n${JSON.stringify({ name, arguments: args }, null, 2)}\n\`\`\``,
+};
+
 export class ScriptedOllama {
   readonly requests: RecordedRequest[] = [];
+  readonly exchanges: ChatExchange[] = [];
   private readonly queue: (ScriptedReply | string)[] = [];
   private responder: Responder | undefined;
   private models: Record<string, ModelInfo> | undefined;
@@ -110,6 +205,7 @@ export class ScriptedOllama {
   private async listen(): Promise<void> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
+        if (res.destroyed) return;
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: String(error) }));
       });
@@ -120,7 +216,7 @@ export class ScriptedOllama {
   }
 
   private modelInfo(name: string): ModelInfo | null {
-    if (!this.models) return { capabilities: ["completion", "tools"] };
+    if (!this.models) return { capabilities: DEFAULT_CAPABILITIES };
     return this.models[name] ?? this.models[`${name}:latest`] ?? null;
   }
 
@@ -145,11 +241,22 @@ export class ScriptedOllama {
       const name = String((body as { model?: string; name?: string })?.model ?? (body as { name?: string })?.name ?? "");
       const info = this.modelInfo(name);
       if (!info) return json(404, { error: `model '${name}' not found` });
-      return json(200, { modelfile: "", parameters: "", template: "", details: {}, capabilities: info.capabilities ?? ["completion", "tools"] });
+      const architecture = info.architecture ?? "llama";
+      return json(200, {
+        modelfile: "",
+        parameters: "",
+        template: "",
+        details: { format: "gguf", family: architecture, families: [architecture] },
+        model_info: {
+          "general.architecture": architecture,
+          [`${architecture}.context_length`]: info.contextLength ?? DEFAULT_CONTEXT_LENGTH,
+        },
+        ...(info.reportCapabilities === false ? {} : { capabilities: info.capabilities ?? DEFAULT_CAPABILITIES }),
+      });
     }
     if (path === "/api/create") {
       const name = String((body as { model?: string })?.model ?? "");
-      this.models = { ...(this.models ?? {}), [name]: { capabilities: ["completion", "tools"] } };
+      this.models = { ...(this.models ?? {}), [name]: { capabilities: DEFAULT_CAPABILITIES } };
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       res.write(JSON.stringify({ status: "creating model" }) + "\n");
       res.end(JSON.stringify({ status: "success" }) + "\n");
@@ -159,50 +266,105 @@ export class ScriptedOllama {
     return json(404, { error: `unknown path ${path}` });
   }
 
+  /** The window that applies to a request, and the request as the model sees it within that window. */
+  private fit(request: OllamaChatRequest, info: ModelInfo): Omit<ChatExchange, "promptEvalCount" | "ending"> {
+    const maximum = info.contextLength ?? DEFAULT_CONTEXT_LENGTH;
+    const asked = Number(request.options?.num_ctx);
+    const numCtx = Math.min(Number.isFinite(asked) && asked > 0 ? asked : (info.defaultNumCtx ?? DEFAULT_NUM_CTX), maximum);
+    const estimatedTokens = estimatePromptTokens(request);
+    if (estimatedTokens <= numCtx) return { request, seen: request, estimatedTokens, numCtx, truncated: false };
+
+    // Cut from the start: the tool definitions and the system prompt go first, then the oldest messages.
+    let over = estimatedTokens - numCtx;
+    let tools = request.tools;
+    if (tools?.length) {
+      over -= toolTokens(tools);
+      tools = undefined;
+    }
+    const messages = [...request.messages];
+    while (over > 0 && messages.length > 1) over -= messageTokens(messages.shift()!);
+    if (over > 0 && messages[0]) {
+      const only = messages[0];
+      messages[0] = { ...only, content: only.content.slice(Math.min(only.content.length, over * 4)) };
+    }
+    const seen: OllamaChatRequest = { ...request, messages };
+    if (tools) seen.tools = tools;
+    else delete seen.tools;
+    return { request, seen, estimatedTokens, numCtx, truncated: true };
+  }
+
   private async chat(
     request: OllamaChatRequest,
     res: http.ServerResponse,
     json: (status: number, value: unknown) => void,
   ): Promise<void> {
     const index = this.chatCount++;
-    if (!this.modelInfo(request.model)) return json(404, { error: `model "${request.model}" not found, try pulling it first` });
-    if (request.tools?.length && !(this.modelInfo(request.model)?.capabilities ?? []).includes("tools")) {
+    const info = this.modelInfo(request.model);
+    if (!info) return json(404, { error: `model "${request.model}" not found, try pulling it first` });
+    if (request.tools?.length && !(info.capabilities ?? DEFAULT_CAPABILITIES).includes("tools")) {
       return json(400, { error: `registry.ollama.ai/library/${request.model} does not support tools` });
     }
+    const fitted = this.fit(request, info);
+    const exchange: ChatExchange = { ...fitted, promptEvalCount: null, ending: "done" };
+    this.exchanges.push(exchange);
+
     const next = this.queue.length > 0 ? this.queue.shift() : undefined;
-    const raw = next ?? (this.responder ? await this.responder(request, index) : "ok");
+    const raw = next ?? (this.responder ? await this.responder(fitted.seen, index) : "ok");
     const reply: ScriptedReply = typeof raw === "string" ? { content: raw } : raw;
-    if (reply.httpError) return json(reply.httpError.status, { error: reply.httpError.error });
+    if (reply.httpError) {
+      exchange.ending = "http_error";
+      return json(reply.httpError.status, { error: reply.httpError.error });
+    }
 
     const created = () => new Date().toISOString();
     const line = (value: unknown) => res.write(JSON.stringify(value) + "\n");
+    const pause = () => (reply.chunkDelayMs ? new Promise((r) => setTimeout(r, reply.chunkDelayMs)) : Promise.resolve());
+    const message = (fields: Record<string, unknown>) => ({ model: request.model, created_at: created(), message: { role: "assistant", content: "", ...fields }, done: false });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    const content = reply.content ?? "";
+
+    const thinkingField = reply.thinking !== undefined && (reply.thinkingAs ?? (request.think ? "field" : "inline")) === "field";
+    const content = reply.thinking !== undefined && !thinkingField ? `<think>\n${reply.thinking}\n</think>\n\n${reply.content ?? ""}` : (reply.content ?? "");
     const size = Math.max(1, reply.chunkSize ?? 16);
-    for (let i = 0; i < content.length; i += size) {
-      line({ model: request.model, created_at: created(), message: { role: "assistant", content: content.slice(i, i + size) }, done: false });
-      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+    if (thinkingField) {
+      for (let i = 0; i < reply.thinking!.length; i += size) {
+        line(message({ thinking: reply.thinking!.slice(i, i + size) }));
+        await pause();
+      }
+    }
+    const cutAt = reply.interrupt ? Math.max(0, Math.min(reply.interrupt.afterChars, content.length)) : content.length;
+    for (let i = 0; i < cutAt; i += size) {
+      line(message({ content: content.slice(i, Math.min(i + size, cutAt)) }));
+      await pause();
+    }
+    if (reply.interrupt) {
+      exchange.ending = "interrupted";
+      const how = reply.interrupt.how ?? "destroy";
+      if (how === "error") {
+        line({ error: reply.interrupt.message ?? "an error was encountered while running the model: unexpected EOF" });
+        res.end();
+      } else if (how === "end") {
+        res.end();
+      } else {
+        // Let the chunks written so far reach the client, then break the connection mid-body.
+        await new Promise((r) => setTimeout(r, 20));
+        res.socket?.destroy();
+      }
+      return;
     }
     if (reply.toolCalls?.length) {
-      line({
-        model: request.model,
-        created_at: created(),
-        message: {
-          role: "assistant",
-          content: "",
-          tool_calls: reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })),
-        },
-        done: false,
-      });
+      line(message({ tool_calls: reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) }));
     }
+    const promptEvalCount = reply.promptEvalCount ?? Math.min(fitted.estimatedTokens, fitted.numCtx);
+    exchange.promptEvalCount = promptEvalCount;
+    exchange.ending = reply.doneReason === "length" ? "length" : "done";
     line({
       model: request.model,
       created_at: created(),
       message: { role: "assistant", content: "" },
       done: true,
-      done_reason: "stop",
+      done_reason: reply.doneReason ?? "stop",
       total_duration: 1_000_000,
-      prompt_eval_count: request.messages.length,
+      prompt_eval_count: promptEvalCount,
       eval_count: Math.ceil(content.length / 4),
     });
     res.end();

@@ -8,16 +8,19 @@ const REQUEST = "TOOL_REQUIRED: moon_phase: gives the moon's phase for a date. I
 const text = (r: OllamaChatRequest) => r.messages.map((m) => m.content).join("\n");
 
 /**
- * BRICK asks for a tool until the forge's note says it failed (or forever, with `stubborn`); the
- * forge's model never writes a code block, so every forge fails before the sandbox; ALFRED says
- * whether it was told about the failure.
+ * BRICK asks for a tool until the forge's note says it failed (or forever, with `stubborn`: each
+ * time for another tool, since a tool that failed is not forged again in the turn); the forge's
+ * model never writes a code block, so every forge fails before the sandbox; ALFRED says whether
+ * it was told about the failure.
  */
 function script(options: { stubborn?: boolean } = {}) {
+  let asks = 0;
   return (request: OllamaChatRequest): string => {
     if (request.model === FORGE_MODEL) return "I would rather not write code today.";
     if (request.model === MODELS.brick) {
       const failed = request.messages.some((m) => m.role === "user" && m.content.startsWith("Forging the requested tool failed"));
-      return failed && !options.stubborn ? "Without a moon_phase tool I cannot compute it." : `I need a tool.\n${REQUEST}`;
+      if (options.stubborn) return `I need a tool.\n${REQUEST.replace("moon_phase", `moon_phase_${++asks}`)}`;
+      return failed ? "Without a moon_phase tool I cannot compute it." : `I need a tool.\n${REQUEST}`;
     }
     if (request.model === MODELS.alfred) {
       return text(request).includes("Tool forge: Forging the requested tool failed")

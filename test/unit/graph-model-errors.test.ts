@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelUnavailableError } from "../../src/errors.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { MODELS, startGraph, turn } from "../support/graph.js";
+import { MODELS, startGraph, systemOf, turn } from "../support/graph.js";
 
 describe("when a model cannot be reached", () => {
   let ollama: ScriptedOllama;
@@ -41,22 +41,44 @@ describe("when a model cannot be reached", () => {
     }
   });
 
-  it("BRICK's model without tool support, once tools are bound: the run says to pick a tool-capable model", async () => {
+  const echo = { name: "echo_text", description: "Echoes.", schema: { type: "object", properties: {} }, run: async () => "x" };
+
+  it("BRICK's model without tool support still answers: no tools bound, forging off, a notice saying what to pull", async () => {
     ollama.setModels({ "phi3:mini": { capabilities: ["completion"] }, [MODELS.robin]: {}, [MODELS.babs]: {}, [MODELS.alfred]: {} });
-    const h = await startGraph({
-      ollama,
-      env: { BRICK_MODEL: "phi3:mini" },
-      checkpointer: false,
-      builtins: [{ name: "echo_text", description: "Echoes.", schema: { type: "object", properties: {} }, run: async () => "x" }],
-    });
+    ollama.respondWith((request) => (request.model === "phi3:mini" ? "TOOL_REQUIRED: moon_phase: the moon's phase. Input: {date: string}." : `${request.model} answers`));
+    const h = await startGraph({ ollama, env: { BRICK_MODEL: "phi3:mini" }, checkpointer: false, builtins: [echo] });
     try {
-      const error = await h.graph.invoke(turn("hello")).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ModelUnavailableError);
-      expect((error as Error).message).toContain('"phi3:mini" (BRICK) does not support tool calling');
-      expect((error as ModelUnavailableError).hint).toContain("BRICK_MODEL");
+      const before = ollama.chatRequests.length;
+      const result = await h.graph.invoke(turn("hello"));
+      const requests = ollama.chatRequests.slice(before);
+      expect(requests.map((r) => r.model)).toEqual(["phi3:mini", MODELS.robin, MODELS.babs, MODELS.alfred]);
+      expect(requests[0]!.tools ?? []).toEqual([]);
+      expect(systemOf(requests[0]!)).toMatch(/Your model cannot call tools here/);
+      expect(result.pendingToolSpec).toBeNull();
+      expect(result.forgesThisTurn).toBe(0);
+      expect(result.notices).toEqual([expect.stringMatching(/"phi3:mini" cannot call tools.*ollama pull qwen3:8b/)]);
+      expect(result.answer).toBe(`${MODELS.alfred} answers`);
     } finally {
       await h.close();
-      ollama.setModels(undefined);
+      ollama.setModels(undefined).respondWith(undefined);
+    }
+  });
+
+  it("an older Ollama that refuses tools without reporting capabilities: BRICK asks again without tools, and remembers", async () => {
+    ollama.setModels({ "old:1b": { capabilities: ["completion"], reportCapabilities: false }, [MODELS.robin]: {}, [MODELS.babs]: {}, [MODELS.alfred]: {} });
+    ollama.respondWith((request) => `${request.model} answers`);
+    const h = await startGraph({ ollama, env: { BRICK_MODEL: "old:1b" }, checkpointer: false, builtins: [echo] });
+    try {
+      const before = ollama.chatRequests.length;
+      const first = await h.graph.invoke(turn("hello"));
+      const second = await h.graph.invoke(turn("hello again"));
+      const bricks = ollama.chatRequests.slice(before).filter((r) => r.model === "old:1b");
+      expect(bricks.map((r) => r.tools?.length ?? 0)).toEqual([1, 0, 0]);
+      expect(first.notices.join("\n")).toMatch(/"old:1b" cannot call tools/);
+      expect(second.answer).toBe(`${MODELS.alfred} answers`);
+    } finally {
+      await h.close();
+      ollama.setModels(undefined).respondWith(undefined);
     }
   });
 });

@@ -27,6 +27,7 @@ describe("checkPersonaModels", () => {
       ["robin", "robin-m:9b", true],
       ["babs", "babs-m:7b", true],
       ["alfred", "alfred-m:14b", true],
+      ["forge", "alfred-m:14b", true],
     ]);
     expect(() => assertPersonaModels(report)).not.toThrow();
   });
@@ -43,15 +44,36 @@ describe("checkPersonaModels", () => {
     expect((error as Error).message).toContain("ollama pull robin-m:9b");
   });
 
-  it("fails BRICK when its model cannot call tools, and says which setting to change", async () => {
+  it("fails BRICK when its model cannot call tools, not essentially (BRICK answers without), and says what to pull", async () => {
     ollama.setModels({ "brick-m:8b": noTools, "robin-m:9b": full, "babs-m:7b": full, "alfred-m:14b": full });
     const report = await checkPersonaModels(config());
     const brick = report.personas.find((p) => p.persona === "brick")!;
-    expect(brick).toMatchObject({ exists: true, supportsTools: false, toolsRequired: true, ok: false });
-    expect(brick.problem).toMatch(/does not support tool calling/);
-    expect(brick.fix).toMatch(/^set BRICK_MODEL to a tool-capable model/);
+    expect(brick).toMatchObject({ exists: true, supportsTools: false, toolsRequired: true, ok: false, essential: false });
+    expect(brick.problem).toMatch(/does not support tool calling.*answers without tools and forging is off/);
+    expect(brick.fix).toBe('`ollama pull qwen3:8b`, then set BRICK_MODEL=qwen3:8b (or another model with the "tools" capability)');
     // The others do not need tools.
     expect(report.personas.filter((p) => p.persona !== "brick").every((p) => p.ok)).toBe(true);
+    expect(report).toMatchObject({ ok: false, usable: true });
+    expect(() => assertPersonaModels(report)).not.toThrow();
+  });
+
+  it("checks FORGE_MODEL too, and reads each model's context length", async () => {
+    ollama.setModels({
+      "brick-m:8b": { ...full, architecture: "qwen3", contextLength: 40_960 },
+      "robin-m:9b": { ...full, contextLength: 8_192 },
+      "babs-m:7b": full,
+      "alfred-m:14b": full,
+    });
+    const report = await checkPersonaModels(loadConfig({ OLLAMA_HOST: ollama.url, ...MODELS, FORGE_MODEL: "coder:absent" }));
+    const forge = report.personas.find((p) => p.persona === "forge")!;
+    expect(forge).toMatchObject({ variable: "FORGE_MODEL", model: "coder:absent", exists: false, ok: false, essential: true, fix: "ollama pull coder:absent" });
+    expect(report).toMatchObject({ ok: false, usable: false });
+    expect(() => assertPersonaModels(report)).toThrow(/The forge \(FORGE_MODEL=coder:absent\)/);
+    // num_ctx: NUM_CTX (16384 by default), at most the model's maximum.
+    const brick = report.personas.find((p) => p.persona === "brick")!;
+    const robin = report.personas.find((p) => p.persona === "robin")!;
+    expect([brick.contextLength, brick.numCtx]).toEqual([40_960, 16_384]);
+    expect([robin.contextLength, robin.numCtx]).toEqual([8_192, 8_192]);
   });
 
   it("asks Ollama once per distinct model", async () => {

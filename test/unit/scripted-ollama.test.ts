@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatOllama } from "@langchain/ollama";
-import { HumanMessage } from "@langchain/core/messages";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { estimatePromptTokens, ScriptedOllama } from "../support/scripted-ollama.js";
 
 describe("the scripted Ollama server speaks what the real ChatOllama client expects", () => {
   let ollama: ScriptedOllama;
@@ -40,5 +40,78 @@ describe("the scripted Ollama server speaks what the real ChatOllama client expe
     const model = new ChatOllama({ baseUrl: ollama.url, model: "phi3:mini" }).bindTools([wordCount]);
     await expect(model.invoke([new HumanMessage("x")])).rejects.toThrow(/does not support tools/);
     ollama.setModels(undefined);
+  });
+});
+
+describe("the scripted Ollama server imitates what real models and servers do", () => {
+  let ollama: ScriptedOllama;
+  beforeAll(async () => {
+    ollama = await ScriptedOllama.start();
+  });
+  afterAll(async () => ollama.close());
+  const chat = (fields: Record<string, unknown> = {}) => new ChatOllama({ baseUrl: ollama.url, model: "qwen3:8b", ...fields });
+
+  it("puts thinking in message.thinking when the request sets think, and inline <think> otherwise", async () => {
+    ollama.enqueue({ thinking: "Let me count.", content: "Three." }, { thinking: "Let me count.", content: "Three." });
+    const withField = await chat({ think: true }).invoke([new HumanMessage("count")]);
+    expect(withField.content).toBe("Three.");
+    expect(withField.additional_kwargs.reasoning_content).toBe("Let me count.");
+    const inline = await chat().invoke([new HumanMessage("count")]);
+    expect(inline.content).toBe("<think>\nLet me count.\n</think>\n\nThree.");
+  });
+
+  it("cuts a stream mid-answer three ways, each an error in ChatOllama", async () => {
+    ollama.enqueue(
+      { content: "The answer is forty", interrupt: { afterChars: 10 } },
+      { content: "The answer is forty", interrupt: { afterChars: 10, how: "end" } },
+      { content: "The answer is forty", interrupt: { afterChars: 10, how: "error", message: "llama runner process has terminated" } },
+    );
+    const destroyed = (await chat().invoke([new HumanMessage("q")]).catch((e: unknown) => e)) as Error;
+    expect(destroyed).toBeInstanceOf(Error);
+    expect(`${destroyed.message} ${String((destroyed.cause as Error | undefined)?.message)}`).toMatch(/terminated|other side closed|socket/i);
+    await expect(chat().invoke([new HumanMessage("q")])).rejects.toThrow(/Did not receive done/);
+    await expect(chat().invoke([new HumanMessage("q")])).rejects.toThrow(/llama runner process has terminated/);
+    expect(ollama.exchanges.slice(-3).map((e) => e.ending)).toEqual(["interrupted", "interrupted", "interrupted"]);
+  });
+
+  it("reports done_reason length and an empty reply in the response metadata", async () => {
+    ollama.enqueue({ content: "The list: 1, 2, 3,", doneReason: "length" }, "");
+    const cut = await chat().invoke([new HumanMessage("list")]);
+    expect(cut.response_metadata).toMatchObject({ done: true, done_reason: "length" });
+    const empty = await chat().invoke([new HumanMessage("anything?")]);
+    expect(empty.content).toBe("");
+    expect(empty.response_metadata).toMatchObject({ done: true, done_reason: "stop" });
+  });
+
+  it("describes a model's architecture and context length in /api/show", async () => {
+    ollama.setModels({ "qwen3:8b": { capabilities: ["completion", "tools", "thinking"], architecture: "qwen3", contextLength: 40_960 } });
+    const show = (await (await fetch(`${ollama.url}/api/show`, { method: "POST", body: JSON.stringify({ model: "qwen3:8b" }) })).json()) as {
+      capabilities: string[];
+      model_info: Record<string, unknown>;
+    };
+    expect(show.capabilities).toContain("thinking");
+    expect(show.model_info).toMatchObject({ "general.architecture": "qwen3", "qwen3.context_length": 40_960 });
+    ollama.setModels(undefined);
+  });
+
+  it("cuts an overlong prompt from the start, silently, and reports the tokens read as prompt_eval_count", async () => {
+    ollama.setModels({ "small:1b": { defaultNumCtx: 2_048, contextLength: 8_192 } });
+    const long = "word ".repeat(3_000); // about 3,750 tokens by the server's estimate
+    const seen: string[][] = [];
+    ollama.respondWith((request) => {
+      seen.push(request.messages.map((m) => m.role));
+      return "ok";
+    });
+    const messages = [new SystemMessage("You are BRICK."), new HumanMessage(long), new HumanMessage("the question")];
+    const cut = await new ChatOllama({ baseUrl: ollama.url, model: "small:1b" }).invoke(messages);
+    expect(cut.response_metadata.prompt_eval_count).toBe(2_048);
+    expect(ollama.exchanges.at(-1)).toMatchObject({ truncated: true, numCtx: 2_048 });
+    expect(seen.at(-1)).toEqual(["user"]);
+
+    const roomy = await new ChatOllama({ baseUrl: ollama.url, model: "small:1b", numCtx: 8_192 }).invoke(messages);
+    expect(ollama.exchanges.at(-1)).toMatchObject({ truncated: false, numCtx: 8_192 });
+    expect(roomy.response_metadata.prompt_eval_count).toBe(estimatePromptTokens(ollama.exchanges.at(-1)!.request));
+    expect(seen.at(-1)).toEqual(["system", "user", "user"]);
+    ollama.respondWith(undefined).setModels(undefined);
   });
 });

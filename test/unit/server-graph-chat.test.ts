@@ -42,7 +42,7 @@ describe("createGraphChatService", () => {
       { threadId: "t-9", messages: [{ role: "user", content: "count a b" }] },
       (p) => progress.push(p),
     );
-    expect(result).toEqual({ threadId: "t-9", reply: "Two words.", toolsUsed: ["word_count"], toolsCreated: ["word_count"] });
+    expect(result).toEqual({ threadId: "t-9", reply: "Two words.", toolsUsed: ["word_count"], toolsCreated: ["word_count"], finishReason: "stop", notices: [] });
     expect(progress.filter((p) => p.type === "answer").map((p) => (p as { text: string }).text)).toEqual(["Two ", "words."]);
     expect(progress.filter((p) => p.type !== "answer")).toEqual([
       { type: "persona", persona: "brick", text: "TOOL_REQUIRED: word_count" },
@@ -67,6 +67,27 @@ describe("createGraphChatService", () => {
     });
     expect(answers).toEqual(["All at once."]);
     expect(result.reply).toBe("All at once.");
+  });
+
+  it("holds back thinking written into ALFRED's tokens, even when a tag is split across tokens", async () => {
+    const alfred = (content: string) => ["messages", [new AIMessageChunk({ content, id: "run-1" }), { langgraph_node: "alfred" }]];
+    const { graph } = replay([alfred("<thi"), alfred("nk>Six times"), alfred(" seven.</th"), alfred("ink>\n\nIt is "), alfred("42."), ["values", { answer: "It is 42." }]]);
+    const answers: string[] = [];
+    await createGraphChatService(graph).run({ threadId: "t", messages: [{ role: "user", content: "q" }] }, (p) => {
+      if (p.type === "answer") answers.push(p.text);
+    });
+    expect(answers.join("")).toBe("It is 42.");
+  });
+
+  it("streams a reply asked for again after an interruption after a blank line; the result holds only the new one", async () => {
+    const chunk = (content: string, id: string) => ["messages", [new AIMessageChunk({ content, id }), { langgraph_node: "alfred" }]];
+    const { graph } = replay([chunk("The ans", "run-1"), chunk("The answer ", "run-2"), chunk("is 42.", "run-2"), ["values", { answer: "The answer is 42." }]]);
+    const answers: string[] = [];
+    const result = await createGraphChatService(graph).run({ threadId: "t", messages: [{ role: "user", content: "q" }] }, (p) => {
+      if (p.type === "answer") answers.push(p.text);
+    });
+    expect(answers.join("")).toBe("The ans\n\nThe answer is 42.");
+    expect(result.reply).toBe("The answer is 42.");
   });
 
   it("passes earlier turns as the user's and ALFRED's messages", async () => {

@@ -2,17 +2,34 @@
  * The `brick` node: BRICK analyses the turn with the registry's current tools bound (refreshed on
  * every call, so a tool forged a moment ago — here or in another process — is there), and the
  * guards are applied to what it answers: tool calls beyond the round cap are refused, a
- * `TOOL_REQUIRED:` line beyond the forge cap is not forged. Opens a new turn (resets the per-turn
+ * `TOOL_REQUIRED` request beyond the forge cap is not forged. Opens a new turn (resets the per-turn
  * fields) when the conversation ends in a new user message.
+ *
+ * Real models drift, and BRICK takes what they mean:
+ * - a tool call written as text (see personas/text-tool-calls.ts) that names a bound tool with
+ *   arguments that validate becomes a real tool call; anything else stays text, with a notice;
+ * - a `TOOL_REQUIRED` request cut at the length limit is never forged (the spec is incomplete);
+ * - a model without Ollama's `tools` capability still answers: no tools bound, forging off, and a
+ *   notice that says why and which model to pull (also when Ollama refuses tools mid-run);
+ * - the request is fitted to the model's context window (see context-budget.ts).
  */
+import { randomUUID } from "node:crypto";
 import { AIMessage } from "@langchain/core/messages";
+import type { ToolCall } from "@langchain/core/messages/tool";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ModelWithoutToolsError } from "../../errors.js";
 import { brick, parseToolRequest } from "../../personas/brick.js";
-import { brickView, splitTurns } from "../conversation.js";
+import { lacksTools } from "../../personas/model-info.js";
+import { toolModelHint } from "../../personas/model.js";
+import { findTextToolCalls } from "../../personas/text-tool-calls.js";
+import { compileArgsSchema, type ArgsCheck } from "../../tools/args.js";
+import type { RegisteredTool, ToolRegistry } from "../../tools/types.js";
+import { fitBrickView } from "../context-budget.js";
+import { splitTurns, textOf } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { emit } from "../events.js";
-import { resolveRunSettings } from "../settings.js";
-import { speak } from "../speak.js";
+import { resolveRunSettings, type RunSettings } from "../settings.js";
+import { speak, type Spoken } from "../speak.js";
 import type { GraphState, GraphUpdate } from "../state.js";
 
 export function brickNode(deps: GraphDeps) {
@@ -21,48 +38,98 @@ export function brickNode(deps: GraphDeps) {
     const turn = openTurn(state);
     const { toolRounds, forgesThisTurn } = turn;
     const notices = [...turn.notices];
+    const notice = (text: string) => {
+      if (notices.includes(text)) return;
+      notices.push(text);
+      emit(config, { type: "notice", persona: "brick", text });
+    };
 
-    const canCallTools = toolRounds < settings.maxToolRounds;
-    const canForge = forgesThisTurn < settings.maxForgesPerTurn;
     const modelName = settings.models.brick;
-    const model = deps.models.model("brick", modelName);
-
+    const shownName = deps.models.modelName("brick", modelName);
+    const { numCtx, facts } = await deps.models.window("brick", modelName);
+    let withoutTools = lacksTools(facts);
+    const canCallTools = toolRounds < settings.maxToolRounds;
+    const forgeAllowed = forgesThisTurn < settings.maxForgesPerTurn;
     await deps.registry.refresh();
-    const bound = canCallTools
-      ? await deps.models.brickWithTools(modelName, deps.registry.revision, () => deps.registry.langChainTools())
-      : { model, toolNames: [] as string[] };
 
-    const { reply, plan, planError } = await speak({
-      persona: brick,
-      model,
-      answerer: bound.model,
-      modelName: deps.models.modelName("brick", modelName),
-      system: brickSystemPrompt({ toolNames: bound.toolNames, canCallTools, canForge, settings, toolRounds, forgesThisTurn }),
-      messages: brickView(state.messages),
-      metacognition: settings.metacognition,
-      plan: turn.plans.brick,
-      config: deps.config,
-      runnable: config,
-    });
-    if (planError) notices.push(`BRICK's plan could not be used: ${planError}`);
+    const ask = async (bindTools: boolean): Promise<{ spoken: Spoken; toolNames: string[] }> => {
+      const model = deps.models.model("brick", modelName, numCtx);
+      const bound = bindTools
+        ? await deps.models.brickWithTools(modelName, deps.registry.revision, () => deps.registry.langChainTools(), numCtx)
+        : { model, toolNames: [] as string[], toolTokens: 0 };
+      const system = brickSystemPrompt({
+        toolNames: bound.toolNames,
+        canCallTools,
+        canForge: forgeAllowed && !withoutTools,
+        settings,
+        toolRounds,
+        forgesThisTurn,
+        withoutTools,
+      });
+      const fitted = fitBrickView(state.messages, { system, toolTokens: bound.toolTokens, numCtx });
+      if (fitted.droppedMessages || fitted.clippedMessages) {
+        emit(config, { type: "context.fitted", persona: "brick", model: shownName, numCtx, ...pick(fitted) });
+      }
+      const spoken = await speak({
+        persona: brick,
+        model,
+        answerer: bound.model,
+        modelName: shownName,
+        system,
+        messages: fitted.messages,
+        metacognition: settings.metacognition,
+        plan: turn.plans.brick,
+        config: deps.config,
+        runnable: config,
+        context: { numCtx, estimatedTokens: fitted.estimatedTokens },
+        bus: deps.bus,
+      });
+      return { spoken, toolNames: bound.toolNames };
+    };
 
-    let message = reply;
-    if (reply.tool_calls?.length && !canCallTools) {
-      const names = reply.tool_calls.map((c) => c.name).join(", ");
-      const notice = `BRICK asked for tools (${names}) after the cap of ${settings.maxToolRounds} tool rounds this turn; the calls were not made.`;
-      notices.push(notice);
-      emit(config, { type: "guard", guard: "tool_rounds", limit: settings.maxToolRounds, message: notice });
-      message = withoutToolCalls(reply, notice);
+    let answered: { spoken: Spoken; toolNames: string[] };
+    try {
+      answered = await ask(canCallTools && !withoutTools);
+    } catch (error) {
+      // An Ollama that reports no capabilities refuses tools only when they are sent.
+      if (!(error instanceof ModelWithoutToolsError)) throw error;
+      deps.models.facts.markWithoutTools(modelName);
+      withoutTools = true;
+      answered = await ask(false);
+    }
+    if (withoutTools) notice(withoutToolsNotice(shownName));
+    const { spoken, toolNames } = answered;
+    const canForge = forgeAllowed && !withoutTools;
+    if (spoken.planError) notice(`BRICK's plan could not be used: ${spoken.planError}`);
+    if (spoken.empty) notice(`BRICK gave no analysis: its model (${shownName}) answered with nothing, twice.`);
+
+    let message = spoken.reply;
+    if (message.tool_calls?.length && !canCallTools) {
+      const names = message.tool_calls.map((c) => c.name).join(", ");
+      const text = `BRICK asked for tools (${names}) after the cap of ${settings.maxToolRounds} tool rounds this turn; the calls were not made.`;
+      notices.push(text);
+      emit(config, { type: "guard", guard: "tool_rounds", limit: settings.maxToolRounds, message: text });
+      message = withoutToolCalls(message, text);
+    } else if (!message.tool_calls?.length && toolNames.length > 0) {
+      const written = await textToolCalls(message, toolNames, deps.registry);
+      if (written.message) message = written.message;
+      if (written.refused.length) notice(`BRICK wrote a tool call as text that was not run: ${written.refused.join("; ")}.`);
     }
 
     let pendingToolSpec: string | null = null;
-    const request = message.tool_calls?.length ? null : parseToolRequest(typeof message.content === "string" ? message.content : "");
-    if (request && canForge) {
+    const request = message.tool_calls?.length ? null : parseToolRequest(textOf(message));
+    if (request && spoken.cut) {
+      notice(
+        `BRICK's request for a new tool was cut off at the length limit, so it was not forged (an incomplete spec): "${firstLine(request.spec)}…".`,
+      );
+    } else if (request && canForge) {
       pendingToolSpec = request.spec;
+    } else if (request && forgeAllowed && withoutTools) {
+      // Said once by the notice on BRICK's model: forging is off.
     } else if (request) {
-      const notice = `BRICK asked for a new tool (${request.spec.split("\n")[0]}) after the cap of ${settings.maxForgesPerTurn} forges this turn; it was not forged.`;
-      notices.push(notice);
-      emit(config, { type: "guard", guard: "forges", limit: settings.maxForgesPerTurn, message: notice });
+      const text = `BRICK asked for a new tool (${firstLine(request.spec)}) after the cap of ${settings.maxForgesPerTurn} forges this turn; it was not forged.`;
+      notices.push(text);
+      emit(config, { type: "guard", guard: "forges", limit: settings.maxForgesPerTurn, message: text });
     }
 
     return {
@@ -70,9 +137,26 @@ export function brickNode(deps: GraphDeps) {
       messages: [message],
       pendingToolSpec,
       notices,
-      ...(plan ? { plans: { ...turn.plans, brick: plan } } : {}),
+      ...(spoken.plan ? { plans: { ...turn.plans, brick: spoken.plan } } : {}),
     };
   };
+}
+
+function pick(fitted: { estimatedTokens: number; originalTokens: number; droppedMessages: number; clippedMessages: number }) {
+  const { estimatedTokens, originalTokens, droppedMessages, clippedMessages } = fitted;
+  return { estimatedTokens, originalTokens, droppedMessages, clippedMessages };
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}
+
+/** Why BRICK works without tools, and what gives it tools: for the team's notes and the user. */
+export function withoutToolsNotice(model: string): string {
+  return (
+    `BRICK's model "${model}" cannot call tools in Ollama (it lacks the "tools" capability), so BRICK answered without tools ` +
+    `and no new tools can be forged. To use tools: ${toolModelHint("BRICK_MODEL")}.`
+  );
 }
 
 interface OpenedTurn {
@@ -106,8 +190,10 @@ export function openTurn(state: GraphState): OpenedTurn {
       toolsUsed: [],
       toolsCreated: [],
       forgeOutcome: null,
+      forgeOutcomes: [],
       plans: {},
       answer: null,
+      finishReason: null,
     },
   };
 }
@@ -122,18 +208,74 @@ function withoutToolCalls(reply: AIMessage, notice: string): AIMessage {
   });
 }
 
+const argChecks = new Map<string, { schema: unknown; check: ArgsCheck }>();
+
+function argsCheck(tool: RegisteredTool): ArgsCheck {
+  const key = `${tool.origin}:${tool.name}@${tool.version}`;
+  const cached = argChecks.get(key);
+  if (cached?.schema === tool.schema) return cached.check;
+  const check = compileArgsSchema(tool.name, tool.schema);
+  argChecks.set(key, { schema: tool.schema, check });
+  return check;
+}
+
+/**
+ * The tool calls BRICK wrote as text, as a message with real tool calls (ids of our own) when at
+ * least one names a bound tool with arguments that validate (unambiguous scalars coerced); the
+ * others are refused, each with its reason. Thinking is never read.
+ */
+async function textToolCalls(reply: AIMessage, bound: string[], registry: ToolRegistry): Promise<{ message: AIMessage | null; refused: string[] }> {
+  const found = findTextToolCalls(textOf(reply));
+  const accepted: ToolCall[] = [];
+  const refused: string[] = [];
+  for (const call of found.calls) {
+    const tool = bound.includes(call.name) ? await registry.get(call.name) : null;
+    if (!tool) {
+      refused.push(`"${call.name}" is not a bound tool`);
+      continue;
+    }
+    const args = structuredClone(call.args);
+    const checked = argsCheck(tool)(args);
+    if (!checked.ok) {
+      refused.push(checked.message);
+      continue;
+    }
+    accepted.push({ name: call.name, args, id: `call_text_${randomUUID()}`, type: "tool_call" });
+  }
+  if (accepted.length === 0) return { message: null, refused };
+  const message = new AIMessage({
+    content: found.rest,
+    tool_calls: accepted,
+    name: reply.name,
+    additional_kwargs: reply.additional_kwargs,
+    response_metadata: { ...reply.response_metadata, tool_calls_from_text: true },
+    ...(reply.usage_metadata ? { usage_metadata: reply.usage_metadata } : {}),
+    ...(reply.id ? { id: reply.id } : {}),
+  });
+  return { message, refused };
+}
+
 interface PromptInput {
   toolNames: string[];
   canCallTools: boolean;
   canForge: boolean;
-  settings: { maxToolRounds: number; maxForgesPerTurn: number };
+  settings: Pick<RunSettings, "maxToolRounds" | "maxForgesPerTurn">;
   toolRounds: number;
   forgesThisTurn: number;
+  /** BRICK's model cannot call tools in Ollama. */
+  withoutTools?: boolean;
 }
 
 /** BRICK's role plus the situation of this call: which tools are bound, which guards apply. */
 export function brickSystemPrompt(input: PromptInput): string {
   const parts = [brick.role, ""];
+  if (input.withoutTools) {
+    parts.push(
+      "Your model cannot call tools here: no tools are bound and no new tools can be made, so do not write TOOL_REQUIRED.",
+      "Answer with your own analysis, and say plainly what could not be computed exactly.",
+    );
+    return parts.join("\n");
+  }
   if (!input.canCallTools) {
     parts.push(
       `You have used all ${input.settings.maxToolRounds} tool rounds allowed this turn: no tools are bound now.`,

@@ -4,11 +4,18 @@
  * saying that the tool now exists and can be called — or why forging failed — before BRICK runs
  * again. A forge that throws (sandbox or model unavailable) is a failed forge with that reason: the
  * turn still ends in an answer that says so.
+ *
+ * Small models often ask again for a tool that just failed, despite being told not to. A spec that
+ * failed to forge this turn is not forged again in the turn (the same spec once normalised, or the
+ * same requested tool name): BRICK gets the earlier outcome as the note instead. The repeat counts
+ * toward the forge cap, so a model that keeps asking still reaches the cascade.
  */
 import { HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { EventBus, PublishedEvent } from "../../events.js";
+import { requestedToolName } from "../../forge/names.js";
 import type { ForgeOutcome } from "../../forge/types.js";
+import { normaliseSpec, stripToolRequiredMarker } from "../../personas/tool-request.js";
 import { FORGE_NOTE_NAME } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { GraphRoutingError } from "../errors.js";
@@ -21,6 +28,16 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
     if (!spec) {
       // Routing only comes here with a spec; say so rather than forge nothing.
       throw new GraphRoutingError("tool_forge ran without a pending tool spec");
+    }
+    const earlier = failedEarlier(state.forgeOutcomes, spec);
+    if (earlier) {
+      const text = repeatNote(earlier);
+      emit(config, { type: "notice", persona: "brick", text: `BRICK asked again for a tool that failed earlier this turn; it was not forged again.` });
+      return {
+        messages: [new HumanMessage({ content: text, name: FORGE_NOTE_NAME })],
+        pendingToolSpec: null,
+        forgesThisTurn: state.forgesThisTurn + 1,
+      };
     }
     emit(config, { type: "forge.requested", spec });
     const forwarding = forwardForgeEvents(deps.bus, spec, (event) => emit(config, event));
@@ -41,6 +58,7 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
       messages: [new HumanMessage({ content: forgeNote(summary), name: FORGE_NOTE_NAME })],
       pendingToolSpec: null,
       forgeOutcome: summary,
+      forgeOutcomes: [...state.forgeOutcomes, summary],
       forgesThisTurn: state.forgesThisTurn + 1,
       toolsCreated: created ? [...state.toolsCreated, summary.name!] : state.toolsCreated,
     };
@@ -52,6 +70,25 @@ function summarise(outcome: ForgeOutcome, spec: string): ForgeOutcomeSummary {
     return { status: "failed", runId: outcome.runId, name: null, version: null, attempts: outcome.attempts, reason: outcome.reason, spec };
   }
   return { status: outcome.status, runId: outcome.runId, name: outcome.name, version: outcome.version, attempts: outcome.attempts, reason: null, spec };
+}
+
+/** A failed forge of this turn for the same request: the same spec once normalised, or the same tool name asked for. */
+export function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): ForgeOutcomeSummary | null {
+  const normalised = normaliseSpec(spec);
+  const name = requestedToolName(spec);
+  return (
+    outcomes.find((o) => o.status === "failed" && (normaliseSpec(o.spec) === normalised || (name !== null && requestedToolName(o.spec) === name))) ?? null
+  );
+}
+
+/** The note for a request that failed earlier this turn: the earlier outcome, and no new forge. */
+export function repeatNote(earlier: ForgeOutcomeSummary): string {
+  const name = requestedToolName(earlier.spec);
+  return (
+    `You asked again for a tool that failed earlier this turn${name ? ` ("${name}")` : ""}; it was not forged again. ` +
+    `The earlier forge failed${earlier.attempts ? ` after ${earlier.attempts} attempt${earlier.attempts === 1 ? "" : "s"}` : ""}: ${earlier.reason}. ` +
+    "Do not ask for this tool again this turn: answer with what you have and say that the tool could not be made."
+  );
 }
 
 /** The note BRICK (and the cascade) read after the forge ran. */
@@ -97,6 +134,6 @@ function forwardForgeEvents(bus: EventBus | undefined, spec: string, forward: (e
 }
 
 function sameSpec(a: string, b: string): boolean {
-  const clean = (s: string) => s.replace(/^\s*TOOL_REQUIRED\s*:\s*/i, "").trim();
+  const clean = (s: string) => stripToolRequiredMarker(s).trim();
   return clean(a) === clean(b);
 }

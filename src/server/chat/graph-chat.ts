@@ -6,6 +6,7 @@
  */
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { GraphStreamEvent } from "../../graph/events.js";
+import { withoutThinking } from "../../util/thinking.js";
 import type { ChatInputMessage, ChatProgress, ChatService, ChatTurnResult } from "./types.js";
 
 /** What the chat service needs of the compiled graph (createGraph's result has it). */
@@ -29,6 +30,8 @@ interface FinalState {
   messages?: BaseMessage[];
   toolsUsed?: string[];
   toolsCreated?: string[];
+  finishReason?: "stop" | "length" | null;
+  notices?: string[];
 }
 
 export function createGraphChatService(graph: StreamingGraph): ChatService {
@@ -44,19 +47,19 @@ export function createGraphChatService(graph: StreamingGraph): ChatService {
         },
       );
       let final: FinalState = {};
-      let streamedAnswer = "";
+      const answer = new AnswerStream(emit);
       for await (const item of stream) {
         if (!Array.isArray(item) || item.length !== 2) continue;
         const [mode, payload] = item as [string, unknown];
         if (mode === "values") final = payload as FinalState;
-        else if (mode === "messages") streamedAnswer += answerToken(payload, streamedAnswer !== "", emit);
+        else if (mode === "messages") answer.take(payload);
         else if (mode === "updates") personaNotes(payload, emit);
         else if (mode === "custom") {
           const progress = fromGraphEvent(payload as GraphStreamEvent);
           if (progress) emit(progress);
         }
       }
-      return resultOf(request.threadId, final, streamedAnswer);
+      return resultOf(request.threadId, final, answer.text);
     },
   };
 }
@@ -73,16 +76,69 @@ function textOf(message: BaseMessage): string {
   return content.map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
 }
 
-/** An ALFRED token from "messages" mode: emitted as answer text; returns the text emitted. */
-function answerToken(payload: unknown, alreadyStreaming: boolean, emit: (p: ChatProgress) => void): string {
-  if (!Array.isArray(payload)) return "";
-  const [message, metadata] = payload as [BaseMessage, { langgraph_node?: string } | undefined];
-  if (metadata?.langgraph_node !== ANSWER_NODE) return "";
-  // A whole message after its tokens is the same answer again; without tokens it is the answer.
-  if (!AIMessageChunk.isInstance(message) && (alreadyStreaming || !AIMessage.isInstance(message))) return "";
-  const text = textOf(message);
-  if (text) emit({ type: "answer", text });
-  return text;
+/**
+ * ALFRED's words from "messages" mode, emitted as answer text as they come: the tokens of his
+ * model call, or his whole message when no tokens came (a fallback answer). Thinking written into
+ * the content (`<think>…</think>`) is held back: it is never part of the answer. When a reply is
+ * interrupted and asked for again (a new model call: a new message id), what was streamed cannot
+ * be taken back: the new reply follows it after a blank line (the final result holds only the new one).
+ */
+class AnswerStream {
+  /** What was emitted as the answer. */
+  text = "";
+  private base = "";
+  private raw = "";
+  private callId: string | undefined;
+  private sawTokens = false;
+
+  constructor(private readonly emit: (p: ChatProgress) => void) {}
+
+  take(payload: unknown): void {
+    if (!Array.isArray(payload)) return;
+    const [message, metadata] = payload as [BaseMessage, { langgraph_node?: string } | undefined];
+    if (metadata?.langgraph_node !== ANSWER_NODE) return;
+    if (AIMessageChunk.isInstance(message)) {
+      if (this.sawTokens && message.id !== this.callId) {
+        this.base = this.text ? `${this.text}\n\n` : "";
+        this.raw = "";
+      }
+      this.sawTokens = true;
+      this.callId = message.id;
+      this.raw += textOf(message);
+      const visible = visibleSoFar(this.raw);
+      if (visible) this.flush(this.base + visible);
+    } else if (AIMessage.isInstance(message) && !this.sawTokens && !this.text) {
+      // A whole message after its tokens is the same answer again; without tokens it is the answer.
+      this.flush(withoutThinking(textOf(message)));
+    }
+  }
+
+  private flush(visible: string): void {
+    if (!visible.startsWith(this.text) || visible.length === this.text.length) return;
+    const piece = visible.slice(this.text.length);
+    this.text = visible;
+    this.emit({ type: "answer", text: piece });
+  }
+}
+
+const THINK_OPEN = /<(think|thinking|reasoning)>/i;
+const PARTIAL_TAG = /<\/?[a-z]{0,9}$/i;
+
+/** The answer so far without thinking: closed blocks removed, an open block and a half-written tag held back. */
+function visibleSoFar(raw: string): string {
+  let rest = raw;
+  let out = "";
+  for (;;) {
+    const open = THINK_OPEN.exec(rest);
+    if (!open) break;
+    out += rest.slice(0, open.index);
+    const after = rest.slice(open.index + open[0].length);
+    const close = new RegExp(`</${open[1]}>`, "i").exec(after);
+    if (!close) return out.trimStart();
+    rest = after.slice(close.index + close[0].length);
+  }
+  out += rest.replace(PARTIAL_TAG, "");
+  return out.trimStart();
 }
 
 /** What BRICK, ROBIN and BABS said, from "updates" mode (one entry per finished node). */
@@ -92,7 +148,7 @@ function personaNotes(payload: unknown, emit: (p: ChatProgress) => void): void {
     if (!NOTE_PERSONAS.has(node)) continue;
     for (const message of update?.messages ?? []) {
       if (!AIMessage.isInstance(message)) continue;
-      const text = textOf(message).trim();
+      const text = withoutThinking(textOf(message));
       if (text) emit({ type: "persona", persona: node, text });
     }
   }
@@ -127,6 +183,23 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
       return { type: "notice", text: `${event.persona.toUpperCase()} made a plan` };
     case "plan.failed":
       return { type: "notice", text: `${event.persona.toUpperCase()} answered without a plan: ${event.error}` };
+    case "notice":
+      return { type: "notice", text: event.text };
+    case "model.retry":
+      return {
+        type: "notice",
+        text: `${event.persona.toUpperCase()}'s reply ${event.problem === "empty" ? "was empty" : "was interrupted"}; asking ${event.model} once more`,
+      };
+    case "context.fitted":
+      return {
+        type: "notice",
+        text: `${event.persona.toUpperCase()}: ${event.droppedMessages ? `${event.droppedMessages} older message${event.droppedMessages === 1 ? "" : "s"} left out` : "long notes clipped"} to fit the context window of ${event.model} (${event.numCtx} tokens)`,
+      };
+    case "context.truncated":
+      return {
+        type: "notice",
+        text: `${event.persona.toUpperCase()}: Ollama read only ${event.promptEvalCount} of about ${event.estimatedTokens} prompt tokens (${event.model}, num_ctx ${event.numCtx}): the start of the prompt was cut`,
+      };
     default:
       return null;
   }
@@ -134,11 +207,13 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
 
 function resultOf(threadId: string, final: FinalState, streamedAnswer: string): ChatTurnResult {
   const lastAlfred = [...(final.messages ?? [])].reverse().find((m) => AIMessage.isInstance(m) && m.name === ANSWER_NODE);
-  const reply = final.answer ?? (lastAlfred ? textOf(lastAlfred) : streamedAnswer);
+  const reply = final.answer ?? (lastAlfred ? withoutThinking(textOf(lastAlfred)) : streamedAnswer);
   return {
     threadId,
     reply,
     toolsUsed: [...new Set(final.toolsUsed ?? [])],
     toolsCreated: [...new Set(final.toolsCreated ?? [])],
+    finishReason: final.finishReason === "length" ? "length" : "stop",
+    notices: final.notices ?? [],
   };
 }

@@ -43,6 +43,10 @@ export interface ChatTurnResult {
   toolsUsed: string[];
   /** Names of the tools forged and installed in this turn. */
   toolsCreated: string[];
+  /** "length" when Ollama cut the answer at the length limit; "stop" (or absent) otherwise. */
+  finishReason?: "stop" | "length";
+  /** What the user should know about the turn (a model without tools, an answer cut short, …). */
+  notices?: string[];
 }
 
 export interface ChatService {

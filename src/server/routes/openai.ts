@@ -12,6 +12,8 @@
  * structured `toolforge` field on the same chunk. `delta.content` carries only ALFRED's answer.
  * A stream opens at the first progress event, so a failure before any (Ollama down) is an
  * ordinary HTTP error; a failure after it is an `{error}` frame, as OpenAI sends.
+ * `finish_reason` is "length" when Ollama cut ALFRED's answer at the length limit; the
+ * `toolforge.notices` field says what else the user should know about the turn.
  */
 import { randomUUID } from "node:crypto";
 import { Router, type Request, type Response } from "express";
@@ -132,7 +134,7 @@ function completionId(): string {
 }
 
 function toolforgeJson(result: ChatTurnResult) {
-  return { thread_id: result.threadId, tools_used: result.toolsUsed, tools_created: result.toolsCreated };
+  return { thread_id: result.threadId, tools_used: result.toolsUsed, tools_created: result.toolsCreated, notices: result.notices ?? [] };
 }
 
 function completionJson(result: ChatTurnResult) {
@@ -142,7 +144,7 @@ function completionJson(result: ChatTurnResult) {
     created: Math.floor(Date.now() / 1000),
     model: MODEL_ID,
     choices: [
-      { index: 0, message: { role: "assistant", content: result.reply, refusal: null }, finish_reason: "stop", logprobs: null },
+      { index: 0, message: { role: "assistant", content: result.reply, refusal: null }, finish_reason: result.finishReason ?? "stop", logprobs: null },
     ],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     toolforge: toolforgeJson(result),
@@ -198,7 +200,7 @@ async function streamCompletion(
   }
   const out = open();
   if (!answered && result.reply) out.send(chunk({ content: result.reply }));
-  out.send(chunk({}, { toolforge: toolforgeJson(result) }, "stop"));
+  out.send(chunk({}, { toolforge: toolforgeJson(result) }, result.finishReason ?? "stop"));
   out.sendRaw("[DONE]");
   out.end();
 }
