@@ -32,7 +32,7 @@ import { securityFindings, type RawFinding } from "./audit/security.js";
 
 export { AUDIT_RULES, CONTRACT_RULES, SECURITY_RULES, isContractRule, isSecurityRule } from "./audit/rules.js";
 export type { AuditRule, ContractRule, SecurityRule } from "./audit/rules.js";
-export { SNAKE_CASE, MAX_NAME_LENGTH, type ModuleContract } from "./audit/contract.js";
+export type { ModuleContract } from "./audit/contract.js";
 
 export interface AuditOptions {
   contract: ModuleContract;
