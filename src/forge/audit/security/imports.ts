@@ -5,7 +5,8 @@
 import { ALLOWED_IMPORTS } from "../names.js";
 import type { RuleFamily } from "./context.js";
 
-const ONLY_ASSERT = "the only import allowed is node:assert or node:assert/strict.";
+const ONLY_ASSERT =
+  'a forged module may import only the builtin assert module (`import assert from "node:assert/strict"`, or "assert", "node:assert", "assert/strict"); compute everything else from the input.';
 
 export const imports: RuleFamily = {
   name: "imports",
