@@ -51,11 +51,9 @@ interface Block {
   closed: boolean;
 }
 
-/** How much of the contract a piece of code carries. */
-interface Shape {
-  /** 2: a module (a default export and name or test); 1: some of the contract, or CommonJS; 0: none. */
-  tier: 0 | 1 | 2;
-}
+/** How much of the contract a piece of code carries: 2, a module (a default export and name or
+ * test); 1, some of the contract, or CommonJS; 0, none. */
+type Tier = 0 | 1 | 2;
 
 export function extractModule(reply: string): ExtractResult {
   const text = reply.replace(/\r\n?/g, "\n");
@@ -84,7 +82,7 @@ function findModule(content: string): ExtractResult {
   const code = blocks.filter((block) => CODE_TAGS.has(block.tag));
   const complete = code.filter((block) => block.closed && blockCode(block).trim() !== "");
 
-  const best = lastOfHighestTier(complete.map((block) => ({ code: blockCode(block), shape: shapeOf(blockCode(block)) })));
+  const best = lastOfHighestTier(complete.map((block) => ({ code: blockCode(block), tier: tierOfCode(blockCode(block)) })));
   if (best) return { ok: true, code: best };
 
   const cut = code.find((block) => !block.closed);
@@ -104,10 +102,10 @@ function findModule(content: string): ExtractResult {
 }
 
 /** The code of the last candidate of the highest tier above 0, or null. */
-function lastOfHighestTier(candidates: Array<{ code: string; shape: Shape }>): string | null {
-  let best: { code: string; shape: Shape } | null = null;
+function lastOfHighestTier(candidates: Array<{ code: string; tier: Tier }>): string | null {
+  let best: { code: string; tier: Tier } | null = null;
   for (const candidate of candidates) {
-    if (candidate.shape.tier > 0 && (!best || candidate.shape.tier >= best.shape.tier)) best = candidate;
+    if (candidate.tier > 0 && (!best || candidate.tier >= best.tier)) best = candidate;
   }
   return best?.code ?? null;
 }
@@ -118,16 +116,16 @@ function blockCode(block: Block): string {
 
 // ------------------------------------------------------------------ the contract a piece of code carries
 
-function shapeOf(code: string): Shape {
+function tierOfCode(code: string): Tier {
   const compiled = compiledOrNull(code);
-  const exports = compiled === null ? null : compiledExports(compiled);
-  return exports ?? lexicalShape(code);
+  const tier = compiled === null ? null : compiledTier(compiled);
+  return tier ?? lexicalTier(code);
 }
 
 const CONTRACT_EXPORTS = ["name", "description", "schema", "default", "test"];
 
-/** The shape from the compiled ES module's export statements (null when acorn cannot read it). */
-function compiledExports(js: string): Shape | null {
+/** The tier from the compiled ES module's export statements (null when acorn cannot read it). */
+function compiledTier(js: string): Tier | null {
   let ast: ESTree.Program;
   try {
     ast = parse(js, { ecmaVersion: "latest", sourceType: "module" }) as unknown as ESTree.Program;
@@ -146,7 +144,7 @@ function compiledExports(js: string): Shape | null {
       for (const name of declaredNames(statement)) names.add(name);
     }
   }
-  return { tier: tierOf(names, commonJs) };
+  return tierOf(names, commonJs);
 }
 
 function declaredNames(statement: ESTree.ExportNamedDeclaration): string[] {
@@ -163,15 +161,15 @@ function declaredNames(statement: ESTree.ExportNamedDeclaration): string[] {
 }
 
 /** For code that does not compile: the export lines as written. */
-function lexicalShape(code: string): Shape {
+function lexicalTier(code: string): Tier {
   const names = new Set<string>();
   if (/^\s*export\s+default\b/m.test(code)) names.add("default");
   for (const match of code.matchAll(/^\s*export\s+(?:const|let|var|(?:async\s+)?function\*?)\s+([A-Za-z_$][\w$]*)/gm)) names.add(match[1]!);
   const commonJs = /(^|[^.\w$])(module\.exports|exports\.[A-Za-z_$][\w$]*)\s*=/m.test(code);
-  return { tier: tierOf(names, commonJs) };
+  return tierOf(names, commonJs);
 }
 
-function tierOf(names: ReadonlySet<string>, commonJs: boolean): Shape["tier"] {
+function tierOf(names: ReadonlySet<string>, commonJs: boolean): Tier {
   if (names.has("default") && (names.has("name") || names.has("test"))) return 2;
   if (commonJs || CONTRACT_EXPORTS.some((name) => names.has(name))) return 1;
   return 0;
@@ -197,8 +195,7 @@ function bareModule(text: string): string | null {
     const code = `${lines.slice(start, end + 1).join("\n").replace(/\s+$/, "")}\n`;
     const compiled = compiledOrNull(code);
     if (compiled === null) continue;
-    const shape = compiledExports(compiled);
-    if (shape && shape.tier === 2) return code;
+    if (compiledTier(compiled) === 2) return code;
   }
   return null;
 }

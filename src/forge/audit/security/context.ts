@@ -168,11 +168,6 @@ export class SecurityContext {
     return { root: current, links, touchesPrototype };
   }
 
-  /** A global name that no global of this Node has: reading it throws, writing it would create a global. */
-  isUndeclared(id: ESTree.Identifier): boolean {
-    return this.program.isGlobalReference(id) && this.identifierRoot(id).kind === "undeclared";
-  }
-
   /** `id` names a function or class declared in this module (so its prototype is the module's own). */
   isLocalConstructor(id: ESTree.Identifier): boolean {
     const variable = this.program.variableOf(id);

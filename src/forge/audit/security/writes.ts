@@ -73,7 +73,7 @@ function memberWrite(context: SecurityContext, member: ESTree.MemberExpression):
     }
     if (root.kind === "console" || root.kind === "global-object" || root.kind === "builtin") {
       const shared = sharedWrite(root)!;
-      context.report(shared.rule, `\`${path}\` = …: ${shared.message}`, member);
+      context.report(shared.rule, `\`${path}\` = …: ${shared.why}`, member);
       return;
     }
     if (root.kind === "forbidden") return; // the name itself is reported by ./globals.ts
@@ -84,24 +84,16 @@ function memberWrite(context: SecurityContext, member: ESTree.MemberExpression):
 }
 
 /** The rule and words for a write to something shared; null for a forbidden global (reported where it is named). */
-function sharedWrite(root: SharedRoot): { rule: AuditRule; message: string; why: string } | null {
+function sharedWrite(root: SharedRoot): { rule: AuditRule; why: string } | null {
   switch (root.kind) {
     case "console":
-      return { rule: "imported-binding-mutation", message: "console may not be patched.", why: "console may not be patched." };
+      return { rule: "imported-binding-mutation", why: "console may not be patched." };
     case "global-object":
-      return {
-        rule: "global-object",
-        message: "writing to the global object is not allowed; use a local variable.",
-        why: "writing to the global object is not allowed; use a local variable.",
-      };
+      return { rule: "global-object", why: "writing to the global object is not allowed; use a local variable." };
     case "builtin":
-      return {
-        rule: "builtin-prototype-mutation",
-        message: "builtins and their prototypes are shared by all code in the process and may not be changed.",
-        why: "builtins and their prototypes are shared by all code in the process and may not be changed.",
-      };
+      return { rule: "builtin-prototype-mutation", why: "builtins and their prototypes are shared by all code in the process and may not be changed." };
     case "import":
-      return { rule: "imported-binding-mutation", message: `the imported ${root.name} may not be patched.`, why: `the imported ${root.name} may not be patched.` };
+      return { rule: "imported-binding-mutation", why: `the imported ${root.name} may not be patched.` };
     case "forbidden":
       return null;
   }
