@@ -43,10 +43,17 @@ const toStr = String;
 const hardExit = typeof process.reallyExit === "function" ? process.reallyExit.bind(process) : process.exit.bind(process);
 const onProcess = process.on.bind(process);
 const RUNNER_URL = import.meta.url;
+// ---- BEGIN CONTRACT: a copy of src/contract.ts (this file cannot import TypeScript). --------------
+// test/unit/contract-runner-pin.test.ts fails when a value here differs from src/contract.ts.
+const READY_MARKER = "TOOLFORGE_READY\n";
+const REPORT_PREFIX = "TOOLFORGE_REPORT ";
+const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
 const MODULE_PREFIX = "/tmp/toolforge-module-";
 /** A report longer than this is refused here; the host keeps a tail big enough for it. */
 const REPORT_MAX_CHARS = 512 * 1024;
-const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
+/** A tool's `name`: snake_case, at most 64 characters (the host also refuses reserved names). */
+const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+// ---- END CONTRACT -------------------------------------------------------------------------------
 const regexTest = RegExp.prototype.test;
 const regexCall = (re, s) => regexTest.call(re, s);
 const strSplit = String.prototype.split;
@@ -221,7 +228,7 @@ function contractProblems(mod, contract) {
   if (typeof mod.default !== "function") add("the default export is not a function");
   if (contract === "tool") {
     if (typeof mod.name !== "string") add("`name` is not exported as a string");
-    else if (!regexCall(SNAKE_CASE, mod.name)) add(`\`name\` "${mod.name}" is not snake_case (lowercase letters, digits and _; starting with a letter)`);
+    else if (!regexCall(NAME_PATTERN, mod.name)) add(`\`name\` "${mod.name}" is not snake_case (lowercase letters, digits and _; starting with a letter)`);
     if (typeof mod.description !== "string" || mod.description.trim() === "") add("`description` is not exported as a non-empty string");
     if (!isPlainObject(mod.schema)) add("`schema` is not exported as a plain object");
     else if (mod.schema.type !== "object") add('`schema.type` is not "object"');
@@ -266,12 +273,12 @@ function emitReport(token, report) {
   }
   // Tells the host that stderr is complete (stdout and stderr reach it separately).
   try {
-    writeErr("\nTOOLFORGE_STDERR_END " + token + "\n");
+    writeErr("\n" + STDERR_END_PREFIX + token + "\n");
   } catch {
     // The module closed stderr: the host then waits a moment and reads what came; the report matters.
   }
   // The leading newline ends any partial line the module left on stdout.
-  writeOut("\nTOOLFORGE_REPORT " + token + " " + json + "\n");
+  writeOut("\n" + REPORT_PREFIX + token + " " + json + "\n");
   hardExit(0);
 }
 
@@ -294,7 +301,7 @@ async function warmUp() {
 
 async function main() {
   await warmUp();
-  writeOut("TOOLFORGE_READY\n");
+  writeOut(READY_MARKER);
   let job;
   try {
     job = parseJson(await readJobLine());

@@ -24,6 +24,7 @@
  */
 import type * as ESTree from "estree";
 import type { AuditFinding } from "../store/types.js";
+import { beyondShape, commonJsFinding, commonJsShape } from "./audit/commonjs.js";
 import { contractFindings, type ModuleContract } from "./audit/contract.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { analyseProgram, childNodes, ProgramInfo, type Node } from "./audit/program.js";
@@ -32,7 +33,7 @@ import { securityFindings, type RawFinding } from "./audit/security.js";
 
 export { AUDIT_RULES, CONTRACT_RULES, SECURITY_RULES, isContractRule, isSecurityRule } from "./audit/rules.js";
 export type { AuditRule, ContractRule, SecurityRule } from "./audit/rules.js";
-export { SNAKE_CASE, MAX_NAME_LENGTH, type ModuleContract } from "./audit/contract.js";
+export type { ModuleContract } from "./audit/contract.js";
 
 export interface AuditOptions {
   contract: ModuleContract;
@@ -53,7 +54,11 @@ export function auditModule(
     return [{ rule: "parse", line: at.line, column: at.column, message: `the compiled module does not parse: ${analysed.message}` }];
   }
   const helpers = sourceMap === undefined ? { nodes: new Set<Node>(), findings: [] } : compilerHelpers(analysed, mapper);
-  const raw = [...helpers.findings, ...securityFindings(analysed, helpers.nodes), ...contractFindings(analysed, options)];
+  const security = [...helpers.findings, ...securityFindings(analysed, helpers.nodes)];
+  const commonJs = commonJsShape(analysed);
+  const raw = commonJs
+    ? [commonJsFinding(commonJs, options.contract, options.expectedName), ...beyondShape(security, analysed)]
+    : [...security, ...contractFindings(analysed, options)];
   return finish(raw, mapper, sourceMap === undefined ? null : tsSource);
 }
 
@@ -65,15 +70,25 @@ export function hasSecurityFindings(findings: readonly AuditFinding[]): boolean 
 /** At most this many findings are spelled out for the model (the rest are counted). */
 const MAX_FORMATTED = 12;
 
-/** The failure text for the model: what was refused, where, and the line of its code. */
+/** A contract finding about an export that is missing altogether: it has no line of its own to show. */
+const MISSING_EXPORT = /^the module must /;
+
+/**
+ * The failure text for the model: what was refused, where, the line of its code, and what to do.
+ * A message of several lines (the CommonJS finding's expected shape) continues after the code line.
+ */
 export function formatFindings(findings: readonly AuditFinding[], tsSource: string): string {
   const lines = tsSource.split("\n");
   const count = `${findings.length} finding${findings.length === 1 ? "" : "s"}`;
-  const out = [`The static audit refused the module (${count}). Rewrite it without these constructs:`];
+  const security = findings.some((finding) => isSecurityRule(finding.rule));
+  const todo = security ? "Rewrite it without these constructs" : "Give it the shape the contract asks for";
+  const out = [`The static audit refused the module (${count}). ${todo}:`];
   for (const finding of findings.slice(0, MAX_FORMATTED)) {
-    out.push(`- line ${finding.line}, column ${finding.column} [${finding.rule}]: ${finding.message}`);
+    const [first, ...rest] = finding.message.split("\n");
+    out.push(`- line ${finding.line}, column ${finding.column} [${finding.rule}]: ${first}`);
     const text = lines[finding.line - 1];
-    if (text !== undefined && text.trim() !== "") out.push(`    ${finding.line} | ${text.trimEnd().slice(0, 160)}`);
+    if (text !== undefined && text.trim() !== "" && !MISSING_EXPORT.test(finding.message)) out.push(`    ${finding.line} | ${text.trimEnd().slice(0, 160)}`);
+    out.push(...rest);
   }
   if (findings.length > MAX_FORMATTED) out.push(`- … and ${findings.length - MAX_FORMATTED} more`);
   return out.join("\n");

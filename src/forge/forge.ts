@@ -24,7 +24,7 @@ import { createToolMirror, type ToolMirror } from "../tools/mirror.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { checkModule, type CheckedModule, type ModuleCheck } from "./check.js";
 import { installTool } from "./install.js";
-import { cleanSpec, isToolName, requestedToolName } from "./names.js";
+import { cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
 import {
   buildMethodPrompt,
   buildToolPrompt,
@@ -313,7 +313,7 @@ export function createForge(deps: ForgeDeps): Forge {
 
   async function forgeMethod(request: MethodForgeRequest): Promise<ForgeOutcome> {
     const { objectId, selector } = request;
-    if (!isToolName(selector)) {
+    if (!isSelector(selector)) {
       throw new InvalidInputError(`not a method selector: ${JSON.stringify(selector)}`, "use snake_case: lowercase letters, digits and _");
     }
     return serial.run(`method:${objectId}#${selector}`, async () => {

@@ -8,14 +8,15 @@
  *      `word_count(text: string) -> number: counts words`.
  *   2. The spec says `named X` or `called X` (X optionally quoted or in backticks):
  *      "a tool named word_count that…", "a tool called `word_count`".
- * X must be snake_case (`^[a-z][a-z0-9_]{0,63}$`) and not one of the generic words a sentence
- * might begin with ("tool:", "input:", …). Otherwise the spec names no tool and the model picks.
+ * X must be a tool name (src/contract.ts: snake_case, at most 64 characters, not reserved) and not
+ * one of the generic words a sentence might begin with ("tool:", "input:", …). Otherwise the spec
+ * names no tool and the model picks.
  */
+import { isToolName } from "../contract.js";
 
 import { stripToolRequiredMarker } from "../personas/tool-request.js";
 
-/** snake_case, starting with a letter, at most 64 characters (Ollama's limit for function names). */
-export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+export { isSelector, isToolName } from "../contract.js";
 
 /** Leading words that introduce a spec rather than name a tool. */
 const GENERIC_WORDS = new Set([
@@ -35,10 +36,6 @@ const GENERIC_WORDS = new Set([
   "need",
   "required",
 ]);
-
-export function isToolName(value: unknown): value is string {
-  return typeof value === "string" && TOOL_NAME_PATTERN.test(value);
-}
 
 /** The spec without a `TOOL_REQUIRED:` prefix (in any of its forms) and surrounding whitespace. */
 export function cleanSpec(spec: string): string {

@@ -16,7 +16,7 @@
  * purpose: with it esbuild injects an `Object.defineProperty` helper (`__name`) into every module,
  * which the audit would have to trust.
  */
-import { transform, type Message, type TransformFailure } from "esbuild";
+import { transform, transformSync, type Message, type TransformFailure, type TransformOptions } from "esbuild";
 
 export interface TranspileMessage {
   /** 1-based line in the TypeScript source. */
@@ -38,26 +38,42 @@ export const SOURCE_FILE = "module.ts";
 /** At most this many compiler errors go into the failure text. */
 const MAX_REPORTED_ERRORS = 5;
 
+/** The options of every transform (TypeScript and JavaScript alike go through the ts loader). */
+const OPTIONS: TransformOptions = {
+  loader: "ts",
+  format: "esm",
+  target: "node20",
+  sourcemap: "external",
+  sourcesContent: false,
+  sourcefile: SOURCE_FILE,
+  charset: "utf8",
+  minify: false,
+  keepNames: false,
+  legalComments: "none",
+  logLevel: "silent",
+};
+
 export async function transpileModule(tsSource: string): Promise<TranspileResult> {
   try {
-    const result = await transform(tsSource, {
-      loader: "ts",
-      format: "esm",
-      target: "node20",
-      sourcemap: "external",
-      sourcesContent: false,
-      sourcefile: SOURCE_FILE,
-      charset: "utf8",
-      minify: false,
-      keepNames: false,
-      legalComments: "none",
-      logLevel: "silent",
-    });
+    const result = await transform(tsSource, OPTIONS);
     return { ok: true, code: result.code, map: result.map, warnings: result.warnings.map(toMessage) };
   } catch (error) {
     if (!isTransformFailure(error)) throw error;
     const errors = error.errors.map(toMessage);
     return { ok: false, errors, failure: formatCompileErrors(errors) };
+  }
+}
+
+/**
+ * The compiled JavaScript when `source` compiles, else null: a synchronous yes/no for code
+ * extraction, which asks whether a piece of a reply is code at all (no source map).
+ */
+export function compiledOrNull(source: string): string | null {
+  try {
+    return transformSync(source, { ...OPTIONS, sourcemap: false }).code;
+  } catch (error) {
+    if (isTransformFailure(error)) return null;
+    throw error;
   }
 }
 

@@ -27,9 +27,10 @@
 import { performance } from "node:perf_hooks";
 import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
+import { nameProblem, REPORT_MARKER } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
 import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
-import { auditModule, formatFindings, MAX_NAME_LENGTH, SNAKE_CASE, type ModuleContract } from "./audit.js";
+import { auditModule, formatFindings, type ModuleContract } from "./audit.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { extractModule } from "./extract.js";
 import { transpileModule } from "./transpile.js";
@@ -239,10 +240,10 @@ function withOutput(text: string, result: JobResult): string {
   if (stderr) parts.push(`stderr:\n${stderr}`);
   // Report lines carry a run's token: never echo them (real or forged) back to the model.
   const lines = result.stdout.split("\n");
-  const kept = lines.filter((line) => !line.startsWith("TOOLFORGE_REPORT"));
+  const kept = lines.filter((line) => !line.startsWith(REPORT_MARKER));
   const stdout = excerpt(kept.join("\n"));
   if (stdout) parts.push(`stdout:\n${stdout}`);
-  if (kept.length < lines.length && result.report === null) parts.push("(stdout also held a TOOLFORGE_REPORT line that is not the runner's: it was ignored)");
+  if (kept.length < lines.length && result.report === null) parts.push(`(stdout also held a ${REPORT_MARKER} line that is not the runner's: it was ignored)`);
   return parts.join("\n");
 }
 
@@ -270,8 +271,8 @@ function exportProblems(exports: ValidatedExports | null, options: ValidateCommo
   if (!exports) return ["the runner reported no exports"];
   if (exports.name === null) {
     if (isTool) problems.push("`name` is not exported as a string");
-  } else if (!SNAKE_CASE.test(exports.name) || exports.name.length > MAX_NAME_LENGTH) {
-    problems.push(`\`name\` ${JSON.stringify(exports.name)} is not snake_case (at most ${MAX_NAME_LENGTH} characters)`);
+  } else if (nameProblem(exports.name) !== null) {
+    problems.push(`\`name\` ${JSON.stringify(exports.name)} ${nameProblem(exports.name)}`);
   } else if (options.expectedName !== undefined && exports.name !== options.expectedName) {
     problems.push(`\`name\` is ${JSON.stringify(exports.name)} but must be ${JSON.stringify(options.expectedName)}`);
   }

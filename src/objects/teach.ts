@@ -3,15 +3,14 @@
  * The spec of what to learn comes from the message when it carries one (a string argument, or
  * `spec` / `description` in kwargs); otherwise the forge derives it from the skill's name.
  */
+import { teachingSkill } from "../contract.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 
-export const TEACH_PREFIX = "teach_yourself_to_";
+export { TEACH_PREFIX } from "../contract.js";
 
-/** The skill a teaching selector names, or null when the selector is an ordinary one. */
+/** The skill a teaching selector names, or null when the selector is an ordinary one (src/contract.ts). */
 export function taughtSkill(selector: string): string | null {
-  if (!selector.startsWith(TEACH_PREFIX)) return null;
-  const skill = selector.slice(TEACH_PREFIX.length);
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(skill) ? skill : null;
+  return teachingSkill(selector);
 }
 
 /** What the teacher asked for, in words, or undefined to let the forge derive it from the selector. */

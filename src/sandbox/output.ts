@@ -6,6 +6,7 @@
 import { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
+import { READY_MARKER, REPORT_PREFIX, STDERR_END_PREFIX } from "../contract.js";
 import type { RunnerReport } from "./types.js";
 
 /** Bytes of stdout / stderr kept for the caller; beyond it the output is marked truncated. */
@@ -15,9 +16,8 @@ export const OUTPUT_CAP_BYTES = 64 * 1024;
  * characters; in UTF-8 that is at most 1.5 MiB, plus the prefix.
  */
 export const REPORT_TAIL_BYTES = 2 * 1024 * 1024;
-export const READY_MARKER = "TOOLFORGE_READY\n";
-export const REPORT_PREFIX = "TOOLFORGE_REPORT ";
-export const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
+/** The runner's markers are defined with the rest of the contract, in src/contract.ts. */
+export { READY_MARKER, REPORT_PREFIX, STDERR_END_PREFIX };
 
 /** Keeps the first `capBytes` bytes and, optionally, the last `tailBytes` bytes of a stream. */
 export class CappedCapture extends Writable {

@@ -13,6 +13,7 @@
  */
 import { Router } from "express";
 import { z } from "zod";
+import { MESSAGE_SELECTOR_RULE } from "../contract.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { createObjectSpace, type ObjectDescription, type ObjectSpace, type ObjectSpaceDeps } from "../objects/index.js";
 import { checkSelector, normaliseObjectId } from "../store/ids.js";
@@ -29,7 +30,7 @@ const objectId = z.string().refine(isObjectId, {
   message: "is not a valid object id (letters, digits and _-:.@()+,=;$!*'%, optionally prefixed with \"UvmObjects/\")",
 });
 const selector = z.string().refine(isSelector, {
-  message: "is not a valid method name (a letter or _, then letters, digits or _)",
+  message: `is not a valid method name: use ${MESSAGE_SELECTOR_RULE}`,
 });
 const jsonObject = z.record(z.string(), z.json());
 
@@ -140,6 +141,7 @@ function isObjectId(value: string): boolean {
   return accepts(normaliseObjectId, value);
 }
 
+/** The store's check, which is the contract's message selector (src/contract.ts). */
 function isSelector(value: string): boolean {
   return accepts(checkSelector, value);
 }

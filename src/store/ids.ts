@@ -3,13 +3,12 @@
  * Object ids follow ArangoDB's document-key rules (so `system` is stored as `UvmObjects/system`
  * there) and are accepted bare or with the `UvmObjects/` prefix of the original design.
  */
+import { isMessageSelector, isToolName, MESSAGE_SELECTOR_RULE, NAME_RULE } from "../contract.js";
 import { InvalidInputError } from "../errors.js";
 
 export const OBJECT_COLLECTION = "UvmObjects";
 
 const OBJECT_KEY = /^[A-Za-z0-9_\-:.@()+,=;$!*'%]{1,254}$/;
-const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const SELECTOR = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** `UvmObjects/system` → `system`; a bare id is returned as is. Refuses ids ArangoDB could not store. */
 export function normaliseObjectId(id: string): string {
@@ -23,22 +22,19 @@ export function normaliseObjectId(id: string): string {
   return bare;
 }
 
+/** A tool name as src/contract.ts defines it. */
 export function checkToolName(name: string): string {
-  if (!TOOL_NAME.test(name)) {
-    throw new InvalidInputError(
-      `tool name ${JSON.stringify(name)} is not valid`,
-      "use snake_case: a lowercase letter, then lowercase letters, digits or _ (at most 64 characters)",
-    );
-  }
+  if (!isToolName(name)) throw new InvalidInputError(`tool name ${JSON.stringify(name)} is not valid`, `use ${NAME_RULE}`);
   return name;
 }
 
+/**
+ * A message selector as src/contract.ts defines it: a method's selector, or `teach_yourself_to_`
+ * followed by one (the store keeps both: messages carry either, methods only the first).
+ */
 export function checkSelector(selector: string): string {
-  if (!SELECTOR.test(selector)) {
-    throw new InvalidInputError(
-      `method selector ${JSON.stringify(selector)} is not valid`,
-      "use an identifier: a letter or _, then letters, digits or _ (at most 128 characters)",
-    );
+  if (!isMessageSelector(selector)) {
+    throw new InvalidInputError(`method selector ${JSON.stringify(selector)} is not valid`, `use ${MESSAGE_SELECTOR_RULE}`);
   }
   return selector;
 }

@@ -20,12 +20,14 @@ describe("store input rules", () => {
     }
   });
 
-  it("accepts snake_case tool names and identifier selectors only", () => {
+  it("accepts snake_case tool names and selectors only (src/contract.ts)", () => {
     expect(checkToolName("word_count2")).toBe("word_count2");
-    for (const bad of ["WordCount", "2words", "word-count", "_x", ""]) expect(() => checkToolName(bad), bad).toThrow(/snake_case/);
+    for (const bad of ["WordCount", "2words", "word-count", "_x", "", "constructor"]) expect(() => checkToolName(bad), bad).toThrow(/snake_case/);
     expect(checkSelector("teach_yourself_to_greet")).toBe("teach_yourself_to_greet");
-    expect(checkSelector("doesNotUnderstand")).toBe("doesNotUnderstand");
-    for (const bad of ["greet me", "1st", "a.b", ""]) expect(() => checkSelector(bad), bad).toThrow(InvalidInputError);
+    expect(checkSelector("greet")).toBe("greet");
+    for (const bad of ["greet me", "1st", "a.b", "", "doesNotUnderstand", "toString", "__proto__", "constructor"]) {
+      expect(() => checkSelector(bad), bad).toThrow(InvalidInputError);
+    }
   });
 
   it("verifies sha256 against the compiled code, case-insensitively, and names both hashes on a mismatch", () => {

@@ -11,16 +11,13 @@
  * model hear about a missing export before a container is spent on it, with a line number.
  */
 import type * as ESTree from "estree";
+import { nameProblem } from "../../contract.js";
 import { ConstantFolder } from "./constant.js";
 import type { Node, ProgramInfo } from "./program.js";
 import type { ContractRule } from "./rules.js";
 import type { RawFinding } from "./security.js";
 
 export type ModuleContract = "tool" | "method";
-
-/** The runner's definition (sandbox/runner.mjs), kept identical so the two never disagree. */
-export const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
-export const MAX_NAME_LENGTH = 64;
 
 interface Binding {
   /** Where the export is declared (for positions). */
@@ -47,8 +44,8 @@ export function contractFindings(
   } else {
     const value = constString(name, folder);
     if (value === null) report("contract-name", "`name` must be exported as `export const name = \"…\"` with a string literal.", name.at);
-    else if (!SNAKE_CASE.test(value) || value.length > MAX_NAME_LENGTH) {
-      report("contract-name", `\`name\` ${JSON.stringify(value)} is not snake_case (lowercase letters, digits and _, starting with a letter, at most ${MAX_NAME_LENGTH} characters).`, name.at);
+    else if (nameProblem(value) !== null) {
+      report("contract-name", `\`name\` ${JSON.stringify(value)} ${nameProblem(value)}: write it in snake_case, like "word_count".`, name.at);
     } else if (options.expectedName !== undefined && value !== options.expectedName) {
       report("contract-name", `\`name\` is ${JSON.stringify(value)} but must be ${JSON.stringify(options.expectedName)}.`, name.at);
     }

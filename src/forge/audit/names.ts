@@ -22,9 +22,15 @@ const ONLY_INPUT =
 
 /** Globals refused wherever they appear as a value (special cases are handled by the checks). */
 export const FORBIDDEN_GLOBALS: ReadonlyMap<string, NamedRule> = table<NamedRule>({
-  require: { rule: "require", message: "`require` loads Node modules (fs, child_process, …); the only import allowed is node:assert." },
-  module: { rule: "module-internals", message: `\`module\` is Node's module object. ${ONLY_INPUT}` },
-  exports: { rule: "module-internals", message: `\`exports\` is CommonJS; use ES module exports. ${ONLY_INPUT}` },
+  require: {
+    rule: "require",
+    message: '`require` loads Node modules (fs, child_process, …); the only module a forged module may use is assert, imported with `import assert from "node:assert/strict"`.',
+  },
+  module: {
+    rule: "module-internals",
+    message: `\`module\` is Node's module object (and \`module.exports\` is CommonJS: export with \`export\`). ${ONLY_INPUT}`,
+  },
+  exports: { rule: "module-internals", message: `\`exports\` is CommonJS; export with \`export const …\` / \`export default\` instead. ${ONLY_INPUT}` },
   __dirname: { rule: "module-internals", message: "`__dirname` is a file-system path of the host; forged modules have no files." },
   __filename: { rule: "module-internals", message: "`__filename` is a file-system path of the host; forged modules have no files." },
   process: { rule: "process", message: `\`process\` is the running process (environment, exit, bindings). ${ONLY_INPUT}` },
@@ -129,4 +135,9 @@ export const KEY_PIECE_SOURCES = [
 export const DECODING_FUNCTIONS = new Set(["atob", "unescape", "decodeURIComponent", "decodeURI"]);
 export const DECODING_METHODS = new Set(["fromCharCode", "fromCodePoint", "reverse", "toReversed"]);
 
-export const ALLOWED_IMPORTS = new Set(["node:assert", "node:assert/strict"]);
+/**
+ * The builtin assert module, in every spelling a model writes: Node resolves the bare names to the
+ * same builtin as the `node:` ones (the sandbox runner imports the module from a file, where a bare
+ * "assert" is the builtin, never a package). Any import form is fine: default, `* as`, named.
+ */
+export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set(["node:assert", "node:assert/strict", "assert", "assert/strict"]);

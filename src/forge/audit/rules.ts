@@ -6,7 +6,7 @@
 
 export const SECURITY_RULES = {
   parse: "the compiled module could not be parsed",
-  "import-forbidden": 'an import (or re-export) of anything but "node:assert" / "node:assert/strict"',
+  "import-forbidden": 'an import (or re-export) of anything but the builtin assert module ("node:assert", "node:assert/strict", "assert", "assert/strict")',
   require: "require() or any use of `require`",
   "dynamic-import": "dynamic import()",
   "import-meta": "import.meta",
@@ -40,6 +40,7 @@ export const CONTRACT_RULES = {
   "contract-schema": '`export const schema` must be a plain JSON object literal with type: "object"',
   "contract-default": "the default export must be a (possibly async) function",
   "contract-test": "`export function test()` must exist (tools) and be a function",
+  "contract-commonjs": "the module is CommonJS (module.exports, exports.x, require) instead of an ES module with `export`",
 } as const;
 
 export type SecurityRule = keyof typeof SECURITY_RULES;

@@ -1,0 +1,93 @@
+/**
+ * The forged-module contract's names, markers and limits: the ONE definition, imported wherever
+ * they are checked (the HTTP door, the store, the forge, the audit, the host's reading of the
+ * sandbox's output). A leaf module: it imports nothing from the project.
+ *
+ * sandbox/runner.mjs runs alone in the container and cannot import TypeScript: it carries a copy of
+ * the constants it needs between `BEGIN CONTRACT` / `END CONTRACT` lines, and
+ * test/unit/contract-runner-pin.test.ts fails when that copy drifts from this file.
+ *
+ * Names
+ * - A tool's name and a method's selector have one shape: snake_case (a lowercase letter, then
+ *   lowercase letters, digits or `_`), at most MAX_NAME_LENGTH characters (Ollama's limit for
+ *   function names), and not one of RESERVED_NAMES.
+ * - A method's selector may not start with TEACH_PREFIX: that prefix is how a message asks an
+ *   object to learn a method, so a method installed under it could never be called.
+ * - A message selector (what POST /message and `send` accept) is a selector, or TEACH_PREFIX
+ *   followed by a selector (`teach_yourself_to_greet` teaches the method `greet`). Its limit is
+ *   therefore MAX_MESSAGE_SELECTOR_LENGTH, and the method it names always fits MAX_NAME_LENGTH.
+ */
+
+/** The longest tool name or method selector. */
+export const MAX_NAME_LENGTH = 64;
+
+/** snake_case, starting with a letter, at most MAX_NAME_LENGTH characters. */
+export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}}$`);
+
+/**
+ * snake_case words that are never a tool's name or a method's selector: JavaScript's own object
+ * machinery (an object's `constructor` and `prototype`, a function's `caller`, `callee`), and names
+ * the static audit refuses as strings in any module (so a module exporting them could never pass).
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["constructor", "prototype", "caller", "callee", "dlopen"]);
+
+/** `teach_yourself_to_<selector>`: the message that teaches an object the method `<selector>`. */
+export const TEACH_PREFIX = "teach_yourself_to_";
+
+/** The longest message selector: the teach prefix and a selector of the longest length. */
+export const MAX_MESSAGE_SELECTOR_LENGTH = TEACH_PREFIX.length + MAX_NAME_LENGTH;
+
+/** In words, for messages and hints: what a name must look like. */
+export const NAME_RULE = `snake_case: a lowercase letter, then lowercase letters, digits or _ (at most ${MAX_NAME_LENGTH} characters), and not a reserved name (${[...RESERVED_NAMES].join(", ")})`;
+
+/** In words: what a message selector must look like. */
+export const MESSAGE_SELECTOR_RULE = `a method name (${NAME_RULE}), or ${TEACH_PREFIX} followed by one`;
+
+/** Why `value` is not a valid name, in words that follow `name "x"`; null when it is one. */
+export function nameProblem(value: string): string | null {
+  if (value.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
+  if (!NAME_PATTERN.test(value)) return "is not snake_case (a lowercase letter, then lowercase letters, digits or _)";
+  if (RESERVED_NAMES.has(value)) return `is a reserved name (${[...RESERVED_NAMES].join(", ")} never name a tool or a method)`;
+  return null;
+}
+
+/** True for a valid tool name (see the top of this file). */
+export function isToolName(value: unknown): value is string {
+  return typeof value === "string" && NAME_PATTERN.test(value) && !RESERVED_NAMES.has(value);
+}
+
+/** True for a valid method selector: a name that does not start with the teach prefix. */
+export function isSelector(value: unknown): value is string {
+  return isToolName(value) && !value.startsWith(TEACH_PREFIX);
+}
+
+/** True for what a message may name: a selector, or the teach prefix followed by one. */
+export function isMessageSelector(value: unknown): value is string {
+  return isSelector(value) || teachingSkill(value) !== null;
+}
+
+/** The selector a teaching message names (`teach_yourself_to_greet` → `greet`), or null. */
+export function teachingSkill(value: unknown): string | null {
+  if (typeof value !== "string" || !value.startsWith(TEACH_PREFIX)) return null;
+  const skill = value.slice(TEACH_PREFIX.length);
+  return isSelector(skill) ? skill : null;
+}
+
+/** The method a message selector makes the object run or learn: the skill it teaches, or itself. */
+export function methodSelectorOf(messageSelector: string): string {
+  return teachingSkill(messageSelector) ?? messageSelector;
+}
+
+// ------------------------------------------------------------------ the sandbox runner's protocol
+
+/** The runner's first line on stdout: it is ready for its job. */
+export const READY_MARKER = "TOOLFORGE_READY\n";
+/** Starts the runner's report line: `TOOLFORGE_REPORT <token> <json>`. */
+export const REPORT_MARKER = "TOOLFORGE_REPORT";
+export const REPORT_PREFIX = `${REPORT_MARKER} `;
+/** The runner's last line on stderr, `TOOLFORGE_STDERR_END <token>`: stderr is complete. */
+export const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
+/** Where the runner writes the module it imports (a file in the container's /tmp). */
+export const MODULE_PREFIX = "/tmp/toolforge-module-";
+/** The runner refuses a report longer than this (characters); the host keeps enough output for it. */
+export const REPORT_MAX_CHARS = 512 * 1024;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import {
+  isMessageSelector,
+  isSelector,
+  isToolName,
+  MAX_MESSAGE_SELECTOR_LENGTH,
+  MAX_NAME_LENGTH,
+  methodSelectorOf,
+  nameProblem,
+  teachingSkill,
+} from "../../src/contract.js";
+
+describe("the contract's names", () => {
+  it("takes snake_case names up to the limit and refuses reserved words", () => {
+    expect(isToolName("word_count")).toBe(true);
+    expect(isToolName("a".repeat(MAX_NAME_LENGTH))).toBe(true);
+    expect(isToolName("a".repeat(MAX_NAME_LENGTH + 1))).toBe(false);
+    for (const bad of ["WordCount", "_x", "1a", "a-b", "", "constructor", "prototype", 42, null]) expect(isToolName(bad), String(bad)).toBe(false);
+  });
+
+  it("says why a name is refused", () => {
+    expect(nameProblem("word_count")).toBeNull();
+    expect(nameProblem("Word Count")).toMatch(/is not snake_case/);
+    expect(nameProblem("a".repeat(MAX_NAME_LENGTH + 1))).toMatch(/longer than 64 characters/);
+    expect(nameProblem("constructor")).toMatch(/is a reserved name/);
+  });
+
+  it("keeps the teach prefix for messages: a method is never named with it", () => {
+    expect(isSelector("greet")).toBe(true);
+    expect(isSelector("teach_yourself_to_greet")).toBe(false);
+    expect(isMessageSelector("teach_yourself_to_greet")).toBe(true);
+    expect(teachingSkill("teach_yourself_to_greet")).toBe("greet");
+    expect(teachingSkill("teach_yourself_to_")).toBeNull();
+    expect(teachingSkill("greet")).toBeNull();
+    expect(methodSelectorOf("teach_yourself_to_greet")).toBe("greet");
+    expect(methodSelectorOf("greet")).toBe("greet");
+  });
+
+  it("lets a teaching message name the longest selector", () => {
+    const longest = "a".repeat(MAX_NAME_LENGTH);
+    const teaching = `teach_yourself_to_${longest}`;
+    expect(teaching.length).toBe(MAX_MESSAGE_SELECTOR_LENGTH);
+    expect(isMessageSelector(teaching)).toBe(true);
+    expect(isMessageSelector(`${teaching}a`)).toBe(false);
+  });
+});
