@@ -6,14 +6,14 @@ import type { SseStream } from "./sse.js";
 
 export class Lifecycle {
   private stopping = false;
-  private readonly streams = new Set<SseStream>();
+  private readonly streams = new Set<Pick<SseStream, "end">>();
 
   get shuttingDown(): boolean {
     return this.stopping;
   }
 
-  /** Tracks a long-lived stream until it closes. */
-  track(stream: SseStream, res: { on(event: "close", listener: () => void): unknown }): void {
+  /** Tracks a long-lived stream (or anything that ends like one: an MCP session) until it closes. */
+  track(stream: Pick<SseStream, "end">, res: { on(event: "close", listener: () => void): unknown }): void {
     this.streams.add(stream);
     res.on("close", () => this.streams.delete(stream));
   }

@@ -20,6 +20,7 @@ import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
 import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
+import { createMcpRouter } from "../mcp/http.js";
 
 export interface StartOptions {
   /** A runtime to serve (the caller closes it); default: one built from `config` and closed on shutdown. */
@@ -76,7 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ollamaHost: config.ollamaHost,
       apiKey,
       // The objects routes (/message, /objects), written with the objects feature.
-      routers: [createObjectsRouter({ ...runtime, objects })],
+      routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle, server: config.server })],
       lifecycle,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     });

@@ -1,0 +1,19 @@
+/**
+ * The MCP face's parts, taken from a Runtime: the one place that decides what the stdio command
+ * and the HTTP route serve.
+ */
+import type { Runtime } from "../runtime.js";
+import type { McpDeps } from "./server.js";
+
+export function mcpDepsFromRuntime(runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus">, warn: McpDeps["warn"]): McpDeps {
+  return {
+    registry: runtime.registry,
+    forge: runtime.forge,
+    store: runtime.store,
+    bus: runtime.bus,
+    warn,
+    // Search over the library (issue 13) plugs in here: `search: (query, limit) => …`, returning
+    // [{ name, description, score? }] best first. Then MCP clients get `find_tools` — unless the
+    // registry already lists a `find_tools` tool of its own, which is then the one listed and called.
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * ToolForge's MCP face: one `McpFace` per process, one MCP `Server` per connected client (stdio has
+ * one; Streamable HTTP has one per session). `tools/list` is the live registry plus `forge_tool`
+ * (and `find_tools` when a search is given); `tools/call` goes through `registry.call` — the same
+ * path as BRICK's calls: argument validation, then the sandbox. Every client hears
+ * `notifications/tools/list_changed` when the list changes, here or in another process.
+ *
+ * The SDK's low-level `Server` is used on purpose: McpServer registers tools once with zod schemas,
+ * while ToolForge's tools come and go at run time (from other processes too) with JSON Schemas.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { PROJECT_ROOT } from "../config.js";
+import { errorMessage } from "../errors.js";
+import type { EventBus } from "../events.js";
+import type { Forge } from "../forge/types.js";
+import type { Store } from "../store/types.js";
+import type { ToolRegistry } from "../tools/types.js";
+import { runFindTools, type ToolSearch } from "./find-tools.js";
+import { runForgeTool } from "./forge-tool.js";
+import { callResultOf } from "./results.js";
+import { FIND_TOOLS_NAME, FORGE_TOOL_NAME, listMcpTools } from "./tools.js";
+import { ToolListWatcher } from "./watch.js";
+
+export interface McpDeps {
+  registry: ToolRegistry;
+  forge: Forge;
+  store: Store;
+  bus: EventBus;
+  /** Search over the library (issue 13): when given, `find_tools` is offered (unless the registry has its own). */
+  search?: ToolSearch | undefined;
+  /** Where problems go (tools that cannot be listed, failed change checks, failed notifications). */
+  warn: (message: string) => void;
+  /** How often the store's registry revision is read while clients are connected (default 1 s). */
+  pollMs?: number | undefined;
+}
+
+export const SERVER_NAME = "toolforge";
+
+const INSTRUCTIONS =
+  "ToolForge's tools were written by a model, audited, and tested in a gVisor sandbox; every call runs in that sandbox. " +
+  "When no listed tool does what you need, call forge_tool with a spec (what the tool must do, its input and output): " +
+  "the new tool is listed as soon as it passes, and the tool list changes (notifications/tools/list_changed). " +
+  "A failed call answers with isError and the reason (e.g. which argument is wrong): correct the call and try again.";
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export interface McpSession {
+  readonly server: Server;
+  /** Resolves when the session is closed (by the client, the transport or `close()`). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export class McpFace {
+  readonly watcher: ToolListWatcher;
+  private readonly sessions = new Set<McpSession>();
+  private readonly reported = new Set<string>();
+  private readonly version = packageVersion();
+
+  constructor(private readonly deps: McpDeps) {
+    this.watcher = new ToolListWatcher({ store: deps.store, registry: deps.registry, bus: deps.bus, pollMs: deps.pollMs, onError: deps.warn });
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** A new MCP server for one client, connected to `transport` (which it then owns). */
+  async connect(transport: Transport): Promise<McpSession> {
+    const server = this.createServer();
+    let stopWatching: (() => void) | undefined;
+    let markClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const session: McpSession = { server, closed, close: () => server.close() };
+    server.oninitialized = () => {
+      stopWatching ??= this.watcher.subscribe(() => {
+        server.sendToolListChanged().catch((error: unknown) => {
+          this.deps.warn(`an MCP client could not be told that the tools changed: ${errorMessage(error)}`);
+        });
+      });
+    };
+    server.onclose = () => {
+      stopWatching?.();
+      this.sessions.delete(session);
+      markClosed();
+    };
+    server.onerror = (error) => this.deps.warn(`MCP: ${errorMessage(error)}`);
+    this.sessions.add(session);
+    await server.connect(transport);
+    return session;
+  }
+
+  /** Closes every session (their transports end their streams). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions].map((session) => session.close()));
+  }
+
+  private createServer(): Server {
+    const { deps } = this;
+    const server = new Server(
+      { name: SERVER_NAME, title: "ToolForge", version: this.version },
+      { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+    );
+
+    server.setRequestHandler(ListToolsRequestSchema, async () => {
+      const listing = listMcpTools(await deps.registry.list(), { search: deps.search !== undefined });
+      for (const problem of listing.problems) this.reportOnce(problem);
+      return { tools: listing.tools };
+    });
+
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+      const { name, arguments: args } = request.params;
+      if (name === FORGE_TOOL_NAME) {
+        const progressToken = extra._meta?.progressToken;
+        return runForgeTool(deps, {
+          args,
+          signal: extra.signal,
+          ...(progressToken !== undefined
+            ? {
+                progress: ({ progress, message }) =>
+                  extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, message } }),
+              }
+            : {}),
+        });
+      }
+      if (name === FIND_TOOLS_NAME && deps.search && (await deps.registry.get(FIND_TOOLS_NAME)) === null) {
+        return runFindTools(deps.search, args);
+      }
+      return callResultOf(await deps.registry.call(name, args ?? {}));
+    });
+    return server;
+  }
+
+  private reportOnce(problem: string): void {
+    if (this.reported.has(problem)) return;
+    this.reported.add(problem);
+    this.deps.warn(problem);
+  }
+}

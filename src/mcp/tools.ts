@@ -1,0 +1,111 @@
+/**
+ * What an MCP client sees in `tools/list`: every tool of the live registry (name, description, its
+ * JSON Schema as the input schema), plus ToolForge's own MCP tools: `forge_tool`, and `find_tools`
+ * when a search over the library is available and the registry does not already hold a tool of
+ * that name (the library's built-in `find_tools` is then listed once, from the registry).
+ */
+import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { RegisteredTool } from "../tools/types.js";
+
+export const FORGE_TOOL_NAME = "forge_tool";
+export const FIND_TOOLS_NAME = "find_tools";
+
+/** `_meta` keys on listed tools: the registry version and where the tool runs. */
+export const META_VERSION = "toolforge/version";
+export const META_ORIGIN = "toolforge/origin";
+
+export const FORGE_TOOL: Tool = {
+  name: FORGE_TOOL_NAME,
+  title: "Forge a new tool",
+  description:
+    "Asks ToolForge to write a new tool: a model writes a TypeScript module with its own tests, the module is audited, " +
+    "its tests run in a gVisor sandbox, and only then is it installed and listed (every call of it runs in the sandbox). " +
+    "Use it when no listed tool does what you need. Returns the installed tool's name and input schema, or why the forge " +
+    "refused (audit rule and line, failing test). An existing tool of the requested name is reused unless `improve` is true.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      spec: {
+        type: "string",
+        description:
+          "What the tool must do: its input, its output and an example, e.g. 'word_count: counts the words in a text. " +
+          "Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name.",
+      },
+      name: { type: "string", description: "The snake_case name the tool must have (optional; else taken from the spec or chosen by the forge)." },
+      improve: { type: "boolean", description: "Forge a new version of the existing tool of this name instead of reusing it." },
+    },
+    required: ["spec"],
+    additionalProperties: false,
+  },
+  annotations: { title: "Forge a new tool", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+};
+
+export const FIND_TOOLS: Tool = {
+  name: FIND_TOOLS_NAME,
+  title: "Search the tool library",
+  description:
+    "Searches ToolForge's library of installed tools by what they do; returns the best matches' names and one-line descriptions. " +
+    "Use it before forging a new tool.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      query: { type: "string", description: "What the tool should do, in a few words." },
+      limit: { type: "integer", minimum: 1, maximum: 50, description: "How many matches to return (default 8)." },
+    },
+    required: ["query"],
+    additionalProperties: false,
+  },
+  annotations: { title: "Search the tool library", readOnlyHint: true, openWorldHint: false },
+};
+
+/** The registry's tool as an MCP tool, or the reason it cannot be one (a schema MCP does not accept). */
+export function mcpToolOf(tool: RegisteredTool): { ok: true; tool: Tool } | { ok: false; problem: string } {
+  const candidate: Tool = {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.schema as Tool["inputSchema"],
+    // A forged tool runs in a gVisor sandbox with no network and a read-only root: it cannot
+    // change anything outside itself. Built-in tools make no such promise.
+    ...(tool.origin === "forged" ? { annotations: { readOnlyHint: true, openWorldHint: false } } : {}),
+    _meta: { [META_VERSION]: tool.version, [META_ORIGIN]: tool.origin },
+  };
+  // One malformed entry would make a client refuse the whole list: check each with the SDK's own schema.
+  const parsed = ToolSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first?.path.join(".") || "the tool";
+    return { ok: false, problem: `${tool.name} v${tool.version} is not listed over MCP: ${where}: ${first?.message ?? "invalid"}` };
+  }
+  return { ok: true, tool: candidate };
+}
+
+export interface ToolListing {
+  tools: Tool[];
+  /** Registry tools left out, and why (reported once per problem by the caller). */
+  problems: string[];
+}
+
+/** The full `tools/list` answer from the registry's tools. */
+export function listMcpTools(registered: readonly RegisteredTool[], options: { search: boolean }): ToolListing {
+  const own = [FORGE_TOOL, ...(options.search && !registered.some((t) => t.name === FIND_TOOLS_NAME) ? [FIND_TOOLS] : [])];
+  const reserved = new Set(own.map((tool) => tool.name));
+  const tools: Tool[] = [];
+  const problems: string[] = [];
+  for (const entry of registered) {
+    if (reserved.has(entry.name)) {
+      problems.push(`${entry.name} v${entry.version} is not listed over MCP: ToolForge's own ${entry.name} has that name`);
+      continue;
+    }
+    const mapped = mcpToolOf(entry);
+    if (mapped.ok) tools.push(mapped.tool);
+    else problems.push(mapped.problem);
+  }
+  return { tools: [...own, ...tools], problems };
+}
+
+/** Whether a call by this name is one of ToolForge's own MCP tools (not a registry tool). */
+export function ownToolName(name: string, listing: { search: boolean; registryHasFindTools: boolean }): "forge" | "find" | null {
+  if (name === FORGE_TOOL_NAME) return "forge";
+  if (name === FIND_TOOLS_NAME && listing.search && !listing.registryHasFindTools) return "find";
+  return null;
+}

@@ -1,0 +1,277 @@
+/**
+ * The MCP face driven by the SDK's own Client over the SDK's in-memory transport, on a real
+ * runtime (SQLite store, live registry, real forge with a scripted forge model through ChatOllama).
+ * No forged code runs here: the sandbox refuses every job. What runs in gVisor — calling a forged
+ * tool, forging one that passes — is in test/integration/mcp-*.test.ts.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { McpFace } from "../../src/mcp/server.js";
+import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
+import type { ToolSearch } from "../../src/mcp/find-tools.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { sha256Hex } from "../../src/store/index.js";
+import type { NewToolVersion } from "../../src/store/types.js";
+import type { BuiltinTool } from "../../src/tools/registry.js";
+import { refusingSandbox } from "../support/graph.js";
+import { ScriptedOllama } from "../support/scripted-ollama.js";
+
+function shout(name = "shout", marker = "v1"): NewToolVersion {
+  const compiled = `export default function f({ text }) { return text.toUpperCase() + ${JSON.stringify(marker)}; }\n`;
+  return {
+    toolName: name,
+    description: `Shouts a text (${marker}).`,
+    schema: { type: "object", properties: { text: { type: "string", description: "What to shout." } }, required: ["text"], additionalProperties: false },
+    source: `// ${marker}\n${compiled}`,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
+}
+
+const READ_FILE_REPLY = [
+  "Here is the module.",
+  "```typescript",
+  'import assert from "node:assert/strict";',
+  'import { readFileSync } from "node:fs";',
+  'export const name = "read_text_file";',
+  'export const description = "Reads a text file.";',
+  'export const schema = { type: "object", properties: { path: { type: "string" } }, required: ["path"] };',
+  "export default function read_text_file({ path }: { path: string }): string {",
+  '  return readFileSync(path, "utf8");',
+  "}",
+  "export function test(): void {",
+  '  assert.equal(typeof read_text_file, "function");',
+  "}",
+  "```",
+].join("\n");
+
+const findToolsBuiltin: BuiltinTool = {
+  name: "find_tools",
+  description: "The library's own search (built in).",
+  schema: { type: "object", properties: { query: { type: "string" } }, required: ["query"] },
+  run: async (args) => ({ from: "registry", query: args["query"] ?? null }),
+};
+
+function textOf(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+}
+
+interface Harness {
+  runtime: Runtime;
+  face: McpFace;
+  client: Client;
+  warnings: string[];
+  /** Each tools/list_changed the client heard, as the refreshed list's names. */
+  changes: string[][];
+}
+
+let ollama: ScriptedOllama;
+let dir: string;
+const open: Harness[] = [];
+
+beforeEach(async () => {
+  ollama = await ScriptedOllama.start({ respond: () => READ_FILE_REPLY });
+  dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-mcp-"));
+});
+
+afterEach(async () => {
+  for (const h of open.splice(0)) {
+    await h.client.close();
+    await h.face.close();
+    await h.runtime.close();
+  }
+  await ollama.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function connect(options: { builtins?: BuiltinTool[]; search?: ToolSearch } = {}): Promise<Harness> {
+  const config = loadConfig({
+    DATA_DIR: path.join(dir, "data"),
+    DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
+    OLLAMA_HOST: ollama.url,
+    FORGE_MODEL: "forge:test",
+    FORGE_MAX_ATTEMPTS: "2",
+  });
+  const runtime = await createRuntime(config, { sandbox: refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) });
+  const warnings: string[] = [];
+  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20, ...(options.search ? { search: options.search } : {}) });
+  const changes: string[][] = [];
+  const client = new Client(
+    { name: "toolforge-test", version: "1.0.0" },
+    { listChanged: { tools: { debounceMs: 0, onChanged: (error, tools) => void (error ? changes.push([`error: ${error.message}`]) : changes.push((tools ?? []).map((t) => t.name))) } } },
+  );
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await face.connect(serverSide);
+  await client.connect(clientSide);
+  const harness = { runtime, face, client, warnings, changes };
+  open.push(harness);
+  return harness;
+}
+
+async function until<T>(read: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe("tools/list", () => {
+  it("lists every active tool with its description and JSON Schema, and forge_tool", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout());
+    const { tools } = await h.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["forge_tool", "shout"]);
+    const listed = tools.find((t) => t.name === "shout") as Tool;
+    expect(listed.description).toBe("Shouts a text (v1).");
+    expect(listed.inputSchema).toEqual(shout().schema);
+    expect(listed._meta).toEqual({ "toolforge/version": 1, "toolforge/origin": "forged" });
+    expect(tools[0]!.inputSchema.required).toEqual(["spec"]);
+    expect(h.client.getServerCapabilities()?.tools?.listChanged).toBe(true);
+  });
+
+  it("offers find_tools only when a search is given, and lists the registry's own find_tools once", async () => {
+    const search: ToolSearch = async (query, limit) => [{ name: "shout", description: `Shouts a text.\nMore lines.`, score: 2.5 }].slice(0, limit);
+    expect((await (await connect()).client.listTools()).tools.map((t) => t.name)).not.toContain("find_tools");
+
+    const withSearch = await connect({ search });
+    expect((await withSearch.client.listTools()).tools.map((t) => t.name)).toContain("find_tools");
+    const found = (await withSearch.client.callTool({ name: "find_tools", arguments: { query: "make text loud" } })) as CallToolResult;
+    expect(found.isError).toBeFalsy();
+    expect(textOf(found)).toBe("shout: Shouts a text.");
+    expect(found.structuredContent).toEqual({ tools: [{ name: "shout", description: "Shouts a text.", score: 2.5 }] });
+
+    const both = await connect({ search, builtins: [findToolsBuiltin] });
+    const names = (await both.client.listTools()).tools.map((t) => t.name);
+    expect(names.filter((n) => n === "find_tools")).toHaveLength(1);
+    const fromRegistry = (await both.client.callTool({ name: "find_tools", arguments: { query: "loud" } })) as CallToolResult;
+    expect(fromRegistry.structuredContent).toEqual({ from: "registry", query: "loud" });
+  });
+
+  it("keeps ToolForge's own forge_tool when a forged tool takes the name, and says so once", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout("forge_tool"));
+    const first = await h.client.listTools();
+    await h.client.listTools();
+    expect(first.tools.filter((t) => t.name === "forge_tool")).toEqual([expect.objectContaining({ title: "Forge a new tool" })]);
+    expect(h.warnings.filter((w) => w.includes("forge_tool v1 is not listed over MCP"))).toHaveLength(1);
+  });
+});
+
+describe("tools/call", () => {
+  it("answers bad arguments with isError and the field that is wrong, before any sandbox", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout());
+    const missing = (await h.client.callTool({ name: "shout", arguments: {} })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    expect(textOf(missing)).toBe("ERROR (invalid_arguments): invalid arguments for shout: `text` is required");
+    const wrongType = (await h.client.callTool({ name: "shout", arguments: { text: 3 } })) as CallToolResult;
+    expect(textOf(wrongType)).toBe("ERROR (invalid_arguments): invalid arguments for shout: `text` must be string");
+  });
+
+  it("answers an unknown tool and a sandbox that cannot run with isError and the reason", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout());
+    const unknown = (await h.client.callTool({ name: "whisper", arguments: {} })) as CallToolResult;
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toBe('ERROR (unknown_tool): there is no tool named "whisper" (tools: shout)');
+    const refused = (await h.client.callTool({ name: "shout", arguments: { text: "hi" } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^ERROR \(sandbox\): shout could not be run in the sandbox: this test has no sandbox/);
+  });
+});
+
+describe("forge_tool", () => {
+  it("returns the refusal with each attempt's audit rule and line, and reports progress while forging", async () => {
+    const h = await connect();
+    const progress: string[] = [];
+    const result = (await h.client.callTool(
+      { name: "forge_tool", arguments: { spec: "read_text_file: reads a text file. Input: {path: string}. Output: its text." } },
+      undefined,
+      { onprogress: (p) => void progress.push(p.message ?? "") },
+    )) as CallToolResult;
+    expect(result.isError).toBe(true);
+    const text = textOf(result);
+    expect(text).toMatch(/^ERROR \(refused\): the forge did not install a tool for "read_text_file: reads a text file\./);
+    expect(text).toContain("no module passed in 2 attempts");
+    expect(text).toContain("attempt 1 failed at audit:\n  import-forbidden at line 2, column 30: import of \"node:fs\"");
+    expect(text).toContain("attempt 2 failed at audit:");
+    const structured = result.structuredContent as { status: string; run_id: string; attempts: { number: number; stage: string; findings: { rule: string; line: number }[] }[] };
+    expect(structured.status).toBe("refused");
+    expect(structured.attempts.map((a) => [a.number, a.stage, a.findings[0]?.rule, a.findings[0]?.line])).toEqual([
+      [1, "audit", "import-forbidden", 2],
+      [2, "audit", "import-forbidden", 2],
+    ]);
+    expect((await h.runtime.store.getForgeRun(structured.run_id))?.status).toBe("failed");
+    expect(progress).toEqual([
+      expect.stringMatching(/^forging read_text_file \(run /),
+      expect.stringMatching(/^attempt 1 failed at audit: /),
+      expect.stringMatching(/^attempt 2 failed at audit: /),
+    ]);
+    expect(await h.runtime.store.getTool("read_text_file")).toBeNull();
+  });
+
+  it("refuses bad arguments and a spec the forge cannot take, with the reason", async () => {
+    const h = await connect();
+    const noSpec = (await h.client.callTool({ name: "forge_tool", arguments: { name: "x" } })) as CallToolResult;
+    expect(textOf(noSpec)).toBe("ERROR (invalid_arguments): invalid arguments for forge_tool: `spec` is required");
+    const badName = (await h.client.callTool({ name: "forge_tool", arguments: { spec: "counts words", name: "Count Words" } })) as CallToolResult;
+    expect(badName.isError).toBe(true);
+    expect(textOf(badName)).toMatch(/^ERROR \(forge\): not a tool name: "Count Words"/);
+    expect(ollama.chatRequests).toHaveLength(0);
+  });
+
+  it("reuses an installed tool of the requested name without asking the model", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout());
+    const result = (await h.client.callTool({ name: "forge_tool", arguments: { spec: "shout: shouts a text" } })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ status: "reused", name: "shout", version: 1, input_schema: shout().schema });
+    expect(textOf(result)).toMatch(/^shout v1: already installed, reused\./);
+    expect(ollama.chatRequests).toHaveLength(0);
+  });
+});
+
+describe("notifications/tools/list_changed", () => {
+  it("reaches the client when another process installs or rolls back a tool, and not when only a method is learned", async () => {
+    const h = await connect();
+    await h.client.listTools();
+    await until(() => (h.face.watcher.listening > 0 ? true : undefined), "the session to watch");
+    await h.face.watcher.check();
+
+    // Written straight into the store, as another process sharing it would: no event on this bus.
+    await h.runtime.store.installToolVersion(shout("shout", "v1"));
+    expect(await until(() => h.changes[0], "a list_changed after the install")).toEqual(["forge_tool", "shout"]);
+
+    await h.runtime.store.installToolVersion(shout("shout", "v2"));
+    await until(() => h.changes[1], "a list_changed after v2");
+    await h.runtime.store.rollbackTool("shout");
+    await until(() => h.changes[2], "a list_changed after the rollback");
+    expect((await h.client.listTools()).tools.find((t) => t.name === "shout")?.description).toBe("Shouts a text (v1).");
+
+    await h.runtime.store.createObject({ id: "counter" });
+    const compiled = "export default function bump(self) { return 1; }";
+    await h.runtime.store.installMethodVersion({ objectId: "counter", selector: "bump", description: "Bumps.", source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null });
+    await h.face.watcher.check();
+    // The next change the client hears is the next tool, not the method.
+    await h.runtime.store.installToolVersion(shout("whisper"));
+    expect(await until(() => h.changes[3], "a list_changed after the next tool")).toEqual(["forge_tool", "shout", "whisper"]);
+    expect(h.changes).toHaveLength(4);
+  });
+
+  it("stops watching the store when the last client is gone", async () => {
+    const h = await connect();
+    await until(() => (h.face.watcher.listening === 1 ? true : undefined), "the session to watch");
+    await h.client.close();
+    await until(() => (h.face.watcher.listening === 0 ? true : undefined), "the watch to stop");
+    expect(h.face.sessionCount).toBe(0);
+  });
+});
