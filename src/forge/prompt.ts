@@ -142,15 +142,11 @@ function fence(code: string): string {
   return "```typescript\n" + code.trimEnd() + "\n```";
 }
 
-export function formatFindings(findings: AuditFinding[]): string {
-  return findings.map((f) => `- line ${f.line}, column ${f.column} [${f.rule}]: ${f.message}`).join("\n");
-}
-
 /** The retry section: the previous code and exactly how it failed. */
 export function feedbackSection(previous: AttemptFeedback): string {
   const parts = [`Your previous answer (attempt ${previous.attempt}) was refused at the ${previous.stage} stage.`];
   parts.push(`The failure:\n${clip(previous.failure)}`);
-  if (previous.findings.length > 0) parts.push(`Audit findings (line and column in your module):\n${formatFindings(previous.findings)}`);
+  // An audit failure's text already lists every finding with its rule, line, column and code line.
   if (previous.code.trim()) parts.push(`Your module was:\n${fence(clip(previous.code))}`);
   else parts.push(`Your reply was:\n"""\n${clip(previous.reply, 2_000)}\n"""`);
   parts.push("Fix exactly what failed and answer with the complete corrected module, again as one ```typescript block.");

@@ -210,6 +210,9 @@ export class ScriptedOllama {
         res.end(JSON.stringify({ error: String(error) }));
       });
     });
+    // Ollama (Go's net/http) never closes an idle keep-alive connection; Node's 5 s default would
+    // race a client that reuses one, failing a request with "fetch failed" that real Ollama never causes.
+    server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     this.server = server;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

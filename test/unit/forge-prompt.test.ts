@@ -1,3 +1,4 @@
+import { formatFindings as formatAuditFindings } from "../../src/forge/audit.js";
 import { describe, expect, it } from "vitest";
 import type { BaseMessage } from "@langchain/core/messages";
 import { cleanSpec, isToolName, requestedToolName } from "../../src/forge/names.js";
@@ -76,22 +77,31 @@ describe("the tool prompt", () => {
     expect(all).not.toContain("must be exactly");
   });
 
-  it("on a retry quotes the previous code, the exact failure and each audit finding with line and column", () => {
+  it("on a retry quotes the previous code and the exact failure", () => {
     const previous: AttemptFeedback = {
       attempt: 1,
       stage: "sandbox",
       code: 'export const name = "word_count";\n// the broken module',
       reply: "irrelevant",
       failure: "AssertionError: Expected values to be strictly equal:\n\n2 !== 3\n    at test (module.mjs:12:10)",
-      findings: [{ rule: "no-eval", message: "eval is not allowed", line: 7, column: 3 }],
+      findings: [],
     };
     const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: [], previous }));
     expect(all).toContain("attempt 1");
     expect(all).toContain("sandbox stage");
     expect(all).toContain("2 !== 3");
     expect(all).toContain("module.mjs:12:10");
-    expect(all).toContain("line 7, column 3 [no-eval]: eval is not allowed");
     expect(all).toContain("// the broken module");
+  });
+
+  it("on a retry after the audit lists each finding once, with its line and column", () => {
+    const findings = [{ rule: "eval", message: "eval is not allowed", line: 7, column: 3 }];
+    const code = "line1\nline2\nline3\nline4\nline5\nline6\n  eval(x);\n";
+    const previous: AttemptFeedback = { attempt: 1, stage: "audit", code, reply: "irrelevant", failure: formatAuditFindings(findings, code), findings };
+    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: [], previous }));
+    expect(all).toContain("audit stage");
+    expect(all.match(/eval is not allowed/g)).toHaveLength(1);
+    expect(all).toMatch(/line 7, column 3/);
   });
 
   it("shows the whole reply when no code could be extracted from it", () => {
