@@ -58,6 +58,20 @@ const SYNONYM_GROUPS: string[][] = [
   ["uppercase", "upper"],
   ["divisible", "divide", "divisor", "divisibility"],
   ["fibonacci", "fib"],
+  // Added after the first recall measurement (bench/library-queries.md says which and why).
+  ["concatenate", "join", "concat"],
+  ["below", "under", "beneath"],
+  ["cumulative", "running", "rolling"],
+  ["filter", "keep"],
+  ["increment", "incremented", "incr"],
+];
+
+/** Two-word phrases of requests that mean one programming term ("add up" → sum). */
+const PHRASES: [string, string, string][] = [
+  ["add", "up", "sum"],
+  ["how", "many", "count"],
+  ["how", "often", "count"],
+  ["how", "long", "length"],
 ];
 
 let synonyms: Map<string, string> | null = null;
@@ -74,13 +88,11 @@ function synonymOf(stemmed: string): string {
   return synonyms.get(stemmed) ?? stemmed;
 }
 
-/** Identifiers and prose → lowercase words: `countWords2x_total` → count words 2 x total. */
+/** Identifiers and prose → lowercase words: `countWords_inUTF8Text` → count words in utf8 text. */
 export function words(text: string): string[] {
   return text
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-    .replace(/([A-Za-z])([0-9])/g, "$1 $2")
-    .replace(/([0-9])([A-Za-z])/g, "$1 $2")
     .toLowerCase()
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
@@ -88,11 +100,23 @@ export function words(text: string): string[] {
     .filter((word) => word.length > 0);
 }
 
-/** The search terms of a text, in order (with repeats: they count for BM25's term frequency). */
+/**
+ * The search terms of a text, in order (with repeats: they count for BM25's term frequency).
+ * Bare numbers and single letters are left out: the values in a request ("is 101 prime?") and
+ * one-letter argument names say nothing about which tool is meant.
+ */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const word of words(text)) {
-    if (STOPWORDS.has(word)) continue;
+  const all = words(text);
+  for (let i = 0; i < all.length; i++) {
+    const phrase = PHRASES.find(([first, second]) => all[i] === first && all[i + 1] === second);
+    if (phrase) {
+      out.push(synonymOf(stem(phrase[2])));
+      i++;
+      continue;
+    }
+    const word = all[i]!;
+    if (word.length < 2 || /^[0-9]+$/.test(word) || STOPWORDS.has(word)) continue;
     const stemmed = stem(word);
     if (stemmed.length === 0 || STOPWORDS.has(stemmed)) continue;
     out.push(synonymOf(stemmed));
@@ -139,6 +163,27 @@ export function libraryFields(entry: LibraryEntry): LibraryFields {
     args: terms(argumentText(entry.schema)).join(" "),
     spec: terms(entry.spec ?? "").join(" "),
   };
+}
+
+/**
+ * How much of a query an entry covers, from 0 to 1: each query term counts with the weight of the
+ * best field that contains it, over what the query would score if every term were in the name.
+ * Unlike BM25 it does not depend on the rest of the library, so it can compare entries from
+ * different places (built-ins and the store) and be held against a fixed threshold.
+ */
+export function coverage(wanted: readonly string[], fields: LibraryFields): number {
+  if (wanted.length === 0) return 0;
+  const sets = (Object.keys(FIELD_WEIGHTS) as (keyof LibraryFields)[]).map((field) => ({
+    weight: FIELD_WEIGHTS[field],
+    terms: new Set(fields[field].split(" ")),
+  }));
+  let score = 0;
+  for (const term of wanted) {
+    let best = 0;
+    for (const { weight, terms: present } of sets) if (weight > best && present.has(term)) best = weight;
+    score += best;
+  }
+  return score / (FIELD_WEIGHTS.name * wanted.length);
 }
 
 /** The property names and descriptions of a JSON Schema (one level, plus items of arrays). */

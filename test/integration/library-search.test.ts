@@ -105,10 +105,11 @@ function searchContract(kind: string, open: () => Promise<TempStore>): void {
     });
 
     it("returns at most `limit` hits, best first, and refuses a bad limit", async () => {
-      for (let i = 0; i < 15; i++) await store.installToolVersion(tool(`text_tool_${i}`, `Text tool number ${i}.`));
+      const animals = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen", "ibis", "jay", "koala", "lynx", "mole", "newt", "owl"];
+      for (const [i, animal] of animals.entries()) await store.installToolVersion(tool(`text_tool_${i}`, `Text tool for the ${animal}.`));
       expect(await store.searchLibrary("text tool")).toHaveLength(10);
       expect(await store.searchLibrary("text tool", { limit: 3 })).toHaveLength(3);
-      const hits = await store.searchLibrary("text tool number 7", { limit: 15 });
+      const hits = await store.searchLibrary("text tool for the hen", { limit: 15 });
       expect(hits[0]!.name).toBe("text_tool_7");
       expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
       await expect(store.searchLibrary("x", { limit: 0 })).rejects.toThrow(InvalidInputError);

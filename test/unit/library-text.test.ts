@@ -5,7 +5,8 @@ import { libraryFields, queryTerms, stem, terms, words } from "../../src/store/l
 describe("library terms", () => {
   it("splits snake_case, camelCase, PascalCase and digits into words", () => {
     expect(words("count_words")).toEqual(["count", "words"]);
-    expect(words("countWords2x")).toEqual(["count", "words", "2", "x"]);
+    expect(words("countWords_inUTF8Text")).toEqual(["count", "words", "in", "utf8", "text"]);
+    expect(terms("is 101 a prime? x, md5 and base64")).toEqual(["prime", "md5", "base64"]);
     expect(words("HTTPServerError")).toEqual(["http", "server", "error"]);
     expect(words("Café—naïve")).toEqual(["cafe", "naive"]);
   });

@@ -68,8 +68,9 @@ function upsert(db: Database.Database, entry: LibraryEntry): void {
     );
   }
   const fields = libraryFields(entry);
-  db.prepare("INSERT INTO library_fts (rowid, name, description, args, spec) VALUES (?, ?, ?, ?, ?)").run(
+  db.prepare("INSERT INTO library_fts (rowid, kind, name, description, args, spec) VALUES (?, ?, ?, ?, ?, ?)").run(
     id,
+    entry.kind,
     fields.name,
     fields.description,
     fields.args,
@@ -136,23 +137,26 @@ interface HitRow {
 }
 
 const W = FIELD_WEIGHTS;
+// The best rows first (rowid and rank only), then their documents: reading the text of every
+// matching row before sorting costs more than the ranking itself in a large library.
 const SEARCH_SQL = `
-  SELECT d.kind, d.object_id, d.name, d.version, d.description,
-         -bm25(library_fts, ${W.name}, ${W.description}, ${W.args}, ${W.spec}) AS score,
-         library_fts.name AS f_name, library_fts.description AS f_description,
-         library_fts.args AS f_args, library_fts.spec AS f_spec
-  FROM library_fts JOIN library_docs d ON d.id = library_fts.rowid
-  WHERE library_fts MATCH @match AND (@kind IS NULL OR d.kind = @kind)
-  ORDER BY score DESC, d.name
-  LIMIT @limit`;
+  WITH top AS (
+    SELECT rowid AS id, bm25(library_fts, 0, ${W.name}, ${W.description}, ${W.args}, ${W.spec}) AS rank
+    FROM library_fts WHERE library_fts MATCH @match
+    ORDER BY rank LIMIT @limit)
+  SELECT d.kind, d.object_id, d.name, d.version, d.description, -top.rank AS score,
+         f.name AS f_name, f.description AS f_description, f.args AS f_args, f.spec AS f_spec
+  FROM top JOIN library_docs d ON d.id = top.id JOIN library_fts f ON f.rowid = top.id
+  ORDER BY top.rank, d.name`;
 
 export function searchLibrary(db: Database.Database, query: string, options?: LibrarySearchOptions): LibraryHit[] {
   const { limit, kind } = checkSearchOptions(options);
   const wanted = queryTerms(query);
   if (wanted.length === 0) return [];
   // Terms are [a-z0-9]+; quoted, none of them can be read as FTS5 syntax (OR, NEAR, *).
-  const match = wanted.map((term) => `"${term}"`).join(" OR ");
-  const rows = db.prepare(SEARCH_SQL).all({ match, kind, limit }) as HitRow[];
+  const anyTerm = wanted.map((term) => `"${term}"`).join(" OR ");
+  const match = kind === null ? anyTerm : `kind : "${kind}" AND (${anyTerm})`;
+  const rows = db.prepare(SEARCH_SQL).all({ match, limit }) as HitRow[];
   return rows.map((row) => {
     const fields: LibraryFields = { name: row.f_name, description: row.f_description, args: row.f_args, spec: row.f_spec };
     return {

@@ -153,7 +153,8 @@ export const MIGRATIONS: readonly Migration[] = [
         description TEXT NOT NULL,
         UNIQUE (kind, object_id, name)
       );
-      CREATE VIRTUAL TABLE library_fts USING fts5(name, description, args, spec, tokenize = 'unicode61');
+      -- kind holds the word "tool" or "method" (weight 0 in BM25): a search for one kind is an FTS5 AND.
+      CREATE VIRTUAL TABLE library_fts USING fts5(kind, name, description, args, spec, tokenize = 'unicode61');
     `,
   },
 ];
