@@ -48,9 +48,14 @@ function textOf(message: BaseMessage): string {
 
 /**
  * The turn as the selection sees it. `isUserMessage` tells a user's message from other human
- * messages (the graph's forge notes); the current turn starts at the last user message.
+ * messages (the graph's forge notes); the current turn starts at the last user message. `offered`
+ * are tools the forge installed or offered (found before forging) in this turn: bound like found ones.
  */
-export function turnContext(messages: readonly BaseMessage[], isUserMessage: (message: BaseMessage) => boolean): TurnContext {
+export function turnContext(
+  messages: readonly BaseMessage[],
+  isUserMessage: (message: BaseMessage) => boolean,
+  offered: readonly string[] = [],
+): TurnContext {
   let start = -1;
   for (let i = messages.length - 1; i >= 0; i--) {
     if (isUserMessage(messages[i]!)) {
@@ -72,7 +77,7 @@ export function turnContext(messages: readonly BaseMessage[], isUserMessage: (me
       if (call.name !== FIND_TOOLS && !used.includes(call.name)) used.push(call.name);
     }
   }
-  const found: string[] = [];
+  const found: string[] = [...new Set(offered)];
   for (let i = turn.length - 1; i >= 0; i--) {
     const message = turn[i]!;
     if (!ToolMessage.isInstance(message) || message.name !== FIND_TOOLS) continue;
