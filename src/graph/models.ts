@@ -53,7 +53,7 @@ export class PersonaModels {
    */
   async brickWithTools(
     modelName: string,
-    revision: number,
+    revision: number | string,
     loadTools: () => Promise<StructuredToolInterface[]>,
   ): Promise<{ model: ToolBoundModel | BaseChatModel; toolNames: string[] }> {
     const key = `${modelName}\u0000${revision}`;

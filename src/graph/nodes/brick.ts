@@ -8,7 +8,8 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { brick, parseToolRequest } from "../../personas/brick.js";
-import { brickView, splitTurns } from "../conversation.js";
+import { selectTools, turnContext } from "../../tools/selection.js";
+import { brickView, isUserMessage, splitTurns } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { emit } from "../events.js";
 import { resolveRunSettings } from "../settings.js";
@@ -28,8 +29,10 @@ export function brickNode(deps: GraphDeps) {
     const model = deps.models.model("brick", modelName);
 
     await deps.registry.refresh();
-    const bound = canCallTools
-      ? await deps.models.brickWithTools(modelName, deps.registry.revision, () => deps.registry.langChainTools())
+    const offered = [...(state.toolsCreated ?? []), ...(state.forgeOutcome?.name ? [state.forgeOutcome.name] : [])];
+    const selection = canCallTools ? await selectTools(deps.registry, turnContext(state.messages, isUserMessage, offered), deps.config.toolBindLimit) : null;
+    const bound = selection
+      ? await deps.models.brickWithTools(modelName, `${deps.registry.revision}:${selection.key}`, () => deps.registry.langChainToolsFor(selection.names))
       : { model, toolNames: [] as string[] };
 
     const { reply, plan, planError } = await speak({
