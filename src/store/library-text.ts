@@ -72,6 +72,7 @@ const PHRASES: [string, string, string][] = [
   ["how", "many", "count"],
   ["how", "often", "count"],
   ["how", "long", "length"],
+  ["pick", "out", "filter"],
 ];
 
 let synonyms: Map<string, string> | null = null;

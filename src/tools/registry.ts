@@ -4,11 +4,12 @@
  * this process or another one sharing the store is seen on the next model call.
  *
  * Lazy, so that a library of 10,000 tools costs what a library of 10 does: nothing is loaded at
- * refresh. A forged tool is loaded when it is bound (`langChainToolsFor`) or called: rebuild its
- * mirror files where missing or different (the store is the truth), then `import()` its generated
- * loader with a URL that carries the version and sha256, so a new version is a new module and never
- * a cached old one. Loaded tools are re-checked against the store's active version after the
- * revision moves. Listing, counting and searching go through the store.
+ * refresh. Binding a forged tool (`langChainToolsFor`) needs only its name, description and schema
+ * (one store read, cached per version). Calling it loads it: rebuild its mirror files where missing
+ * or different (the store is the truth), compile its schema, then `import()` its generated loader
+ * with a URL that carries the version and sha256, so a new version is a new module and never a
+ * cached old one. Bound and loaded tools are re-checked against the store's active version after
+ * the revision moves. Listing, counting and searching go through the store.
  * Forged tools run only in the sandbox; built-in tools (trusted, shipped with ToolForge) run here.
  */
 import { pathToFileURL } from "node:url";
@@ -68,13 +69,15 @@ export interface LiveToolRegistry extends ToolRegistry {
 
 export const DEFAULT_FIND_TOOLS_LIMIT = 4;
 
+/** Forged tools kept described for binding (each a small object; the library may hold thousands). */
+const DESCRIBED_CACHE = 2_000;
+
 interface ForgedEntry {
   origin: "forged";
   tool: RegisteredTool;
   check: ArgsCheck;
   sha256: string;
   loader: LoaderModule;
-  langChain: StructuredToolInterface | null;
   /** The registry revision at which this entry was last known to be the active version. */
   checkedAt: number;
 }
@@ -123,6 +126,8 @@ class Registry implements LiveToolRegistry {
   private readonly failed = new Map<string, LoadProblem>();
   private chain: Promise<unknown> = Promise.resolve();
   private counted: { revision: number; count: number } | null = null;
+  /** LangChain tools of forged tools by name, for binding (description and schema only; nothing loaded). */
+  private readonly described = new Map<string, { version: number; checkedAt: number; langChain: StructuredToolInterface }>();
   private allTools: { revision: number; tools: StructuredToolInterface[] } | null = null;
   private readonly maxResultBytes: number;
 
@@ -225,7 +230,6 @@ class Registry implements LiveToolRegistry {
       check,
       sha256: version.sha256,
       loader,
-      langChain: null,
       checkedAt: this.loadedRevision,
     };
   }
@@ -260,40 +264,62 @@ class Registry implements LiveToolRegistry {
     const limit = options.limit ?? 10;
     const wanted = queryTerms(query);
     const hits = await this.options.store.searchLibrary(query, { kind: "tool", limit: Math.min(100, limit + this.shadowed.size) });
-    let stored: (ToolMatch & { covers: number })[] = hits
+    let stored: ToolMatch[] = hits
       .filter((hit) => !this.builtins.has(hit.name))
-      .map((hit) => ({ name: hit.name, description: hit.description, origin: "forged" as const, score: hit.score, covers: coverage(wanted, hit.fields) }));
-    if (this.options.rerank && stored.length > 1) {
-      const covers = new Map(stored.map((m) => [m.name, m.covers]));
-      stored = (await this.options.rerank(query, stored)).map((m) => ({ ...m, covers: covers.get(m.name) ?? 0 }));
-    }
+      .map((hit) => ({ name: hit.name, description: hit.description, origin: "forged" as const, score: hit.score, coverage: coverage(wanted, hit.fields) }));
+    if (this.options.rerank && stored.length > 1) stored = await this.options.rerank(query, stored);
     return placeBuiltins(stored, this.builtinMatches(wanted)).slice(0, limit);
   }
 
   /** Built-ins are not in the store's index: each matches by how much of the query it covers. */
-  private builtinMatches(wanted: string[]): (ToolMatch & { covers: number })[] {
-    const out: (ToolMatch & { covers: number })[] = [];
+  private builtinMatches(wanted: string[]): ToolMatch[] {
+    const out: ToolMatch[] = [];
     for (const { tool } of this.builtins.values()) {
       const fields = libraryFields({ kind: "tool", name: tool.name, objectId: null, version: 1, description: tool.description, schema: tool.schema, spec: null });
       const covers = coverage(wanted, fields);
-      if (covers > 0) out.push({ name: tool.name, description: tool.description, origin: "builtin", score: covers, covers });
+      if (covers > 0) out.push({ name: tool.name, description: tool.description, origin: "builtin", score: covers, coverage: covers });
     }
-    return out.sort((a, b) => b.covers - a.covers);
+    return out.sort((a, b) => b.coverage - a.coverage);
   }
 
   async langChainToolsFor(names: readonly string[]): Promise<StructuredToolInterface[]> {
     await this.refresh();
     const out: StructuredToolInterface[] = [];
     const seen = new Set<string>();
+    const callThrough = (toolName: string, args: unknown) => this.call(toolName, args);
     for (const name of names) {
       if (seen.has(name)) continue;
       seen.add(name);
-      const entry = await this.entry(name);
-      if (!entry) continue;
-      entry.langChain ??= toLangChainTool(entry.tool, (toolName, args) => this.call(toolName, args));
-      out.push(entry.langChain);
+      const builtin = this.builtins.get(name);
+      if (builtin) {
+        builtin.langChain ??= toLangChainTool(builtin.tool, callThrough);
+        out.push(builtin.langChain);
+        continue;
+      }
+      const bound = await this.describedTool(name, callThrough);
+      if (bound) out.push(bound);
     }
     return out;
+  }
+
+  /** A forged tool as a LangChain tool for binding: its active version's description and schema. */
+  private async describedTool(name: string, callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>): Promise<StructuredToolInterface | null> {
+    const cached = this.described.get(name);
+    if (cached && cached.checkedAt === this.loadedRevision) return cached.langChain;
+    const summary = await this.options.store.getTool(name);
+    if (!summary) {
+      this.described.delete(name);
+      return null;
+    }
+    if (cached && cached.version === summary.activeVersion) {
+      cached.checkedAt = this.loadedRevision;
+      return cached.langChain;
+    }
+    // A library of thousands is bound a few tools at a time: keep the most recent ones only.
+    if (this.described.size >= DESCRIBED_CACHE) this.described.delete(this.described.keys().next().value!);
+    const langChain = toLangChainTool(forgedTool(summary), callThrough);
+    this.described.set(name, { version: summary.activeVersion, checkedAt: this.loadedRevision, langChain });
+    return langChain;
   }
 
   async langChainTools(): Promise<StructuredToolInterface[]> {
@@ -369,18 +395,17 @@ class Registry implements LiveToolRegistry {
  * The store's hits keep their (BM25) order; each built-in goes in before the first hit that covers
  * less of the query than it does, and takes that hit's score (so scores stay in order).
  */
-function placeBuiltins(stored: (ToolMatch & { covers: number })[], builtins: (ToolMatch & { covers: number })[]): ToolMatch[] {
+function placeBuiltins(stored: ToolMatch[], builtins: ToolMatch[]): ToolMatch[] {
   const out: ToolMatch[] = [];
   let next = 0;
   for (const hit of stored) {
-    while (next < builtins.length && builtins[next]!.covers > hit.covers) out.push({ ...strip(builtins[next++]!), score: hit.score });
-    out.push(strip(hit));
+    while (next < builtins.length && builtins[next]!.coverage > hit.coverage) out.push({ ...builtins[next++]!, score: hit.score });
+    out.push(hit);
   }
   const floor = out.at(-1)?.score ?? 1;
-  while (next < builtins.length) out.push({ ...strip(builtins[next]!), score: floor * builtins[next++]!.covers });
+  while (next < builtins.length) {
+    const builtin = builtins[next++]!;
+    out.push({ ...builtin, score: floor * builtin.coverage });
+  }
   return out;
-}
-
-function strip({ covers: _covers, ...match }: ToolMatch & { covers: number }): ToolMatch {
-  return match;
 }

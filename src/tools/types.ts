@@ -34,6 +34,8 @@ export interface ToolMatch {
   origin: RegisteredTool["origin"];
   /** Relevance, higher is better; comparable only within one search. */
   score: number;
+  /** How much of the query the tool's name, description and arguments cover, 0–1 (library-text.ts `coverage`). */
+  coverage: number;
 }
 
 export interface ToolRegistry {

@@ -61,13 +61,15 @@ afterEach(async () => {
 });
 
 describe("the registry loads what the store says", () => {
-  it("loads nothing at start, and a forged tool (rebuilding its mirror files from the store) when it is bound", async () => {
+  it("loads nothing at start or when a tool is bound, and a forged tool (rebuilding its mirror files from the store) when it is called", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
     await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
     const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
     expect((await registry.list()).map((t) => [t.name, t.version, t.origin])).toEqual([["alpha_tool", 1, "forged"], ["beta_tool", 1, "forged"]]);
     await expect(readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8")).rejects.toThrow(/ENOENT/);
     expect((await registry.langChainToolsFor(["alpha_tool"])).map((t) => t.name)).toEqual(["alpha_tool"]);
+    await expect(readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8")).rejects.toThrow(/ENOENT/);
+    await registry.call("alpha_tool", { text: "x" }); // the sandbox refuses; the tool was loaded first
     const module = await readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8");
     expect(module).toContain('"a1"');
     await expect(readFile(path.join(toolsDir, "beta_tool", "v1", "module.mjs"), "utf8")).rejects.toThrow(/ENOENT/);
@@ -112,7 +114,7 @@ describe("the registry loads what the store says", () => {
   it("rewrites a tampered mirror file from the store when it loads the version", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
     const first = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
-    expect(await first.langChainToolsFor(["alpha_tool"])).toHaveLength(1);
+    await first.call("alpha_tool", { text: "x" });
     const file = path.join(toolsDir, "alpha_tool", "v1", "module.mjs");
     await writeFile(file, "globalThis.tampered = true;\n");
     const second = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
@@ -179,6 +181,8 @@ describe("a library too large to load whole", () => {
     const tools = await registry.langChainToolsFor(["celsius_to_fahrenheit", "no_such_tool", "echo_builtin", "celsius_to_fahrenheit"]);
     expect(tools.map((t) => t.name)).toEqual(["celsius_to_fahrenheit", "echo_builtin"]);
     const { readdir } = await import("node:fs/promises");
+    expect(await readdir(toolsDir)).toEqual([]); // binding loads nothing
+    await registry.call("celsius_to_fahrenheit", { text: "x" });
     expect(await readdir(toolsDir)).toEqual(["celsius_to_fahrenheit"]);
   });
 

@@ -129,3 +129,19 @@ describe("the tools BRICK gets bound", () => {
     expect(selection.names).toEqual(["find_tools", "validate_invoice_0"]);
   });
 });
+
+describe("what a bound tool costs", () => {
+  it("sends at most BOUND_DESCRIPTION_CHARS of a description, whole sentences where it can", async () => {
+    const { boundDescription, BOUND_DESCRIPTION_CHARS } = await import("../../src/tools/langchain.js");
+    const long = `${"Counts the words in a text. ".repeat(20)}`;
+    const bound = boundDescription(long);
+    expect(bound.length).toBeLessThanOrEqual(BOUND_DESCRIPTION_CHARS);
+    expect(bound.endsWith("text.")).toBe(true);
+    expect(boundDescription("x".repeat(400))).toHaveLength(BOUND_DESCRIPTION_CHARS);
+    await temp.store.installToolVersion(tool("wordy_tool", long));
+    registry = await openRegistry(8);
+    const [bound1] = await registry.langChainToolsFor(["wordy_tool"]);
+    expect(bound1!.description).toBe(bound);
+    expect((await temp.store.getTool("wordy_tool"))?.description).toBe(long);
+  });
+});
