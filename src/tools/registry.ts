@@ -263,7 +263,9 @@ class Registry implements LiveToolRegistry {
     await this.refresh();
     const limit = options.limit ?? 10;
     const wanted = queryTerms(query);
-    const hits = await this.options.store.searchLibrary(query, { kind: "tool", limit: Math.min(100, limit + this.shadowed.size) });
+    // Re-ranking (embeddings) looks at more candidates than it returns.
+    const candidates = this.options.rerank ? Math.max(limit * 3, 24) : limit;
+    const hits = await this.options.store.searchLibrary(query, { kind: "tool", limit: Math.min(100, candidates + this.shadowed.size) });
     let stored: ToolMatch[] = hits
       .filter((hit) => !this.builtins.has(hit.name))
       .map((hit) => ({ name: hit.name, description: hit.description, origin: "forged" as const, score: hit.score, coverage: coverage(wanted, hit.fields) }));
