@@ -144,7 +144,7 @@ async function measureSize(size: number, queries: Query[], specs: ReuseSpec[]): 
       searchP95Ms: percentileOf(searchMs, 95),
       selectP50Ms: percentileOf(selectMs, 50),
       selectP95Ms: percentileOf(selectMs, 95),
-      recall: { hits, queries: present.length, share: present.length ? round(hits / present.length) : 0, misses },
+      recall: { hits, queries: present.length, share: present.length ? hits / present.length : 0, misses },
       reuse: size >= 1000 ? await reuseFigures(store, specs, installed) : null,
     };
   } finally {
@@ -180,7 +180,9 @@ async function reuseFigures(store: import("../src/store/types.js").Store, specs:
 }
 
 /** `tools add` of a directory of 100 modules through the real sandbox pool. */
-async function measureAdd(): Promise<{ modules: number; added: number; refused: number; seconds: number; perSecond: number; concurrency: number; poolSize: number } | { skipped: string }> {
+async function measureAdd(): Promise<
+  { modules: number; added: number; refused: number; refusals: string[]; seconds: number; perSecond: number; concurrency: number; poolSize: number } | { skipped: string }
+> {
   if (process.env["LIBRARY_ADD"] === "off") return { skipped: "LIBRARY_ADD=off" };
   const config = loadConfig();
   const poolSize = Math.max(2, config.sandbox.poolSize);
@@ -202,7 +204,8 @@ async function measureAdd(): Promise<{ modules: number; added: number; refused: 
     const outcomes = await addToolModules(deps, modules, poolSize);
     const seconds = (performance.now() - started) / 1000;
     const added = outcomes.filter((o) => o.status === "added").length;
-    return { modules: modules.length, added, refused: modules.length - added, seconds: round(seconds), perSecond: round(modules.length / seconds), concurrency: poolSize, poolSize };
+    const refusals = outcomes.flatMap((o) => (o.status === "refused" ? [`${path.basename(o.file)}: ${o.stage}: ${o.reason.split("\n")[0]}`] : []));
+    return { modules: modules.length, added, refused: modules.length - added, refusals, seconds: round(seconds), perSecond: round(modules.length / seconds), concurrency: poolSize, poolSize };
   } finally {
     await sandbox.close();
     await store.close();
@@ -261,7 +264,8 @@ export async function run(): Promise<BenchRow[]> {
   mkdirSync(dir, { recursive: true });
   const stamp = result.at.replace(/[:.]/g, "-");
   writeFileSync(path.join(dir, `library-${stamp}.json`), JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(path.join(dir, "library-latest.json"), JSON.stringify(result, null, 2) + "\n");
+  // library-latest.json is the last complete run (every size and the tools add part).
+  if (SIZES.join(",") === "10,100,1000,10000" && "seconds" in add) writeFileSync(path.join(dir, "library-latest.json"), JSON.stringify(result, null, 2) + "\n");
   console.log(`\n${libraryTable(figures)}\n\n${reuseTable(figures)}\n`);
   for (const f of figures) if (f.recall.misses.length) console.log(`recall misses at ${f.tools}: ${f.recall.misses.join(", ")}`);
   console.log(`tools add: ${JSON.stringify(add)}\n`);
