@@ -79,6 +79,9 @@ const settings = {
 
   FORGE_MAX_ATTEMPTS: { schema: integer(1, 10).default(3), form: "a whole number from 1 to 10" },
 
+  TOOL_BIND_LIMIT: { schema: integer(1, 64).default(8), form: "a whole number from 1 to 64" },
+  EMBED_MODEL: { schema: optionalText, form: "an Ollama embedding model tag (empty = search without embeddings)" },
+
   HOST: { schema: z.string().min(1).default("127.0.0.1"), form: "an address to listen on, e.g. 127.0.0.1" },
   PORT: { schema: integer(0, 65_535).default(8000), form: "a TCP port from 0 to 65535" },
   TOOLFORGE_API_KEY: { schema: optionalText, form: "any non-empty secret; clients send it as a Bearer token" },
@@ -112,6 +115,10 @@ export interface Config {
     poolSize: number;
   };
   forgeMaxAttempts: number;
+  /** The most tools BRICK gets bound per model call (built-ins and find_tools included). */
+  toolBindLimit: number;
+  /** An Ollama embedding model that re-ranks library search results; undefined = BM25 only. */
+  embedModel: string | undefined;
   server: { host: string; port: number; apiKey: string | undefined };
   logLevel: Raw["LOG_LEVEL"];
 }
@@ -185,6 +192,8 @@ function toConfig(r: Raw): Config {
       poolSize: r.SANDBOX_POOL_SIZE,
     },
     forgeMaxAttempts: r.FORGE_MAX_ATTEMPTS,
+    toolBindLimit: r.TOOL_BIND_LIMIT,
+    embedModel: r.EMBED_MODEL,
     server: { host: r.HOST, port: r.PORT, apiKey: r.TOOLFORGE_API_KEY },
     logLevel: r.LOG_LEVEL,
   };

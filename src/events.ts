@@ -21,6 +21,8 @@ export type ToolForgeEvent =
   | { type: "forge.failed"; runId: string; reason: string }
   | { type: "tool.called"; name: string; durationMs: number; outcome: "ok" | "error"; error?: string }
   | { type: "tool.rolled_back"; name: string; version: number }
+  /** A hand-written module passed validation and was installed (`toolforge tools add`, POST /tools). */
+  | { type: "tool.added"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
   | { type: "message.finished"; messageId: string; status: "done" | "failed" }
   /** A chat turn through the agent (any surface: /chat, /v1/chat/completions); `message` is the user's words, cut to 200 characters. */

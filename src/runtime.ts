@@ -15,6 +15,8 @@ import type { Sandbox } from "./sandbox/types.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 import { createToolRegistry, type BuiltinTool } from "./tools/registry.js";
+import { createEmbeddingRerank } from "./tools/embeddings.js";
+import { findToolsLimit } from "./tools/selection.js";
 import type { ToolRegistry } from "./tools/types.js";
 
 export interface Runtime {
@@ -56,6 +58,8 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
         bus,
         dynamicToolsDir: config.dynamicToolsDir,
         callTimeoutMs: config.sandbox.timeoutMs,
+        findTools: { limit: findToolsLimit(config.toolBindLimit) },
+        ...(config.embedModel ? { rerank: createEmbeddingRerank({ ollamaHost: config.ollamaHost, model: config.embedModel }) } : {}),
         ...(overrides.builtins ? { builtins: overrides.builtins } : {}),
       }));
     const forge =

@@ -4,8 +4,9 @@
  * is recorded in the store (reply, code, stage, outcome, failure, findings, trimmed sandbox output,
  * durations per stage including the model) and announced on the event bus.
  *
- * forgeTool: reuse before forging (an active tool answering the requested name → `reused`, no model
- * call); `improve` forges version n+1. forgeMethod: the same loop with the method flavour, the dry
+ * forgeTool: find before forging — an active tool answering the requested name, or one the library
+ * search finds matching the spec well enough (./reuse.ts), is the result (`reused`, no model call);
+ * `improve` forges version n+1 on purpose. forgeMethod: the same loop with the method flavour, the dry
  * run on a copy of the receiver, and installation on the receiver.
  *
  * Concurrency: work on one tool name (or one object's selector) is serialised in this process, so
@@ -24,6 +25,7 @@ import { createToolMirror, type ToolMirror } from "../tools/mirror.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { checkModule, type CheckedModule, type ModuleCheck } from "./check.js";
 import { installTool } from "./install.js";
+import { findReusableTool } from "./reuse.js";
 import { cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
 import {
   buildMethodPrompt,
@@ -256,6 +258,10 @@ export function createForge(deps: ForgeDeps): Forge {
     }
     const existing = requested ? await store.getTool(requested) : null;
     if (existing && !request.improve) return reuse(spec, requested, { name: existing.name, version: existing.activeVersion });
+    if (!request.improve) {
+      const similar = await findReusableTool(store, spec);
+      if (similar) return reuse(spec, requested, { name: similar.name, version: similar.version });
+    }
     const base = existing ? await store.getToolVersion(existing.name, existing.activeVersion) : null;
     const improve = existing && base ? { name: existing.name, version: existing.activeVersion, source: base.source } : undefined;
     const existingTools = await existingToolNames();

@@ -70,7 +70,7 @@ export class PersonaModels {
    */
   async brickWithTools(
     modelName: string,
-    revision: number,
+    revision: number | string,
     loadTools: () => Promise<StructuredToolInterface[]>,
     numCtx: number = this.config.numCtx,
   ): Promise<{ model: ToolBoundModel | BaseChatModel; toolNames: string[]; toolTokens: number }> {

@@ -20,7 +20,7 @@ import { chatRouter } from "./routes/chat.js";
 import { eventsRouter } from "./routes/events.js";
 import { healthRouter } from "./routes/health.js";
 import { openAiRouter } from "./routes/openai.js";
-import { toolsRouter } from "./routes/tools.js";
+import { toolsRouter, type ToolLibraryDeps } from "./routes/tools.js";
 import { Lifecycle } from "./lifecycle.js";
 import { errorMessage } from "../errors.js";
 
@@ -38,6 +38,8 @@ export interface AppDeps {
   ollamaHost: string;
   /** TOOLFORGE_API_KEY: when set, every route but /healthz needs it as a Bearer token. */
   apiKey?: string | undefined;
+  /** Search (GET /tools?q=) and adding tools (POST /tools); without it, search is the store's and adding is refused. */
+  library?: ToolLibraryDeps;
   /** More routers mounted at `/` after the built-in routes (the objects router). */
   routers?: Router[];
   /** Heartbeat comments on SSE streams (default 15 s). */
@@ -65,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
   app.use(chatRouter(chat));
-  app.use(toolsRouter(deps.store, deps.bus));
+  app.use(toolsRouter(deps.store, deps.bus, deps.library));
   app.use(eventsRouter(deps.bus, { heartbeatMs, lifecycle }));
   for (const router of deps.routers ?? []) app.use(router);
 

@@ -11,6 +11,7 @@ import type { Config } from "../config.js";
 import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
 import { createAgentChat } from "./agent.js";
 import { createApp } from "./app.js";
+import { toolLibrary } from "../tools/library-deps.js";
 import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
 import { modelsProbe, storeProbe, sandboxProbe } from "./health-probes.js";
@@ -76,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       ollamaHost: config.ollamaHost,
       apiKey,
+      library: toolLibrary(runtime),
       // The objects routes (/message, /objects), written with the objects feature.
       routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle, server: config.server })],
       lifecycle,

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
 import { checkSelector, checkToolName, normaliseObjectId } from "./ids.js";
-import type { CodeArtifact, NewMethodVersion, NewToolVersion } from "./types.js";
+import type { CodeArtifact, NewMethodVersion, NewToolVersion, ToolOrigin } from "./types.js";
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -19,16 +19,26 @@ export function verifyArtifact(artifact: CodeArtifact, what: string): void {
   }
 }
 
-/** Validates a new tool version before any adapter writes it. */
-export function checkNewToolVersion(input: NewToolVersion): NewToolVersion {
+/** Validates a new tool version before any adapter writes it; returns it with its origin decided. */
+export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { origin: ToolOrigin } {
   checkToolName(input.toolName);
   const what = `tool "${input.toolName}"`;
+  const origin = input.origin ?? (input.forgeRunId === null ? "imported" : "forged");
+  if (origin !== "forged" && origin !== "added" && origin !== "imported") {
+    throw new InvalidInputError(`${what}: origin ${JSON.stringify(origin)} is not valid`, 'use "forged", "added" or "imported"');
+  }
+  if ((origin === "forged") !== (input.forgeRunId !== null)) {
+    throw new InvalidInputError(
+      `${what}: origin "${origin}" ${origin === "forged" ? "needs the forge run that made it" : "cannot have a forge run"}`,
+      'a forged version carries its forgeRunId; an added or imported one has forgeRunId null',
+    );
+  }
   if (input.schema === null || typeof input.schema !== "object" || Array.isArray(input.schema)) {
     throw new InvalidInputError(`${what}: schema must be a JSON Schema object`, 'pass e.g. { type: "object", properties: {…} }');
   }
   checkText(input.description, `${what}: description`);
   verifyArtifact(input, what);
-  return input;
+  return { ...input, origin };
 }
 
 /** Validates a new method version; returns it with the object id normalised. */

@@ -4,6 +4,7 @@
  * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { LibraryFields } from "./library-text.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -22,8 +23,16 @@ export interface CodeArtifact {
   forgeRunId: string | null;
 }
 
+/**
+ * Where a tool version came from: "forged" by the forge (it has a forge run), "added" by hand
+ * through `toolforge tools add` / POST /tools (same contract, audit and sandbox validation, no
+ * model), or "imported" straight into the store without either (tests, benchmarks, older data).
+ */
+export type ToolOrigin = "forged" | "added" | "imported";
+
 export interface ToolVersion extends CodeArtifact {
   toolName: string;
+  origin: ToolOrigin;
   version: number;
   description: string;
   /** JSON Schema (type object) of the tool's input. */
@@ -36,6 +45,8 @@ export interface ToolVersion extends CodeArtifact {
 export interface ToolSummary {
   name: string;
   activeVersion: number;
+  /** The active version's origin. */
+  origin: ToolOrigin;
   versionCount: number;
   description: string;
   schema: JsonObject;
@@ -46,6 +57,8 @@ export interface NewToolVersion extends CodeArtifact {
   toolName: string;
   description: string;
   schema: JsonObject;
+  /** Default: "forged" when `forgeRunId` is set, else "imported". "forged" needs a forge run; the others may not have one. */
+  origin?: ToolOrigin;
 }
 
 // ---------------------------------------------------------------- objects
@@ -172,6 +185,32 @@ export interface StoredEvent {
   createdAt: string;
 }
 
+// ---------------------------------------------------------------- library search
+
+export type { LibraryFields };
+
+export interface LibrarySearchOptions {
+  /** How many hits at most (default 10, at most 100). */
+  limit?: number;
+  /** Only tools, or only methods (default: both). */
+  kind?: "tool" | "method";
+}
+
+/** One active tool version or method version found by `searchLibrary`. */
+export interface LibraryHit {
+  kind: "tool" | "method";
+  /** The tool's name, or the method's selector. */
+  name: string;
+  /** Methods: the object that holds the method; null for tools. */
+  objectId: string | null;
+  version: number;
+  description: string;
+  /** BM25 relevance (higher is better); comparable only between the hits of one search. */
+  score: number;
+  /** The entry's indexed terms (see library-text.ts), for callers that judge how well it matches. */
+  fields: LibraryFields;
+}
+
 // ---------------------------------------------------------------- the interface
 
 export interface Store {
@@ -196,6 +235,14 @@ export interface Store {
   activeToolVersions(): Promise<ToolVersion[]>;
   listToolVersions(name: string): Promise<ToolVersion[]>;
   getToolVersion(name: string, version: number): Promise<ToolVersion | null>;
+  /** How many tools there are (cheap: the registry asks before every model call). */
+  countTools(): Promise<number>;
+  /**
+   * Full-text search (BM25) over every active tool version and active method: name, description,
+   * argument names and descriptions, and the spec it was forged from, as terms made by
+   * library-text.ts. Kept right by every install and rollback, in the same transaction; best first.
+   */
+  searchLibrary(query: string, options?: LibrarySearchOptions): Promise<LibraryHit[]>;
 
   // objects
   /** Creates the object; fails with a clear error when the id exists or a prototype is missing. */

@@ -15,6 +15,22 @@ import type { RegisteredTool, ToolCallOutcome } from "./types.js";
 
 export type CallThrough = (name: string, args: unknown) => Promise<ToolCallOutcome>;
 
+/**
+ * The most characters of a tool's description sent to the model when it is bound: every bound
+ * tool costs prompt tokens on every call, so one long description must not swell every request.
+ * The full description stays in the store (GET /tools/:name).
+ */
+export const BOUND_DESCRIPTION_CHARS = 300;
+
+/** The description as bound: whole sentences up to the limit, else cut with an ellipsis. */
+export function boundDescription(description: string, max = BOUND_DESCRIPTION_CHARS): string {
+  const text = description.replace(/\s+/g, " ").trim();
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const sentence = cut.lastIndexOf(". ");
+  return sentence >= max / 2 ? cut.slice(0, sentence + 1) : `${cut.slice(0, max - 1).trimEnd()}…`;
+}
+
 function isToolCall(value: unknown): value is ToolCall {
   return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "tool_call";
 }
@@ -25,7 +41,7 @@ class RegistryTool extends DynamicStructuredTool<JsonObject> {
   constructor(tool: RegisteredTool, callThrough: CallThrough) {
     super({
       name: tool.name,
-      description: tool.description,
+      description: boundDescription(tool.description),
       schema: tool.schema,
       responseFormat: "content_and_artifact",
       func: async (args: unknown) => {

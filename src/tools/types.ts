@@ -2,6 +2,8 @@
  * The live tool registry: the tools the agent can use right now. It follows the store's registry
  * revision, so a tool installed by this process or any other sharing the store is bound on the
  * next model call. Every call of a forged tool runs in the sandbox, never in this process.
+ * It scales with the library: nothing is loaded until it is bound or called, and the library is
+ * searched through the store (`search`), never listed whole to pick what to bind.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { JsonObject, JsonValue } from "../store/types.js";
@@ -25,6 +27,17 @@ export type ToolCallOutcome =
       durationMs: number;
     };
 
+/** A tool found by `ToolRegistry.search`. */
+export interface ToolMatch {
+  name: string;
+  description: string;
+  origin: RegisteredTool["origin"];
+  /** Relevance, higher is better; comparable only within one search. */
+  score: number;
+  /** How much of the query the tool's name, description and arguments cover, 0–1 (library-text.ts `coverage`). */
+  coverage: number;
+}
+
 export interface ToolRegistry {
   /** Reloads from the store when its registry revision moved; returns true when something changed. */
   refresh(): Promise<boolean>;
@@ -33,8 +46,14 @@ export interface ToolRegistry {
   /** The current tools (after a refresh), as plain descriptions. */
   list(): Promise<RegisteredTool[]>;
   get(name: string): Promise<RegisteredTool | null>;
-  /** The current tools as LangChain tools, for `bindTools` and for executing a model's tool calls. */
+  /** Every current tool but find_tools as a LangChain tool (loads them all: for small libraries and tests; BRICK binds `langChainToolsFor`). */
   langChainTools(): Promise<StructuredToolInterface[]>;
+  /** The LangChain tools of these names, in this order (names that do not exist or cannot load are left out), each loaded on first use. */
+  langChainToolsFor(names: readonly string[]): Promise<StructuredToolInterface[]>;
+  /** How many tools there are, built-ins included (cheap: cached until the revision moves). */
+  count(): Promise<number>;
+  /** Tools whose name, description, arguments or spec match `query`, best first (built-ins and the store's). */
+  search(query: string, options?: { limit?: number }): Promise<ToolMatch[]>;
   /** Validates `args` against the tool's schema, runs it (sandbox for forged tools), never throws. */
   call(name: string, args: unknown): Promise<ToolCallOutcome>;
 }

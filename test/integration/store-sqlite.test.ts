@@ -92,7 +92,8 @@ describe("SQLite store files and migrations", () => {
     const db = new Database(storeFiles(config.dataDir).database);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     db.close();
-    await expect(openStore(config)).rejects.toThrow(/schema version 999, but this ToolForge knows versions up to 1/);
+    const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+    await expect(openStore(config)).rejects.toThrow(`schema version 999, but this ToolForge knows versions up to ${newest}`);
   });
 
   it("refuses to change or delete a logged event", async () => {

@@ -115,6 +115,19 @@ export interface ScriptedOllamaOptions {
   models?: Record<string, ModelInfo>;
   /** Decides each /api/chat reply. Default: take from the queue, else answer "ok". */
   respond?: Responder;
+  /** /api/embed: one vector per input text. Default: a bag of its lowercase words hashed into 64 dimensions. */
+  embed?: (text: string, model: string) => number[];
+}
+
+/** The default embedding: texts sharing words get similar vectors. */
+export function hashedWords(text: string): number[] {
+  const vector = new Array<number>(64).fill(0);
+  for (const word of text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)) {
+    let hash = 0;
+    for (const char of word) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+    vector[hash % 64]! += 1;
+  }
+  return vector;
 }
 
 const DEFAULT_CAPABILITIES = ["completion", "tools"];
@@ -158,6 +171,7 @@ export class ScriptedOllama {
   private readonly queue: (ScriptedReply | string)[] = [];
   private responder: Responder | undefined;
   private models: Record<string, ModelInfo> | undefined;
+  private readonly embedder: (text: string, model: string) => number[];
   private chatCount = 0;
   private server: http.Server | undefined;
   url = "";
@@ -165,6 +179,7 @@ export class ScriptedOllama {
   constructor(options: ScriptedOllamaOptions = {}) {
     this.responder = options.respond;
     this.models = options.models;
+    this.embedder = options.embed ?? hashedWords;
   }
 
   static async start(options: ScriptedOllamaOptions = {}): Promise<ScriptedOllama> {
@@ -266,6 +281,12 @@ export class ScriptedOllama {
       return;
     }
     if (path === "/api/chat") return this.chat(body as OllamaChatRequest, res, json);
+    if (path === "/api/embed") {
+      const { model = "", input = [] } = (body ?? {}) as { model?: string; input?: string | string[] };
+      if (!this.modelInfo(model)) return json(404, { error: `model "${model}" not found, try pulling it first` });
+      const texts = typeof input === "string" ? [input] : input;
+      return json(200, { model, embeddings: texts.map((text) => this.embedder(text, model)) });
+    }
     return json(404, { error: `unknown path ${path}` });
   }
 

@@ -1,19 +1,24 @@
 /**
- * `toolforge tools list | show NAME | rollback NAME [VERSION]`: the tool registry, from a running
- * server (GET /tools, GET /tools/:name, POST /tools/:name/rollback) or, with --local, straight
- * from the store in DATA_DIR / ARANGO_URL.
+ * `toolforge tools list | show NAME | rollback NAME [VERSION] | search QUERY | add FILE|DIR…`: the
+ * tool library, from a running server (GET /tools, GET /tools?q=, GET /tools/:name, POST /tools,
+ * POST /tools/:name/rollback) or, with --local, straight from the store in DATA_DIR / ARANGO_URL
+ * (and, for `add`, the local gVisor sandbox).
  */
 import type { Command } from "commander";
-import { loadConfig } from "../../config.js";
+import { loadConfig, type Config } from "../../config.js";
 import { InvalidInputError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
-import type { rollbackToolJson, summaryJson, toolDetailJson } from "../../server/routes/tools.js";
+import type { addedJson, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../server/routes/tools.js";
+import type { AddOutcome, ModuleSource } from "../../tools/add.js";
+import { ServerError } from "../failure.js";
 import { paint } from "../output.js";
 import { ServerClient, serverTarget, withServerOptions } from "../server-client.js";
 
 type ToolJson = ReturnType<typeof summaryJson>;
 type ToolDetail = Awaited<ReturnType<typeof toolDetailJson>>;
 type RollbackJson = Awaited<ReturnType<typeof rollbackToolJson>>;
+type OfferedJson = Awaited<ReturnType<typeof offeredToolsJson>>;
+type AddedJson = ReturnType<typeof addedJson>;
 
 interface SourceOptions {
   local?: boolean;
@@ -27,36 +32,100 @@ interface ToolsSource {
   list(): Promise<ToolJson[]>;
   show(name: string): Promise<ToolDetail>;
   rollback(name: string, version: number | undefined): Promise<RollbackJson>;
+  search(query: string): Promise<OfferedJson>;
+  /** Validates and installs the modules, `jobs` at a time; each comes back added or refused. */
+  add(modules: ModuleSource[], jobs: number): Promise<AddOutcome[]>;
   close(): Promise<void>;
 }
 
-async function openSource(options: SourceOptions): Promise<ToolsSource> {
-  const config = loadConfig();
-  if (options.local) {
-    const [{ openStore }, { rollbackToolJson, summaryJson, toolDetailJson }] = await Promise.all([
-      import("../../store/index.js"),
-      import("../../server/routes/tools.js"),
-    ]);
-    const store: Store = await openStore(config);
-    return {
-      list: async () => (await store.listTools()).map(summaryJson),
-      show: (name) => toolDetailJson(store, name),
-      rollback: (name, version) => rollbackToolJson(store, name, version),
-      close: () => store.close(),
-    };
-  }
+async function openSource(options: SourceOptions, config: Config = loadConfig()): Promise<ToolsSource> {
+  if (options.local) return openLocalSource(config);
   const client = new ServerClient(serverTarget(options, config));
   const path = (name: string) => `/tools/${encodeURIComponent(name)}`;
   return {
     list: async () => (await client.json<{ tools: ToolJson[] }>("GET", "/tools")).tools,
     show: (name) => client.json<ToolDetail>("GET", path(name)),
     rollback: (name, version) => client.json<RollbackJson>("POST", `${path(name)}/rollback`, version === undefined ? {} : { version }),
+    search: (query) => client.json<OfferedJson>("GET", `/tools?q=${encodeURIComponent(query)}`),
+    add: (modules, jobs) =>
+      inParallel(modules, jobs, async (module): Promise<AddOutcome> => {
+        const started = performance.now();
+        try {
+          const added = await client.json<AddedJson>("POST", "/tools", { source: module.source, file: module.file });
+          return { file: module.file, status: "added", name: added.name, version: added.version, durationMs: added.duration_ms };
+        } catch (error) {
+          if (!(error instanceof ServerError) || error.code !== "module_refused") throw error;
+          const stage = /refused at (\w+)/.exec(error.message)?.[1] ?? "sandbox";
+          const reason = error.message.replace(/^the module was refused at \w+: /, "");
+          return { file: module.file, status: "refused", stage: stage as "sandbox", reason, durationMs: Math.round(performance.now() - started) };
+        }
+      }),
     close: async () => undefined,
   };
 }
 
-async function withSource<T>(options: SourceOptions, work: (source: ToolsSource) => Promise<T>): Promise<T> {
-  const source = await openSource(options);
+/** The store (and, only when adding, the sandbox and registry) of this machine. */
+async function openLocalSource(config: Config): Promise<ToolsSource> {
+  const [{ openStore }, routes] = await Promise.all([import("../../store/index.js"), import("../../server/routes/tools.js")]);
+  const store: Store = await openStore(config);
+  let runtime: import("../../runtime.js").Runtime | null = null;
+  const library = async () => {
+    if (!runtime) {
+      const { createRuntime } = await import("../../runtime.js");
+      runtime = await createRuntime(config, { store });
+    }
+    const { toolLibrary } = await import("../../tools/library-deps.js");
+    return toolLibrary(runtime);
+  };
+  const searchOnly = async () => {
+    const [{ EventBus }, { createToolRegistry }, { findToolsLimit }] = await Promise.all([
+      import("../../events.js"),
+      import("../../tools/registry.js"),
+      import("../../tools/selection.js"),
+    ]);
+    const noSandbox = { run: async () => Promise.reject(new Error("searching runs no tool")), close: async () => {} };
+    const registry = await createToolRegistry({
+      store,
+      sandbox: noSandbox,
+      bus: new EventBus(),
+      dynamicToolsDir: config.dynamicToolsDir,
+      findTools: { limit: findToolsLimit(config.toolBindLimit) },
+    });
+    return { registry, bindLimit: config.toolBindLimit };
+  };
+  return {
+    list: async () => (await store.listTools()).map(routes.summaryJson),
+    show: (name) => routes.toolDetailJson(store, name),
+    rollback: (name, version) => routes.rollbackToolJson(store, name, version),
+    search: async (query) => routes.offeredToolsJson(store, await searchOnly(), query),
+    add: async (modules, jobs) => {
+      const { addTool } = await library();
+      return inParallel(modules, jobs, async (module) => addTool(module));
+    },
+    close: async () => {
+      const opened = runtime as import("../../runtime.js").Runtime | null;
+      if (opened) await opened.close(); // the sandbox; the store was passed in and is closed below
+      await store.close();
+    },
+  };
+}
+
+/** Runs `work` over the items, `jobs` at a time, keeping their order in the result. */
+async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  return results;
+}
+
+async function withSource<T>(options: SourceOptions, work: (source: ToolsSource) => Promise<T>, config?: Config): Promise<T> {
+  const source = await openSource(options, config);
   try {
     return await work(source);
   } finally {
@@ -71,7 +140,7 @@ function sourceOptions(command: Command): Command {
 }
 
 export function register(program: Command): void {
-  const tools = program.command("tools").description("list, inspect and roll back forged tools");
+  const tools = program.command("tools").description("list, search, add, inspect and roll back tools");
 
   sourceOptions(tools.command("list").description("list the tools with their active versions")).action(async (options: SourceOptions) => {
     const list = await withSource(options, (source) => source.list());
@@ -119,6 +188,66 @@ export function register(program: Command): void {
     if (options.json) return printJson(result);
     process.stdout.write(`${result.name}: v${result.previous_version} → v${result.active_version} is now active\n`);
   });
+
+  registerSearchAndAdd(tools);
+}
+
+function registerSearchAndAdd(tools: Command): void {
+  sourceOptions(
+    tools
+      .command("search")
+      .description("show the tools BRICK would be offered for a request (TOOL_BIND_LIMIT of them, find_tools included)")
+      .argument("<query...>", "the request, as a user would write it"),
+  ).action(async (words: string[], options: SourceOptions) => {
+    const offered = await withSource(options, (source) => source.search(words.join(" ")));
+    if (options.json) return printJson(offered);
+    if (offered.tools.length === 0) {
+      process.stdout.write("no tool in the library matches: BRICK would ask for a new one\n");
+      return;
+    }
+    const width = Math.max(...offered.tools.map((t) => t.name.length));
+    for (const tool of offered.tools) {
+      process.stdout.write(`${paint("bold", tool.name.padEnd(width))}  ${String(tool.reason).padEnd(10)}  ${firstLine(tool.description)}\n`);
+    }
+  });
+
+  sourceOptions(
+    tools
+      .command("add")
+      .description("validate hand-written tool modules (contract, audit, test in the gVisor sandbox) and install those that pass")
+      .argument("<paths...>", "module files (.ts) or directories of them")
+      .option("-j, --jobs <n>", "modules validated at once (default: SANDBOX_POOL_SIZE, at least 1)"),
+  ).action(async (paths: string[], options: SourceOptions & { jobs?: string }) => {
+    const config = loadConfig();
+    const { readModuleSources } = await import("../../tools/add.js");
+    const modules = (await Promise.all(paths.map((p) => readModuleSources(p)))).flat();
+    const jobs = options.jobs === undefined ? Math.max(1, config.sandbox.poolSize) : parseJobs(options.jobs);
+    const started = performance.now();
+    const outcomes = await withSource(options, (source) => source.add(modules, jobs), config);
+    const seconds = (performance.now() - started) / 1000;
+    const refused = outcomes.filter((o) => o.status === "refused");
+    if (options.json) {
+      printJson({ added: outcomes.length - refused.length, refused: refused.length, seconds: Math.round(seconds * 100) / 100, outcomes });
+    } else {
+      for (const outcome of outcomes) {
+        if (outcome.status === "added") process.stdout.write(`${paint("green", "added")}    ${outcome.name} v${outcome.version}  (${outcome.file})\n`);
+        else process.stdout.write(`${paint("red", "refused")}  ${outcome.file}: ${outcome.stage}: ${outcome.reason}\n`);
+      }
+      process.stdout.write(`${outcomes.length - refused.length} added, ${refused.length} refused in ${seconds.toFixed(1)} s\n`);
+    }
+    if (refused.length > 0) process.exitCode = 1;
+  });
+}
+
+function parseJobs(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidInputError(`--jobs must be a whole number from 1 to 64, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 
 function parseVersion(text: string): number {

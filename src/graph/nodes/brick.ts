@@ -23,9 +23,10 @@ import { lacksTools } from "../../personas/model-info.js";
 import { toolModelHint } from "../../personas/model.js";
 import { findTextToolCalls } from "../../personas/text-tool-calls.js";
 import { compileArgsSchema, type ArgsCheck } from "../../tools/args.js";
+import { selectTools, turnContext } from "../../tools/selection.js";
 import type { RegisteredTool, ToolRegistry } from "../../tools/types.js";
 import { fitBrickView } from "../context-budget.js";
-import { splitTurns, textOf } from "../conversation.js";
+import { isUserMessage, splitTurns, textOf } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { emit } from "../events.js";
 import { resolveRunSettings, type RunSettings } from "../settings.js";
@@ -51,12 +52,25 @@ export function brickNode(deps: GraphDeps) {
     const canCallTools = toolRounds < settings.maxToolRounds;
     const forgeAllowed = forgesThisTurn < settings.maxForgesPerTurn;
     await deps.registry.refresh();
+    // The right few tools for this turn (TOOL_BIND_LIMIT): find_tools, the ones it found, those
+    // used or forged this turn, and the best matches for the conversation.
+    const offered = [...(state.toolsCreated ?? []), ...(state.forgeOutcome?.name ? [state.forgeOutcome.name] : [])];
+    const selection =
+      canCallTools && !withoutTools
+        ? await selectTools(deps.registry, turnContext(state.messages, isUserMessage, offered), deps.config.toolBindLimit)
+        : null;
 
     const ask = async (bindTools: boolean): Promise<{ spoken: Spoken; toolNames: string[] }> => {
       const model = deps.models.model("brick", modelName, numCtx);
-      const bound = bindTools
-        ? await deps.models.brickWithTools(modelName, deps.registry.revision, () => deps.registry.langChainTools(), numCtx)
-        : { model, toolNames: [] as string[], toolTokens: 0 };
+      const bound =
+        bindTools && selection
+          ? await deps.models.brickWithTools(
+              modelName,
+              `${deps.registry.revision}:${selection.key}`,
+              () => deps.registry.langChainToolsFor(selection.names),
+              numCtx,
+            )
+          : { model, toolNames: [] as string[], toolTokens: 0 };
       const system = brickSystemPrompt({
         toolNames: bound.toolNames,
         canCallTools,

@@ -12,6 +12,8 @@ import type {
   ForgeRun,
   JsonObject,
   JsonValue,
+  LibraryHit,
+  LibrarySearchOptions,
   MessagePatch,
   MessageRecord,
   MethodVersion,
@@ -29,6 +31,7 @@ import { ArangoSaver } from "./checkpointer.js";
 import { COUNTERS } from "./collections.js";
 import { connectDatabase } from "./connect.js";
 import { rethrowArangoFailure, type ArangoSettings } from "./errors.js";
+import { ArangoLibrarySearch, ensureLibraryIndex } from "./library.js";
 import { ArangoObjects } from "./objects.js";
 import { ArangoRecords } from "./records.js";
 import { migrateArango } from "./schema.js";
@@ -43,6 +46,7 @@ export class ArangoStore implements Store {
   private readonly tools: ArangoTools;
   private readonly objects: ArangoObjects;
   private readonly records: ArangoRecords;
+  private readonly library: ArangoLibrarySearch;
   private saver: ArangoSaver | null = null;
   private closed = false;
 
@@ -57,12 +61,14 @@ export class ArangoStore implements Store {
     this.tools = new ArangoTools(db, options.beforeCommit);
     this.objects = new ArangoObjects(db, options.beforeCommit);
     this.records = new ArangoRecords(db);
+    this.library = new ArangoLibrarySearch(db);
   }
 
   static async open(settings: ArangoSettings, options: OpenStoreOptions = {}): Promise<ArangoStore> {
     const db = await connectDatabase(settings);
     try {
       const applied = await migrateArango(db, `${settings.url} database ${settings.database}`);
+      await ensureLibraryIndex(db);
       return new ArangoStore(settings, db, applied, options);
     } catch (error) {
       db.close();
@@ -94,6 +100,13 @@ export class ArangoStore implements Store {
   }
   getToolVersion(name: string, version: number): Promise<ToolVersion | null> {
     return this.guard(() => this.tools.version(name, version));
+  }
+
+  countTools(): Promise<number> {
+    return this.guard(() => this.library.countTools());
+  }
+  searchLibrary(query: string, options?: LibrarySearchOptions): Promise<LibraryHit[]> {
+    return this.guard(() => this.library.search(query, options));
   }
 
   createObject(input: NewObject): Promise<ObjectRecord> {

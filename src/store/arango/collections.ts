@@ -1,6 +1,6 @@
 /** The ArangoDB collections of the store and the shape of their documents. */
 import { createHash } from "node:crypto";
-import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessageStatus } from "../types.js";
+import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessageStatus, ToolOrigin } from "../types.js";
 import { OBJECT_COLLECTION } from "../ids.js";
 
 export const COLLECTIONS = {
@@ -77,6 +77,8 @@ export interface ToolVersionDoc extends CodeFields {
   toolName: string;
   version: number;
   schema: JsonObject;
+  /** Absent on documents written before the library search (read as forged / imported by forgeRunId). */
+  origin?: ToolOrigin;
 }
 
 export interface MethodDoc {

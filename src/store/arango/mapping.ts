@@ -1,5 +1,5 @@
 /** Documents → the Store's records. */
-import type { MethodVersion, ObjectRecord, ToolVersion } from "../types.js";
+import type { MethodVersion, ObjectRecord, ToolOrigin, ToolVersion } from "../types.js";
 import type { MethodVersionDoc, ObjectDoc, ToolVersionDoc } from "./collections.js";
 
 /** The fields tool and method versions share. */
@@ -17,7 +17,7 @@ function codeFields(doc: ToolVersionDoc | MethodVersionDoc, activeVersion: numbe
 }
 
 export function toToolVersion(doc: ToolVersionDoc, activeVersion: number): ToolVersion {
-  return { toolName: doc.toolName, schema: doc.schema, ...codeFields(doc, activeVersion) };
+  return { toolName: doc.toolName, origin: originOf(doc), schema: doc.schema, ...codeFields(doc, activeVersion) };
 }
 
 export function toMethodVersion(doc: MethodVersionDoc, activeVersion: number): MethodVersion {
@@ -33,4 +33,8 @@ export function toObjectRecord(doc: ObjectDoc, prototypes: string[]): ObjectReco
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
+}
+
+export function originOf(doc: Pick<ToolVersionDoc, "origin" | "forgeRunId">): ToolOrigin {
+  return doc.origin ?? (doc.forgeRunId === null ? "imported" : "forged");
 }

@@ -30,6 +30,7 @@ import {
   type ObjectDoc,
 } from "./collections.js";
 import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
+import { indexEntry, LIBRARY } from "./library.js";
 import { toMethodVersion, toObjectRecord } from "./mapping.js";
 import { assertForgeRunExists } from "./records.js";
 import { bumpCounter, counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne, type Step } from "./transaction.js";
@@ -133,7 +134,7 @@ export class ArangoObjects {
     const { objectId, selector } = checked;
     return inTransaction(
       this.db,
-      counterCollections([COLLECTIONS.methods, COLLECTIONS.methodVersions], [COLLECTIONS.objects, COLLECTIONS.forgeRuns]),
+      counterCollections([COLLECTIONS.methods, COLLECTIONS.methodVersions, LIBRARY.collection], [COLLECTIONS.objects, COLLECTIONS.forgeRuns]),
       async (step) => {
         if (!(await this.exists(step, objectId))) throw missingObject(objectId);
         await assertForgeRunExists(this.db, step, checked.forgeRunId, `method "${selector}" of object "${objectId}"`);
@@ -161,6 +162,8 @@ export class ArangoObjects {
             INSERT { _key: ${key}, objectId: ${objectId}, selector: ${selector}, activeVersion: ${version}, createdAt: ${at}, updatedAt: ${at} }
             UPDATE { activeVersion: ${version}, updatedAt: ${at} }
             IN ${this.methods}`);
+        const entry = { kind: "method", name: selector, objectId, version, description: doc.description, schema: null } as const;
+        await indexEntry(this.db, step, entry, doc.forgeRunId);
         const revision = await bumpCounter(this.db, step, COUNTERS.registry);
         await insertEvent(this.db, step, "method.installed", { objectId, selector, version, sha256: doc.sha256, revision }, at);
         return toMethodVersion(doc, version);
@@ -176,7 +179,7 @@ export class ArangoObjects {
     const what = `method "${selector}" of object "${objectId}"`;
     return inTransaction(
       this.db,
-      counterCollections([COLLECTIONS.methods], [COLLECTIONS.methodVersions]),
+      counterCollections([COLLECTIONS.methods, LIBRARY.collection], [COLLECTIONS.methodVersions, COLLECTIONS.forgeRuns]),
       async (step) => {
         const key = methodKey(objectId, selector);
         const method = await queryOne<MethodDoc | null>(this.db, step, aql`RETURN DOCUMENT(${this.methods}, ${key})`);
@@ -186,10 +189,12 @@ export class ArangoObjects {
         const target = pickRollbackTarget(what, versions, method.activeVersion, requested);
         const at = new Date().toISOString();
         await step(() => this.methods.update(key, { activeVersion: target, updatedAt: at }));
-        const revision = await bumpCounter(this.db, step, COUNTERS.registry);
-        await insertEvent(this.db, step, "method.rolled_back", { objectId, selector, version: target, from: method.activeVersion, revision }, at);
         const doc = await queryOne<MethodVersionDoc | null>(this.db, step, aql`RETURN DOCUMENT(${this.versions}, ${methodVersionKey(objectId, selector, target)})`);
         if (!doc) throw new Error(`internal: ${what} version ${target} vanished inside its own transaction`);
+        const entry = { kind: "method", name: selector, objectId, version: target, description: doc.description, schema: null } as const;
+        await indexEntry(this.db, step, entry, doc.forgeRunId);
+        const revision = await bumpCounter(this.db, step, COUNTERS.registry);
+        await insertEvent(this.db, step, "method.rolled_back", { objectId, selector, version: target, from: method.activeVersion, revision }, at);
         return toMethodVersion(doc, target);
       },
       () => this.beforeCommit?.("rollbackMethod"),

@@ -7,6 +7,7 @@ import type { Database } from "arangojs";
 import { StoreUnavailableError } from "../../errors.js";
 import { ALL_COLLECTIONS, COLLECTIONS, COUNTERS, EDGE_COLLECTIONS, type CollectionName } from "./collections.js";
 import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
+import { ensureLibrarySchema } from "./library.js";
 
 interface ArangoMigration {
   version: number;
@@ -44,6 +45,12 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
       const meta = db.collection(COLLECTIONS.meta);
       for (const key of Object.values(COUNTERS)) await meta.save({ _key: key, value: 0 }, { overwriteMode: "ignore" });
     },
+  },
+  // Version 3 to match the SQLite store's library migration (2 is left to the store's own next change).
+  {
+    version: 3,
+    name: "library search: the LibraryIndex collection, its Analyzer and the ArangoSearch View LibrarySearch",
+    apply: ensureLibrarySchema,
   },
 ];
 

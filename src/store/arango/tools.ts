@@ -8,7 +8,8 @@ import type { OpenStoreOptions } from "../options.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { COLLECTIONS, COUNTERS, toolVersionKey, type ToolDoc, type ToolVersionDoc } from "./collections.js";
-import { toToolVersion } from "./mapping.js";
+import { indexEntry, LIBRARY } from "./library.js";
+import { originOf, toToolVersion } from "./mapping.js";
 import { assertForgeRunExists } from "./records.js";
 import { bumpCounter, counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne } from "./transaction.js";
 
@@ -29,7 +30,7 @@ export class ArangoTools {
     const name = checked.toolName;
     return inTransaction(
       this.db,
-      counterCollections([COLLECTIONS.tools, COLLECTIONS.toolVersions], [COLLECTIONS.forgeRuns]),
+      counterCollections([COLLECTIONS.tools, COLLECTIONS.toolVersions, LIBRARY.collection], [COLLECTIONS.forgeRuns]),
       async (step) => {
         await assertForgeRunExists(this.db, step, checked.forgeRunId, `tool "${name}"`);
         const newest = await queryOne<number>(this.db, step, aql`
@@ -46,6 +47,7 @@ export class ArangoTools {
           compiled: checked.compiled,
           sha256: checked.sha256.toLowerCase(),
           forgeRunId: checked.forgeRunId,
+          origin: checked.origin,
           createdAt: at,
         };
         await step(() => this.versions.save(doc));
@@ -54,8 +56,10 @@ export class ArangoTools {
             INSERT { _key: ${name}, activeVersion: ${version}, createdAt: ${at}, updatedAt: ${at} }
             UPDATE { activeVersion: ${version}, updatedAt: ${at} }
             IN ${this.tools}`);
+        const entry = { kind: "tool", name, objectId: null, version, description: doc.description, schema: doc.schema } as const;
+        await indexEntry(this.db, step, entry, doc.forgeRunId);
         const revision = await bumpCounter(this.db, step, COUNTERS.registry);
-        await insertEvent(this.db, step, "tool.installed", { name, version, sha256: doc.sha256, revision }, at);
+        await insertEvent(this.db, step, "tool.installed", { name, version, sha256: doc.sha256, origin: checked.origin, revision }, at);
         return toToolVersion(doc, version);
       },
       () => this.beforeCommit?.("installToolVersion"),
@@ -67,7 +71,7 @@ export class ArangoTools {
     if (requested !== undefined) checkVersion(requested);
     return inTransaction(
       this.db,
-      counterCollections([COLLECTIONS.tools], [COLLECTIONS.toolVersions]),
+      counterCollections([COLLECTIONS.tools, LIBRARY.collection], [COLLECTIONS.toolVersions, COLLECTIONS.forgeRuns]),
       async (step) => {
         const tool = await queryOne<ToolDoc>(this.db, step, aql`RETURN DOCUMENT(${this.tools}, ${name})`);
         if (!tool) throw new NotFoundError(`no tool named "${name}"`, "list the tools to see what exists");
@@ -75,10 +79,12 @@ export class ArangoTools {
         const target = pickRollbackTarget(`tool "${name}"`, versions, tool.activeVersion, requested);
         const at = new Date().toISOString();
         await step(() => this.tools.update(name, { activeVersion: target, updatedAt: at }));
-        const revision = await bumpCounter(this.db, step, COUNTERS.registry);
-        await insertEvent(this.db, step, "tool.rolled_back", { name, version: target, from: tool.activeVersion, revision }, at);
         const doc = await queryOne<ToolVersionDoc>(this.db, step, aql`RETURN DOCUMENT(${this.versions}, ${toolVersionKey(name, target)})`);
         if (!doc) throw new Error(`internal: tool "${name}" version ${target} vanished inside its own transaction`);
+        const entry = { kind: "tool", name, objectId: null, version: target, description: doc.description, schema: doc.schema } as const;
+        await indexEntry(this.db, step, entry, doc.forgeRunId);
+        const revision = await bumpCounter(this.db, step, COUNTERS.registry);
+        await insertEvent(this.db, step, "tool.rolled_back", { name, version: target, from: tool.activeVersion, revision }, at);
         return toToolVersion(doc, target);
       },
       () => this.beforeCommit?.("rollbackTool"),
@@ -119,15 +125,20 @@ export class ArangoTools {
     return row ? toToolVersion(row.doc, row.active) : null;
   }
 
-  private summaries(name: string | null): Promise<ToolSummary[]> {
-    return queryAll<ToolSummary>(this.db, noTransaction, aql`
+  private async summaries(name: string | null): Promise<ToolSummary[]> {
+    const rows = await queryAll<ToolSummary & { forgeRunId: string | null; storedOrigin?: ToolSummary["origin"] }>(this.db, noTransaction, aql`
       FOR t IN ${this.tools}
         FILTER ${name} == null OR t._key == ${name}
         SORT t._key
         LET active = FIRST(FOR v IN ${this.versions} FILTER v.toolName == t._key AND v.version == t.activeVersion RETURN v)
         LET count = LENGTH(FOR v IN ${this.versions} FILTER v.toolName == t._key RETURN 1)
         RETURN { name: t._key, activeVersion: t.activeVersion, versionCount: count,
-                 description: active.description, schema: active.schema, updatedAt: t.updatedAt }`);
+                 description: active.description, schema: active.schema, updatedAt: t.updatedAt,
+                 forgeRunId: active.forgeRunId, storedOrigin: active.origin }`);
+    return rows.map(({ forgeRunId, storedOrigin, ...summary }) => ({
+      ...summary,
+      origin: originOf({ forgeRunId, ...(storedOrigin ? { origin: storedOrigin } : {}) }),
+    }));
   }
 }
 

@@ -135,6 +135,28 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     `,
   },
+  {
+    version: 3,
+    name: "library search: tool origin, library_docs and the FTS5 index library_fts",
+    // The index is filled (and rebuilt when the terms change) by library.ts's ensureLibraryIndex.
+    sql: `
+      ALTER TABLE tool_versions ADD COLUMN origin TEXT NOT NULL DEFAULT 'forged'
+        CHECK (origin IN ('forged', 'added', 'imported'));
+      UPDATE tool_versions SET origin = 'imported' WHERE forge_run_id IS NULL;
+
+      CREATE TABLE library_docs (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('tool', 'method')),
+        object_id   TEXT NOT NULL DEFAULT '', -- '' for tools
+        name        TEXT NOT NULL,            -- tool name or method selector
+        version     INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        UNIQUE (kind, object_id, name)
+      );
+      -- kind holds the word "tool" or "method" (weight 0 in BM25): a search for one kind is an FTS5 AND.
+      CREATE VIRTUAL TABLE library_fts USING fts5(kind, name, description, args, spec, tokenize = 'unicode61');
+    `,
+  },
 ];
 
 /** Applies every migration the database lacks; returns the versions applied now (empty when none). */

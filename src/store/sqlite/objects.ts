@@ -8,6 +8,7 @@ import type { OpenStoreOptions } from "../options.js";
 import { checkMaxDepth, walkPrototypes } from "../prototype-walk.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { JsonObject, MethodVersion, NewMethodVersion, NewObject, ObjectRecord, ResolvedMethod } from "../types.js";
+import { indexMethod } from "./library.js";
 import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
 import { METHOD_VERSION_COLUMNS, toMethodVersion, toObjectRecord, type MethodVersionRow, type ObjectRow } from "./rows.js";
 
@@ -103,6 +104,7 @@ export class SqliteObjects {
            ON CONFLICT (object_id, selector) DO UPDATE SET active_version = excluded.active_version, updated_at = excluded.updated_at`,
         )
         .run(objectId, selector, next, at, at);
+      indexMethod(this.db, objectId, selector);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "method.installed", { objectId, selector, version: next, sha256: checked.sha256.toLowerCase(), revision }, at);
       this.beforeCommit?.("installMethodVersion");
@@ -127,6 +129,7 @@ export class SqliteObjects {
       const target = pickRollbackTarget(what, versions, method.active_version, version);
       const at = new Date().toISOString();
       this.db.prepare("UPDATE methods SET active_version = ?, updated_at = ? WHERE object_id = ? AND selector = ?").run(target, at, objectId, selector);
+      indexMethod(this.db, objectId, selector);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "method.rolled_back", { objectId, selector, version: target, from: method.active_version, revision }, at);
       this.beforeCommit?.("rollbackMethod");

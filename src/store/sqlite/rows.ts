@@ -8,6 +8,7 @@ import type {
   MethodVersion,
   ObjectRecord,
   StoredEvent,
+  ToolOrigin,
   ToolSummary,
   ToolVersion,
 } from "../types.js";
@@ -15,10 +16,11 @@ import type {
 export interface ToolVersionRow extends CodeRow {
   tool_name: string;
   schema: string;
+  origin: ToolOrigin;
 }
 
 export const TOOL_VERSION_COLUMNS = `v.tool_name, v.version, v.description, v.schema, v.source, v.compiled,
-  v.sha256, v.forge_run_id, v.created_at, t.active_version`;
+  v.sha256, v.forge_run_id, v.origin, v.created_at, t.active_version`;
 
 interface CodeRow {
   version: number;
@@ -46,12 +48,13 @@ function codeFields(r: CodeRow) {
 }
 
 export function toToolVersion(r: ToolVersionRow): ToolVersion {
-  return { toolName: r.tool_name, schema: JSON.parse(r.schema) as JsonObject, ...codeFields(r) };
+  return { toolName: r.tool_name, origin: r.origin, schema: JSON.parse(r.schema) as JsonObject, ...codeFields(r) };
 }
 
 export interface ToolSummaryRow {
   name: string;
   active_version: number;
+  origin: ToolOrigin;
   version_count: number;
   description: string;
   schema: string;
@@ -62,6 +65,7 @@ export function toToolSummary(r: ToolSummaryRow): ToolSummary {
   return {
     name: r.name,
     activeVersion: r.active_version,
+    origin: r.origin,
     versionCount: r.version_count,
     description: r.description,
     schema: JSON.parse(r.schema) as JsonObject,

@@ -15,6 +15,8 @@ import type {
   ForgeRun,
   JsonObject,
   JsonValue,
+  LibraryHit,
+  LibrarySearchOptions,
   MessagePatch,
   MessageRecord,
   MethodVersion,
@@ -29,6 +31,7 @@ import type {
   ToolVersion,
 } from "../types.js";
 import { CHECKPOINT_FILE, DATABASE_FILE, markClosed, markOpen, storeFiles } from "./files.js";
+import { ensureLibraryIndex, searchLibrary } from "./library.js";
 import { migrate } from "./migrations.js";
 import { SqliteObjects } from "./objects.js";
 import { openDatabase } from "./open-database.js";
@@ -56,6 +59,7 @@ export class SqliteStore implements Store {
   ) {
     this.location = storeFiles(dataDir).database;
     this.appliedMigrations = migrate(db, this.location);
+    ensureLibraryIndex(db);
     this.tools = new SqliteTools(db, options.beforeCommit);
     this.objects = new SqliteObjects(db, options.beforeCommit);
     this.records = new SqliteRecords(db);
@@ -105,6 +109,14 @@ export class SqliteStore implements Store {
   async getToolVersion(name: string, version: number): Promise<ToolVersion | null> {
     this.live();
     return this.tools.version(name, version);
+  }
+
+  async countTools(): Promise<number> {
+    this.live();
+    return this.tools.count();
+  }
+  async searchLibrary(query: string, options?: LibrarySearchOptions): Promise<LibraryHit[]> {
+    return searchLibrary(this.live(), query, options);
   }
 
   async createObject(input: NewObject): Promise<ObjectRecord> {

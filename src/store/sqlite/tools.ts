@@ -6,11 +6,12 @@ import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
+import { indexTool } from "./library.js";
 import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
 import { TOOL_VERSION_COLUMNS, toToolSummary, toToolVersion, type ToolSummaryRow, type ToolVersionRow } from "./rows.js";
 
 const SUMMARY_SQL = `
-  SELECT t.name, t.active_version, t.updated_at, v.description, v.schema,
+  SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin,
          (SELECT COUNT(*) FROM tool_versions c WHERE c.tool_name = t.name) AS version_count
   FROM tools t JOIN tool_versions v ON v.tool_name = t.name AND v.version = t.active_version`;
 
@@ -33,18 +34,19 @@ export class SqliteTools {
         .get(name) as { next: number };
       this.db
         .prepare(
-          `INSERT INTO tool_versions (tool_name, version, description, schema, source, compiled, sha256, forge_run_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tool_versions (tool_name, version, description, schema, source, compiled, sha256, forge_run_id, origin, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(name, next, checked.description, JSON.stringify(checked.schema), checked.source, checked.compiled, checked.sha256.toLowerCase(), checked.forgeRunId, at);
+        .run(name, next, checked.description, JSON.stringify(checked.schema), checked.source, checked.compiled, checked.sha256.toLowerCase(), checked.forgeRunId, checked.origin, at);
       this.db
         .prepare(
           `INSERT INTO tools (name, active_version, created_at, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET active_version = excluded.active_version, updated_at = excluded.updated_at`,
         )
         .run(name, next, at, at);
+      indexTool(this.db, name);
       const revision = bumpRegistryRevision(this.db);
-      insertEvent(this.db, "tool.installed", { name, version: next, sha256: checked.sha256.toLowerCase(), revision }, at);
+      insertEvent(this.db, "tool.installed", { name, version: next, sha256: checked.sha256.toLowerCase(), origin: checked.origin, revision }, at);
       this.beforeCommit?.("installToolVersion");
       return this.requireVersion(name, next);
     });
@@ -61,6 +63,7 @@ export class SqliteTools {
       const target = pickRollbackTarget(`tool "${name}"`, versions, tool.active_version, version);
       const at = new Date().toISOString();
       this.db.prepare("UPDATE tools SET active_version = ?, updated_at = ? WHERE name = ?").run(target, at, name);
+      indexTool(this.db, name);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "tool.rolled_back", { name, version: target, from: tool.active_version, revision }, at);
       this.beforeCommit?.("rollbackTool");
@@ -76,6 +79,10 @@ export class SqliteTools {
 
   list(): ToolSummary[] {
     return (this.db.prepare(`${SUMMARY_SQL} ORDER BY t.name`).all() as ToolSummaryRow[]).map(toToolSummary);
+  }
+
+  count(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS count FROM tools").get() as { count: number }).count;
   }
 
   activeVersions(): ToolVersion[] {
