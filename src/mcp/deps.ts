@@ -12,8 +12,5 @@ export function mcpDepsFromRuntime(runtime: Pick<Runtime, "registry" | "forge" |
     store: runtime.store,
     bus: runtime.bus,
     warn,
-    // Search over the library (issue 13) plugs in here: `search: (query, limit) => …`, returning
-    // [{ name, description, score? }] best first. Then MCP clients get `find_tools` — unless the
-    // registry already lists a `find_tools` tool of its own, which is then the one listed and called.
   };
 }

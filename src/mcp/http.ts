@@ -35,7 +35,7 @@ export interface McpRouterOptions {
   server: Pick<Config["server"], "apiKey">;
   /** Ends the sessions at shutdown (their notification streams would keep connections open). */
   lifecycle?: Lifecycle;
-  /** Overrides of the face's parts (tests: a shorter poll; the library's search). */
+  /** Overrides of the face's parts (tests: a shorter poll). */
   deps?: Partial<McpDeps>;
 }
 

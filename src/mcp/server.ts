@@ -1,8 +1,8 @@
 /**
  * ToolForge's MCP face: one `McpFace` per process, one MCP `Server` per connected client (stdio has
- * one; Streamable HTTP has one per session). `tools/list` is the live registry plus `forge_tool`
- * (and `find_tools` when a search is given); `tools/call` goes through `registry.call` — the same
- * path as BRICK's calls: argument validation, then the sandbox. Every client hears
+ * one; Streamable HTTP has one per session). `tools/list` is the live registry (with the library's
+ * `find_tools`) plus `forge_tool`; `tools/call` goes through `registry.call` — the same path as
+ * BRICK's calls: argument validation, then the sandbox. Every client hears
  * `notifications/tools/list_changed` when the list changes, here or in another process.
  *
  * The SDK's low-level `Server` is used on purpose: McpServer registers tools once with zod schemas,
@@ -19,10 +19,9 @@ import type { EventBus } from "../events.js";
 import type { Forge } from "../forge/types.js";
 import type { Store } from "../store/types.js";
 import type { ToolRegistry } from "../tools/types.js";
-import { runFindTools, type ToolSearch } from "./find-tools.js";
 import { runForgeTool } from "./forge-tool.js";
 import { callResultOf } from "./results.js";
-import { FIND_TOOLS_NAME, FORGE_TOOL_NAME, listMcpTools } from "./tools.js";
+import { FORGE_TOOL_NAME, listMcpTools } from "./tools.js";
 import { ToolListWatcher } from "./watch.js";
 
 export interface McpDeps {
@@ -30,8 +29,6 @@ export interface McpDeps {
   forge: Forge;
   store: Store;
   bus: EventBus;
-  /** Search over the library (issue 13): when given, `find_tools` is offered (unless the registry has its own). */
-  search?: ToolSearch | undefined;
   /** Where problems go (tools that cannot be listed, failed change checks, failed notifications). */
   warn: (message: string) => void;
   /** How often the store's registry revision is read while clients are connected (default 1 s). */
@@ -113,7 +110,7 @@ export class McpFace {
     );
 
     server.setRequestHandler(ListToolsRequestSchema, async () => {
-      const listing = listMcpTools(await deps.registry.list(), { search: deps.search !== undefined });
+      const listing = listMcpTools(await deps.registry.list());
       for (const problem of listing.problems) this.reportOnce(problem);
       return { tools: listing.tools };
     });
@@ -132,9 +129,6 @@ export class McpFace {
               }
             : {}),
         });
-      }
-      if (name === FIND_TOOLS_NAME && deps.search && (await deps.registry.get(FIND_TOOLS_NAME)) === null) {
-        return runFindTools(deps.search, args);
       }
       return callResultOf(await deps.registry.call(name, args ?? {}));
     });

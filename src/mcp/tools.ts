@@ -1,14 +1,12 @@
 /**
  * What an MCP client sees in `tools/list`: every tool of the live registry (name, description, its
- * JSON Schema as the input schema), plus ToolForge's own MCP tools: `forge_tool`, and `find_tools`
- * when a search over the library is available and the registry does not already hold a tool of
- * that name (the library's built-in `find_tools` is then listed once, from the registry).
+ * JSON Schema as the input schema; the library's built-in `find_tools` among them), plus ToolForge's
+ * own MCP tool `forge_tool`.
  */
 import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { RegisteredTool } from "../tools/types.js";
 
 export const FORGE_TOOL_NAME = "forge_tool";
-export const FIND_TOOLS_NAME = "find_tools";
 
 /** `_meta` keys on listed tools: the registry version and where the tool runs. */
 export const META_VERSION = "toolforge/version";
@@ -40,24 +38,6 @@ export const FORGE_TOOL: Tool = {
   annotations: { title: "Forge a new tool", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
 };
 
-export const FIND_TOOLS: Tool = {
-  name: FIND_TOOLS_NAME,
-  title: "Search the tool library",
-  description:
-    "Searches ToolForge's library of installed tools by what they do; returns the best matches' names and one-line descriptions. " +
-    "Use it before forging a new tool.",
-  inputSchema: {
-    type: "object",
-    properties: {
-      query: { type: "string", description: "What the tool should do, in a few words." },
-      limit: { type: "integer", minimum: 1, maximum: 50, description: "How many matches to return (default 8)." },
-    },
-    required: ["query"],
-    additionalProperties: false,
-  },
-  annotations: { title: "Search the tool library", readOnlyHint: true, openWorldHint: false },
-};
-
 /** The registry's tool as an MCP tool, or the reason it cannot be one (a schema MCP does not accept). */
 export function mcpToolOf(tool: RegisteredTool): { ok: true; tool: Tool } | { ok: false; problem: string } {
   const candidate: Tool = {
@@ -86,8 +66,8 @@ export interface ToolListing {
 }
 
 /** The full `tools/list` answer from the registry's tools. */
-export function listMcpTools(registered: readonly RegisteredTool[], options: { search: boolean }): ToolListing {
-  const own = [FORGE_TOOL, ...(options.search && !registered.some((t) => t.name === FIND_TOOLS_NAME) ? [FIND_TOOLS] : [])];
+export function listMcpTools(registered: readonly RegisteredTool[]): ToolListing {
+  const own = [FORGE_TOOL];
   const reserved = new Set(own.map((tool) => tool.name));
   const tools: Tool[] = [];
   const problems: string[] = [];
@@ -101,11 +81,4 @@ export function listMcpTools(registered: readonly RegisteredTool[], options: { s
     else problems.push(mapped.problem);
   }
   return { tools: [...own, ...tools], problems };
-}
-
-/** Whether a call by this name is one of ToolForge's own MCP tools (not a registry tool). */
-export function ownToolName(name: string, listing: { search: boolean; registryHasFindTools: boolean }): "forge" | "find" | null {
-  if (name === FORGE_TOOL_NAME) return "forge";
-  if (name === FIND_TOOLS_NAME && listing.search && !listing.registryHasFindTools) return "find";
-  return null;
 }

@@ -14,7 +14,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { McpFace } from "../../src/mcp/server.js";
 import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
-import type { ToolSearch } from "../../src/mcp/find-tools.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { sha256Hex } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
@@ -52,13 +51,6 @@ const READ_FILE_REPLY = [
   "```",
 ].join("\n");
 
-const findToolsBuiltin: BuiltinTool = {
-  name: "find_tools",
-  description: "The library's own search (built in).",
-  schema: { type: "object", properties: { query: { type: "string" } }, required: ["query"] },
-  run: async (args) => ({ from: "registry", query: args["query"] ?? null }),
-};
-
 function textOf(result: CallToolResult): string {
   return result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
 }
@@ -91,7 +83,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function connect(options: { builtins?: BuiltinTool[]; search?: ToolSearch } = {}): Promise<Harness> {
+async function connect(options: { builtins?: BuiltinTool[] } = {}): Promise<Harness> {
   const config = loadConfig({
     DATA_DIR: path.join(dir, "data"),
     DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
@@ -101,7 +93,7 @@ async function connect(options: { builtins?: BuiltinTool[]; search?: ToolSearch 
   });
   const runtime = await createRuntime(config, { sandbox: refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) });
   const warnings: string[] = [];
-  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20, ...(options.search ? { search: options.search } : {}) });
+  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20 });
   const changes: string[][] = [];
   const client = new Client(
     { name: "toolforge-test", version: "1.0.0" },
@@ -129,7 +121,7 @@ describe("tools/list", () => {
     const h = await connect();
     await h.runtime.store.installToolVersion(shout());
     const { tools } = await h.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["forge_tool", "shout"]);
+    expect(tools.map((t) => t.name)).toEqual(["forge_tool", "find_tools", "shout"]);
     const listed = tools.find((t) => t.name === "shout") as Tool;
     expect(listed.description).toBe("Shouts a text (v1).");
     expect(listed.inputSchema).toEqual(shout().schema);
@@ -138,22 +130,14 @@ describe("tools/list", () => {
     expect(h.client.getServerCapabilities()?.tools?.listChanged).toBe(true);
   });
 
-  it("offers find_tools only when a search is given, and lists the registry's own find_tools once", async () => {
-    const search: ToolSearch = async (query, limit) => [{ name: "shout", description: `Shouts a text.\nMore lines.`, score: 2.5 }].slice(0, limit);
-    expect((await (await connect()).client.listTools()).tools.map((t) => t.name)).not.toContain("find_tools");
-
-    const withSearch = await connect({ search });
-    expect((await withSearch.client.listTools()).tools.map((t) => t.name)).toContain("find_tools");
-    const found = (await withSearch.client.callTool({ name: "find_tools", arguments: { query: "make text loud" } })) as CallToolResult;
-    expect(found.isError).toBeFalsy();
-    expect(textOf(found)).toBe("shout: Shouts a text.");
-    expect(found.structuredContent).toEqual({ tools: [{ name: "shout", description: "Shouts a text.", score: 2.5 }] });
-
-    const both = await connect({ search, builtins: [findToolsBuiltin] });
-    const names = (await both.client.listTools()).tools.map((t) => t.name);
+  it("lists the library's find_tools once, and it searches the installed tools", async () => {
+    const h = await connect();
+    await h.runtime.store.installToolVersion(shout());
+    const names = (await h.client.listTools()).tools.map((t) => t.name);
     expect(names.filter((n) => n === "find_tools")).toHaveLength(1);
-    const fromRegistry = (await both.client.callTool({ name: "find_tools", arguments: { query: "loud" } })) as CallToolResult;
-    expect(fromRegistry.structuredContent).toEqual({ from: "registry", query: "loud" });
+    const found = (await h.client.callTool({ name: "find_tools", arguments: { query: "shout a text" } })) as CallToolResult;
+    expect(found.isError).toBeFalsy();
+    expect(JSON.parse(textOf(found)).tools.map((t: { name: string }) => t.name)).toEqual(["shout"]);
   });
 
   it("keeps ToolForge's own forge_tool when a forged tool takes the name, and says so once", async () => {
@@ -182,7 +166,7 @@ describe("tools/call", () => {
     await h.runtime.store.installToolVersion(shout());
     const unknown = (await h.client.callTool({ name: "whisper", arguments: {} })) as CallToolResult;
     expect(unknown.isError).toBe(true);
-    expect(textOf(unknown)).toBe('ERROR (unknown_tool): there is no tool named "whisper" (tools: shout)');
+    expect(textOf(unknown)).toBe('ERROR (unknown_tool): there is no tool named "whisper"; find_tools searches the library');
     const refused = (await h.client.callTool({ name: "shout", arguments: { text: "hi" } })) as CallToolResult;
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toMatch(/^ERROR \(sandbox\): shout could not be run in the sandbox: this test has no sandbox/);
@@ -249,7 +233,7 @@ describe("notifications/tools/list_changed", () => {
 
     // Written straight into the store, as another process sharing it would: no event on this bus.
     await h.runtime.store.installToolVersion(shout("shout", "v1"));
-    expect(await until(() => h.changes[0], "a list_changed after the install")).toEqual(["forge_tool", "shout"]);
+    expect(await until(() => h.changes[0], "a list_changed after the install")).toEqual(["forge_tool", "find_tools", "shout"]);
 
     await h.runtime.store.installToolVersion(shout("shout", "v2"));
     await until(() => h.changes[1], "a list_changed after v2");
@@ -263,7 +247,7 @@ describe("notifications/tools/list_changed", () => {
     await h.face.watcher.check();
     // The next change the client hears is the next tool, not the method.
     await h.runtime.store.installToolVersion(shout("whisper"));
-    expect(await until(() => h.changes[3], "a list_changed after the next tool")).toEqual(["forge_tool", "shout", "whisper"]);
+    expect(await until(() => h.changes[3], "a list_changed after the next tool")).toEqual(["forge_tool", "find_tools", "shout", "whisper"]);
     expect(h.changes).toHaveLength(4);
   });
 
