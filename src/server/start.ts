@@ -19,6 +19,7 @@ import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
 import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
+import { startRecovery, type Recovery } from "./recovery.js";
 
 export interface StartOptions {
   /** A runtime to serve (the caller closes it); default: one built from `config` and closed on shutdown. */
@@ -54,11 +55,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));
+  let recovery: Recovery | undefined;
   try {
     const chat = options.chat ?? (await createAgentChat(runtime));
     const lifecycle = new Lifecycle();
     // Messages to objects run in the background after their 202: shutdown waits for them too.
     const objects = createObjectSpace(runtime);
+    recovery = await startRecovery(objects, logger);
     const app = createApp({
       chat,
       store: runtime.store,
@@ -91,7 +94,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         requests,
         logger,
         timeoutMs: options.shutdownTimeoutMs ?? 10_000,
-        backgroundWork: () => objects.settled(),
+        backgroundWork: () => {
+          recovery?.stop();
+          return objects.settled();
+        },
         closeRuntime: ownsRuntime ? () => runtime.close() : async () => undefined,
       });
       return closing;
@@ -99,6 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (options.handleSignals ?? true) installSignalHandlers(close, logger);
     return { url, port: address.port, runtime, logger, close };
   } catch (error) {
+    recovery?.stop();
     if (ownsRuntime) await runtime.close();
     throw error;
   }

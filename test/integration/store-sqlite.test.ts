@@ -92,7 +92,8 @@ describe("SQLite store files and migrations", () => {
     const db = new Database(storeFiles(config.dataDir).database);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     db.close();
-    await expect(openStore(config)).rejects.toThrow(/schema version 999, but this ToolForge knows versions up to 1/);
+    const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+    await expect(openStore(config)).rejects.toThrow(`schema version 999, but this ToolForge knows versions up to ${newest}`);
   });
 
   it("refuses to change or delete a logged event", async () => {
@@ -183,7 +184,7 @@ describe("SQLite store faults", () => {
 describe("SQLite snapshot restore", () => {
   async function seededSnapshot(): Promise<string> {
     const store = await openStore(config);
-    await store.createObject({ id: "system", attributes: { v: "snapshot" } });
+    await store.createObject({ id: "app", attributes: { v: "snapshot" } });
     await store.installToolVersion(toolVersion("snap_tool"));
     const dir = path.join(scratch, "snapshot");
     await store.exportSnapshot(dir);

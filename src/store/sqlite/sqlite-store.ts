@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { StoreUnavailableError } from "../../errors.js";
 import type { OpenStoreOptions } from "../options.js";
+import { checkLeaseMs, DEFAULT_LEASE_MS } from "../ownership.js";
 import { writeManifest } from "../snapshot-manifest.js";
 import type {
   ForgeAttempt,
@@ -22,6 +23,7 @@ import type {
   NewObject,
   NewToolVersion,
   ObjectRecord,
+  RecoveredWork,
   ResolvedMethod,
   Store,
   StoredEvent,
@@ -31,6 +33,7 @@ import type {
 import { CHECKPOINT_FILE, DATABASE_FILE, markClosed, markOpen, storeFiles } from "./files.js";
 import { migrate } from "./migrations.js";
 import { SqliteObjects } from "./objects.js";
+import { SqliteOwner } from "./owners.js";
 import { openDatabase } from "./open-database.js";
 import { SqliteRecords } from "./records.js";
 import { readRegistryRevision } from "./registry.js";
@@ -46,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly tools: SqliteTools;
   private readonly objects: SqliteObjects;
   private readonly records: SqliteRecords;
+  private readonly owner: SqliteOwner;
   private saver: SqliteSaver | null = null;
   private closed = false;
 
@@ -56,9 +60,14 @@ export class SqliteStore implements Store {
   ) {
     this.location = storeFiles(dataDir).database;
     this.appliedMigrations = migrate(db, this.location);
+    this.owner = new SqliteOwner(db, checkLeaseMs(options.leaseMs ?? DEFAULT_LEASE_MS));
     this.tools = new SqliteTools(db, options.beforeCommit);
     this.objects = new SqliteObjects(db, options.beforeCommit);
-    this.records = new SqliteRecords(db);
+    this.records = new SqliteRecords(db, this.owner.id);
+  }
+
+  get ownerId(): string {
+    return this.owner.id;
   }
 
   static open(dataDir: string, options: OpenStoreOptions = {}): SqliteStore {
@@ -189,6 +198,11 @@ export class SqliteStore implements Store {
     return this.records.getMessage(id);
   }
 
+  async recoverInterruptedWork(): Promise<RecoveredWork> {
+    this.live();
+    return this.owner.recover((ids) => this.records.messagesInOrder(ids));
+  }
+
   async appendEvent(type: string, payload: JsonObject): Promise<StoredEvent> {
     this.live();
     return this.records.appendEvent(type, payload);
@@ -227,7 +241,11 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.saver?.db.close();
     this.saver = null;
-    this.db.close();
+    try {
+      this.owner.release();
+    } finally {
+      this.db.close();
+    }
     markClosed(this.dataDir);
   }
 
