@@ -22,33 +22,42 @@ const execFileAsync = promisify(execFile);
 
 export const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
 export const IMAGE_REPOSITORY = "toolforge-sandbox";
-/** Where the runner lives inside the image (the Dockerfile and the offline build agree). */
+/** Where the runner and its watchdog live inside the image (the Dockerfile and the offline build agree). */
 export const RUNNER_PATH_IN_IMAGE = "/opt/toolforge/runner.mjs";
-/** The command every sandbox container runs. `node` is found through the image's PATH. */
-export const RUNNER_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
+export const WATCHDOG_PATH_IN_IMAGE = "/opt/toolforge/watchdog.mjs";
+/** The files of sandbox/ that go into the image, and into its tag's hash. */
+const SANDBOX_FILES = { "runner.mjs": RUNNER_PATH_IN_IMAGE, "watchdog.mjs": WATCHDOG_PATH_IN_IMAGE } as const;
+/** The image's default command, for running it by hand; containers of a sandbox set their own (with deadlines). */
+const DEFAULT_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
 /** Bump when the offline staging below changes in a way the hashed files do not show. */
 const OFFLINE_RECIPE_REVISION = "offline-root-v2";
 const IMAGE_CHANGES = [
   "USER 1000:1000",
   "WORKDIR /tmp",
   "ENV PATH=/usr/local/bin:/usr/bin:/bin",
-  `CMD ${JSON.stringify(RUNNER_COMMAND)}`,
+  `CMD ${JSON.stringify(DEFAULT_COMMAND)}`,
 ];
 
 /** The tag this checkout's runner and recipe produce, e.g. `toolforge-sandbox:3f2a9c0d1e4b`. */
 export async function defaultImageTag(): Promise<string> {
-  const [runner, dockerfile] = await Promise.all([
-    readFile(path.join(SANDBOX_DIR, "runner.mjs")),
-    readFile(path.join(SANDBOX_DIR, "Dockerfile")),
-  ]);
-  return imageTagFor({ runner, dockerfile, node: process.version, arch: process.arch });
+  const [runner, watchdog, dockerfile] = await Promise.all(
+    ["runner.mjs", "watchdog.mjs", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
+  );
+  return imageTagFor({ runner: runner!, watchdog: watchdog!, dockerfile: dockerfile!, node: process.version, arch: process.arch });
 }
 
-/** The tag for these inputs: any change to the runner, the recipe or the node carried gives a new tag. */
-export function imageTagFor(inputs: { runner: Buffer | string; dockerfile: Buffer | string; node: string; arch: string }): string {
+/** The tag for these inputs: any change to the runner, its watchdog, the recipe or the node carried gives a new tag. */
+export function imageTagFor(inputs: {
+  runner: Buffer | string;
+  watchdog: Buffer | string;
+  dockerfile: Buffer | string;
+  node: string;
+  arch: string;
+}): string {
   const hash = createHash("sha256");
   const part = (label: string, value: Buffer | string) => hash.update(`${label}\0${Buffer.byteLength(value)}\0`).update(value);
   part("runner.mjs", inputs.runner);
+  part("watchdog.mjs", inputs.watchdog);
   part("Dockerfile", inputs.dockerfile);
   part("recipe", `${OFFLINE_RECIPE_REVISION}\n${IMAGE_CHANGES.join("\n")}`);
   part("node", `${inputs.node} ${inputs.arch}`);
@@ -134,7 +143,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
     };
     await place(nodeBinary, "usr/bin/node", 0o755);
     for (const library of libraries) await place(library, library.replace(/^\//, ""), 0o755);
-    await place(path.join(SANDBOX_DIR, "runner.mjs"), RUNNER_PATH_IN_IMAGE.replace(/^\//, ""), 0o644);
+    for (const [file, inImage] of Object.entries(SANDBOX_FILES)) await place(path.join(SANDBOX_DIR, file), inImage.replace(/^\//, ""), 0o644);
     await mkdir(path.join(stage, "tmp"));
     await chmod(path.join(stage, "tmp"), 0o1777);
     // Not `portable`: node-tar then strips group/other write bits, and /tmp must stay 1777.
@@ -176,7 +185,7 @@ export function parseLddOutput(stdout: string): string[] {
 
 export async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
   const progress = await docker.buildImage(
-    { context: SANDBOX_DIR, src: ["Dockerfile", "runner.mjs"] },
+    { context: SANDBOX_DIR, src: ["Dockerfile", ...Object.keys(SANDBOX_FILES)] },
     { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex") } },
   );
   await followProgress(docker, progress);

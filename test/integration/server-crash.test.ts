@@ -1,20 +1,27 @@
 /**
- * A real `toolforge serve` child SIGKILLed with messages in flight, then started again on the same
- * data: nothing stays pending or running. The message that was running fails as "interrupted by a
- * restart" (never run twice); every message that had not started runs exactly once after the
- * restart, in the order it was sent.
+ * A real `toolforge serve` child SIGKILLed with work in flight, then started again on the same data:
+ *   - nothing stays pending or running: the message that was running fails as "interrupted by a
+ *     restart" (never run twice); every message that had not started runs exactly once after the
+ *     restart, in the order it was sent;
+ *   - the sandbox container of a call that spins forever does not outlive the job's deadline,
+ *     although no host process is left to kill it, and the next start removes it.
  */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
+import Docker from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { openStore, sha256Hex } from "../../src/store/index.js";
+import { ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE } from "../../src/sandbox/deadline.js";
+import { readLabels, SANDBOX_LABEL } from "../../src/sandbox/labels.js";
 import { INTERRUPTED_MESSAGE } from "../../src/store/ownership.js";
+import { currentProcess } from "../../src/util/process-identity.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { spawnCli, tempDirs } from "./cli-harness.js";
 
 const TICKS = 20;
+const docker = new Docker();
 
 let dirs: ReturnType<typeof tempDirs>;
 let ollama: ScriptedOllama;
@@ -35,13 +42,14 @@ function method(objectId: string, selector: string, body: string) {
   return { objectId, selector, description: selector, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
 }
 
-function serve(): { child: ChildProcessWithoutNullStreams; url: Promise<string> } {
+function serve(extra: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; url: Promise<string> } {
   const env = {
     ...dirs.env,
     OLLAMA_HOST: ollama.url,
     PORT: "0",
     SANDBOX_POOL_SIZE: "2",
     SANDBOX_TIMEOUT_MS: "120000",
+    ...extra,
   };
   const child = spawnCli(["serve"], env, dirs.dir);
   children.push(child);
@@ -58,11 +66,11 @@ function serve(): { child: ChildProcessWithoutNullStreams; url: Promise<string> 
   return { child, url };
 }
 
-async function post(url: string, selector: string): Promise<string> {
+async function post(url: string, selector: string, target = "counter"): Promise<string> {
   const response = await fetch(`${url}/message`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ target_object_id: "counter", method_name: selector }),
+    body: JSON.stringify({ target_object_id: target, method_name: selector }),
   });
   expect(response.status).toBe(202);
   return ((await response.json()) as { message_id: string }).message_id;
@@ -127,4 +135,52 @@ describeSandbox("a server killed with messages in flight, then restarted", () =>
     second.child.kill("SIGTERM");
     await stopped;
   });
+
+  it("SIGKILLed during a call that spins forever, leaves no container running past the job's deadline, and the next start removes it", async () => {
+    const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
+    try {
+      await store.createObject({ id: "spinner" });
+      await store.installMethodVersion(method("spinner", "spin", "for (;;) {}"));
+    } finally {
+      await store.close();
+    }
+    const timeoutMs = 15_000;
+    const first = serve({ SANDBOX_POOL_SIZE: "0", SANDBOX_TIMEOUT_MS: String(timeoutMs) });
+    const firstUrl = await first.url;
+    const spin = await post(firstUrl, "spin", "spinner");
+    const container = await until("the spinning call's container", () => containerOf(first.child.pid!), (c) => c?.State === "running");
+
+    const killed = once(first.child, "close");
+    first.child.kill("SIGKILL");
+    await killed;
+    // Nobody on the host kills it now: the container ends the job itself (at the latest at its deadline).
+    const ended = await until("the orphaned container", () => inspect(container!.Id), (s) => s === null || !s.Running, timeoutMs + 60_000);
+    if (ended) expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended.ExitCode);
+
+    const second = serve();
+    const url = await second.url; // its start removed the dead server's container
+    expect(await inspect(container!.Id)).toBeNull();
+    expect(await message(url, spin)).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+    const stopped = once(second.child, "close");
+    second.child.kill("SIGTERM");
+    await stopped;
+  });
 }, { sandbox: { poolSize: 0 } });
+
+/** The sandbox container a process of this PID namespace owns, if any. */
+async function containerOf(pid: number): Promise<Docker.ContainerInfo | undefined> {
+  const all = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABEL}=1`] } });
+  const here = currentProcess().pidNamespace;
+  return all.find((info) => {
+    const owner = readLabels(info.Labels).owner;
+    return owner?.pid === pid && owner.pidNamespace === here;
+  });
+}
+
+async function inspect(id: string): Promise<Docker.ContainerInspectInfo["State"] | null> {
+  try {
+    return (await docker.getContainer(id).inspect()).State;
+  } catch {
+    return null;
+  }
+}
