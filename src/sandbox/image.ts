@@ -1,6 +1,8 @@
 /**
- * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner, the Dockerfile,
- * the offline recipe and the node it carries, so a changed runner means a new tag (and a rebuild).
+ * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner and its watchdog,
+ * the Dockerfile, the offline recipe, the node it carries and the install (the directory ToolForge
+ * runs from), so a changed runner means a new tag (and a rebuild), and the images an install no
+ * longer uses are pruned by it alone (image-prune.ts).
  * When the image is missing it is built offline (`docker import` of a minimal root: the host's
  * node, the libraries `ldd` lists, the runner); where that cannot work (no glibc node on the host)
  * it falls back to `sandbox/Dockerfile`, which needs a registry. Two processes building at once
@@ -8,6 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -43,16 +46,34 @@ export async function defaultImageTag(): Promise<string> {
   const [runner, watchdog, dockerfile] = await Promise.all(
     ["runner.mjs", "watchdog.mjs", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
   );
-  return imageTagFor({ runner: runner!, watchdog: watchdog!, dockerfile: dockerfile!, node: process.version, arch: process.arch });
+  return imageTagFor({ runner: runner!, watchdog: watchdog!, dockerfile: dockerfile!, node: process.version, arch: process.arch, install: installId() });
 }
 
-/** The tag for these inputs: any change to the runner, its watchdog, the recipe or the node carried gives a new tag. */
+/** On every image this install builds: which install made it, so that it prunes only its own (image-prune.ts). */
+export const INSTALL_LABEL = "toolforge.install";
+
+/**
+ * This install: the checkout or package directory ToolForge runs from. Part of the image's tag, so
+ * two installs sharing one engine never share (and never prune) each other's images.
+ */
+export function installId(root: string = PROJECT_ROOT): string {
+  let where = root;
+  try {
+    where = realpathSync(root);
+  } catch {
+    // a root that cannot be resolved is still a stable name for this install
+  }
+  return createHash("sha256").update(where).digest("hex").slice(0, 12);
+}
+
+/** The tag for these inputs: any change to the runner, its watchdog, the recipe, the node carried or the install gives a new tag. */
 export function imageTagFor(inputs: {
   runner: Buffer | string;
   watchdog: Buffer | string;
   dockerfile: Buffer | string;
   node: string;
   arch: string;
+  install: string;
 }): string {
   const hash = createHash("sha256");
   const part = (label: string, value: Buffer | string) => hash.update(`${label}\0${Buffer.byteLength(value)}\0`).update(value);
@@ -61,6 +82,7 @@ export function imageTagFor(inputs: {
   part("Dockerfile", inputs.dockerfile);
   part("recipe", `${OFFLINE_RECIPE_REVISION}\n${IMAGE_CHANGES.join("\n")}`);
   part("node", `${inputs.node} ${inputs.arch}`);
+  part("install", inputs.install);
   return `${IMAGE_REPOSITORY}:${hash.digest("hex").slice(0, 12)}`;
 }
 
@@ -152,7 +174,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
     const progress = await docker.importImage(archive as unknown as NodeJS.ReadableStream, {
       repo,
       tag: version,
-      changes: IMAGE_CHANGES,
+      changes: [...IMAGE_CHANGES, `LABEL ${INSTALL_LABEL}=${installId()}`],
     });
     await followProgress(docker, progress);
   } finally {
@@ -186,7 +208,7 @@ export function parseLddOutput(stdout: string): string[] {
 export async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
   const progress = await docker.buildImage(
     { context: SANDBOX_DIR, src: ["Dockerfile", ...Object.keys(SANDBOX_FILES)] },
-    { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex") } },
+    { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex"), [INSTALL_LABEL]: installId() } },
   );
   await followProgress(docker, progress);
   if (!(await imageExists(docker, tag))) throw new Error(`docker build finished but ${tag} is not there`);

@@ -1,14 +1,16 @@
 /**
  * The sandbox's front door. `createSandbox(config)` is the ONE factory everything uses: it checks
  * Docker and the runtime (typed, actionable errors), builds the image when missing, removes
- * containers left by dead processes (reaper.ts), and returns the pooled sandbox (SANDBOX_POOL_SIZE > 0) or
+ * containers left by dead processes (reaper.ts) and the images of earlier runners (image-prune.ts), and returns the pooled sandbox (SANDBOX_POOL_SIZE > 0) or
  * the cold one. Both run each job in its own fresh gVisor container with the same walls.
  */
 import Docker from "dockerode";
 import type { Config } from "../config.js";
+import { errorMessage } from "../errors.js";
 import { DockerSandbox } from "./docker-sandbox.js";
 import { SandboxPool } from "./pool.js";
 import { assertSandboxReady } from "./preflight.js";
+import { pruneSandboxImages } from "./image-prune.js";
 import { reapOrphanedContainers } from "./reaper.js";
 import type { Sandbox } from "./types.js";
 
@@ -33,6 +35,10 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
         "whether their owner is alive. Remove them once no older ToolForge runs: `docker ps -a --filter label=toolforge.sandbox=1`",
     );
   }
+  if (config.sandbox.image === undefined) {
+    // Images of earlier runners this install built: a failure here only leaves them for the next start.
+    await pruneSandboxImages(docker, { keep: image }).catch((error: unknown) => warn(`could not prune old sandbox images: ${errorMessage(error)}`));
+  }
   const cold = new DockerSandbox(docker, image, config.sandbox);
   if (config.sandbox.poolSize === 0) return cold;
   return new SandboxPool(cold, config.sandbox.poolSize, config.sandbox.timeoutMs, warn);
@@ -43,4 +49,5 @@ export { SandboxPool, type PoolStats } from "./pool.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
 export { reapOrphanedContainers } from "./reaper.js";
+export { pruneSandboxImages } from "./image-prune.js";
 export * from "./types.js";

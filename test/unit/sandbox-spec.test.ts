@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { containerSpec, NPROC_LIMIT, PIDS_LIMIT } from "../../src/sandbox/container-spec.js";
 import { DEFAULT_TIMING, lifetimeMs } from "../../src/sandbox/deadline.js";
-import { imageTagFor, parseLddOutput, WATCHDOG_PATH_IN_IMAGE } from "../../src/sandbox/image.js";
+import { imageTagFor, installId, parseLddOutput, WATCHDOG_PATH_IN_IMAGE } from "../../src/sandbox/image.js";
 import { LIFETIME_LABEL, OWNER_LABEL, POOL_LABEL, SANDBOX_LABEL } from "../../src/sandbox/labels.js";
 import { formatIdentity } from "../../src/util/process-identity.js";
 
@@ -109,7 +109,7 @@ describe("reading ldd's output for the offline image", () => {
 });
 
 describe("the sandbox image's tag", () => {
-  const inputs = { runner: "runner v1", watchdog: "watchdog v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64" };
+  const inputs = { runner: "runner v1", watchdog: "watchdog v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64", install: "0123456789ab" };
 
   it("stays the same for the same runner and recipe", () => {
     expect(imageTagFor(inputs)).toBe(imageTagFor({ ...inputs }));
@@ -119,6 +119,12 @@ describe("the sandbox image's tag", () => {
   it("changes when the runner or its watchdog changes, so a changed one is rebuilt", () => {
     expect(imageTagFor({ ...inputs, runner: "runner v2" })).not.toBe(imageTagFor(inputs));
     expect(imageTagFor({ ...inputs, watchdog: "watchdog v2" })).not.toBe(imageTagFor(inputs));
+  });
+
+  it("differs between two installs, so that neither prunes an image the other uses", () => {
+    expect(imageTagFor({ ...inputs, install: "ba9876543210" })).not.toBe(imageTagFor(inputs));
+    expect(installId("/opt/a")).not.toBe(installId("/opt/b"));
+    expect(installId("/opt/a")).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it("changes when the Dockerfile or the node carried changes", () => {

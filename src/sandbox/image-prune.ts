@@ -1,0 +1,42 @@
+/**
+ * Removes the sandbox images this install built and no longer uses: every image in the repository
+ * labelled with this install's id (image.ts INSTALL_LABEL) but the one in use now. Images of other
+ * installs sharing the engine carry another id (and other tags) and are never touched; an image a
+ * container still uses (running or stopped) is refused by the engine and kept for a later start.
+ * Nothing is forced.
+ */
+import type Docker from "dockerode";
+import { errorMessage } from "../errors.js";
+import { statusOf } from "./docker-errors.js";
+import { IMAGE_REPOSITORY, INSTALL_LABEL, installId } from "./image.js";
+
+export interface PruneOutcome {
+  /** The tags removed (an image goes with its last tag). */
+  removed: string[];
+  /** Tags kept because a container still uses their image. */
+  inUse: string[];
+}
+
+export async function pruneSandboxImages(
+  docker: Docker,
+  options: { keep: string; repository?: string; install?: string },
+): Promise<PruneOutcome> {
+  const repository = options.repository ?? IMAGE_REPOSITORY;
+  const install = options.install ?? installId();
+  const images = await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${install}`] } });
+  const outcome: PruneOutcome = { removed: [], inUse: [] };
+  for (const image of images) {
+    const tags = (image.RepoTags ?? []).filter((tag) => tag.startsWith(`${repository}:`));
+    if (tags.includes(options.keep)) continue;
+    for (const tag of tags) {
+      try {
+        await docker.getImage(tag).remove();
+        outcome.removed.push(tag);
+      } catch (error) {
+        if (statusOf(error) === 409) outcome.inUse.push(tag);
+        else if (statusOf(error) !== 404) throw new Error(`could not remove the old sandbox image ${tag}: ${errorMessage(error)}`, { cause: error });
+      }
+    }
+  }
+  return outcome;
+}
