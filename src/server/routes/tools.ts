@@ -9,7 +9,7 @@ import { NotFoundError } from "../../errors.js";
 import type { Store, ToolSummary, ToolVersion } from "../../store/types.js";
 import { parseBody } from "../validate.js";
 
-const rollbackBody = z.object({
+const rollbackBody = z.strictObject({
   version: z.number().int().min(1, "must be a version number of 1 or more").optional(),
 });
 
