@@ -11,7 +11,7 @@ import { statusOf } from "./docker-errors.js";
 import { IMAGE_REPOSITORY, INSTALL_LABEL, installId } from "./image.js";
 
 export interface PruneOutcome {
-  /** The tags removed (an image goes with its last tag). */
+  /** The tags removed (an image goes with its last tag), and the ids of untagged images removed. */
   removed: string[];
   /** Tags kept because a container still uses their image. */
   inUse: string[];
@@ -26,15 +26,18 @@ export async function pruneSandboxImages(
   const images = await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${install}`] } });
   const outcome: PruneOutcome = { removed: [], inUse: [] };
   for (const image of images) {
-    const tags = (image.RepoTags ?? []).filter((tag) => tag.startsWith(`${repository}:`));
+    const allTags = (image.RepoTags ?? []).filter((tag) => tag !== "<none>:<none>");
+    const tags = allTags.filter((tag) => tag.startsWith(`${repository}:`));
     if (tags.includes(options.keep)) continue;
-    for (const tag of tags) {
+    // An image left without any tag (two builds of one tag at once: the engine keeps the last) goes by its id.
+    const references = allTags.length === 0 ? [image.Id] : tags;
+    for (const reference of references) {
       try {
-        await docker.getImage(tag).remove();
-        outcome.removed.push(tag);
+        await docker.getImage(reference).remove();
+        outcome.removed.push(reference);
       } catch (error) {
-        if (statusOf(error) === 409) outcome.inUse.push(tag);
-        else if (statusOf(error) !== 404) throw new Error(`could not remove the old sandbox image ${tag}: ${errorMessage(error)}`, { cause: error });
+        if (statusOf(error) === 409) outcome.inUse.push(reference);
+        else if (statusOf(error) !== 404) throw new Error(`could not remove the old sandbox image ${reference}: ${errorMessage(error)}`, { cause: error });
       }
     }
   }

@@ -50,13 +50,23 @@ describeSandbox("pruning old sandbox images", () => {
 
   afterAll(async () => {
     if (containerId) await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
-    const leftovers = await docker.listImages({ filters: { reference: [repository] } });
-    for (const image of leftovers) for (const tag of image.RepoTags ?? []) await docker.getImage(tag).remove().catch(() => undefined);
+    // Everything this test made carries one of its two random install ids: tagged or not, it goes.
+    const leftovers = await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${mine}`] } });
+    leftovers.push(...(await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${theirs}`] } })));
+    for (const image of leftovers) {
+      for (const tag of (image.RepoTags ?? []).filter((t) => t.startsWith(`${repository}:`))) await docker.getImage(tag).remove().catch(() => undefined);
+      await docker.getImage(image.Id).remove().catch(() => undefined);
+    }
     rmSync(stage, { recursive: true, force: true });
   });
 
-  it("removes this install's unused old images and keeps the current one, one in use, and another install's", async () => {
+  it("removes this install's unused old images (untagged ones too) and keeps the current one, one in use, and another install's", async () => {
     const old = await tinyImage("old", mine);
+    // Two builds of one tag: the engine keeps the last; the first is left without a tag.
+    await tinyImage("twice", mine);
+    const untagged = (await docker.getImage(`${repository}:twice`).inspect()).Id;
+    await tinyImage("twice", mine);
+    expect((await docker.getImage(untagged).inspect()).RepoTags).toEqual([]);
     const used = await tinyImage("used", mine);
     const current = await tinyImage("current", mine);
     const others = await tinyImage("others", theirs);
@@ -64,8 +74,10 @@ describeSandbox("pruning old sandbox images", () => {
 
     const outcome = await pruneSandboxImages(docker, { keep: current, repository, install: mine });
 
-    expect(outcome).toEqual({ removed: [old], inUse: [used] });
+    expect(outcome.removed.sort()).toEqual([old, `${repository}:twice`, untagged].sort());
+    expect(outcome.inUse).toEqual([used]);
     expect(await present(old)).toBe(false);
+    expect(await present(untagged)).toBe(false);
     for (const kept of [used, current, others]) expect(await present(kept)).toBe(true);
   });
 }, { sandbox: { poolSize: 0 } });
