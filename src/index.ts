@@ -1,9 +1,13 @@
 /**
- * The package entry: `import { createGraph } from "toolforge"`. Importing it has no side effects:
- * nothing is opened or read until createGraph / createToolForge is called.
+ * The package entry: `import { createToolForge } from "toolforge"`. Importing it has no side
+ * effects: nothing is opened or read until createToolForge (or createGraph) is called.
+ *
+ * ONE way to build the agent: `createToolForge(options?)` → `{ graph, runtime, close }`. Every part
+ * its options accept has its type exported here. `createGraph(options?)` gives the graph alone, for
+ * hosts that keep it for the life of their process (LangGraph Studio and the like): what it opens is
+ * never closed, so anything else should use createToolForge.
  */
 export {
-  closeGraph,
   createGraph,
   createToolForge,
   type CreateGraphOptions,
@@ -15,6 +19,18 @@ export {
   type RunSettingsInput,
   type PersonaChatModels,
 } from "./graph/index.js";
+// The types of the parts createToolForge's options accept (and its `runtime` holds).
+export type { Runtime, RuntimeOverrides } from "./runtime.js";
+export type { Config, PersonaName } from "./config.js";
+export type { Store } from "./store/types.js";
+export type { Sandbox, SandboxJob, JobResult, RunnerReport } from "./sandbox/types.js";
+export type { EventBus, ToolForgeEvent, PublishedEvent } from "./events.js";
+export type { ToolRegistry } from "./tools/types.js";
+export type { BuiltinTool } from "./tools/registry.js";
+export type { Forge } from "./forge/types.js";
+export type { ForgeModelSource } from "./forge/prompt.js";
+
+export { loadConfig } from "./config.js";
 export {
   assertPersonaModels,
   checkPersonaModels,
@@ -25,8 +41,7 @@ export {
   type PersonaModelCheck,
   type OllamaStatus,
 } from "./personas/index.js";
-export { loadConfig, type Config, type PersonaName } from "./config.js";
-export { createRuntime, type Runtime, type RuntimeOverrides } from "./runtime.js";
+/** Living objects on a ToolForge's runtime: `createObjectSpace((await createToolForge()).runtime)`. */
 export {
   createObjectSpace,
   NoSuchObjectError,
@@ -38,6 +53,7 @@ export {
   type SendOutcome,
 } from "./objects/index.js";
 export { startServer, type RunningServer, type StartOptions } from "./server/index.js";
+export type { ChatService } from "./server/chat/types.js";
 export {
   ToolForgeError,
   ConfigError,
@@ -47,4 +63,3 @@ export {
   InvalidInputError,
   NotFoundError,
 } from "./errors.js";
-export type { ToolForgeEvent, PublishedEvent } from "./events.js";

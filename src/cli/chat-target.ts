@@ -4,6 +4,8 @@
  */
 import type { Command } from "commander";
 import type { Config } from "../config.js";
+import { InvalidInputError } from "../errors.js";
+import { threadIdSchema } from "../server/threads.js";
 import type { ChatService } from "../server/chat/types.js";
 import { remoteChat } from "./remote-chat.js";
 import { ServerClient, serverTarget, withServerOptions } from "./server-client.js";
@@ -26,6 +28,17 @@ export function withChatOptions(command: Command): Command {
   return withServerOptions(command)
     .option("--local", "run the agent in this process (store, sandbox and Ollama from the settings) instead of asking a server")
     .option("--thread <id>", "continue this conversation thread (default: a new one)");
+}
+
+/** `--thread`, checked before anything starts: a thread id the server would refuse fails here, once. */
+export function checkThreadOption(thread: string | undefined): string | undefined {
+  if (thread === undefined) return undefined;
+  const parsed = threadIdSchema.safeParse(thread);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(
+    `--thread ${JSON.stringify(thread)} is not a valid thread id: it ${parsed.error.issues[0]?.message ?? "is invalid"}`,
+    "use printable ASCII without spaces, at most 200 characters (e.g. --thread my-project), or leave it out for a new thread",
+  );
 }
 
 export async function openChatTarget(options: ChatTargetOptions, config: Config): Promise<ChatTarget> {

@@ -3,8 +3,7 @@
  * (header `x-thread-id`), read back into the same progress events and result as in-process.
  */
 import type { ChatProgress, ChatService, ChatTurnResult } from "../server/chat/types.js";
-import { ServerError } from "./failure.js";
-import type { ServerClient } from "./server-client.js";
+import { serverErrorFrom, type ServerClient } from "./server-client.js";
 
 interface Chunk {
   choices?: { delta?: { content?: string | null } }[];
@@ -21,9 +20,7 @@ export function remoteChat(client: ServerClient): ChatService {
       for await (const message of client.events("POST", "/v1/chat/completions", body, { "x-thread-id": request.threadId }, request.signal)) {
         if (message.data === "[DONE]") break;
         const chunk = JSON.parse(message.data) as Chunk;
-        if (chunk.error) {
-          throw new ServerError(200, chunk.error.code ?? "error", chunk.error.message ?? "the server reported an error", chunk.error.hint);
-        }
+        if (chunk.error) throw serverErrorFrom(200, chunk.error);
         const text = chunk.choices?.[0]?.delta?.content;
         if (text) {
           reply += text;

@@ -36,8 +36,16 @@ export interface SseMessage {
   data: string;
 }
 
+export interface ServerClientOptions {
+  /** Whether the command can run without a server (`--local`), to say so when none answers (default true). */
+  offersLocal?: boolean;
+}
+
 export class ServerClient {
-  constructor(private readonly target: ServerTarget) {}
+  constructor(
+    private readonly target: ServerTarget,
+    private readonly options: ServerClientOptions = {},
+  ) {}
 
   get url(): string {
     return this.target.url;
@@ -71,8 +79,9 @@ export class ServerClient {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
+      const local = this.options.offersLocal === false ? "" : ", or run in-process with --local";
       throw new ToolForgeError("server_unreachable", `no ToolForge server answers at ${this.target.url}: ${reason(error)}`, {
-        hint: "start one with `toolforge serve` (or pass --url), or run in-process with --local",
+        hint: `start one with \`toolforge serve\` (or pass --url)${local}`,
         cause: error,
       });
     }
@@ -85,13 +94,22 @@ async function serverError(response: Response): Promise<ServerError> {
   const text = await response.text();
   try {
     const body = JSON.parse(text) as { error?: { message?: string; code?: string; hint?: string } };
-    if (body.error?.message) {
-      return new ServerError(response.status, body.error.code ?? "error", body.error.message, body.error.hint);
-    }
+    if (body.error?.message) return serverErrorFrom(response.status, body.error);
   } catch {
     // not JSON: fall through to the raw text
   }
   return new ServerError(response.status, "http_error", text.slice(0, 500) || response.statusText);
+}
+
+/**
+ * A ServerError from a server's `{error}` body. The server's `message` is self-contained: it ends
+ * with ` — <hint>`; that ending is cut here, because the hint is printed on its own line.
+ */
+export function serverErrorFrom(status: number, error: { message?: string; code?: string; hint?: string }): ServerError {
+  const hint = error.hint;
+  let message = error.message ?? "the server reported an error";
+  if (hint && message.endsWith(` — ${hint}`)) message = message.slice(0, -` — ${hint}`.length);
+  return new ServerError(status, error.code ?? "error", message, hint);
 }
 
 function reason(error: unknown): string {

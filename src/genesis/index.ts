@@ -1,6 +1,6 @@
 /**
  * Genesis: the one-time, idempotent set-up (`npm run genesis`, `toolforge genesis`).
- *   1. the store: opened, which runs its migrations; the root objects `system` and `nil`;
+ *   1. the store: opened, which runs its migrations (they make the root objects `system` and `nil`);
  *   2. the sandbox image, built when missing;
  *   3. the persona models in Ollama (`toolforge-brick` …), from the base models with each
  *      persona's SYSTEM prompt and an ADAPTER where one is configured.
@@ -12,7 +12,7 @@ import { OllamaClient } from "./ollama-client.js";
 import { personaModelsStep } from "./persona-models.js";
 import { StepRecorder, type GenesisLog, type GenesisReport } from "./report.js";
 import { sandboxStep } from "./sandbox-step.js";
-import { rootObjectsStep, storeStep } from "./store-step.js";
+import { storeStep } from "./store-step.js";
 
 export interface GenesisOptions {
   log?: GenesisLog;
@@ -23,11 +23,7 @@ export interface GenesisOptions {
 export async function runGenesis(config: Config, options: GenesisOptions = {}): Promise<GenesisReport> {
   const steps = new StepRecorder(options.log ?? ((line) => process.stdout.write(`${line}\n`)));
   const store = await storeStep(config, steps);
-  try {
-    await rootObjectsStep(store, steps);
-  } finally {
-    await store.close();
-  }
+  await store.close();
   await sandboxStep(config, steps, options.docker);
   await personaModelsStep(config, steps, new OllamaClient(config.ollamaHost));
   return steps.report();
@@ -35,4 +31,3 @@ export async function runGenesis(config: Config, options: GenesisOptions = {}): 
 
 export { formatStep, type GenesisReport, type GenesisStep, type StepStatus } from "./report.js";
 export { personaModelName, PERSONA_MODEL_PREFIX } from "./persona-models.js";
-export { ROOT_OBJECTS } from "./store-step.js";

@@ -13,7 +13,8 @@
  * a write that another process beat (RevisionConflictError) is re-read and re-run, so no update is
  * lost. `teach_yourself_to_<skill>` teaches the method `<skill>` and answers what was learned.
  * Every message is recorded in the store with its times and status, and `message.finished` is
- * published on the bus.
+ * published on the bus. A message belongs to the store owner that recorded it; `recover()` resolves
+ * the messages of owners that died (see store/ownership.ts and docs/objects.md).
  */
 import type { Config } from "../config.js";
 import { InvalidInputError, RevisionConflictError, errorMessage } from "../errors.js";
@@ -28,9 +29,11 @@ import type {
   MethodVersion,
   NewObject,
   ObjectRecord,
+  RecoveredWork,
   ResolvedMethod,
   Store,
 } from "../store/types.js";
+import { WorkNotHeldError } from "../store/ownership.js";
 import { MethodNotLearnedError, NoSuchObjectError, ObjectContendedError } from "./errors.js";
 import { objectFace, type DynamicMethods, type ObjectFace } from "./face.js";
 import { invokeMethod } from "./invoke.js";
@@ -87,7 +90,13 @@ export interface ObjectSpace {
   /** Attributes, own methods with their versions, and prototypes. */
   describe(id: string): Promise<ObjectDescription>;
   create(input: NewObject): Promise<ObjectRecord>;
-  /** Resolves when every message posted so far has finished (for shutdown and tests). */
+  /**
+   * Resolves the messages of store owners that died (Store.recoverInterruptedWork): a message that
+   * never started is delivered again, in the background; one that was running is failed as
+   * "interrupted by a restart" and never run twice. Answers what was resolved.
+   */
+  recover(): Promise<RecoveredWork>;
+  /** Resolves when every message posted (or recovered) so far has finished (for shutdown and tests). */
   settled(): Promise<void>;
 }
 
@@ -132,6 +141,8 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
       bus.publish({ type: "message.finished", messageId: message.id, status: "done" });
       return { ok: true, outcome: { messageId: message.id, result, learned: delivery.learned } };
     } catch (error) {
+      // Another process took the message over (this one stalled past its lease): its record counts.
+      if (error instanceof WorkNotHeldError) return { ok: false, error };
       await store.updateMessage(message.id, {
         status: "failed",
         error: errorMessage(error),
@@ -216,6 +227,15 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     throw new ObjectContendedError(receiver.id, selector, maxRetries + 1);
   }
 
+  function deliverInBackground(message: MessageRecord): void {
+    // The message's own failure is recorded on it; what rejects here is the store failing to record.
+    const work = settle(message).catch((error: unknown) => {
+      process.emitWarning(`message ${message.id} could not be recorded: ${errorMessage(error)}`, "ToolForgeObjects");
+    });
+    background.add(work);
+    void work.finally(() => background.delete(work));
+  }
+
   function normalised(target: string, selector: string): { id: string; selector: string } {
     if (typeof target !== "string" || typeof selector !== "string") {
       throw new InvalidInputError("a message needs a target object id and a method name, both strings");
@@ -234,13 +254,15 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     async post(target, selector, args = [], kwargs = {}) {
       const message = normalised(target, selector);
       const recorded = await record(message.id, message.selector, args, kwargs);
-      // The message's own failure is recorded on it; what rejects here is the store failing to record.
-      const work = settle(recorded).catch((error: unknown) => {
-        process.emitWarning(`message ${recorded.id} could not be recorded: ${errorMessage(error)}`, "ToolForgeObjects");
-      });
-      background.add(work);
-      void work.finally(() => background.delete(work));
+      deliverInBackground(recorded);
       return recorded;
+    },
+
+    async recover() {
+      const work = await store.recoverInterruptedWork();
+      for (const messageId of work.interruptedMessages) bus.publish({ type: "message.finished", messageId, status: "failed" });
+      for (const message of work.requeued) deliverInBackground(message);
+      return work;
     },
 
     async get<M extends object = DynamicMethods>(id: string) {

@@ -4,8 +4,10 @@
  */
 import type Docker from "dockerode";
 import type { Config } from "../config.js";
-import { RUNNER_COMMAND } from "./image.js";
-import { formatOwner, OWNER_LABEL, POOL_LABEL, SANDBOX_LABEL, type Owner } from "./owner.js";
+import type { ProcessIdentity } from "../util/process-identity.js";
+import { lifetimeMs, watchdogCommand, type ContainerDeadlines, type SandboxTiming } from "./deadline.js";
+import { WATCHDOG_PATH_IN_IMAGE } from "./image.js";
+import { sandboxLabels } from "./labels.js";
 
 export type SandboxSettings = Config["sandbox"];
 
@@ -23,25 +25,35 @@ export const PIDS_LIMIT = 512;
 export const NPROC_LIMIT = 64;
 /** Size of the only writable place, /tmp (its pages count against the memory limit too). */
 export const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,size=16m,mode=1777";
-/** The uid:gid the runner runs as (no such user in the image is needed). */
-export const SANDBOX_USER = "1000:1000";
+/**
+ * The container's user: root, for the watchdog only (sandbox/watchdog.mjs), which starts the runner
+ * (and so the forged code) as RUNNER_UID:RUNNER_GID with no capabilities at all. Root here has
+ * only the three capabilities below, inside gVisor, with no-new-privileges.
+ */
+export const CONTAINER_USER = "0:0";
+/**
+ * SETUID and SETGID: to start the runner as the unprivileged user; KILL: to end it at its deadline
+ * (signalling another user's process needs it). The runner gets none of them: a process that
+ * changes to a non-zero uid loses every capability, and no-new-privileges keeps it so.
+ */
+export const WATCHDOG_CAPABILITIES = ["SETUID", "SETGID", "KILL"];
 
 export function containerSpec(
   image: string,
   settings: SandboxSettings,
-  owner: Owner,
+  owner: ProcessIdentity,
+  deadlines: ContainerDeadlines,
+  timing: SandboxTiming,
   options: { pooled?: boolean } = {},
 ): Docker.ContainerCreateOptions {
   const memoryBytes = settings.memoryMb * 1024 * 1024;
-  const labels: Record<string, string> = { [SANDBOX_LABEL]: "1", [OWNER_LABEL]: formatOwner(owner) };
-  if (options.pooled) labels[POOL_LABEL] = "1";
   return {
     Image: image,
-    Cmd: RUNNER_COMMAND,
-    User: SANDBOX_USER,
+    Cmd: watchdogCommand(WATCHDOG_PATH_IN_IMAGE, deadlines),
+    User: CONTAINER_USER,
     WorkingDir: "/tmp",
     Env: [], // none of the host's variables
-    Labels: labels,
+    Labels: sandboxLabels(owner, lifetimeMs(deadlines, timing), options.pooled ?? false),
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
@@ -60,9 +72,10 @@ export function containerSpec(
       PidsLimit: PIDS_LIMIT,
       Ulimits: [{ Name: "nproc", Soft: NPROC_LIMIT, Hard: NPROC_LIMIT }],
       CapDrop: ["ALL"],
+      CapAdd: WATCHDOG_CAPABILITIES,
       SecurityOpt: ["no-new-privileges"],
       Privileged: false,
-      Init: true,
+      Init: true, // docker-init (root) is PID 1: it reaps zombies, and the container ends when the watchdog does
       LogConfig: { Type: "none", Config: {} },
       Binds: [],
       Mounts: [],

@@ -5,9 +5,10 @@
  */
 import type Docker from "dockerode";
 import { ToolForgeError } from "../errors.js";
+import { currentProcess, type ProcessIdentity } from "../util/process-identity.js";
 import { containerSpec, type SandboxSettings } from "./container-spec.js";
+import { DEFAULT_TIMING, MAX_JOB_TIMEOUT_MS, type ContainerDeadlines, type SandboxTiming } from "./deadline.js";
 import { checkJob } from "./job.js";
-import { currentOwner, type Owner } from "./owner.js";
 import { SandboxContainer } from "./sandbox-container.js";
 import type { JobResult, Sandbox, SandboxJob } from "./types.js";
 
@@ -20,30 +21,45 @@ export class DockerSandbox implements Sandbox {
   /** Removals under way; close() waits for them. */
   private readonly removing = new Set<Promise<void>>();
 
+  readonly timing: SandboxTiming;
+
   constructor(
     private readonly docker: Docker,
     private readonly image: string,
     private readonly settings: SandboxSettings,
-    private readonly owner: Owner = currentOwner(),
-  ) {}
+    private readonly owner: ProcessIdentity = currentProcess(),
+    /** The deadlines containers enforce on themselves (deadline.ts); tests shorten them. */
+    timing: Partial<SandboxTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+  }
 
   async run(job: SandboxJob): Promise<JobResult> {
     this.assertOpen();
     checkJob(job);
-    const container = await this.startContainer();
+    const timeoutMs = job.timeoutMs ?? this.settings.timeoutMs;
+    const container = await this.startContainer({ jobTimeoutMs: timeoutMs });
     try {
       await container.waitReady();
-      return await container.handOver(job, job.timeoutMs ?? this.settings.timeoutMs);
+      return await container.handOver(job, timeoutMs);
     } finally {
       await this.discard(container);
     }
   }
 
-  /** A started container waiting for its job (the pool uses this for its cold fallback too). */
-  startContainer(options: { pooled?: boolean } = {}): Promise<SandboxContainer> {
+  /**
+   * A started container waiting for its job. A cold container (`jobTimeoutMs`: its job's timeout)
+   * waits only as long as a start takes; a pooled one up to the pool's idle deadline, for a job of
+   * any timeout up to MAX_JOB_TIMEOUT_MS.
+   */
+  startContainer(options: { pooled?: boolean; jobTimeoutMs?: number } = {}): Promise<SandboxContainer> {
     this.assertOpen();
+    const deadlines: ContainerDeadlines = options.pooled
+      ? { idleMs: this.timing.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS }
+      : { idleMs: this.timing.coldIdleMs, maxJobMs: options.jobTimeoutMs ?? MAX_JOB_TIMEOUT_MS };
     const start = (async () => {
-      const container = await SandboxContainer.start(this.docker, containerSpec(this.image, this.settings, this.owner, options));
+      const spec = containerSpec(this.image, this.settings, this.owner, deadlines, this.timing, { pooled: options.pooled ?? false });
+      const container = await SandboxContainer.start(this.docker, spec, deadlines);
       if (this.closed) {
         await container.destroy();
         this.assertOpen();

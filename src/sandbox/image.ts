@@ -1,6 +1,8 @@
 /**
- * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner, the Dockerfile,
- * the offline recipe and the node it carries, so a changed runner means a new tag (and a rebuild).
+ * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner and its watchdog,
+ * the Dockerfile, the offline recipe, the node it carries and the install (the directory ToolForge
+ * runs from), so a changed runner means a new tag (and a rebuild), and the images an install no
+ * longer uses are pruned by it alone (image-prune.ts).
  * When the image is missing it is built offline (`docker import` of a minimal root: the host's
  * node, the libraries `ldd` lists, the runner); where that cannot work (no glibc node on the host)
  * it falls back to `sandbox/Dockerfile`, which needs a registry. Two processes building at once
@@ -8,6 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -22,36 +25,64 @@ const execFileAsync = promisify(execFile);
 
 export const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
 export const IMAGE_REPOSITORY = "toolforge-sandbox";
-/** Where the runner lives inside the image (the Dockerfile and the offline build agree). */
+/** Where the runner and its watchdog live inside the image (the Dockerfile and the offline build agree). */
 export const RUNNER_PATH_IN_IMAGE = "/opt/toolforge/runner.mjs";
-/** The command every sandbox container runs. `node` is found through the image's PATH. */
-export const RUNNER_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
+export const WATCHDOG_PATH_IN_IMAGE = "/opt/toolforge/watchdog.mjs";
+/** The files of sandbox/ that go into the image, and into its tag's hash. */
+const SANDBOX_FILES = { "runner.mjs": RUNNER_PATH_IN_IMAGE, "watchdog.mjs": WATCHDOG_PATH_IN_IMAGE } as const;
+/** The image's default command, for running it by hand; containers of a sandbox set their own (with deadlines). */
+const DEFAULT_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
 /** Bump when the offline staging below changes in a way the hashed files do not show. */
 const OFFLINE_RECIPE_REVISION = "offline-root-v2";
 const IMAGE_CHANGES = [
   "USER 1000:1000",
   "WORKDIR /tmp",
   "ENV PATH=/usr/local/bin:/usr/bin:/bin",
-  `CMD ${JSON.stringify(RUNNER_COMMAND)}`,
+  `CMD ${JSON.stringify(DEFAULT_COMMAND)}`,
 ];
 
 /** The tag this checkout's runner and recipe produce, e.g. `toolforge-sandbox:3f2a9c0d1e4b`. */
 export async function defaultImageTag(): Promise<string> {
-  const [runner, dockerfile] = await Promise.all([
-    readFile(path.join(SANDBOX_DIR, "runner.mjs")),
-    readFile(path.join(SANDBOX_DIR, "Dockerfile")),
-  ]);
-  return imageTagFor({ runner, dockerfile, node: process.version, arch: process.arch });
+  const [runner, watchdog, dockerfile] = await Promise.all(
+    ["runner.mjs", "watchdog.mjs", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
+  );
+  return imageTagFor({ runner: runner!, watchdog: watchdog!, dockerfile: dockerfile!, node: process.version, arch: process.arch, install: installId() });
 }
 
-/** The tag for these inputs: any change to the runner, the recipe or the node carried gives a new tag. */
-export function imageTagFor(inputs: { runner: Buffer | string; dockerfile: Buffer | string; node: string; arch: string }): string {
+/** On every image this install builds: which install made it, so that it prunes only its own (image-prune.ts). */
+export const INSTALL_LABEL = "toolforge.install";
+
+/**
+ * This install: the checkout or package directory ToolForge runs from. Part of the image's tag, so
+ * two installs sharing one engine never share (and never prune) each other's images.
+ */
+export function installId(root: string = PROJECT_ROOT): string {
+  let where = root;
+  try {
+    where = realpathSync(root);
+  } catch {
+    // a root that cannot be resolved is still a stable name for this install
+  }
+  return createHash("sha256").update(where).digest("hex").slice(0, 12);
+}
+
+/** The tag for these inputs: any change to the runner, its watchdog, the recipe, the node carried or the install gives a new tag. */
+export function imageTagFor(inputs: {
+  runner: Buffer | string;
+  watchdog: Buffer | string;
+  dockerfile: Buffer | string;
+  node: string;
+  arch: string;
+  install: string;
+}): string {
   const hash = createHash("sha256");
   const part = (label: string, value: Buffer | string) => hash.update(`${label}\0${Buffer.byteLength(value)}\0`).update(value);
   part("runner.mjs", inputs.runner);
+  part("watchdog.mjs", inputs.watchdog);
   part("Dockerfile", inputs.dockerfile);
   part("recipe", `${OFFLINE_RECIPE_REVISION}\n${IMAGE_CHANGES.join("\n")}`);
   part("node", `${inputs.node} ${inputs.arch}`);
+  part("install", inputs.install);
   return `${IMAGE_REPOSITORY}:${hash.digest("hex").slice(0, 12)}`;
 }
 
@@ -134,7 +165,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
     };
     await place(nodeBinary, "usr/bin/node", 0o755);
     for (const library of libraries) await place(library, library.replace(/^\//, ""), 0o755);
-    await place(path.join(SANDBOX_DIR, "runner.mjs"), RUNNER_PATH_IN_IMAGE.replace(/^\//, ""), 0o644);
+    for (const [file, inImage] of Object.entries(SANDBOX_FILES)) await place(path.join(SANDBOX_DIR, file), inImage.replace(/^\//, ""), 0o644);
     await mkdir(path.join(stage, "tmp"));
     await chmod(path.join(stage, "tmp"), 0o1777);
     // Not `portable`: node-tar then strips group/other write bits, and /tmp must stay 1777.
@@ -143,7 +174,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
     const progress = await docker.importImage(archive as unknown as NodeJS.ReadableStream, {
       repo,
       tag: version,
-      changes: IMAGE_CHANGES,
+      changes: [...IMAGE_CHANGES, `LABEL ${INSTALL_LABEL}=${installId()}`],
     });
     await followProgress(docker, progress);
   } finally {
@@ -176,8 +207,8 @@ export function parseLddOutput(stdout: string): string[] {
 
 export async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
   const progress = await docker.buildImage(
-    { context: SANDBOX_DIR, src: ["Dockerfile", "runner.mjs"] },
-    { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex") } },
+    { context: SANDBOX_DIR, src: ["Dockerfile", ...Object.keys(SANDBOX_FILES)] },
+    { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex"), [INSTALL_LABEL]: installId() } },
   );
   await followProgress(docker, progress);
   if (!(await imageExists(docker, tag))) throw new Error(`docker build finished but ${tag} is not there`);

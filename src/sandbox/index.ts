@@ -1,16 +1,17 @@
 /**
  * The sandbox's front door. `createSandbox(config)` is the ONE factory everything uses: it checks
  * Docker and the runtime (typed, actionable errors), builds the image when missing, removes
- * containers left by dead processes, and returns the pooled sandbox (SANDBOX_POOL_SIZE > 0) or
+ * containers left by dead processes (reaper.ts) and the images of earlier runners (image-prune.ts), and returns the pooled sandbox (SANDBOX_POOL_SIZE > 0) or
  * the cold one. Both run each job in its own fresh gVisor container with the same walls.
  */
 import Docker from "dockerode";
 import type { Config } from "../config.js";
+import { errorMessage } from "../errors.js";
 import { DockerSandbox } from "./docker-sandbox.js";
-import { currentOwner } from "./owner.js";
 import { SandboxPool } from "./pool.js";
 import { assertSandboxReady } from "./preflight.js";
-import { reapDeadOwnersContainers } from "./reaper.js";
+import { pruneSandboxImages } from "./image-prune.js";
+import { reapOrphanedContainers } from "./reaper.js";
 import type { Sandbox } from "./types.js";
 
 export interface CreateSandboxOptions {
@@ -27,9 +28,18 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
   if (config.sandbox.runtime === "runc") {
     warn("SANDBOX_RUNTIME=runc: forged code runs on the host kernel; runc is NOT a security boundary. Use runsc (gVisor) for anything but debugging.");
   }
-  await reapDeadOwnersContainers(docker);
-  const owner = currentOwner();
-  const cold = new DockerSandbox(docker, image, config.sandbox, owner);
+  const reaped = await reapOrphanedContainers(docker);
+  if (reaped.unjudged > 0) {
+    warn(
+      `${reaped.unjudged} sandbox container(s) of an older ToolForge are left alone: they carry no lifetime, so this version cannot tell ` +
+        "whether their owner is alive. Remove them once no older ToolForge runs: `docker ps -a --filter label=toolforge.sandbox=1`",
+    );
+  }
+  if (config.sandbox.image === undefined) {
+    // Images of earlier runners this install built: a failure here only leaves them for the next start.
+    await pruneSandboxImages(docker, { keep: image }).catch((error: unknown) => warn(`could not prune old sandbox images: ${errorMessage(error)}`));
+  }
+  const cold = new DockerSandbox(docker, image, config.sandbox);
   if (config.sandbox.poolSize === 0) return cold;
   return new SandboxPool(cold, config.sandbox.poolSize, config.sandbox.timeoutMs, warn);
 }
@@ -38,5 +48,6 @@ export { DockerSandbox } from "./docker-sandbox.js";
 export { SandboxPool, type PoolStats } from "./pool.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
-export { reapDeadOwnersContainers } from "./reaper.js";
+export { reapOrphanedContainers } from "./reaper.js";
+export { pruneSandboxImages } from "./image-prune.js";
 export * from "./types.js";

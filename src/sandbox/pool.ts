@@ -4,7 +4,8 @@
  * container, the container is removed afterwards, and a replacement starts in the background.
  * No container ever runs a second job, so nothing (state, file, process) passes between jobs.
  * An empty pool never makes a job wait: it runs cold. A container that dies while waiting is
- * noticed and replaced. close() removes every container, waiting or busy.
+ * noticed and replaced, and one that nears its idle deadline (it would end itself: deadline.ts) is
+ * replaced before it does. close() removes every container, waiting or busy.
  */
 import { ToolForgeError, errorMessage } from "../errors.js";
 import type { DockerSandbox } from "./docker-sandbox.js";
@@ -15,6 +16,11 @@ import type { JobResult, Sandbox, SandboxJob } from "./types.js";
 const MAX_REFILL_BACKOFF_MS = 30_000;
 /** How long a warm job may run before its replacement starts anyway. */
 const REFILL_DELAY_MS = 250;
+/**
+ * A waiting container is replaced this long before its idle deadline (it ends itself then: see
+ * deadline.ts), and never handed a job closer to it than this.
+ */
+const IDLE_MARGIN_MS = 30_000;
 
 export interface PoolStats {
   /** Containers ready and waiting for a job. */
@@ -27,6 +33,8 @@ export interface PoolStats {
   warmTakes: number;
   /** Pooled containers that stopped while waiting and were replaced. */
   diedWhileWaiting: number;
+  /** Pooled containers replaced because they neared their idle deadline without a job. */
+  recycled: number;
 }
 
 export class SandboxPool implements Sandbox {
@@ -35,7 +43,7 @@ export class SandboxPool implements Sandbox {
   private failuresInARow = 0;
   private refillTimer: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<() => void>();
-  private readonly counters = { coldStarts: 0, warmTakes: 0, diedWhileWaiting: 0 };
+  private readonly counters = { coldStarts: 0, warmTakes: 0, diedWhileWaiting: 0, recycled: 0 };
 
   constructor(
     private readonly containers: DockerSandbox,
@@ -105,7 +113,7 @@ export class SandboxPool implements Sandbox {
 
   private take(): SandboxContainer | undefined {
     for (let container = this.ready.shift(); container; container = this.ready.shift()) {
-      if (!container.exited) return container;
+      if (!container.exited && container.idleUntil - Date.now() > IDLE_MARGIN_MS) return container;
       this.retire(container);
     }
     return undefined;
@@ -138,7 +146,17 @@ export class SandboxPool implements Sandbox {
     this.failuresInARow = 0;
     this.ready.push(container);
     this.wakeWaiters();
+    const recycle = setTimeout(() => {
+      const at = this.ready.indexOf(container);
+      if (at < 0) return;
+      this.ready.splice(at, 1);
+      this.counters.recycled++;
+      this.retire(container);
+      this.fill();
+    }, Math.max(0, container.idleUntil - Date.now() - IDLE_MARGIN_MS));
+    recycle.unref();
     void container.whenExited.then(() => {
+      clearTimeout(recycle);
       const at = this.ready.indexOf(container);
       if (at < 0) return; // taken meanwhile: its job reads the exit
       this.ready.splice(at, 1);

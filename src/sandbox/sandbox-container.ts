@@ -11,6 +11,14 @@ import type Docker from "dockerode";
 import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
 import { isGoneOrStopped } from "./docker-errors.js";
 import {
+  ABANDONED_EXIT_CODE,
+  DEADLINE_EXIT_CODE,
+  deadlineLine,
+  STARTUP_TIMEOUT_MS,
+  type ContainerDeadlines,
+} from "./deadline.js";
+import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
+import {
   CappedCapture,
   parseReport,
   ReadyGate,
@@ -24,8 +32,6 @@ import {
 } from "./output.js";
 import type { JobResult, SandboxJob } from "./types.js";
 
-/** How long a container may take from start to the runner's READY (gVisor boot + node start). */
-export const STARTUP_TIMEOUT_MS = 60_000;
 /** After the container exits, how long to wait for the last output to arrive. */
 const OUTPUT_DRAIN_MS = 2_000;
 /**
@@ -36,6 +42,8 @@ const OUTPUT_DRAIN_MS = 2_000;
 const STDERR_GRACE_MS = 5_000;
 /** After a kill, how long to wait for the exit before forcing removal. */
 const KILL_GRACE_MS = 10_000;
+/** The exit code of a process ended by SIGKILL (the OOM killer's signal, and the host's). */
+const KILLED_EXIT_CODE = 137;
 
 interface ExitState {
   code: number | null;
@@ -52,11 +60,17 @@ export class SandboxContainer {
   private exitedFlag = false;
   private handedOver = false;
   private destroyed: Promise<void> | undefined;
+  private oomWatch: OomWatch | undefined;
+  /** By this time (host clock, ms) the container ends itself if no job has come; a little later in truth. */
+  readonly idleUntil: number;
 
   private constructor(
     private readonly docker: Docker,
     readonly container: Docker.Container,
-  ) {}
+    deadlines: ContainerDeadlines,
+  ) {
+    this.idleUntil = Date.now() + deadlines.idleMs;
+  }
 
   get id(): string {
     return this.container.id;
@@ -72,16 +86,20 @@ export class SandboxContainer {
     return this.exitState ?? Promise.resolve({ code: null });
   }
 
-  /** Creates, attaches and starts a container; on any failure the container is removed again. */
-  static async start(docker: Docker, spec: Docker.ContainerCreateOptions): Promise<SandboxContainer> {
+  /**
+   * Creates, attaches and starts a container running the watchdog with these deadlines (the spec's
+   * command must agree: containerSpec builds both from them); on any failure it is removed again.
+   */
+  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, deadlines: ContainerDeadlines): Promise<SandboxContainer> {
     let container: Docker.Container;
     try {
       container = await docker.createContainer(spec);
     } catch (error) {
       throw dockerFailure("could not create a sandbox container", error);
     }
-    const sandboxContainer = new SandboxContainer(docker, container);
+    const sandboxContainer = new SandboxContainer(docker, container, deadlines);
     try {
+      sandboxContainer.oomWatch = await OomWatch.open(docker, container.id);
       await sandboxContainer.attachAndStart();
     } catch (error) {
       await sandboxContainer.destroy();
@@ -159,7 +177,8 @@ export class SandboxContainer {
     this.stdout.onChunk = (chunk) => scanner.push(chunk);
     this.stderr.onChunk = (chunk) => stderrEnd.push(chunk);
     const startedAt = performance.now();
-    this.stream.write(line + "\n");
+    // The watchdog reads its deadline first, then passes the job line to the runner.
+    this.stream.write(deadlineLine(timeoutMs) + line + "\n");
 
     const timeout = new AbortController();
     const outcome = await Promise.race([
@@ -194,8 +213,9 @@ export class SandboxContainer {
     }
     const durationMs = performance.now() - startedAt;
     await Promise.race([this.streamEnded, delay(OUTPUT_DRAIN_MS)]);
-    const oomKilled = await this.readOomKilled();
-    const timedOut = outcome.kind === "timeout";
+    // The container's own deadline (the watchdog) may end a job a moment before the host's does.
+    const timedOut = outcome.kind === "timeout" || exit.code === DEADLINE_EXIT_CODE;
+    const oomKilled = await this.readOomKilled(outcome.kind === "timeout" ? null : exit.code);
     const killed = timedOut || oomKilled;
     const parsed = parseReport(this.stdout.tailText(), token);
     return this.result({ startedAt, durationMs, exitCode: killed ? null : exit.code, timedOut, oomKilled, parsed, timeoutMs, exit, token });
@@ -234,14 +254,21 @@ export class SandboxContainer {
     return result;
   }
 
-  private async readOomKilled(): Promise<boolean> {
+  /**
+   * The engine's flag, or its `oom` event (see oom-watch.ts for why both). `exitCode` is null when
+   * the host killed the container itself; a SIGKILL exit the host did not send waits briefly for a
+   * late `oom` event, before the container is removed (an event for a removed container is lost).
+   */
+  private async readOomKilled(exitCode: number | null): Promise<boolean> {
+    if (this.oomWatch?.oomKilled) return true;
     try {
       const info = await this.container.inspect();
-      return info.State.OOMKilled === true;
+      if (info.State.OOMKilled === true) return true;
     } catch (error) {
-      if (isGoneOrStopped(error)) return false;
-      throw dockerFailure("could not inspect a finished sandbox container", error);
+      if (!isGoneOrStopped(error)) throw dockerFailure("could not inspect a finished sandbox container", error);
     }
+    if (exitCode === KILLED_EXIT_CODE && this.oomWatch) return this.oomWatch.waitFor(OOM_EVENT_GRACE_MS);
+    return false;
   }
 
   /** SIGKILL from the host: what ends busy loops and Atomics.wait inside. */
@@ -263,6 +290,7 @@ export class SandboxContainer {
   destroy(): Promise<void> {
     this.destroyed ??= (async () => {
       this.stream?.destroy();
+      this.oomWatch?.close();
       try {
         await this.container.remove({ force: true });
       } catch (error) {
@@ -277,6 +305,7 @@ function explainMissingReport(problem: string, result: JobResult, timeoutMs: num
   if (result.timedOut) return `the job ran past its ${timeoutMs} ms limit and was killed; ${problem}`;
   if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
   if (exit?.error) return `lost track of the container (${errorMessage(exit.error)}); ${problem}`;
+  if (exit?.code === ABANDONED_EXIT_CODE) return `the container's input closed before the job finished (the connection to the Docker engine broke); ${problem}`;
   return exit ? `${problem} (exit code ${exit.code})` : problem;
 }
 

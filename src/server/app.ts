@@ -8,10 +8,11 @@ import type { Logger } from "pino";
 import type { EventBus } from "../events.js";
 import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Store } from "../store/types.js";
-import { requireApiKey } from "./auth.js";
+import { apiKeyCheck, requireApiKey } from "./auth.js";
 import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
+import { MAX_JSON_DEPTH, refuseDeepJson } from "./json-depth.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
@@ -60,11 +61,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(deps.logger));
-  app.use(healthRouter(deps.health, () => lifecycle.shuttingDown));
+  const keyCheck = apiKeyCheck(deps.apiKey);
+  const trusted = (req: express.Request) => ["no_key_needed", "ok"].includes(keyCheck(req));
+  app.use(healthRouter(deps.health, () => lifecycle.shuttingDown, trusted));
   // The web console (its page needs no key; its data routes check it): see src/server/console.
   app.use(consoleRouter({ store: deps.store, bus: deps.bus, apiKey: deps.apiKey, logger: deps.logger }));
   app.use(requireApiKey(deps.apiKey));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
+  app.use(refuseDeepJson(MAX_JSON_DEPTH));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
   app.use(chatRouter(chat));
   app.use(toolsRouter(deps.store, deps.bus, deps.library));

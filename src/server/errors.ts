@@ -75,6 +75,8 @@ export function toHttpError(error: unknown, context: ErrorContext): HttpError | 
   if (error instanceof HttpError) return error;
   const parser = bodyParserError(error);
   if (parser) return parser;
+  const path = malformedPathError(error);
+  if (path) return path;
   if (error instanceof ToolForgeError) return fromToolForgeError(error);
   return fromOllamaFailure(error, context);
 }
@@ -103,6 +105,8 @@ function fromToolForgeError(error: ToolForgeError): HttpError | null {
 
 interface BodyParserFailure {
   type?: unknown;
+  /** The raw body text (body-parser attaches it to parse failures). */
+  body?: unknown;
   status?: unknown;
   expose?: unknown;
   message?: unknown;
@@ -113,6 +117,13 @@ function bodyParserError(error: unknown): HttpError | null {
   if (typeof error !== "object" || error === null) return null;
   const e = error as BodyParserFailure;
   if (e.type === "entity.parse.failed") {
+    const scalar = jsonScalarKind(e.body);
+    if (scalar) {
+      return new HttpError(400, "invalid_body", `the request body is ${scalar}, not a JSON object`, {
+        hint: "send a JSON object, e.g. {\"message\": \"hello\"}, with Content-Type: application/json",
+        cause: error,
+      });
+    }
     return new HttpError(400, "invalid_json", `the request body is not valid JSON: ${String(e.message)}`, {
       hint: "send a JSON object with Content-Type: application/json",
       cause: error,
@@ -128,6 +139,29 @@ function bodyParserError(error: unknown): HttpError | null {
     return new HttpError(e.status, e.type.replace(/\./g, "_"), String(e.message), { cause: error });
   }
   return null;
+}
+
+/** "null", "a number", … when `body` is valid JSON but no object or array (the JSON parser's strict mode refuses it); else null. */
+function jsonScalarKind(body: unknown): string | null {
+  if (typeof body !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (value === null) return "null";
+  if (typeof value === "object") return null;
+  return typeof value === "number" ? "a number" : typeof value === "string" ? "a string" : "a boolean";
+}
+
+/** Express answers a path parameter it cannot percent-decode (`/tools/%ZZ`) with a URIError marked 400. */
+function malformedPathError(error: unknown): HttpError | null {
+  if (!(error instanceof URIError) || (error as { status?: unknown }).status !== 400) return null;
+  return new HttpError(400, "invalid_path", `the request path is not valid: ${error.message} (a malformed percent-encoding)`, {
+    hint: "percent-encode path segments properly (encodeURIComponent): a % must be followed by two hexadecimal digits",
+    cause: error,
+  });
 }
 
 function formatBytes(limit: unknown): string {

@@ -22,6 +22,7 @@ import { createLogger } from "./logger.js";
 import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
 import { createMcpRouter } from "../mcp/http.js";
+import { startRecovery, type Recovery } from "./recovery.js";
 
 export interface StartOptions {
   /** A runtime to serve (the caller closes it); default: one built from `config` and closed on shutdown. */
@@ -57,6 +58,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));
+  let recovery: Recovery | undefined;
   try {
     const chat = options.chat ?? (await createAgentChat(runtime));
     await logModelCheck(config, logger);
@@ -64,6 +66,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const lifecycle = new Lifecycle();
     // Messages to objects run in the background after their 202: shutdown waits for them too.
     const objects = createObjectSpace(runtime);
+    recovery = await startRecovery(objects, logger);
     const app = createApp({
       chat,
       store: runtime.store,
@@ -98,7 +101,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         requests,
         logger,
         timeoutMs: options.shutdownTimeoutMs ?? 10_000,
-        backgroundWork: () => objects.settled(),
+        backgroundWork: () => {
+          recovery?.stop();
+          return objects.settled();
+        },
         closeRuntime: async () => {
           stopLoggingModels();
           if (ownsRuntime) await runtime.close();
@@ -109,6 +115,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (options.handleSignals ?? true) installSignalHandlers(close, logger);
     return { url, port: address.port, runtime, logger, close };
   } catch (error) {
+    recovery?.stop();
     if (ownsRuntime) await runtime.close();
     throw error;
   }

@@ -1,5 +1,5 @@
 /** Conversation thread ids: given by the client (validated) or fresh per request. */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { HttpError } from "./errors.js";
 
@@ -22,4 +22,16 @@ export function resolveThreadId(candidates: { source: string; value: string | un
     return { threadId: parsed.data, given: true };
   }
   return { threadId: randomUUID(), given: false };
+}
+
+/**
+ * The thread of an OpenAI request's `user` field. Clients put display names there ("Zoë Müller",
+ * emoji, spaces): any string is accepted. One that is already a valid thread id is used as it is
+ * (so existing threads keep their key); any other becomes `user-<sha256 prefix>`, the same key for
+ * the same user every time. An empty `user` names nobody: no thread (a fresh one per request).
+ */
+export function threadKeyFromUser(user: string | undefined): string | undefined {
+  if (user === undefined || user === "") return undefined;
+  if (threadIdSchema.safeParse(user).success) return user;
+  return `user-${createHash("sha256").update(user, "utf8").digest("hex").slice(0, 32)}`;
 }

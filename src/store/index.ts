@@ -12,6 +12,7 @@ export type * from "./types.js";
 export type { OpenStoreOptions } from "./options.js";
 export { normaliseObjectId, OBJECT_COLLECTION } from "./ids.js";
 export { sha256Hex } from "./artifact.js";
+export { ROOT_OBJECT_IDS } from "./root-objects.js";
 export { restoreStoreSnapshot } from "./snapshot.js";
 
 export async function openStore(config: Pick<Config, "dataDir" | "arango">, options: OpenStoreOptions = {}): Promise<Store> {

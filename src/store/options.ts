@@ -6,4 +6,7 @@ export interface OpenStoreOptions {
    * that an interrupted install leaves nothing half-visible. Must be synchronous for SQLite.
    */
   beforeCommit?: (operation: "installToolVersion" | "rollbackTool" | "installMethodVersion" | "rollbackMethod") => void | Promise<void>;
+
+  /** How long this owner's lease lasts without renewal (default DEFAULT_LEASE_MS, 30 s); tests shorten it. */
+  leaseMs?: number;
 }

@@ -177,6 +177,16 @@ export interface MessagePatch {
   finishedAt?: string | null;
 }
 
+/** What `recoverInterruptedWork` resolved: the work of owners that died (see store/ownership.ts). */
+export interface RecoveredWork {
+  /** Pending messages of dead owners, now held by this store's owner, oldest first: deliver them. */
+  requeued: MessageRecord[];
+  /** Messages that were running when their owner died: now failed, "interrupted by a restart". */
+  interruptedMessages: string[];
+  /** Forge runs that were running when their owner died: now failed, "interrupted by a restart". */
+  interruptedForgeRuns: string[];
+}
+
 export interface StoredEvent {
   /** Monotonic within the store. */
   seq: number;
@@ -220,6 +230,12 @@ export interface Store {
 
   /** Schema migrations this open applied (empty when the store was already current): genesis reports it. */
   readonly appliedMigrations: readonly number[];
+
+  /**
+   * This open's owner id (store/ownership.ts): it holds the messages and forge runs it creates,
+   * and keeps a lease in the store renewed while it is open.
+   */
+  readonly ownerId: string;
 
   /** Counter bumped by every install or rollback of a tool or method: cheap to read. */
   registryRevision(): Promise<number>;
@@ -278,9 +294,21 @@ export interface Store {
   listForgeRuns(options?: { status?: ForgeRun["status"]; limit?: number }): Promise<ForgeRun[]>;
 
   // messages
+  /** Records a pending message held by this owner. */
   createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): Promise<MessageRecord>;
+  /**
+   * Updates a message this owner holds and has not finished; `status: "running"` only from pending.
+   * WorkNotHeldError otherwise (finished, or taken over by another process); NotFoundError when missing.
+   */
   updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord>;
   getMessage(id: string): Promise<MessageRecord | null>;
+
+  /**
+   * Resolves the work of owners that died (lease expired, or certainly dead): their pending
+   * messages become this owner's and are returned for delivery; their running messages and forge
+   * runs fail, "interrupted by a restart". One transaction; a live owner's work is never touched.
+   */
+  recoverInterruptedWork(): Promise<RecoveredWork>;
 
   // events (append-only)
   appendEvent(type: string, payload: JsonObject): Promise<StoredEvent>;

@@ -8,7 +8,7 @@ import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { echoLastQuestion, type GraphHarness, MODELS, refusingSandbox, startGraph, turn } from "../support/graph.js";
 import { tempStore } from "../support/store.js";
-import { closeGraph, createGraph } from "../../src/index.js";
+import { createToolForge } from "../../src/index.js";
 
 describe("threads", () => {
   let ollama: ScriptedOllama;
@@ -62,22 +62,23 @@ describe("threads", () => {
     expect(result.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual(["Remember the number 42.", "Which number?"]);
   });
 
-  it("createGraph keeps threads in the store it is given, and closeGraph leaves a store passed in open", async () => {
+  it("createToolForge keeps threads in the store it is given, and its close leaves a store passed in open", async () => {
     const temp = await tempStore();
     try {
       const config = { ...temp.config, ollamaHost: ollama.url, dynamicToolsDir: path.join(temp.dataDir, "dynamic_tools") };
-      const first = await createGraph({ config, store: temp.store, sandbox: refusingSandbox });
-      await first.invoke(turn("Kept in the given store."), { configurable: { thread_id: "given" } });
-      await closeGraph(first);
-      await closeGraph(first); // twice is fine
+      const first = await createToolForge({ config, store: temp.store, sandbox: refusingSandbox });
+      expect(first.runtime.store).toBe(temp.store);
+      await first.graph.invoke(turn("Kept in the given store."), { configurable: { thread_id: "given" } });
+      await first.close();
+      await first.close(); // twice is fine
 
       // The store still works, and a graph built on it again sees the thread.
       expect(await temp.store.registryRevision()).toBeGreaterThanOrEqual(0);
-      const second = await createGraph({ config, store: temp.store, sandbox: refusingSandbox });
-      const state = await second.getState({ configurable: { thread_id: "given" } });
+      const second = await createToolForge({ config, store: temp.store, sandbox: refusingSandbox });
+      const state = await second.graph.getState({ configurable: { thread_id: "given" } });
       expect(state.values.messages[0].content).toBe("Kept in the given store.");
       expect(state.values.answer).toBe(`${config.models.alfred} on "Kept in the given store."`);
-      await closeGraph(second);
+      await second.close();
     } finally {
       await temp.cleanup();
     }

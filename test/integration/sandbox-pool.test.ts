@@ -6,12 +6,13 @@
 import Docker from "dockerode";
 import { expect, it } from "vitest";
 import { SandboxPool } from "../../src/sandbox/pool.js";
-import { currentOwner, formatOwner, OWNER_LABEL, POOL_LABEL } from "../../src/sandbox/owner.js";
+import { OWNER_LABEL, POOL_LABEL } from "../../src/sandbox/labels.js";
+import { currentProcess, formatIdentity } from "../../src/util/process-identity.js";
 import { jobSucceeded, type SandboxJob } from "../../src/sandbox/types.js";
 import { createTestSandbox, describeSandbox } from "../support/sandbox.js";
 
 const docker = new Docker();
-const ownLabel = `${OWNER_LABEL}=${formatOwner(currentOwner())}`;
+const ownLabel = `${OWNER_LABEL}=${formatIdentity(currentProcess())}`;
 
 function call(module: string, extra: Partial<SandboxJob> = {}): SandboxJob {
   return { action: "call", contract: "method", module, ...extra };

@@ -13,7 +13,16 @@ import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { InvalidInputError, NotFoundError, RevisionConflictError } from "../../src/errors.js";
-import { openStore, restoreStoreSnapshot, sha256Hex, type NewMethodVersion, type NewToolVersion, type Store } from "../../src/store/index.js";
+import {
+  openStore,
+  restoreStoreSnapshot,
+  ROOT_OBJECT_IDS,
+  sha256Hex,
+  type NewMethodVersion,
+  type NewToolVersion,
+  type Store,
+} from "../../src/store/index.js";
+import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, WorkNotHeldError } from "../../src/store/ownership.js";
 import { arangoTestServer, tempArangoStore, tempStore } from "../support/store.js";
 
 type StoreConfig = Pick<Config, "dataDir" | "arango">;
@@ -142,27 +151,34 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
     });
 
     describe("objects", () => {
+      it("has the root objects nil and system from its first open, empty and without prototypes", async () => {
+        const roots = await store.listObjects();
+        expect(roots.map((o) => o.id)).toEqual([...ROOT_OBJECT_IDS]);
+        for (const root of roots) expect(root).toMatchObject({ attributes: {}, prototypes: [], revision: 1 });
+      });
+
       it("creates objects with ordered prototypes and accepts bare and UvmObjects/ ids alike", async () => {
-        await store.createObject({ id: "nil" });
+        await store.createObject({ id: "empty" });
         await store.createObject({ id: "UvmObjects/traits" });
-        const system = await store.createObject({ id: "system", attributes: { name: "System" }, prototypes: ["UvmObjects/traits", "nil"] });
-        expect(system).toMatchObject({ id: "system", attributes: { name: "System" }, revision: 1, prototypes: ["traits", "nil"] });
-        expect(await store.getObject("UvmObjects/system")).toEqual(system);
-        expect((await store.listObjects()).map((o) => o.id)).toEqual(["nil", "system", "traits"]);
+        const app = await store.createObject({ id: "app", attributes: { name: "App" }, prototypes: ["UvmObjects/traits", "empty"] });
+        expect(app).toMatchObject({ id: "app", attributes: { name: "App" }, revision: 1, prototypes: ["traits", "empty"] });
+        expect(await store.getObject("UvmObjects/app")).toEqual(app);
+        expect((await store.listObjects()).map((o) => o.id)).toEqual(["app", "empty", "nil", "system", "traits"]);
         expect(await store.getObject("nobody")).toBeNull();
       });
 
       it("refuses a duplicate id, a missing prototype and an invalid id", async () => {
-        await store.createObject({ id: "nil" });
-        await expect(store.createObject({ id: "nil" })).rejects.toThrow(/already exists/);
+        await store.createObject({ id: "empty" });
+        await expect(store.createObject({ id: "empty" })).rejects.toThrow(/already exists/);
+        await expect(store.createObject({ id: "system" })).rejects.toThrow(/already exists/);
         await expect(store.createObject({ id: "child", prototypes: ["ghost"] })).rejects.toThrow(/prototype "ghost" of object "child" does not exist/);
         expect(await store.getObject("child")).toBeNull();
         await expect(store.createObject({ id: "has space" })).rejects.toBeInstanceOf(InvalidInputError);
       });
 
       it("ensureObject creates a missing object and returns an existing one untouched", async () => {
-        const first = await store.ensureObject({ id: "system", attributes: { n: 1 } });
-        const again = await store.ensureObject({ id: "UvmObjects/system", attributes: { n: 2 } });
+        const first = await store.ensureObject({ id: "app", attributes: { n: 1 } });
+        const again = await store.ensureObject({ id: "UvmObjects/app", attributes: { n: 2 } });
         expect(again).toEqual(first);
         expect(again.attributes).toEqual({ n: 1 });
       });
@@ -214,7 +230,6 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
 
     describe("methods and prototype lookup", () => {
       it("installs method versions as one step each, rolls them back, and lists them", async () => {
-        await store.createObject({ id: "system" });
         const revision = await store.registryRevision();
         await store.installMethodVersion(methodVersion("system", "greet", "return 1;"));
         await store.installMethodVersion(methodVersion("UvmObjects/system", "greet", "return 2;"));
@@ -227,7 +242,6 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
       });
 
       it("finds a method on the receiver itself at depth 0", async () => {
-        await store.createObject({ id: "system" });
         await store.installMethodVersion(methodVersion("system", "greet"));
         expect(await store.lookupMethod("system", "greet")).toMatchObject({ holderId: "system", depth: 0, method: { selector: "greet" } });
         expect(await store.lookupMethod("system", "absent")).toBeNull();
@@ -342,6 +356,51 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         expect(await store.getMessage(randomUUID())).toBeNull();
       });
 
+      it("lets only the holder of a message update it, only while unfinished, and starts only a pending one", async () => {
+        const message = await store.createMessage({ targetId: "system", selector: "greet", args: [], kwargs: {} });
+        const other = await openStore(opened.config);
+        try {
+          expect(other.ownerId).not.toBe(store.ownerId);
+          await expect(other.updateMessage(message.id, { status: "running" })).rejects.toBeInstanceOf(WorkNotHeldError);
+          await store.updateMessage(message.id, { status: "running" });
+          await expect(store.updateMessage(message.id, { status: "running" })).rejects.toThrow(/already started/);
+          await store.updateMessage(message.id, { status: "done", result: 1 });
+          await expect(store.updateMessage(message.id, { status: "failed", error: "late" })).rejects.toThrow(/already finished/);
+          expect(await store.getMessage(message.id)).toMatchObject({ status: "done", result: 1, error: null });
+        } finally {
+          await other.close();
+        }
+      });
+
+      it("leaves a live owner's work alone and recovers what an owner left when it went away", async () => {
+        const pending = await store.createMessage({ targetId: "system", selector: "later", args: [1], kwargs: {} });
+        const running = await store.createMessage({ targetId: "system", selector: "now", args: [], kwargs: {} });
+        await store.updateMessage(running.id, { status: "running", startedAt: new Date().toISOString() });
+        const run = await store.createForgeRun({ kind: "tool", spec: "count words", target: null });
+        const finished = await store.createForgeRun({ kind: "tool", spec: "done already", target: null });
+        await store.finishForgeRun(finished.id, { status: "failed", error: "its own reason" });
+
+        const next = await openStore(opened.config);
+        try {
+          expect(await next.recoverInterruptedWork()).toEqual({ requeued: [], interruptedMessages: [], interruptedForgeRuns: [] });
+          expect((await next.getMessage(pending.id))!.status).toBe("pending");
+
+          await store.close(); // its owner goes away with a pending message, a running one and a forge run in flight
+          const recovered = await next.recoverInterruptedWork();
+          expect(recovered.requeued.map((m) => [m.id, m.status, m.args])).toEqual([[pending.id, "pending", [1]]]);
+          expect(recovered.interruptedMessages).toEqual([running.id]);
+          expect(recovered.interruptedForgeRuns).toEqual([run.id]);
+          expect(await next.getMessage(running.id)).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+          expect(await next.getForgeRun(run.id)).toMatchObject({ status: "failed", error: INTERRUPTED_FORGE_RUN });
+          expect(await next.getForgeRun(finished.id)).toMatchObject({ status: "failed", error: "its own reason" });
+          // The requeued message is the new owner's now: it can start it, once.
+          await next.updateMessage(pending.id, { status: "running" });
+          expect(await next.recoverInterruptedWork()).toEqual({ requeued: [], interruptedMessages: [], interruptedForgeRuns: [] });
+        } finally {
+          await next.close();
+        }
+      });
+
       it("appends events with increasing sequence numbers and pages through them in order", async () => {
         const appended = [];
         for (let i = 0; i < 5; i++) appended.push(await store.appendEvent("test.tick", { i }));
@@ -372,7 +431,7 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
       });
 
       it("restores an exported snapshot exactly, discarding what changed after it", async () => {
-        await store.createObject({ id: "system", attributes: { greeting: "hello" } });
+        await store.updateAttributes("system", 1, { greeting: "hello" });
         await store.installToolVersion(toolVersion("word_count"));
         await store.installMethodVersion(methodVersion("system", "greet"));
         const threadId = `thread-${randomUUID()}`;
@@ -386,7 +445,7 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
 
           await store.installToolVersion(toolVersion("word_count", "return 2;"));
           await store.installToolVersion(toolVersion("later_tool"));
-          await store.updateAttributes("system", 1, { greeting: "changed" });
+          await store.updateAttributes("system", 2, { greeting: "changed" });
           await store.close();
 
           await restoreStoreSnapshot(opened.config, snapshotDir);

@@ -6,7 +6,7 @@
  * Children are small scripts written to a temporary directory and run with `node --import tsx`;
  * they get the store's configuration as JSON in TOOLFORGE_TEST_STORE.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,8 +16,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, type Config } from "../../src/config.js";
 import { openStore, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
 import { ARANGO_MIGRATIONS } from "../../src/store/arango/schema.js";
+import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE } from "../../src/store/ownership.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 import { arangoTestServer, freshArangoDatabase } from "../support/store.js";
+
+const MIGRATION_VERSIONS = { sqlite: MIGRATIONS.map((m) => m.version), arango: ARANGO_MIGRATIONS.map((m) => m.version) };
 
 const CHILD_SOURCE = `
 import { writeSync } from "node:fs";
@@ -66,6 +69,15 @@ if (action === "hold-install") {
   }
   say(JSON.stringify({ conflicts }));
   await store.close();
+} else if (action === "hold-work") {
+  // A message waiting, a message running and a forge run in flight, held until this process dies.
+  const store = await openStore(config, { leaseMs: Number(process.env.TOOLFORGE_TEST_LEASE_MS) });
+  const pending = await store.createMessage({ targetId: "system", selector: "later", args: [arg], kwargs: {} });
+  const running = await store.createMessage({ targetId: "system", selector: "now", args: [arg], kwargs: {} });
+  await store.updateMessage(running.id, { status: "running", startedAt: new Date().toISOString() });
+  const run = await store.createForgeRun({ kind: "tool", spec: "spec " + arg, target: null });
+  say("HOLDING " + JSON.stringify({ pending: pending.id, running: running.id, run: run.id }));
+  setInterval(() => {}, 1 << 30);
 } else if (action === "open") {
   const store = await openStore(config);
   say(JSON.stringify({ applied: store.appliedMigrations }));
@@ -82,6 +94,14 @@ interface Child {
 }
 
 type StoreConfig = Pick<Config, "dataDir" | "arango">;
+type Held = { pending: string; running: string; run: string };
+
+/** Null when this machine can start a process in a new PID namespace (root, util-linux unshare); else why not. */
+const unshareProblem: string | null = (() => {
+  const probe = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "true"], { encoding: "utf8" });
+  if (probe.error) return `unshare is not available (${probe.error.message})`;
+  return probe.status === 0 ? null : `unshare --pid cannot run here (${probe.stderr.trim() || `exit ${probe.status}`}): it needs root`;
+})();
 
 let scratch: string;
 let childScript: string;
@@ -89,10 +109,21 @@ let storeConfig: StoreConfig;
 const running: ChildProcess[] = [];
 
 function startChild(...args: string[]): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", childScript, ...args], {
+  return startChildWith({}, ...args);
+}
+
+/**
+ * `inOwnPidNamespace`: the child runs as PID 1 of a new PID namespace (`unshare --pid --fork
+ * --mount-proc --kill-child`; killing `unshare` kills it): a live process this one cannot judge
+ * by pid, like a server in another container on the same host.
+ */
+function startChildWith(options: { inOwnPidNamespace?: boolean; leaseMs?: number }, ...args: string[]): Child {
+  const command = [process.execPath, "--import", "tsx", childScript, ...args];
+  const [file, ...argv] = options.inOwnPidNamespace ? ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", ...command] : command;
+  const child = spawn(file!, argv, {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TOOLFORGE_TEST_STORE: JSON.stringify(storeConfig) },
+    env: { ...process.env, TOOLFORGE_TEST_STORE: JSON.stringify(storeConfig), TOOLFORGE_TEST_LEASE_MS: String(options.leaseMs ?? 30_000) },
   });
   running.push(child);
   const lines: string[] = [];
@@ -259,10 +290,68 @@ function processContract(adapter: Adapter): void {
       }
     });
 
+    it("after a SIGKILL, the next process takes over the dead one's pending messages and fails its running work, leaving a live one's alone", async () => {
+      const live = startChild("hold-work", "live");
+      const doomed = startChild("hold-work", "doomed");
+      const held = {
+        live: JSON.parse((await live.waitFor(/^HOLDING /)).slice(8)) as Held,
+        doomed: JSON.parse((await doomed.waitFor(/^HOLDING /)).slice(8)) as Held,
+      };
+      doomed.process.kill("SIGKILL");
+      await doomed.exited;
+
+      const next = await openStore(storeConfig);
+      try {
+        const recovered = await next.recoverInterruptedWork();
+        expect(recovered.requeued.map((m) => [m.id, m.status, m.args])).toEqual([[held.doomed.pending, "pending", ["doomed"]]]);
+        expect(recovered.interruptedMessages).toEqual([held.doomed.running]);
+        expect(recovered.interruptedForgeRuns).toEqual([held.doomed.run]);
+        expect(await next.getMessage(held.doomed.running)).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+        expect(await next.getForgeRun(held.doomed.run)).toMatchObject({ status: "failed", error: INTERRUPTED_FORGE_RUN });
+        expect((await next.getMessage(held.live.pending))!.status).toBe("pending");
+        expect((await next.getMessage(held.live.running))!.status).toBe("running");
+        expect((await next.getForgeRun(held.live.run))!.status).toBe("running");
+        expect(await next.recoverInterruptedWork()).toEqual({ requeued: [], interruptedMessages: [], interruptedForgeRuns: [] });
+      } finally {
+        await next.close();
+      }
+    });
+
+    it.skipIf(unshareProblem !== null)(
+      `judges a process in another PID namespace by its lease alone, and takes its work only after the lease runs out${unshareProblem ? ` (skipped: ${unshareProblem})` : ""}`,
+      async () => {
+        const leaseMs = 1_500;
+        const other = startChildWith({ inOwnPidNamespace: true, leaseMs }, "hold-work", "elsewhere");
+        const held = JSON.parse((await other.waitFor(/^HOLDING /)).slice(8)) as Held;
+        const next = await openStore(storeConfig);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 2 * leaseMs)); // it renews its lease meanwhile
+          expect(await next.recoverInterruptedWork()).toEqual({ requeued: [], interruptedMessages: [], interruptedForgeRuns: [] });
+
+          other.process.kill("SIGKILL");
+          await other.exited;
+          // Its pid means nothing here: until its lease runs out, it may be alive.
+          expect((await next.recoverInterruptedWork()).requeued).toEqual([]);
+          expect((await next.getMessage(held.pending))!.status).toBe("pending");
+
+          let recovered = await next.recoverInterruptedWork();
+          for (const deadline = Date.now() + 20 * leaseMs; recovered.requeued.length === 0 && Date.now() < deadline; ) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            recovered = await next.recoverInterruptedWork();
+          }
+          expect(recovered.requeued.map((m) => m.id)).toEqual([held.pending]);
+          expect(recovered.interruptedMessages).toEqual([held.running]);
+          expect(recovered.interruptedForgeRuns).toEqual([held.run]);
+        } finally {
+          await next.close();
+        }
+      },
+    );
+
     it("several processes opening a fresh store at once apply each migration exactly once", async () => {
       const results = await Promise.all([runChild("open"), runChild("open"), runChild("open")]);
       const applied = results.map((lines) => (JSON.parse(lines[0]!) as { applied: number[] }).applied);
-      const known = (adapter.kind === "sqlite" ? MIGRATIONS : ARANGO_MIGRATIONS).map((m) => m.version);
+      const known = MIGRATION_VERSIONS[adapter.kind];
       expect(applied.flat().sort()).toEqual(known);
       const store = await openStore(storeConfig);
       try {

@@ -184,7 +184,7 @@ describe("SQLite store faults", () => {
 describe("SQLite snapshot restore", () => {
   async function seededSnapshot(): Promise<string> {
     const store = await openStore(config);
-    await store.createObject({ id: "system", attributes: { v: "snapshot" } });
+    await store.createObject({ id: "app", attributes: { v: "snapshot" } });
     await store.installToolVersion(toolVersion("snap_tool"));
     const dir = path.join(scratch, "snapshot");
     await store.exportSnapshot(dir);

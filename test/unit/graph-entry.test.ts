@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 describe("the package entry", () => {
   // A child process that transpiles the whole package with tsx: slow on a busy machine.
-  it("exports createGraph and opens nothing when imported", { timeout: 90_000 }, async () => {
+  it("exports createToolForge (and createGraph for Studio) and opens nothing when imported", { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-entry-"));
     try {
       const dataDir = path.join(dir, "data");
@@ -22,7 +22,9 @@ describe("the package entry", () => {
         timeout: 60_000,
       });
       const names = JSON.parse(stdout.trim().split("\n").at(-1)!) as string[];
-      expect(names).toEqual(expect.arrayContaining(["createGraph", "closeGraph", "createToolForge", "checkPersonaModels", "loadConfig"]));
+      expect(names).toEqual(expect.arrayContaining(["createToolForge", "createGraph", "checkPersonaModels", "loadConfig", "createObjectSpace"]));
+      // One way to build the agent: no second closer, no separate runtime builder.
+      for (const dropped of ["closeGraph", "createRuntime"]) expect(names).not.toContain(dropped);
       // The process exited on its own (nothing left open) and no store was created.
       expect(existsSync(dataDir)).toBe(false);
       expect(existsSync(path.join(dir, "tools"))).toBe(false);

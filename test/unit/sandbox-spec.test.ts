@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { containerSpec, NPROC_LIMIT, PIDS_LIMIT } from "../../src/sandbox/container-spec.js";
-import { imageTagFor, parseLddOutput } from "../../src/sandbox/image.js";
-import { formatOwner, OWNER_LABEL, POOL_LABEL, SANDBOX_LABEL } from "../../src/sandbox/owner.js";
+import { DEFAULT_TIMING, lifetimeMs } from "../../src/sandbox/deadline.js";
+import { imageTagFor, installId, parseLddOutput, WATCHDOG_PATH_IN_IMAGE } from "../../src/sandbox/image.js";
+import { LIFETIME_LABEL, OWNER_LABEL, POOL_LABEL, SANDBOX_LABEL } from "../../src/sandbox/labels.js";
+import { formatIdentity } from "../../src/util/process-identity.js";
 
-const owner = { host: "h", pid: 1, startTicks: 2 };
+const owner = { host: "h", bootId: "b", pidNamespace: "pid:[1]", pid: 1, startTicks: 2 };
 const settings = loadConfig({ SANDBOX_MEMORY_MB: "300", SANDBOX_CPUS: "0.75" }).sandbox;
+const deadlines = { idleMs: 70_000, maxJobMs: 5_000 };
 
 describe("the sandbox container's flags", () => {
-  const spec = containerSpec("img:1", settings, owner);
+  const spec = containerSpec("img:1", settings, owner, deadlines, DEFAULT_TIMING);
   const host = spec.HostConfig!;
 
   it("runs under the configured runtime (runsc by default) with no network", () => {
@@ -38,12 +41,18 @@ describe("the sandbox container's flags", () => {
     expect(host.Ulimits).toContainEqual({ Name: "nproc", Soft: NPROC_LIMIT, Hard: NPROC_LIMIT });
   });
 
-  it("drops every capability, forbids new privileges and runs as an unprivileged user under an init", () => {
+  it("drops every capability but the three its watchdog needs, forbids new privileges, and runs under an init", () => {
     expect(host.CapDrop).toEqual(["ALL"]);
+    expect([...(host.CapAdd ?? [])].sort()).toEqual(["KILL", "SETGID", "SETUID"]);
     expect(host.SecurityOpt).toContain("no-new-privileges");
     expect(host.Privileged).toBe(false);
-    expect(spec.User).toBe("1000:1000");
+    // Root only for the watchdog, which starts the runner as 1000:1000 (the walls suite checks the code's uid).
+    expect(spec.User).toBe("0:0");
     expect(host.Init).toBe(true);
+  });
+
+  it("runs the watchdog with the container's own idle and job deadlines", () => {
+    expect(spec.Cmd).toEqual(["node", WATCHDOG_PATH_IN_IMAGE, "70000", "5000"]);
   });
 
   it("passes none of the host's environment, mounts nothing and keeps no logs", () => {
@@ -55,21 +64,26 @@ describe("the sandbox container's flags", () => {
     expect(JSON.stringify(spec)).not.toContain("docker.sock");
   });
 
-  it("takes its job on stdin and is labelled with its owner", () => {
+  it("takes its job on stdin and is labelled with its owner and the lifetime it enforces", () => {
     expect(spec.OpenStdin).toBe(true);
     expect(spec.StdinOnce).toBe(true);
     expect(spec.Tty).toBe(false);
-    expect(spec.Labels).toEqual({ [SANDBOX_LABEL]: "1", [OWNER_LABEL]: formatOwner(owner) });
+    expect(spec.Labels).toEqual({
+      [SANDBOX_LABEL]: "1",
+      [OWNER_LABEL]: formatIdentity(owner),
+      [LIFETIME_LABEL]: String(lifetimeMs(deadlines, DEFAULT_TIMING)),
+    });
+    expect(lifetimeMs(deadlines, DEFAULT_TIMING)).toBeGreaterThan(DEFAULT_TIMING.startAllowanceMs + deadlines.idleMs + deadlines.maxJobMs);
   });
 
   it("marks pooled containers and otherwise keeps the very same flags", () => {
-    const pooled = containerSpec("img:1", settings, owner, { pooled: true });
+    const pooled = containerSpec("img:1", settings, owner, deadlines, DEFAULT_TIMING, { pooled: true });
     expect(pooled.Labels?.[POOL_LABEL]).toBe("1");
     expect(pooled.HostConfig).toEqual(spec.HostConfig);
   });
 
   it("uses runc only when configured", () => {
-    const runc = containerSpec("img:1", loadConfig({ SANDBOX_RUNTIME: "runc" }).sandbox, owner);
+    const runc = containerSpec("img:1", loadConfig({ SANDBOX_RUNTIME: "runc" }).sandbox, owner, deadlines, DEFAULT_TIMING);
     expect(runc.HostConfig?.Runtime).toBe("runc");
   });
 });
@@ -95,15 +109,22 @@ describe("reading ldd's output for the offline image", () => {
 });
 
 describe("the sandbox image's tag", () => {
-  const inputs = { runner: "runner v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64" };
+  const inputs = { runner: "runner v1", watchdog: "watchdog v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64", install: "0123456789ab" };
 
   it("stays the same for the same runner and recipe", () => {
     expect(imageTagFor(inputs)).toBe(imageTagFor({ ...inputs }));
     expect(imageTagFor(inputs)).toMatch(/^toolforge-sandbox:[0-9a-f]{12}$/);
   });
 
-  it("changes when the runner changes, so a changed runner is rebuilt", () => {
+  it("changes when the runner or its watchdog changes, so a changed one is rebuilt", () => {
     expect(imageTagFor({ ...inputs, runner: "runner v2" })).not.toBe(imageTagFor(inputs));
+    expect(imageTagFor({ ...inputs, watchdog: "watchdog v2" })).not.toBe(imageTagFor(inputs));
+  });
+
+  it("differs between two installs, so that neither prunes an image the other uses", () => {
+    expect(imageTagFor({ ...inputs, install: "ba9876543210" })).not.toBe(imageTagFor(inputs));
+    expect(installId("/opt/a")).not.toBe(installId("/opt/b"));
+    expect(installId("/opt/a")).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it("changes when the Dockerfile or the node carried changes", () => {

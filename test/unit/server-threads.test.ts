@@ -1,12 +1,14 @@
 /**
  * Turns on one thread run one at a time; turns on different threads run at once
- * (serialisePerThread), and the listen policy refuses a non-loopback address without an API key.
+ * (serialisePerThread); the listen policy refuses a non-loopback address without an API key or with
+ * a short one; the OpenAI `user` field becomes a thread key whatever it holds.
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { serialisePerThread } from "../../src/server/chat/serialised.js";
 import type { ChatService } from "../../src/server/chat/types.js";
-import { assertSafeListen, isLoopback } from "../../src/server/listen-policy.js";
+import { assertSafeListen, isLoopback, MIN_PUBLIC_API_KEY_LENGTH } from "../../src/server/listen-policy.js";
+import { threadKeyFromUser } from "../../src/server/threads.js";
 
 /** A chat service whose turns log their start and end and finish only when their gate opens. */
 function gatedChat() {
@@ -73,8 +75,34 @@ describe("the listen policy", () => {
     expect(() => assertSafeListen("0.0.0.0", undefined)).toThrow(/refusing to listen on 0\.0\.0\.0 without an API key.*TOOLFORGE_API_KEY/s);
   });
 
-  it("allows 0.0.0.0 with a key, and loopback without one", () => {
-    expect(() => assertSafeListen("0.0.0.0", "secret")).not.toThrow();
+  it("allows 0.0.0.0 with a key of the minimum length, and loopback without one or with a short one", () => {
+    expect(() => assertSafeListen("0.0.0.0", "k".repeat(MIN_PUBLIC_API_KEY_LENGTH))).not.toThrow();
     expect(() => assertSafeListen("127.0.0.1", undefined)).not.toThrow();
+    expect(() => assertSafeListen("127.0.0.1", "x")).not.toThrow();
+  });
+
+  it("refuses 0.0.0.0 with a key shorter than the minimum, saying how long it must be", () => {
+    expect(() => assertSafeListen("0.0.0.0", "x")).toThrow(ConfigError);
+    expect(() => assertSafeListen("0.0.0.0", "x")).toThrow(/TOOLFORGE_API_KEY of 1 character: .* at least 16/s);
+    expect(() => assertSafeListen("::", "k".repeat(MIN_PUBLIC_API_KEY_LENGTH - 1))).toThrow(/at least 16/);
+  });
+});
+
+describe("the thread of an OpenAI user field", () => {
+  it("keeps a user that is already a valid thread id as it is", () => {
+    expect(threadKeyFromUser("ada-42")).toBe("ada-42");
+  });
+
+  it("derives the same safe key for the same display name every time, and different ones for different names", () => {
+    const zoe = threadKeyFromUser("Zoë Müller 🦊");
+    expect(zoe).toMatch(/^user-[0-9a-f]{32}$/);
+    expect(threadKeyFromUser("Zoë Müller 🦊")).toBe(zoe);
+    expect(threadKeyFromUser("Zoe Muller")).not.toBe(zoe);
+    expect(threadKeyFromUser("x".repeat(500))).toMatch(/^user-[0-9a-f]{32}$/);
+  });
+
+  it("gives no thread for an empty or missing user", () => {
+    expect(threadKeyFromUser("")).toBeUndefined();
+    expect(threadKeyFromUser(undefined)).toBeUndefined();
   });
 });

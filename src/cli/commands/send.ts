@@ -70,7 +70,8 @@ export function register(program: Command): void {
       .option("--timeout <seconds>", "how long to wait for the result", "600"),
   ).action(async (target: string, method: string, args: string[], options: SendOptions) => {
     const config = loadConfig();
-    const client = new ServerClient(serverTarget(options, config));
+    // `send` has no --local: messages are delivered by a server (the hint must not offer one).
+    const client = new ServerClient(serverTarget(options, config), { offersLocal: false });
     const body = { target_object_id: target, method_name: method, args: args.map(parseSendArg), kwargs: parseKwargs(options.kwargs) };
     const posted = await client.json<{ message_id: string }>("POST", "/message", body);
     if (!options.wait) {

@@ -24,7 +24,7 @@ import { HttpError, type ErrorContext } from "../errors.js";
 import { resolveFailure } from "../failure.js";
 import type { RequestLogLocals } from "../logger.js";
 import { openSse, type SseStream } from "../sse.js";
-import { resolveThreadId } from "../threads.js";
+import { resolveThreadId, threadKeyFromUser } from "../threads.js";
 import { parseBody } from "../validate.js";
 import { abortOnClientGone } from "./chat.js";
 
@@ -74,7 +74,7 @@ export function openAiRouter(options: OpenAiRouterOptions): Router {
     if (body.model !== MODEL_ID) throw unknownModel(body.model);
     const { threadId, given } = resolveThreadId([
       { source: "x-thread-id", value: req.get("x-thread-id") },
-      { source: "user", value: body.user },
+      { source: "user", value: threadKeyFromUser(body.user) },
     ]);
     const messages = conversation(body.messages, given);
     res.setHeader("x-thread-id", threadId);

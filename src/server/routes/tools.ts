@@ -19,12 +19,12 @@ import { parseBody } from "../validate.js";
 
 export type { ToolLibraryDeps };
 
-const addBody = z.object({
+const addBody = z.strictObject({
   source: z.string().min(1, "must be the module's source").max(MAX_SOURCE_CHARS, `must be at most ${MAX_SOURCE_CHARS} characters`),
   file: z.string().max(1000).optional(),
 });
 
-const rollbackBody = z.object({
+const rollbackBody = z.strictObject({
   version: z.number().int().min(1, "must be a version number of 1 or more").optional(),
 });
 

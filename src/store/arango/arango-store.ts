@@ -5,8 +5,9 @@
  * (server unreachable, credentials refused) surface as StoreUnavailableError naming the fix.
  */
 import type { Database } from "arangojs";
-import { StoreUnavailableError } from "../../errors.js";
+import { StoreUnavailableError, errorMessage } from "../../errors.js";
 import type { OpenStoreOptions } from "../options.js";
+import { checkLeaseMs, DEFAULT_LEASE_MS } from "../ownership.js";
 import type {
   ForgeAttempt,
   ForgeRun,
@@ -21,6 +22,7 @@ import type {
   NewObject,
   NewToolVersion,
   ObjectRecord,
+  RecoveredWork,
   ResolvedMethod,
   Store,
   StoredEvent,
@@ -33,6 +35,7 @@ import { connectDatabase } from "./connect.js";
 import { rethrowArangoFailure, type ArangoSettings } from "./errors.js";
 import { ArangoLibrarySearch, ensureLibraryIndex } from "./library.js";
 import { ArangoObjects } from "./objects.js";
+import { ArangoOwner } from "./owners.js";
 import { ArangoRecords } from "./records.js";
 import { migrateArango } from "./schema.js";
 import { exportArangoSnapshot } from "./snapshot.js";
@@ -55,12 +58,13 @@ export class ArangoStore implements Store {
     private readonly db: Database,
     /** Migration versions applied by this open (empty when the database was already current). */
     readonly appliedMigrations: number[],
+    private readonly owner: ArangoOwner,
     options: OpenStoreOptions,
   ) {
     this.location = `${settings.url} database ${settings.database}`;
     this.tools = new ArangoTools(db, options.beforeCommit);
     this.objects = new ArangoObjects(db, options.beforeCommit);
-    this.records = new ArangoRecords(db);
+    this.records = new ArangoRecords(db, owner.id);
     this.library = new ArangoLibrarySearch(db);
   }
 
@@ -69,11 +73,17 @@ export class ArangoStore implements Store {
     try {
       const applied = await migrateArango(db, `${settings.url} database ${settings.database}`);
       await ensureLibraryIndex(db);
-      return new ArangoStore(settings, db, applied, options);
+      const owner = new ArangoOwner(db, checkLeaseMs(options.leaseMs ?? DEFAULT_LEASE_MS));
+      await owner.start();
+      return new ArangoStore(settings, db, applied, owner, options);
     } catch (error) {
       db.close();
       rethrowArangoFailure(error, settings);
     }
+  }
+
+  get ownerId(): string {
+    return this.owner.id;
   }
 
   registryRevision(): Promise<number> {
@@ -172,6 +182,10 @@ export class ArangoStore implements Store {
     return this.guard(() => this.records.getMessage(id));
   }
 
+  recoverInterruptedWork(): Promise<RecoveredWork> {
+    return this.guard(() => this.owner.recover());
+  }
+
   appendEvent(type: string, payload: JsonObject): Promise<StoredEvent> {
     return this.guard(() => this.records.appendEvent(type, payload));
   }
@@ -193,7 +207,14 @@ export class ArangoStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.saver = null;
-    this.db.close();
+    try {
+      await this.owner.release();
+    } catch (error) {
+      // The lease then runs out by itself; the work this owner still held is recovered after that.
+      process.emitWarning(`could not remove this process's lease from ${this.location}: ${errorMessage(error)}`, "ToolForgeStore");
+    } finally {
+      this.db.close();
+    }
   }
 
   /** Runs an operation, turning "server gone" and "credentials refused" into StoreUnavailableError. */

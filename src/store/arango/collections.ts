@@ -19,11 +19,14 @@ export const COLLECTIONS = {
   checkpoints: "Checkpoints",
   checkpointBlobs: "CheckpointBlobs",
   checkpointWrites: "CheckpointWrites",
+  owners: "Owners",
 } as const;
 
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 export const EDGE_COLLECTIONS: readonly CollectionName[] = [COLLECTIONS.links];
 export const ALL_COLLECTIONS: readonly CollectionName[] = Object.values(COLLECTIONS);
+/** What a snapshot holds: the data, not the leases of the processes that had the store open. */
+export const SNAPSHOT_COLLECTIONS: readonly CollectionName[] = ALL_COLLECTIONS.filter((name) => name !== COLLECTIONS.owners);
 
 /** Counters in the Meta collection: the registry revision and the last event sequence number. */
 export const COUNTERS = { registry: "registry", events: "events" } as const;
@@ -107,6 +110,8 @@ export interface ForgeRunDoc {
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** The owner that runs it (store/ownership.ts); missing on runs made before owners existed. */
+  ownerId?: string | null;
 }
 
 export interface ForgeAttemptDoc {
@@ -129,6 +134,17 @@ export interface MessageDoc {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The owner that holds it (store/ownership.ts); missing on messages made before owners existed. */
+  ownerId?: string | null;
+}
+
+/** A process that has the store open, with its lease (store/ownership.ts). */
+export interface OwnerDoc {
+  _key: string;
+  identity: string;
+  startedAt: string;
+  /** Milliseconds since the epoch, by the server's clock. */
+  leaseExpiresAt: number;
 }
 
 export interface EventDoc {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
 import { InvalidInputError } from "../../errors.js";
+import { checkMessageHeld, WorkNotHeldError } from "../ownership.js";
 import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage } from "../record-input.js";
 import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessagePatch, MessageRecord, StoredEvent } from "../types.js";
 import { COLLECTIONS, type EventDoc, type ForgeAttemptDoc, type ForgeRunDoc, type MessageDoc } from "./collections.js";
@@ -25,7 +26,11 @@ export class ArangoRecords {
   private readonly messages;
   private readonly events;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** The owner (store/ownership.ts) of the messages and forge runs this store creates. */
+    private readonly ownerId: string,
+  ) {
     this.runs = db.collection<ForgeRunDoc>(COLLECTIONS.forgeRuns);
     this.attempts = db.collection<ForgeAttemptDoc>(COLLECTIONS.forgeAttempts);
     this.messages = db.collection<MessageDoc>(COLLECTIONS.messages);
@@ -44,6 +49,7 @@ export class ArangoRecords {
       error: null,
       startedAt: new Date().toISOString(),
       finishedAt: null,
+      ownerId: this.ownerId,
     };
     await this.runs.save(doc);
     return toForgeRun(doc, []);
@@ -100,6 +106,7 @@ export class ArangoRecords {
       createdAt: new Date().toISOString(),
       startedAt: null,
       finishedAt: null,
+      ownerId: this.ownerId,
     };
     await this.messages.save(doc);
     return toMessageRecord(doc);
@@ -107,12 +114,18 @@ export class ArangoRecords {
 
   async updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord> {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    // Only the holder updates, only an unfinished message, and only a pending one starts: checked
+    // and written in one query, so a message another process took over is never touched here.
+    const from = patch.status === "running" ? ["pending"] : ["pending", "running"];
     const updated = await queryOne<MessageDoc>(this.db, noTransaction, aql`
-      FOR m IN ${this.messages} FILTER m._key == ${id}
+      FOR m IN ${this.messages} FILTER m._key == ${id} AND m.ownerId == ${this.ownerId} AND m.status IN ${from}
         UPDATE m WITH ${changes} IN ${this.messages} OPTIONS { mergeObjects: false, keepNull: true }
         RETURN NEW`);
-    if (!updated) throw missingMessage(id);
-    return toMessageRecord(updated);
+    if (updated) return toMessageRecord(updated);
+    const current = await queryOne<MessageDoc | null>(this.db, noTransaction, aql`RETURN DOCUMENT(${this.messages}, ${id})`);
+    if (!current) throw missingMessage(id);
+    checkMessageHeld(id, { status: current.status, ownerId: current.ownerId ?? null }, this.ownerId, patch);
+    throw new WorkNotHeldError(`message "${id}"`, "it changed while it was being updated");
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {
@@ -159,7 +172,7 @@ function toForgeRun(doc: ForgeRunDoc, attempts: ForgeAttempt[]): ForgeRun {
   };
 }
 
-function toMessageRecord(doc: MessageDoc): MessageRecord {
+export function toMessageRecord(doc: MessageDoc): MessageRecord {
   return {
     id: doc._key,
     targetId: doc.targetId,

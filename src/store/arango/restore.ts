@@ -7,7 +7,7 @@
  */
 import { aql } from "arangojs/aql";
 import { readManifest } from "../snapshot-manifest.js";
-import { ALL_COLLECTIONS, type CollectionName } from "./collections.js";
+import { SNAPSHOT_COLLECTIONS, type CollectionName } from "./collections.js";
 import { connectDatabase } from "./connect.js";
 import { rethrowArangoFailure, type ArangoSettings } from "./errors.js";
 import { migrateArango } from "./schema.js";
@@ -18,7 +18,7 @@ import { InvalidInputError } from "../../errors.js";
 export async function restoreArangoSnapshot(settings: ArangoSettings, snapshotDir: string): Promise<void> {
   const manifest = readManifest(snapshotDir, "arango");
   const contents = new Map<CollectionName, SnapshotDocument[]>();
-  for (const name of ALL_COLLECTIONS) {
+  for (const name of SNAPSHOT_COLLECTIONS) {
     if (!manifest.files.includes(snapshotFileName(name))) {
       throw new InvalidInputError(`snapshot ${snapshotDir} has no ${snapshotFileName(name)}`, "use a complete snapshot written by exportSnapshot");
     }
@@ -27,8 +27,8 @@ export async function restoreArangoSnapshot(settings: ArangoSettings, snapshotDi
   const db = await connectDatabase(settings);
   try {
     await migrateArango(db, `${settings.url} database ${settings.database}`);
-    await inTransaction(db, { exclusive: [...ALL_COLLECTIONS] }, async (step) => {
-      for (const name of ALL_COLLECTIONS) {
+    await inTransaction(db, { exclusive: [...SNAPSHOT_COLLECTIONS] }, async (step) => {
+      for (const name of SNAPSHOT_COLLECTIONS) {
         const collection = db.collection(name);
         await queryAll(db, step, aql`FOR d IN ${collection} REMOVE d IN ${collection}`);
         const docs = contents.get(name) ?? [];

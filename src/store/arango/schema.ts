@@ -5,7 +5,7 @@
  */
 import type { Database } from "arangojs";
 import { StoreUnavailableError } from "../../errors.js";
-import { ALL_COLLECTIONS, COLLECTIONS, COUNTERS, EDGE_COLLECTIONS, type CollectionName } from "./collections.js";
+import { ALL_COLLECTIONS, COLLECTIONS, COUNTERS, EDGE_COLLECTIONS, type CollectionName, type ObjectDoc } from "./collections.js";
 import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
 import { ensureLibrarySchema } from "./library.js";
 
@@ -46,7 +46,21 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
       for (const key of Object.values(COUNTERS)) await meta.save({ _key: key, value: 0 }, { overwriteMode: "ignore" });
     },
   },
-  // Version 3 to match the SQLite store's library migration (2 is left to the store's own next change).
+  {
+    version: 2,
+    name: "owners with leases for messages and forge runs in flight; the root objects nil and system",
+    apply: async (db) => {
+      await ensureCollection(db, COLLECTIONS.owners);
+      await db.collection(COLLECTIONS.messages).ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "message_status_owner" });
+      await db.collection(COLLECTIONS.forgeRuns).ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "run_status_owner" });
+      const objects = db.collection<ObjectDoc>(COLLECTIONS.objects);
+      const at = new Date().toISOString();
+      // "ignore": an object of that id made meanwhile (by genesis, or another process) is kept as it is.
+      for (const id of ["nil", "system"]) {
+        await objects.save({ _key: id, attributes: {}, revision: 1, createdAt: at, updatedAt: at }, { overwriteMode: "ignore" });
+      }
+    },
+  },
   {
     version: 3,
     name: "library search: the LibraryIndex collection, its Analyzer and the ArangoSearch View LibrarySearch",

@@ -10,7 +10,7 @@ import type { Database } from "arangojs";
 import { aql, join } from "arangojs/aql";
 import { InvalidInputError, errorMessage } from "../../errors.js";
 import { writeManifest } from "../snapshot-manifest.js";
-import { ALL_COLLECTIONS, type CollectionName } from "./collections.js";
+import { SNAPSHOT_COLLECTIONS, type CollectionName } from "./collections.js";
 import { queryOne, noTransaction } from "./transaction.js";
 
 export type SnapshotDocument = Record<string, unknown> & { _key: string };
@@ -18,12 +18,12 @@ export type SnapshotDocument = Record<string, unknown> & { _key: string };
 export const snapshotFileName = (collection: CollectionName) => `${collection}.jsonl`;
 
 export async function exportArangoSnapshot(db: Database, dir: string): Promise<string[]> {
-  const parts = ALL_COLLECTIONS.map((name) => aql`[${name}]: (FOR d IN ${db.collection(name)} SORT d._key RETURN UNSET(d, "_id", "_rev"))`);
+  const parts = SNAPSHOT_COLLECTIONS.map((name) => aql`[${name}]: (FOR d IN ${db.collection(name)} SORT d._key RETURN UNSET(d, "_id", "_rev"))`);
   const all = await queryOne<Record<CollectionName, SnapshotDocument[]>>(db, noTransaction, aql`RETURN { ${join(parts, ", ")} }`);
   if (!all) throw new Error("internal: the snapshot query returned nothing");
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  for (const name of ALL_COLLECTIONS) {
+  for (const name of SNAPSHOT_COLLECTIONS) {
     const file = snapshotFileName(name);
     writeFileSync(path.join(dir, file), all[name].map((doc) => JSON.stringify(doc) + "\n").join(""));
     files.push(file);

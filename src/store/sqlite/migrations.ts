@@ -136,6 +136,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: "owners with leases for messages and forge runs in flight; the root objects nil and system",
+    sql: `
+      CREATE TABLE owners (
+        id               TEXT PRIMARY KEY,
+        identity         TEXT NOT NULL, -- the process (util/process-identity.ts formatIdentity)
+        started_at       TEXT NOT NULL,
+        lease_expires_at INTEGER NOT NULL -- ms since the epoch
+      );
+      -- NULL: made before owners existed, or by a process that closed: nobody holds it.
+      ALTER TABLE messages ADD COLUMN owner_id TEXT;
+      ALTER TABLE forge_runs ADD COLUMN owner_id TEXT;
+      CREATE INDEX messages_unfinished ON messages (status, owner_id) WHERE status IN ('pending', 'running');
+      CREATE INDEX forge_runs_running ON forge_runs (status, owner_id) WHERE status = 'running';
+
+      INSERT OR IGNORE INTO objects (id, attributes, revision, created_at, updated_at)
+        VALUES ('nil', '{}', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+               ('system', '{}', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+    `,
+  },
+  {
     version: 3,
     name: "library search: tool origin, library_docs and the FTS5 index library_fts",
     // The index is filled (and rebuilt when the terms change) by library.ts's ensureLibraryIndex.

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { InvalidInputError } from "../../errors.js";
 import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage } from "../record-input.js";
+import { checkMessageHeld } from "../ownership.js";
 import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessagePatch, MessageRecord, StoredEvent } from "../types.js";
 import { insertEvent } from "./registry.js";
 import { toForgeRun, toMessageRecord, toStoredEvent, type EventRow, type ForgeRunRow, type MessageRow } from "./rows.js";
@@ -10,13 +11,17 @@ import { toForgeRun, toMessageRecord, toStoredEvent, type EventRow, type ForgeRu
 type FinishOutcome = { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null };
 
 export class SqliteRecords {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** The owner (store/ownership.ts) of the messages and forge runs this store creates. */
+    private readonly ownerId: string,
+  ) {}
 
   createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): ForgeRun {
     const id = randomUUID();
     this.db
-      .prepare("INSERT INTO forge_runs (id, kind, spec, target, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)")
-      .run(id, input.kind, input.spec, input.target, new Date().toISOString());
+      .prepare("INSERT INTO forge_runs (id, kind, spec, target, status, started_at, owner_id) VALUES (?, ?, ?, ?, 'running', ?, ?)")
+      .run(id, input.kind, input.spec, input.target, new Date().toISOString(), this.ownerId);
     return this.requireRun(id);
   }
 
@@ -63,8 +68,8 @@ export class SqliteRecords {
   createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): MessageRecord {
     const id = randomUUID();
     this.db
-      .prepare("INSERT INTO messages (id, target_id, selector, args, kwargs, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
-      .run(id, input.targetId, input.selector, JSON.stringify(input.args), JSON.stringify(input.kwargs), new Date().toISOString());
+      .prepare("INSERT INTO messages (id, target_id, selector, args, kwargs, status, created_at, owner_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)")
+      .run(id, input.targetId, input.selector, JSON.stringify(input.args), JSON.stringify(input.kwargs), new Date().toISOString(), this.ownerId);
     return this.requireMessage(id);
   }
 
@@ -87,10 +92,12 @@ export class SqliteRecords {
     }
     return this.db
       .transaction(() => {
-        if (sets.length > 0) {
-          const changed = this.db.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE id = ?`).run(...values, id).changes;
-          if (changed === 0) throw missingMessage(id);
-        }
+        const held = this.db.prepare("SELECT status, owner_id FROM messages WHERE id = ?").get(id) as
+          | { status: MessageRecord["status"]; owner_id: string | null }
+          | undefined;
+        if (!held) throw missingMessage(id);
+        checkMessageHeld(id, { status: held.status, ownerId: held.owner_id }, this.ownerId, patch);
+        if (sets.length > 0) this.db.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
         return this.requireMessage(id);
       })
       .immediate();
@@ -99,6 +106,15 @@ export class SqliteRecords {
   getMessage(id: string): MessageRecord | null {
     const row = this.db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
     return row ? toMessageRecord(row) : null;
+  }
+
+  /** The messages with these ids, oldest first. */
+  messagesInOrder(ids: string[]): MessageRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid")
+      .all(JSON.stringify(ids)) as MessageRow[];
+    return rows.map(toMessageRecord);
   }
 
   appendEvent(type: string, payload: JsonObject): StoredEvent {

@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { StoreUnavailableError } from "../../errors.js";
 import type { OpenStoreOptions } from "../options.js";
+import { checkLeaseMs, DEFAULT_LEASE_MS } from "../ownership.js";
 import { writeManifest } from "../snapshot-manifest.js";
 import type {
   ForgeAttempt,
@@ -24,6 +25,7 @@ import type {
   NewObject,
   NewToolVersion,
   ObjectRecord,
+  RecoveredWork,
   ResolvedMethod,
   Store,
   StoredEvent,
@@ -34,6 +36,7 @@ import { CHECKPOINT_FILE, DATABASE_FILE, markClosed, markOpen, storeFiles } from
 import { ensureLibraryIndex, searchLibrary } from "./library.js";
 import { migrate } from "./migrations.js";
 import { SqliteObjects } from "./objects.js";
+import { SqliteOwner } from "./owners.js";
 import { openDatabase } from "./open-database.js";
 import { SqliteRecords } from "./records.js";
 import { readRegistryRevision } from "./registry.js";
@@ -49,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly tools: SqliteTools;
   private readonly objects: SqliteObjects;
   private readonly records: SqliteRecords;
+  private readonly owner: SqliteOwner;
   private saver: SqliteSaver | null = null;
   private closed = false;
 
@@ -60,9 +64,14 @@ export class SqliteStore implements Store {
     this.location = storeFiles(dataDir).database;
     this.appliedMigrations = migrate(db, this.location);
     ensureLibraryIndex(db);
+    this.owner = new SqliteOwner(db, checkLeaseMs(options.leaseMs ?? DEFAULT_LEASE_MS));
     this.tools = new SqliteTools(db, options.beforeCommit);
     this.objects = new SqliteObjects(db, options.beforeCommit);
-    this.records = new SqliteRecords(db);
+    this.records = new SqliteRecords(db, this.owner.id);
+  }
+
+  get ownerId(): string {
+    return this.owner.id;
   }
 
   static open(dataDir: string, options: OpenStoreOptions = {}): SqliteStore {
@@ -201,6 +210,11 @@ export class SqliteStore implements Store {
     return this.records.getMessage(id);
   }
 
+  async recoverInterruptedWork(): Promise<RecoveredWork> {
+    this.live();
+    return this.owner.recover((ids) => this.records.messagesInOrder(ids));
+  }
+
   async appendEvent(type: string, payload: JsonObject): Promise<StoredEvent> {
     this.live();
     return this.records.appendEvent(type, payload);
@@ -239,7 +253,11 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.saver?.db.close();
     this.saver = null;
-    this.db.close();
+    try {
+      this.owner.release();
+    } finally {
+      this.db.close();
+    }
     markClosed(this.dataDir);
   }
 
