@@ -30,7 +30,7 @@ type PromptBuilder = (previous: AttemptFeedback | undefined) => BaseMessage[];
 
 async function promptFor(store: Store, run: ForgeRun): Promise<PromptBuilder> {
   if (run.kind === "tool") {
-    return (previous) => buildToolPrompt({ spec: run.spec, requestedName: run.target, existingTools: [], previous });
+    return (previous) => buildToolPrompt({ spec: run.spec, requestedName: run.target, existingTools: { names: [], total: 0 }, previous });
   }
   const [objectId = "", selector = ""] = (run.target ?? "").split("#");
   // The receiver as it is now: the run does not record the attributes it was forged against.

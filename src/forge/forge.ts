@@ -84,6 +84,8 @@ interface InstallDone extends Installed {
 }
 
 const SANDBOX_OUTPUT_CHARS = 4_000;
+/** How many of the library's closest matches the tool prompt names as taken. */
+const SIMILAR_TOOLS_IN_PROMPT = 12;
 
 function firstLine(text: string | null): string | null {
   if (text === null) return null;
@@ -100,10 +102,16 @@ export function createForge(deps: ForgeDeps): Forge {
   const mirror = deps.mirror ?? createToolMirror(deps.config.dynamicToolsDir);
   const { store, bus } = deps;
 
-  async function existingToolNames(): Promise<string[]> {
-    const names = new Set((await store.listTools()).map((t) => t.name));
-    if (deps.registry) for (const tool of await deps.registry.list()) names.add(tool.name);
-    return [...names].sort();
+  /**
+   * The tools the prompt names as taken: the library's closest matches to the spec, never the whole
+   * library (at thousands of tools that list alone would overflow a local model's context). A name
+   * that is taken anyway is refused at install and the refusal fed back.
+   */
+  async function similarToolNames(spec: string): Promise<{ names: string[]; total: number }> {
+    const total = await store.countTools();
+    if (total === 0) return { names: [], total };
+    const hits = await store.searchLibrary(spec, { kind: "tool", limit: SIMILAR_TOOLS_IN_PROMPT });
+    return { names: hits.map((hit) => hit.name), total };
   }
 
   async function record(runId: string, number: number, result: AttemptResult): Promise<void> {
@@ -264,7 +272,7 @@ export function createForge(deps: ForgeDeps): Forge {
     }
     const base = existing ? await store.getToolVersion(existing.name, existing.activeVersion) : null;
     const improve = existing && base ? { name: existing.name, version: existing.activeVersion, source: base.source } : undefined;
-    const existingTools = await existingToolNames();
+    const existingTools = await similarToolNames(spec);
     const run = await store.createForgeRun({ kind: "tool", spec, target: requested });
     bus.publish({ type: "forge.started", runId: run.id, kind: "tool", spec, target: requested });
 

@@ -116,8 +116,11 @@ export interface ToolPromptInput {
   spec: string;
   /** The name the spec asks for, when it names one. */
   requestedName: string | null;
-  /** Names of the tools that exist now (the new one must not collide unless it improves one). */
-  existingTools: string[];
+  /**
+   * The library's tools closest to the spec (the new one must not take their names unless it
+   * improves one) and how many tools the library holds in all.
+   */
+  existingTools: { names: string[]; total: number };
   /** When improving: the active version's source and number. */
   improve?: { name: string; version: number; source: string } | undefined;
   previous?: AttemptFeedback | undefined;
@@ -162,12 +165,14 @@ export function buildToolPrompt(input: ToolPromptInput): BaseMessage[] {
   } else if (input.requestedName) {
     lines.push(`The tool's name must be exactly "${input.requestedName}".`);
   }
-  const others = input.existingTools.filter((n) => n !== input.improve?.name);
-  lines.push(
-    others.length > 0
-      ? `Tools that already exist (do not reuse these names): ${others.join(", ")}.`
-      : "No other tools exist yet.",
-  );
+  const { names, total } = input.existingTools;
+  const others = names.filter((n) => n !== input.improve?.name);
+  if (others.length > 0) {
+    const more = total > names.length ? ` (the library holds ${total} tools; a name that is taken is refused)` : "";
+    lines.push(`Tools that already exist with a similar purpose (do not reuse these names)${more}: ${others.join(", ")}.`);
+  } else {
+    lines.push(total > 0 ? "No existing tool is close to this spec." : "No other tools exist yet.");
+  }
   if (input.previous) lines.push(feedbackSection(input.previous));
   return [new SystemMessage(TOOL_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
 }

@@ -93,14 +93,14 @@ function searchContract(kind: string, open: () => Promise<TempStore>): void {
     it("indexes the methods of objects the same way, and filters by kind", async () => {
       await seed(store);
       await store.createObject({ id: "calendar" });
-      await store.installMethodVersion(method("calendar", "daysUntilWeekend", "Counts the days until the next Saturday."));
-      expect(await names(store, "days until the weekend")).toEqual(["calendar#daysUntilWeekend"]);
+      await store.installMethodVersion(method("calendar", "days_until_weekend", "Counts the days until the next Saturday."));
+      expect(await names(store, "days until the weekend")).toEqual(["calendar#days_until_weekend"]);
       expect(await names(store, "days until the weekend", { kind: "tool" })).toEqual([]);
-      expect((await names(store, "count", { kind: "method" }))).toEqual(["calendar#daysUntilWeekend"]);
-      await store.installMethodVersion(method("calendar", "daysUntilWeekend", "Lists public holidays."));
-      expect(await names(store, "weekend saturday")).toEqual(["calendar#daysUntilWeekend"]); // the selector still says it
-      expect(await names(store, "holidays")).toEqual(["calendar#daysUntilWeekend"]);
-      await store.rollbackMethod("calendar", "daysUntilWeekend");
+      expect((await names(store, "count", { kind: "method" }))).toEqual(["calendar#days_until_weekend"]);
+      await store.installMethodVersion(method("calendar", "days_until_weekend", "Lists public holidays."));
+      expect(await names(store, "weekend saturday")).toEqual(["calendar#days_until_weekend"]); // the selector still says it
+      expect(await names(store, "holidays")).toEqual(["calendar#days_until_weekend"]);
+      await store.rollbackMethod("calendar", "days_until_weekend");
       expect(await names(store, "holidays")).toEqual([]);
     });
 

@@ -68,7 +68,7 @@ describeSandbox(
     });
 
     it("lists forge_tool, forges a tool through it, lists the new tool and calls it in the sandbox", async () => {
-      expect((await mcp.client.listTools()).tools.map((t) => t.name)).toEqual(["forge_tool"]);
+      expect((await mcp.client.listTools()).tools.map((t) => t.name)).toEqual(["forge_tool", "find_tools"]);
 
       const forged = await mcp.client.callTool({ name: "forge_tool", arguments: { spec: REVERSE_WORDS_SPEC } });
       expect(forged.isError).toBeFalsy();
@@ -81,6 +81,7 @@ describeSandbox(
       });
       expect(await until(() => mcp.changes.find((names) => names.includes("reverse_words")), "list_changed after forge_tool")).toEqual([
         "forge_tool",
+        "find_tools",
         "reverse_words",
       ]);
 
@@ -121,7 +122,7 @@ describeSandbox(
       expect(chat.status).toBe(200);
       expect(((await chat.json()) as { tools_created: string[] }).tools_created).toEqual(["word_count"]);
       const next = await until(() => mcp.changes.slice(heard).find((names) => names.includes("word_count")), "list_changed after the chat's forge");
-      expect(next).toEqual(["forge_tool", "reverse_words", "word_count"]);
+      expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "word_count"]);
       expect(mcp.errors).toEqual([]);
     });
 

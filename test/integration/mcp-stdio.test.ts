@@ -71,13 +71,14 @@ describeSandbox(
 
     it("forges a tool through forge_tool, lists it, calls it in the sandbox, and refuses bad arguments", async () => {
       expect(mcp.client.getServerVersion()?.name).toBe("toolforge");
-      expect((await mcp.client.listTools()).tools.map((t) => t.name)).toEqual(["forge_tool"]);
+      expect((await mcp.client.listTools()).tools.map((t) => t.name)).toEqual(["forge_tool", "find_tools"]);
 
       const forged = await mcp.client.callTool({ name: "forge_tool", arguments: { spec: REVERSE_WORDS_SPEC } });
       expect(forged.isError).toBeFalsy();
       expect(textOf(forged)).toMatch(/^reverse_words v1: forged and installed in 1 attempt\./);
       expect(await until(() => mcp.changes.find((names) => names.includes("reverse_words")), "list_changed after forge_tool")).toEqual([
         "forge_tool",
+        "find_tools",
         "reverse_words",
       ]);
 
@@ -101,7 +102,7 @@ describeSandbox(
         await other.close();
       }
       const next = await until(() => mcp.changes.slice(heard).find((names) => names.includes("shout")), "list_changed after the other process's install");
-      expect(next).toEqual(["forge_tool", "reverse_words", "shout"]);
+      expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "shout"]);
       const shouted = await mcp.client.callTool({ name: "shout", arguments: { text: "hey" } });
       expect(textOf(shouted)).toBe("HEY!");
     });

@@ -60,7 +60,7 @@ describe("the tool prompt", () => {
     const messages = buildToolPrompt({
       spec: "word_count: counts the words in a text",
       requestedName: "word_count",
-      existingTools: ["slugify", "is_prime"],
+      existingTools: { names: ["slugify", "is_prime"], total: 2 },
     });
     const all = text(messages);
     expect(messages[0]?._getType()).toBe("system");
@@ -71,8 +71,15 @@ describe("the tool prompt", () => {
     expect(all).toContain("slugify, is_prime");
   });
 
+  it("names only the library's closest tools, and says how many it holds in all", () => {
+    const all = text(buildToolPrompt({ spec: "slugify: …", requestedName: "slugify", existingTools: { names: ["slug_case"], total: 10_000 } }));
+    expect(all).toContain("(the library holds 10000 tools; a name that is taken is refused): slug_case.");
+    const none = text(buildToolPrompt({ spec: "slugify: …", requestedName: "slugify", existingTools: { names: [], total: 10_000 } }));
+    expect(none).toContain("No existing tool is close to this spec.");
+  });
+
   it("says when no tool exists and names no tool when the spec names none", () => {
-    const all = text(buildToolPrompt({ spec: "a tool that reverses text", requestedName: null, existingTools: [] }));
+    const all = text(buildToolPrompt({ spec: "a tool that reverses text", requestedName: null, existingTools: { names: [], total: 0 } }));
     expect(all).toContain("No other tools exist yet");
     expect(all).not.toContain("must be exactly");
   });
@@ -86,7 +93,7 @@ describe("the tool prompt", () => {
       failure: "AssertionError: Expected values to be strictly equal:\n\n2 !== 3\n    at test (module.mjs:12:10)",
       findings: [],
     };
-    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: [], previous }));
+    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }));
     expect(all).toContain("attempt 1");
     expect(all).toContain("sandbox stage");
     expect(all).toContain("2 !== 3");
@@ -98,7 +105,7 @@ describe("the tool prompt", () => {
     const findings = [{ rule: "eval", message: "eval is not allowed", line: 7, column: 3 }];
     const code = "line1\nline2\nline3\nline4\nline5\nline6\n  eval(x);\n";
     const previous: AttemptFeedback = { attempt: 1, stage: "audit", code, reply: "irrelevant", failure: formatAuditFindings(findings, code), findings };
-    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: [], previous }));
+    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }));
     expect(all).toContain("audit stage");
     expect(all.match(/eval is not allowed/g)).toHaveLength(1);
     expect(all).toMatch(/line 7, column 3/);
@@ -115,7 +122,7 @@ describe("the tool prompt", () => {
       buildToolPrompt({
         spec: "word_count: also count hyphenated words as one",
         requestedName: "word_count",
-        existingTools: ["word_count", "slugify"],
+        existingTools: { names: ["word_count", "slugify"], total: 2 },
         improve: { name: "word_count", version: 3, source: "// version three source" },
       }),
     );
