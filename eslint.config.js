@@ -7,7 +7,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "node_modules/**", "dynamic_tools/**", "data/**", "bench/results/**", "test/artifacts/**", ".langgraph_api/**", "coverage/**"],
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "dynamic_tools/**",
+      "data/**",
+      "bench/results/**",
+      "test/artifacts/**",
+      ".langgraph_api/**",
+      "coverage/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

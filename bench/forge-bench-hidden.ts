@@ -30,17 +30,16 @@ import type { JsonObject } from "../src/store/types.js";
 import type { JobResult, Sandbox } from "../src/sandbox/types.js";
 import type { BenchProblem } from "./forge-bench-problems.js";
 
-export type Adapter =
-  | { ok: true; fields: string[]; renamed: string[] }
-  | { ok: false; reason: string };
+export type Adapter = { ok: true; fields: string[]; renamed: string[] } | { ok: false; reason: string };
 
 const normaliseName = (name: string) => name.toLowerCase().replace(/_/g, "");
 
 /** Which schema property receives each positional argument (see the top of this file). */
 export function adaptInput(params: string[], schema: JsonObject | null): Adapter {
-  const properties = schema && typeof schema["properties"] === "object" && schema["properties"] !== null && !Array.isArray(schema["properties"])
-    ? Object.keys(schema["properties"])
-    : [];
+  const properties =
+    schema && typeof schema["properties"] === "object" && schema["properties"] !== null && !Array.isArray(schema["properties"])
+      ? Object.keys(schema["properties"])
+      : [];
   const fields: (string | null)[] = params.map((param) => properties.find((p) => normaliseName(p) === normaliseName(param)) ?? null);
   const taken = new Set(fields.filter((f): f is string => f !== null));
   const unmatched = params.filter((_, i) => fields[i] === null);
@@ -85,7 +84,13 @@ export function instrumentAssertions(test: string): { code: string; sources: str
       if (test[end] === "(") depth++;
       else if (test[end] === ")") depth--;
     }
-    sources.push(test.slice(offset + match.length, end - 1).replace(/\s+/g, " ").trim().slice(0, 160));
+    sources.push(
+      test
+        .slice(offset + match.length, end - 1)
+        .replace(/\s+/g, " ")
+        .trim()
+        .slice(0, 160),
+    );
     return `expectTrue(${sources.length - 1}, `;
   });
   return { code, sources };
@@ -180,7 +185,13 @@ ${assertions}
 }
 
 /** Runs the problem's hidden tests against `compiledTool` (whose input schema is `schema`) in the sandbox. */
-export async function runHiddenTests(sandbox: Sandbox, problem: BenchProblem, compiledTool: string, schema: JsonObject | null, toolName: string): Promise<HiddenOutcome> {
+export async function runHiddenTests(
+  sandbox: Sandbox,
+  problem: BenchProblem,
+  compiledTool: string,
+  schema: JsonObject | null,
+  toolName: string,
+): Promise<HiddenOutcome> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const adapter = adaptInput(problem.params, schema);
@@ -188,18 +199,37 @@ export async function runHiddenTests(sandbox: Sandbox, problem: BenchProblem, co
   const { code, sources } = instrumentAssertions(problem.hiddenTest);
   const job = await sandbox.run({ action: "call", module: harnessModule(problem, compiledTool, adapter.fields, code), input: {} });
   const verdict = judge(job, sources);
-  if ("failure" in verdict) return { passed: false, stop: "hidden test", failure: verdict.failure, ...(verdict.calls !== undefined ? { calls: verdict.calls } : {}), ms: ms() };
+  if ("failure" in verdict)
+    return {
+      passed: false,
+      stop: "hidden test",
+      failure: verdict.failure,
+      ...(verdict.calls !== undefined ? { calls: verdict.calls } : {}),
+      ms: ms(),
+    };
 
   let check;
   try {
     check = compileArgsSchema(toolName, schema ?? { type: "object", properties: {} });
   } catch (error) {
-    return { passed: false, stop: "interface", failure: `the tool's schema does not compile: ${errorMessage(error)}`, calls: verdict.calls, ms: ms() };
+    return {
+      passed: false,
+      stop: "interface",
+      failure: `the tool's schema does not compile: ${errorMessage(error)}`,
+      calls: verdict.calls,
+      ms: ms(),
+    };
   }
   for (const args of verdict.args) {
     const checked = check(args);
     if (!checked.ok) {
-      return { passed: false, stop: "interface", failure: `the tool's schema refuses the arguments ${JSON.stringify(args).slice(0, 200)}: ${checked.message}`, calls: verdict.calls, ms: ms() };
+      return {
+        passed: false,
+        stop: "interface",
+        failure: `the tool's schema refuses the arguments ${JSON.stringify(args).slice(0, 200)}: ${checked.message}`,
+        calls: verdict.calls,
+        ms: ms(),
+      };
     }
   }
   return { passed: true, calls: verdict.calls, ms: ms() };
@@ -209,14 +239,23 @@ function judge(job: JobResult, sources: string[]): { failure: string; calls?: nu
   if (job.timedOut) return { failure: "the hidden tests did not finish within the sandbox's time limit" };
   if (job.oomKilled) return { failure: "the hidden tests ran out of memory in the sandbox" };
   const report = job.report;
-  if (report === null) return { failure: `no valid report from the sandbox (${job.reportProblem ?? "none"}; exit code ${job.exitCode ?? "none"})` };
+  if (report === null)
+    return { failure: `no valid report from the sandbox (${job.reportProblem ?? "none"}; exit code ${job.exitCode ?? "none"})` };
   if (!report.ok) {
     const error = report.error;
-    return { failure: error ? `the tests threw ${error.name}: ${error.message}`.slice(0, 500) : `the run failed in its ${report.phase} phase` };
+    return {
+      failure: error ? `the tests threw ${error.name}: ${error.message}`.slice(0, 500) : `the run failed in its ${report.phase} phase`,
+    };
   }
   if (job.exitCode !== 0) return { failure: `the sandbox exited with code ${job.exitCode ?? "none"}` };
   const result = report.result as Partial<HarnessReport> | null;
-  if (!result || !Array.isArray(result.failed) || typeof result.calls !== "number" || typeof result.assertions !== "number" || !Array.isArray(result.args)) {
+  if (
+    !result ||
+    !Array.isArray(result.failed) ||
+    typeof result.calls !== "number" ||
+    typeof result.assertions !== "number" ||
+    !Array.isArray(result.args)
+  ) {
     return { failure: "the harness's result is malformed" };
   }
   if (result.assertions === 0) return { failure: "no assertion ran", calls: result.calls };

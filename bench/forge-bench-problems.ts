@@ -97,7 +97,11 @@ const DEFINITION_INTRO = /\bdefined\b.*:\s*$/i;
  * The docstring (comment markers and indentation removed) without the answers that give hidden
  * results away. Lines of a definition ("… defined as follows:" up to a blank or example line) stay.
  */
-export function docstringWithoutHiddenAnswers(docstring: string, entryPoint: string, hiddenTest: string): { text: string; removed: number } {
+export function docstringWithoutHiddenAnswers(
+  docstring: string,
+  entryPoint: string,
+  hiddenTest: string,
+): { text: string; removed: number } {
   const hidden = new Set(callArguments(hiddenTest, entryPoint).map((c) => normaliseArgs(c.args)));
   const lines = dedent(docstring);
   const drop = new Set<number>();
@@ -122,12 +126,25 @@ export function docstringWithoutHiddenAnswers(docstring: string, entryPoint: str
     }
   }
   const kept = lines.filter((_, i) => !drop.has(i));
-  return { text: kept.join("\n").replace(/\n{3,}/g, "\n\n").trim(), removed };
+  return {
+    text: kept
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim(),
+    removed,
+  };
 }
 
 function dedent(docstring: string): string[] {
-  const lines = docstring.replace(/^\s*\/\*+/, "").replace(/\*+\/\s*$/, "").split("\n").map((l) => l.trimEnd());
-  const indents = lines.slice(1).filter((l) => l.trim() !== "").map((l) => /^\s*/.exec(l)![0].length);
+  const lines = docstring
+    .replace(/^\s*\/\*+/, "")
+    .replace(/\*+\/\s*$/, "")
+    .split("\n")
+    .map((l) => l.trimEnd());
+  const indents = lines
+    .slice(1)
+    .filter((l) => l.trim() !== "")
+    .map((l) => /^\s*/.exec(l)![0].length);
   const cut = indents.length > 0 ? Math.min(...indents) : 0;
   return lines.map((l, i) => (i === 0 ? l.trim() : l.slice(Math.min(cut, /^\s*/.exec(l)![0].length))));
 }
@@ -198,11 +215,18 @@ export function observedTypes(hiddenTest: string, entryPoint: string, params: st
   const inputs: string[][] = params.map(() => []);
   const outputs: string[] = [];
   const isEntryCall = (node: AnyNode) =>
-    node.type === "CallExpression" && (node["callee"] as AnyNode).type === "Identifier" && (node["callee"] as AnyNode)["name"] === entryPoint;
+    node.type === "CallExpression" &&
+    (node["callee"] as AnyNode).type === "Identifier" &&
+    (node["callee"] as AnyNode)["name"] === entryPoint;
   const unwrapStringify = (node: AnyNode): AnyNode => {
     const callee = node["callee"] as AnyNode | undefined;
     const args = node["arguments"] as AnyNode[] | undefined;
-    if (node.type === "CallExpression" && callee?.type === "MemberExpression" && (callee["object"] as AnyNode)["name"] === "JSON" && args?.length === 1) {
+    if (
+      node.type === "CallExpression" &&
+      callee?.type === "MemberExpression" &&
+      (callee["object"] as AnyNode)["name"] === "JSON" &&
+      args?.length === 1
+    ) {
       return args[0]!;
     }
     return node;

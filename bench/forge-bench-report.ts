@@ -25,7 +25,16 @@ export type Stop =
   /** Not the model's answer: the model call or the sandbox failed (see `failure`). */
   | "error";
 
-export const FAILURE_STOPS = ["extract", "transpile", "audit", "own test", "install", "interface", "hidden test", "error"] as const satisfies readonly Stop[];
+export const FAILURE_STOPS = [
+  "extract",
+  "transpile",
+  "audit",
+  "own test",
+  "install",
+  "interface",
+  "hidden test",
+  "error",
+] as const satisfies readonly Stop[];
 
 /** A module the audit refused, and what it would have done with the audit off. */
 export interface AuditRefusal {
@@ -125,8 +134,14 @@ export function summariseOutcomes(outcomes: ProblemOutcome[]): Summary {
     solvedFirstAttempt: outcomes.filter((o) => o.firstAttempt).length,
     stops,
     solvedRenamed: solved.filter((o) => (o.renamed?.length ?? 0) > 0).length,
-    modelCalls: spread(outcomes.map((o) => o.modelCalls), 0),
-    seconds: spread(outcomes.map((o) => o.seconds), 1),
+    modelCalls: spread(
+      outcomes.map((o) => o.modelCalls),
+      0,
+    ),
+    seconds: spread(
+      outcomes.map((o) => o.seconds),
+      1,
+    ),
     auditRefusals: refusals.length,
     falseRefusals: refusals.filter((r) => r.falseRefusal).length,
   };
@@ -146,7 +161,11 @@ export const TABLE_ROWS: { label: string; meaning: string; cell: (r: ForgeBenchR
     meaning: "solved with the module the model wrote first, before any failure was fed back; the rest of `solved` needed the retry loop.",
     cell: (r) => String(r.summary.solvedFirstAttempt),
   },
-  { label: "gave up: no module (extract)", meaning: "the forge gave up after K attempts; the last reply held no ```typescript module.", cell: (r) => String(r.summary.stops.extract) },
+  {
+    label: "gave up: no module (extract)",
+    meaning: "the forge gave up after K attempts; the last reply held no ```typescript module.",
+    cell: (r) => String(r.summary.stops.extract),
+  },
   { label: "gave up: did not compile", meaning: "… the last module did not transpile.", cell: (r) => String(r.summary.stops.transpile) },
   { label: "gave up: audit", meaning: "… the static audit refused the last module.", cell: (r) => String(r.summary.stops.audit) },
   {
@@ -154,21 +173,32 @@ export const TABLE_ROWS: { label: string; meaning: string; cell: (r: ForgeBenchR
     meaning: "… the last module's own test() failed in the sandbox (or it broke the contract there: exports, time, memory).",
     cell: (r) => String(r.summary.stops["own test"]),
   },
-  { label: "gave up: install", meaning: "… the last module passed validation but was refused at install (a different name, an unusable schema).", cell: (r) => String(r.summary.stops.install) },
+  {
+    label: "gave up: install",
+    meaning: "… the last module passed validation but was refused at install (a different name, an unusable schema).",
+    cell: (r) => String(r.summary.stops.install),
+  },
   {
     label: "installed, wrong interface",
-    meaning: "installed, but its input fields cannot take the problem's arguments, or its schema refuses the arguments the hidden tests pass (the registry would refuse those calls).",
+    meaning:
+      "installed, but its input fields cannot take the problem's arguments, or its schema refuses the arguments the hidden tests pass (the registry would refuse those calls).",
     cell: (r) => String(r.summary.stops.interface),
   },
-  { label: "installed, failed hidden tests", meaning: "installed, and the problem's canonical tests (never shown to the model) failed against it.", cell: (r) => String(r.summary.stops["hidden test"]) },
+  {
+    label: "installed, failed hidden tests",
+    meaning: "installed, and the problem's canonical tests (never shown to the model) failed against it.",
+    cell: (r) => String(r.summary.stops["hidden test"]),
+  },
   {
     label: "errors (not the model's answer)",
-    meaning: "the model call failed (Ollama down, timed out) or the sandbox failed; see `failure` in the JSON. A run with errors exits non-zero.",
+    meaning:
+      "the model call failed (Ollama down, timed out) or the sandbox failed; see `failure` in the JSON. A run with errors exits non-zero.",
     cell: (r) => String(r.summary.stops.error),
   },
   {
     label: "solved with renamed fields",
-    meaning: "solved problems whose tool named its input fields differently from the request; the benchmark mapped them by the order of the fields left over.",
+    meaning:
+      "solved problems whose tool named its input fields differently from the request; the benchmark mapped them by the order of the fields left over.",
     cell: (r) => String(r.summary.solvedRenamed),
   },
   {
@@ -178,7 +208,8 @@ export const TABLE_ROWS: { label: string; meaning: string; cell: (r: ForgeBenchR
   },
   {
     label: "seconds per tool p50 / p95",
-    meaning: "wall-clock seconds of one forge run (all attempts: model, audit, sandbox, install), median and 95th percentile; the hidden tests are not included. With `--concurrency` above 1 this includes waiting for Ollama and the sandbox.",
+    meaning:
+      "wall-clock seconds of one forge run (all attempts: model, audit, sandbox, install), median and 95th percentile; the hidden tests are not included. With `--concurrency` above 1 this includes waiting for Ollama and the sandbox.",
     cell: (r) => `${r.summary.seconds.p50.toFixed(1)} / ${r.summary.seconds.p95.toFixed(1)}`,
   },
   {
@@ -199,7 +230,10 @@ export function formatGrid(header: string[], rows: string[][]): string {
 /** Ranks by pass@1, then by first-attempt solves, then by median seconds. */
 export function rank(results: ForgeBenchResult[]): ForgeBenchResult[] {
   return [...results].sort(
-    (a, b) => b.summary.passAt1 - a.summary.passAt1 || b.summary.solvedFirstAttempt - a.summary.solvedFirstAttempt || a.summary.seconds.p50 - b.summary.seconds.p50,
+    (a, b) =>
+      b.summary.passAt1 - a.summary.passAt1 ||
+      b.summary.solvedFirstAttempt - a.summary.solvedFirstAttempt ||
+      a.summary.seconds.p50 - b.summary.seconds.p50,
   );
 }
 
@@ -212,7 +246,10 @@ export function renderTable(results: ForgeBenchResult[]): string {
   );
   const sets = new Set(ranked.map((r) => [...r.problems].sort().join(",")));
   const notes: string[] = [];
-  if (sets.size > 1) notes.push(`note: these runs cover different problems (${ranked.map((r) => `${r.model}: ${r.problems.length}`).join(", ")}); compare like with like.`);
+  if (sets.size > 1)
+    notes.push(
+      `note: these runs cover different problems (${ranked.map((r) => `${r.model}: ${r.problems.length}`).join(", ")}); compare like with like.`,
+    );
   const attempts = new Set(ranked.map((r) => r.maxAttempts));
   if (attempts.size > 1) notes.push("note: these runs allowed different numbers of attempts (K).");
   return [table, ...notes].join("\n");

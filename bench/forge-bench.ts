@@ -39,7 +39,14 @@ import type { LoaderModule } from "../src/tools/loader-template.js";
 import { createToolMirror } from "../src/tools/mirror.js";
 import { runHiddenTests, adaptInput } from "./forge-bench-hidden.js";
 import { toBenchProblem, type BenchProblem } from "./forge-bench-problems.js";
-import { renderTable, summariseOutcomes, type AuditRefusal, type ForgeBenchResult, type ProblemOutcome, type Stop } from "./forge-bench-report.js";
+import {
+  renderTable,
+  summariseOutcomes,
+  type AuditRefusal,
+  type ForgeBenchResult,
+  type ProblemOutcome,
+  type Stop,
+} from "./forge-bench-report.js";
 import { DATASET, readProblems } from "./humaneval.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,14 +63,17 @@ export interface BenchOptions {
   out: string;
 }
 
-const USAGE = "usage: npm run bench:forge -- --model <ollama tag> [--limit N] [--problems 0,12,…] [--attempts K] [--concurrency C] [--out DIR]\n" +
+const USAGE =
+  "usage: npm run bench:forge -- --model <ollama tag> [--limit N] [--problems 0,12,…] [--attempts K] [--concurrency C] [--out DIR]\n" +
   "       npm run bench:forge -- --compare [result.json …] [--out DIR]";
 
 function positiveInteger(name: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`--${name} must be a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, not ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--${name} must be a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, not ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -91,7 +101,12 @@ const stopOfStage: Record<ForgeStage, Stop> = {
 
 function firstLines(text: string | null | undefined, count = 3): string | undefined {
   if (!text) return undefined;
-  return text.split("\n").filter((l) => l.trim() !== "").slice(0, count).join("\n").slice(0, 600);
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(0, count)
+    .join("\n")
+    .slice(0, 600);
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -189,9 +204,19 @@ async function measureAuditRefusals(problem: BenchProblem, attempts: ForgeAttemp
     if (attempt.stage !== "audit" || attempt.outcome !== "failed" || attempt.code.trim() === "") continue;
     let verdict = measured.get(attempt.code);
     if (!verdict) {
-      const validation = await validateModule({ source: attempt.code, contract: "tool", expectedName: problem.toolName, sandbox, audit: false });
+      const validation = await validateModule({
+        source: attempt.code,
+        contract: "tool",
+        expectedName: problem.toolName,
+        sandbox,
+        audit: false,
+      });
       if (validation.compiled === undefined) {
-        verdict = { ownTestPassed: false, falseRefusal: false, withoutAudit: `${validation.stage}: ${firstLines(validation.failure, 1) ?? "failed"}` };
+        verdict = {
+          ownTestPassed: false,
+          falseRefusal: false,
+          withoutAudit: `${validation.stage}: ${firstLines(validation.failure, 1) ?? "failed"}`,
+        };
       } else {
         const hidden = await runHiddenTests(sandbox, problem, validation.compiled, validation.exports?.schema ?? null, problem.toolName);
         verdict = {
@@ -230,7 +255,9 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
   const config: Config = loadConfig(env);
   const ollama = new OllamaClient(config.ollamaHost);
   if ((await ollama.show(options.model)) === null) {
-    throw new UsageError(`Ollama at ${config.ollamaHost} does not have the model ${options.model}: ollama pull ${options.model} (or set OLLAMA_HOST)`);
+    throw new UsageError(
+      `Ollama at ${config.ollamaHost} does not have the model ${options.model}: ollama pull ${options.model} (or set OLLAMA_HOST)`,
+    );
   }
   const problems = selectProblems(readProblems().map(toBenchProblem), options.problems, options.limit);
   process.stderr.write(
@@ -244,7 +271,9 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
     outcomes = await inPool(problems, options.concurrency, async (problem, index) => {
       const outcome = await benchProblem(problem, env, sandbox, workDir);
       const tail = outcome.solved ? "solved" : `${outcome.stop}${outcome.failure ? `: ${oneLine(outcome.failure)}` : ""}`;
-      process.stderr.write(`[${index + 1}/${problems.length}] ${problem.taskId} ${problem.toolName}: ${tail} (${outcome.modelCalls} call${outcome.modelCalls === 1 ? "" : "s"}, ${outcome.seconds} s)\n`);
+      process.stderr.write(
+        `[${index + 1}/${problems.length}] ${problem.taskId} ${problem.toolName}: ${tail} (${outcome.modelCalls} call${outcome.modelCalls === 1 ? "" : "s"}, ${outcome.seconds} s)\n`,
+      );
       return outcome;
     });
   } finally {
@@ -261,7 +290,12 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
     concurrency: options.concurrency,
     dataset: path.basename(DATASET),
     problems: problems.map((p) => p.taskId),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? "",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     sandbox: { runtime: config.sandbox.runtime, poolSize: config.sandbox.poolSize, timeoutMs: config.sandbox.timeoutMs },
     summary: summariseOutcomes(outcomes),
     outcomes,
@@ -299,7 +333,12 @@ export function readResults(dir: string, files: string[]): ForgeBenchResult[] {
 /** A failure on one line: its first two lines (the audit's headline and first finding), cut short. */
 function oneLine(failure: string | undefined): string {
   if (!failure) return "";
-  const text = failure.split("\n").filter((l) => l.trim() !== "").slice(0, 2).map((l) => l.trim()).join(" ");
+  const text = failure
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(0, 2)
+    .map((l) => l.trim())
+    .join(" ");
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
@@ -310,7 +349,9 @@ function failureList(result: ForgeBenchResult): string {
   }
   for (const o of result.outcomes) {
     for (const r of o.auditRefusals) {
-      lines.push(`  audit refusal ${o.taskId} attempt ${r.attempt} [${r.rules.join(", ")}]: with the audit off ${r.withoutAudit}${r.falseRefusal ? " — FALSE REFUSAL" : ""}`);
+      lines.push(
+        `  audit refusal ${o.taskId} attempt ${r.attempt} [${r.rules.join(", ")}]: with the audit off ${r.withoutAudit}${r.falseRefusal ? " — FALSE REFUSAL" : ""}`,
+      );
     }
   }
   return lines.length > 0 ? `\n${lines.join("\n")}` : "";
@@ -353,7 +394,10 @@ export async function main(argv: string[]): Promise<number> {
     const options: BenchOptions = {
       model: values.model,
       limit: positiveInteger("limit", values.limit),
-      problems: values.problems?.split(",").map((p) => p.trim()).filter(Boolean),
+      problems: values.problems
+        ?.split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
       attempts: positiveInteger("attempts", values.attempts, 10), // FORGE_MAX_ATTEMPTS' range
       concurrency: positiveInteger("concurrency", values.concurrency) ?? 1,
       out,

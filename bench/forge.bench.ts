@@ -27,7 +27,9 @@ function requestedName(request: OllamaChatRequest): string {
 }
 
 export async function run(): Promise<BenchRow[]> {
-  const ollama = await ScriptedOllama.start({ respond: (request) => ({ content: reply(wordCountModule(requestedName(request))), chunkSize: 4096 }) });
+  const ollama = await ScriptedOllama.start({
+    respond: (request) => ({ content: reply(wordCountModule(requestedName(request))), chunkSize: 4096 }),
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-bench-forge-"));
   const config = loadConfig({
     ...process.env,
@@ -39,7 +41,12 @@ export async function run(): Promise<BenchRow[]> {
   const runtime = await createRuntime(config);
   try {
     const total: number[] = [];
-    const stages: Record<"model" | "transpileAudit" | "sandbox" | "install", number[]> = { model: [], transpileAudit: [], sandbox: [], install: [] };
+    const stages: Record<"model" | "transpileAudit" | "sandbox" | "install", number[]> = {
+      model: [],
+      transpileAudit: [],
+      sandbox: [],
+      install: [],
+    };
     const stamp = Date.now().toString(36);
     for (let i = 0; i < RUNS + 1; i++) {
       const name = `bench_words_${stamp}_${i}`;

@@ -46,7 +46,12 @@ export async function run(): Promise<BenchRow[]> {
   const without = await startGraph({ ollama, checkpointer: false });
   try {
     const model = new ChatOllama({ baseUrl: ollama.url, model: MODELS.brick });
-    rows.push(await measure("graph", "one ChatOllama call (scripted, instant)", () => model.invoke([new HumanMessage("hi")]), { runs: RUNS, note: "model I/O floor" }));
+    rows.push(
+      await measure("graph", "one ChatOllama call (scripted, instant)", () => model.invoke([new HumanMessage("hi")]), {
+        runs: RUNS,
+        note: "model I/O floor",
+      }),
+    );
 
     let n = 0;
     rows.push(
@@ -56,17 +61,27 @@ export async function run(): Promise<BenchRow[]> {
       }),
     );
     rows.push(
-      await measure("graph", "turn, no tools, SQLite checkpointer", () => withCheckpointer.graph.invoke(turn(`question ${n++}`), withCheckpointer.thread(`bench-${n}`)), {
-        runs: RUNS,
-        note: "4 model calls, fresh thread",
-      }),
+      await measure(
+        "graph",
+        "turn, no tools, SQLite checkpointer",
+        () => withCheckpointer.graph.invoke(turn(`question ${n++}`), withCheckpointer.thread(`bench-${n}`)),
+        {
+          runs: RUNS,
+          note: "4 model calls, fresh thread",
+        },
+      ),
     );
     useTool = true;
     rows.push(
-      await measure("graph", "turn, one tool round, SQLite checkpointer", () => withCheckpointer.graph.invoke(turn(`add ${n++}`), withCheckpointer.thread(`bench-${n}`)), {
-        runs: RUNS,
-        note: "5 model calls + 1 built-in tool call",
-      }),
+      await measure(
+        "graph",
+        "turn, one tool round, SQLite checkpointer",
+        () => withCheckpointer.graph.invoke(turn(`add ${n++}`), withCheckpointer.thread(`bench-${n}`)),
+        {
+          runs: RUNS,
+          note: "5 model calls + 1 built-in tool call",
+        },
+      ),
     );
   } finally {
     await withCheckpointer.close();

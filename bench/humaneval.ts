@@ -27,8 +27,7 @@ import { formatTable, summarise, type BenchRow } from "./stats.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The data set (a vendored copy of ../shared/data/humaneval_js.jsonl.gz, sha256-checked by a test). */
-export const DATASET =
-  process.env["HUMANEVAL_DATA"] ?? path.resolve(here, "../test/fixtures/modules/humaneval/humaneval_js.jsonl.gz");
+export const DATASET = process.env["HUMANEVAL_DATA"] ?? path.resolve(here, "../test/fixtures/modules/humaneval/humaneval_js.jsonl.gz");
 
 /** Known failures of the canonical solutions themselves (the dataset's README). */
 export const KNOWN_BAD: Record<string, string> = {
@@ -178,7 +177,10 @@ async function runRefusalsWithoutAudit(forged: ForgedProblem[], refusals: Module
     for (const refusal of refusals) {
       const item = forged.find((f) => f.taskId === refusal.taskId)!;
       const result = await validateModule({ source: item.source, contract: "tool", expectedName: item.toolName, sandbox, audit: false });
-      results.push({ taskId: item.taskId, outcome: result.ok ? "PASSES: the refusal is a false positive" : `fails too: ${result.failure.split("\n")[0]}` });
+      results.push({
+        taskId: item.taskId,
+        outcome: result.ok ? "PASSES: the refusal is a false positive" : `fails too: ${result.failure.split("\n")[0]}`,
+      });
     }
     return results;
   } finally {
@@ -210,9 +212,17 @@ async function main(): Promise<void> {
     const totalMs = performance.now() - started;
     const poolStats = sandbox instanceof SandboxPool ? sandbox.stats() : undefined;
     const passed = outcomes.filter((o) => o.ok).length;
-    const note = `${passed}/${outcomes.length} passed; total ${(totalMs / 1000).toFixed(1)} s` +
+    const note =
+      `${passed}/${outcomes.length} passed; total ${(totalMs / 1000).toFixed(1)} s` +
       (poolStats ? `; warm ${poolStats.warmTakes}, cold ${poolStats.coldStarts}` : "");
-    rows.push(summarise("humaneval", `validate per module, ${mode.label}`, outcomes.map((o) => o.ms), note));
+    rows.push(
+      summarise(
+        "humaneval",
+        `validate per module, ${mode.label}`,
+        outcomes.map((o) => o.ms),
+        note,
+      ),
+    );
     runs.push({ mode: mode.label, totalMs: Math.round(totalMs), ...(poolStats ? { poolStats } : {}), outcomes });
   }
 
@@ -220,9 +230,13 @@ async function main(): Promise<void> {
   const failures = reference.filter((o) => !o.ok);
   const refusals = failures.filter((o) => o.stage === "audit");
   const unexplained = failures.filter((o) => !o.known && o.stage !== "audit");
-  const disagreements = runs.slice(1).flatMap((r) =>
-    r.outcomes.filter((o, i) => o.ok !== reference[i]?.ok).map((o) => `${r.mode}: ${o.taskId} ${o.ok ? "passed" : "failed"} here, not in ${runs[0]!.mode}`),
-  );
+  const disagreements = runs
+    .slice(1)
+    .flatMap((r) =>
+      r.outcomes
+        .filter((o, i) => o.ok !== reference[i]?.ok)
+        .map((o) => `${r.mode}: ${o.taskId} ${o.ok ? "passed" : "failed"} here, not in ${runs[0]!.mode}`),
+    );
 
   const counterfactuals = await runRefusalsWithoutAudit(forged, refusals);
 
@@ -233,7 +247,8 @@ async function main(): Promise<void> {
   }
   if (refusals.length > 0) {
     console.log(`\naudit refusals (false positives unless the code really does something forbidden):`);
-    for (const r of refusals) for (const f of r.findings ?? []) console.log(`  ${r.taskId}: ${f.rule} at ${f.line}:${f.column} — ${f.message} — \`${f.code}\``);
+    for (const r of refusals)
+      for (const f of r.findings ?? []) console.log(`  ${r.taskId}: ${f.rule} at ${f.line}:${f.column} — ${f.message} — \`${f.code}\``);
   }
   for (const c of counterfactuals) console.log(`  ${c.taskId} with the audit off (sandbox only): ${c.outcome}`);
   if (unexplained.length > 0) console.log(`\nunexplained failures: ${unexplained.map((u) => u.taskId).join(", ")}`);
@@ -241,7 +256,13 @@ async function main(): Promise<void> {
 
   const result = {
     at: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? "",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadavg: os.loadavg(),
+    },
     dataset: path.basename(DATASET),
     problems: reference.length,
     passed: reference.length - failures.length,

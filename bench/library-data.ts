@@ -76,11 +76,27 @@ export function humanEvalTools(file: string = DATASET): LibraryTool[] {
 // ---------------------------------------------------------------- generated domains
 
 const arg = (name: string, type: string, description: string): [string, JsonObject] => [name, { type, description }];
-const schemaOf = (...args: [string, JsonObject][]): JsonObject => ({ type: "object", properties: Object.fromEntries(args), required: args.map(([n]) => n) });
+const schemaOf = (...args: [string, JsonObject][]): JsonObject => ({
+  type: "object",
+  properties: Object.fromEntries(args),
+  required: args.map(([n]) => n),
+});
 const capital = (text: string) => text[0]!.toUpperCase() + text.slice(1);
 
 const UNITS: Record<string, string[]> = {
-  length: ["meters", "kilometers", "miles", "feet", "inches", "yards", "centimeters", "millimeters", "nautical miles", "light years", "furlongs"],
+  length: [
+    "meters",
+    "kilometers",
+    "miles",
+    "feet",
+    "inches",
+    "yards",
+    "centimeters",
+    "millimeters",
+    "nautical miles",
+    "light years",
+    "furlongs",
+  ],
   mass: ["grams", "kilograms", "pounds", "ounces", "stones", "tonnes", "milligrams", "carats"],
   temperature: ["celsius", "fahrenheit", "kelvin", "rankine"],
   volume: ["liters", "milliliters", "gallons", "quarts", "pints", "cups", "fluid ounces", "cubic meters", "tablespoons", "teaspoons"],
@@ -122,13 +138,53 @@ const TEXT_VERBS: [string, (target: string, source: string) => string][] = [
   ["group", (t, s) => `Groups the ${t} of a ${s} by their first character.`],
 ];
 const TEXT_TARGETS = [
-  "email addresses", "urls", "hashtags", "mentions", "phone numbers", "dates", "sentences", "lines", "paragraphs",
-  "punctuation marks", "uppercase letters", "emojis", "numbers", "stop words", "html tags", "quotations",
-  "ip addresses", "credit card numbers", "currency amounts", "file paths", "hex colors", "times of day", "postal codes", "acronyms", "headings",
+  "email addresses",
+  "urls",
+  "hashtags",
+  "mentions",
+  "phone numbers",
+  "dates",
+  "sentences",
+  "lines",
+  "paragraphs",
+  "punctuation marks",
+  "uppercase letters",
+  "emojis",
+  "numbers",
+  "stop words",
+  "html tags",
+  "quotations",
+  "ip addresses",
+  "credit card numbers",
+  "currency amounts",
+  "file paths",
+  "hex colors",
+  "times of day",
+  "postal codes",
+  "acronyms",
+  "headings",
 ];
 const TEXT_SOURCES = [
-  "text", "markdown document", "html page", "csv row", "log line", "json string", "email body", "tweet", "chat message", "pdf transcript",
-  "subtitle file", "commit message", "sms", "support ticket", "news article", "xml document", "yaml file", "source code comment", "invoice", "resume",
+  "text",
+  "markdown document",
+  "html page",
+  "csv row",
+  "log line",
+  "json string",
+  "email body",
+  "tweet",
+  "chat message",
+  "pdf transcript",
+  "subtitle file",
+  "commit message",
+  "sms",
+  "support ticket",
+  "news article",
+  "xml document",
+  "yaml file",
+  "source code comment",
+  "invoice",
+  "resume",
 ];
 
 function* textTools(): Generator<LibraryTool> {
@@ -146,17 +202,53 @@ function* textTools(): Generator<LibraryTool> {
 }
 
 const STAT_OPS: [string, string][] = [
-  ["sum", "Adds up"], ["average", "Computes the arithmetic mean of"], ["median", "Finds the median of"], ["mode", "Finds the most frequent value among"],
-  ["maximum", "Finds the largest of"], ["minimum", "Finds the smallest of"], ["range", "Computes the spread (largest minus smallest) of"],
-  ["variance", "Computes the variance of"], ["standard_deviation", "Computes the standard deviation of"], ["product", "Multiplies together"],
-  ["sort_ascending", "Sorts from smallest to largest"], ["sort_descending", "Sorts from largest to smallest"], ["reverse", "Reverses the order of"],
-  ["deduplicate", "Removes repeated values from"], ["rotate_left", "Rotates one step to the left"], ["chunk", "Splits into groups of a given size"],
-  ["cumulative_sum", "Computes the running total of"], ["normalize", "Scales to the range 0 to 1"], ["clamp", "Limits to a minimum and maximum"],
-  ["round", "Rounds to a number of decimals"], ["percentile", "Computes a percentile of"], ["histogram", "Counts values per bucket for"],
-  ["outliers", "Finds the outliers among"], ["moving_average", "Computes the moving average of"],
+  ["sum", "Adds up"],
+  ["average", "Computes the arithmetic mean of"],
+  ["median", "Finds the median of"],
+  ["mode", "Finds the most frequent value among"],
+  ["maximum", "Finds the largest of"],
+  ["minimum", "Finds the smallest of"],
+  ["range", "Computes the spread (largest minus smallest) of"],
+  ["variance", "Computes the variance of"],
+  ["standard_deviation", "Computes the standard deviation of"],
+  ["product", "Multiplies together"],
+  ["sort_ascending", "Sorts from smallest to largest"],
+  ["sort_descending", "Sorts from largest to smallest"],
+  ["reverse", "Reverses the order of"],
+  ["deduplicate", "Removes repeated values from"],
+  ["rotate_left", "Rotates one step to the left"],
+  ["chunk", "Splits into groups of a given size"],
+  ["cumulative_sum", "Computes the running total of"],
+  ["normalize", "Scales to the range 0 to 1"],
+  ["clamp", "Limits to a minimum and maximum"],
+  ["round", "Rounds to a number of decimals"],
+  ["percentile", "Computes a percentile of"],
+  ["histogram", "Counts values per bucket for"],
+  ["outliers", "Finds the outliers among"],
+  ["moving_average", "Computes the moving average of"],
 ];
-const STAT_KINDS = ["prices", "temperatures", "exam scores", "ages", "durations", "distances", "weights", "percentages", "heart rates", "page views", "sales figures", "response times", "rainfall readings", "stock returns",
-  "salaries", "votes", "speeds", "elevations", "calories", "wait times"];
+const STAT_KINDS = [
+  "prices",
+  "temperatures",
+  "exam scores",
+  "ages",
+  "durations",
+  "distances",
+  "weights",
+  "percentages",
+  "heart rates",
+  "page views",
+  "sales figures",
+  "response times",
+  "rainfall readings",
+  "stock returns",
+  "salaries",
+  "votes",
+  "speeds",
+  "elevations",
+  "calories",
+  "wait times",
+];
 const STAT_CONTAINERS = ["list", "matrix rows", "matrix columns", "dictionary values", "csv column", "json array"];
 
 function* statTools(): Generator<LibraryTool> {
@@ -174,14 +266,55 @@ function* statTools(): Generator<LibraryTool> {
 }
 
 const COUNTRIES = [
-  "germany", "france", "italy", "spain", "portugal", "netherlands", "belgium", "austria", "switzerland", "poland", "sweden", "norway",
-  "denmark", "finland", "ireland", "united kingdom", "united states", "canada", "mexico", "brazil", "argentina", "chile", "japan",
-  "south korea", "china", "india", "australia", "new zealand", "south africa", "nigeria", "kenya", "egypt", "turkey", "greece",
-  "czechia", "hungary", "romania", "ukraine", "israel", "singapore",
+  "germany",
+  "france",
+  "italy",
+  "spain",
+  "portugal",
+  "netherlands",
+  "belgium",
+  "austria",
+  "switzerland",
+  "poland",
+  "sweden",
+  "norway",
+  "denmark",
+  "finland",
+  "ireland",
+  "united kingdom",
+  "united states",
+  "canada",
+  "mexico",
+  "brazil",
+  "argentina",
+  "chile",
+  "japan",
+  "south korea",
+  "china",
+  "india",
+  "australia",
+  "new zealand",
+  "south africa",
+  "nigeria",
+  "kenya",
+  "egypt",
+  "turkey",
+  "greece",
+  "czechia",
+  "hungary",
+  "romania",
+  "ukraine",
+  "israel",
+  "singapore",
 ];
 const COUNTRY_CHECKS: [string, string][] = [
-  ["postal_code", "a postal code"], ["phone_number", "a phone number"], ["vat_number", "a VAT number"], ["national_id", "a national identity number"],
-  ["iban", "an IBAN bank account number"], ["license_plate", "a car license plate"], ["tax_id", "a tax identification number"],
+  ["postal_code", "a postal code"],
+  ["phone_number", "a phone number"],
+  ["vat_number", "a VAT number"],
+  ["national_id", "a national identity number"],
+  ["iban", "an IBAN bank account number"],
+  ["license_plate", "a car license plate"],
+  ["tax_id", "a tax identification number"],
   ["passport_number", "a passport number"],
 ];
 
@@ -202,11 +335,31 @@ function* countryTools(): Generator<LibraryTool> {
   }
 }
 
-const CURRENCIES = ["euros", "us dollars", "british pounds", "japanese yen", "swiss francs", "canadian dollars", "australian dollars", "swedish kronor", "indian rupees", "brazilian reais", "mexican pesos", "chinese yuan", "south african rand", "polish zloty", "turkish lira"];
+const CURRENCIES = [
+  "euros",
+  "us dollars",
+  "british pounds",
+  "japanese yen",
+  "swiss francs",
+  "canadian dollars",
+  "australian dollars",
+  "swedish kronor",
+  "indian rupees",
+  "brazilian reais",
+  "mexican pesos",
+  "chinese yuan",
+  "south african rand",
+  "polish zloty",
+  "turkish lira",
+];
 
 function* moneyTools(): Generator<LibraryTool> {
   for (const from of CURRENCIES) {
-    yield { name: snakeCase(`format amount in ${from}`), description: `Formats a number as an amount of ${from} with the currency sign and separators.`, schema: schemaOf(arg("amount", "number", `the amount in ${from}`)) };
+    yield {
+      name: snakeCase(`format amount in ${from}`),
+      description: `Formats a number as an amount of ${from} with the currency sign and separators.`,
+      schema: schemaOf(arg("amount", "number", `the amount in ${from}`)),
+    };
     for (const to of CURRENCIES) {
       if (from === to) continue;
       yield {
@@ -217,21 +370,57 @@ function* moneyTools(): Generator<LibraryTool> {
     }
   }
   for (const country of COUNTRIES) {
-    yield { name: snakeCase(`sales tax ${country}`), description: `Computes the sales tax or VAT due on a price in ${capital(country)}.`, schema: schemaOf(arg("price", "number", "the net price")) };
-    yield { name: snakeCase(`income tax ${country}`), description: `Estimates the income tax on a yearly salary in ${capital(country)}.`, schema: schemaOf(arg("salary", "number", "the gross yearly salary")) };
+    yield {
+      name: snakeCase(`sales tax ${country}`),
+      description: `Computes the sales tax or VAT due on a price in ${capital(country)}.`,
+      schema: schemaOf(arg("price", "number", "the net price")),
+    };
+    yield {
+      name: snakeCase(`income tax ${country}`),
+      description: `Estimates the income tax on a yearly salary in ${capital(country)}.`,
+      schema: schemaOf(arg("salary", "number", "the gross yearly salary")),
+    };
   }
   const finance: [string, string][] = [
-    ["compound_interest", "Computes the balance after compound interest over some years."], ["simple_interest", "Computes simple interest on a principal."],
-    ["loan_payment", "Computes the monthly payment of a loan."], ["amortization_schedule", "Lists the payments of a mortgage month by month."],
-    ["tip_amount", "Computes a tip and splits the bill between people."], ["discount_price", "Applies a percentage discount to a price."],
-    ["profit_margin", "Computes the profit margin from cost and price."], ["return_on_investment", "Computes the return on an investment."],
-    ["net_present_value", "Computes the net present value of cash flows."], ["break_even_point", "Finds the break-even quantity."],
-    ["straight_line_depreciation", "Depreciates an asset by the straight-line method."], ["inflation_adjust", "Adjusts a past amount for inflation."],
+    ["compound_interest", "Computes the balance after compound interest over some years."],
+    ["simple_interest", "Computes simple interest on a principal."],
+    ["loan_payment", "Computes the monthly payment of a loan."],
+    ["amortization_schedule", "Lists the payments of a mortgage month by month."],
+    ["tip_amount", "Computes a tip and splits the bill between people."],
+    ["discount_price", "Applies a percentage discount to a price."],
+    ["profit_margin", "Computes the profit margin from cost and price."],
+    ["return_on_investment", "Computes the return on an investment."],
+    ["net_present_value", "Computes the net present value of cash flows."],
+    ["break_even_point", "Finds the break-even quantity."],
+    ["straight_line_depreciation", "Depreciates an asset by the straight-line method."],
+    ["inflation_adjust", "Adjusts a past amount for inflation."],
   ];
-  for (const [name, description] of finance) yield { name, description, schema: schemaOf(arg("amount", "number", "the amount"), arg("rate", "number", "the rate")) };
+  for (const [name, description] of finance)
+    yield { name, description, schema: schemaOf(arg("amount", "number", "the amount"), arg("rate", "number", "the rate")) };
 }
 
-const ZONES = ["utc", "new york", "los angeles", "chicago", "london", "paris", "berlin", "moscow", "dubai", "mumbai", "singapore", "tokyo", "sydney", "sao paulo", "johannesburg", "auckland", "hong kong", "toronto", "mexico city", "cairo"];
+const ZONES = [
+  "utc",
+  "new york",
+  "los angeles",
+  "chicago",
+  "london",
+  "paris",
+  "berlin",
+  "moscow",
+  "dubai",
+  "mumbai",
+  "singapore",
+  "tokyo",
+  "sydney",
+  "sao paulo",
+  "johannesburg",
+  "auckland",
+  "hong kong",
+  "toronto",
+  "mexico city",
+  "cairo",
+];
 
 function* timeTools(): Generator<LibraryTool> {
   for (const from of ZONES) {
@@ -246,41 +435,106 @@ function* timeTools(): Generator<LibraryTool> {
   }
   const units = ["days", "weeks", "months", "years", "business days", "hours", "minutes"];
   for (const unit of units) {
-    yield { name: snakeCase(`add ${unit} to date`), description: `Adds a number of ${unit} to a date.`, schema: schemaOf(arg("date", "string", "an ISO date"), arg("amount", "integer", `how many ${unit}`)) };
-    yield { name: snakeCase(`${unit} between dates`), description: `Counts the ${unit} between two dates.`, schema: schemaOf(arg("start", "string", "an ISO date"), arg("end", "string", "an ISO date")) };
+    yield {
+      name: snakeCase(`add ${unit} to date`),
+      description: `Adds a number of ${unit} to a date.`,
+      schema: schemaOf(arg("date", "string", "an ISO date"), arg("amount", "integer", `how many ${unit}`)),
+    };
+    yield {
+      name: snakeCase(`${unit} between dates`),
+      description: `Counts the ${unit} between two dates.`,
+      schema: schemaOf(arg("start", "string", "an ISO date"), arg("end", "string", "an ISO date")),
+    };
   }
   const single: [string, string][] = [
-    ["day_of_week", "Tells which day of the week a date falls on."], ["is_leap_year", "Tells whether a year is a leap year."],
-    ["week_number", "Gives the ISO week number of a date."], ["quarter_of_date", "Gives the quarter a date is in."],
-    ["age_from_birthdate", "Computes a person's age in years from a birth date."], ["next_weekday", "Finds the next date that is a given weekday."],
-    ["easter_date", "Computes the date of Easter Sunday for a year."], ["unix_timestamp_to_date", "Turns a Unix timestamp into an ISO date-time."],
+    ["day_of_week", "Tells which day of the week a date falls on."],
+    ["is_leap_year", "Tells whether a year is a leap year."],
+    ["week_number", "Gives the ISO week number of a date."],
+    ["quarter_of_date", "Gives the quarter a date is in."],
+    ["age_from_birthdate", "Computes a person's age in years from a birth date."],
+    ["next_weekday", "Finds the next date that is a given weekday."],
+    ["easter_date", "Computes the date of Easter Sunday for a year."],
+    ["unix_timestamp_to_date", "Turns a Unix timestamp into an ISO date-time."],
   ];
   for (const [name, description] of single) yield { name, description, schema: schemaOf(arg("date", "string", "a date")) };
 }
 
-const SHAPES = ["circle", "square", "rectangle", "triangle", "trapezoid", "ellipse", "hexagon", "pentagon", "octagon", "parallelogram", "rhombus", "sphere", "cube", "cylinder", "cone", "pyramid", "prism", "torus", "annulus", "sector"];
+const SHAPES = [
+  "circle",
+  "square",
+  "rectangle",
+  "triangle",
+  "trapezoid",
+  "ellipse",
+  "hexagon",
+  "pentagon",
+  "octagon",
+  "parallelogram",
+  "rhombus",
+  "sphere",
+  "cube",
+  "cylinder",
+  "cone",
+  "pyramid",
+  "prism",
+  "torus",
+  "annulus",
+  "sector",
+];
 const MEASURES = ["area", "perimeter", "volume", "surface area", "diagonal", "centroid", "inradius"];
 
 function* geometryTools(): Generator<LibraryTool> {
   for (const shape of SHAPES) {
     for (const measure of MEASURES) {
-      yield { name: snakeCase(`${measure} of ${shape}`), description: `Computes the ${measure} of a ${shape} from its dimensions.`, schema: schemaOf(arg("dimensions", "object", `the ${shape}'s dimensions`)) };
+      yield {
+        name: snakeCase(`${measure} of ${shape}`),
+        description: `Computes the ${measure} of a ${shape} from its dimensions.`,
+        schema: schemaOf(arg("dimensions", "object", `the ${shape}'s dimensions`)),
+      };
     }
   }
 }
 
 const COLOR_SPACES = ["rgb", "hex", "hsl", "hsv", "cmyk", "lab", "xyz"];
-const ENCODINGS = ["base64", "base32", "hex", "url encoding", "html entities", "rot13", "morse code", "caesar cipher", "punycode", "quoted printable", "binary", "unicode escapes", "ascii85", "utf16"];
+const ENCODINGS = [
+  "base64",
+  "base32",
+  "hex",
+  "url encoding",
+  "html entities",
+  "rot13",
+  "morse code",
+  "caesar cipher",
+  "punycode",
+  "quoted printable",
+  "binary",
+  "unicode escapes",
+  "ascii85",
+  "utf16",
+];
 
 function* encodingTools(): Generator<LibraryTool> {
   for (const from of COLOR_SPACES) {
     for (const to of COLOR_SPACES) {
-      if (from !== to) yield { name: snakeCase(`${from} color to ${to}`), description: `Converts a color from ${from.toUpperCase()} to ${to.toUpperCase()}.`, schema: schemaOf(arg("color", "string", `a ${from} color`)) };
+      if (from !== to)
+        yield {
+          name: snakeCase(`${from} color to ${to}`),
+          description: `Converts a color from ${from.toUpperCase()} to ${to.toUpperCase()}.`,
+          schema: schemaOf(arg("color", "string", `a ${from} color`)),
+        };
     }
   }
   for (const encoding of ENCODINGS) {
-    yield { name: snakeCase(`encode ${encoding}`), description: `Encodes a string with ${encoding}.`, schema: schemaOf(arg("text", "string", "the text to encode")) };
-    yield { name: snakeCase(`decode ${encoding}`), description: `Decodes a string written in ${encoding}.`, schema: schemaOf(arg("encoded", "string", `the ${encoding} text`)) };
+    yield {
+      name: snakeCase(`encode ${encoding}`),
+      description: `Encodes a string with ${encoding}.`,
+      schema: schemaOf(arg("text", "string", "the text to encode")),
+    };
+    yield {
+      name: snakeCase(`decode ${encoding}`),
+      description: `Decodes a string written in ${encoding}.`,
+      schema: schemaOf(arg("encoded", "string", `the ${encoding} text`)),
+    };
   }
 }
 
@@ -318,7 +572,15 @@ export function libraryOf(size: number): LibraryTool[] {
 
 export function toolVersionOf(tool: LibraryTool): NewToolVersion {
   const compiled = `export const name = ${JSON.stringify(tool.name)};\nexport default function ${tool.name}() { return null; }\n`;
-  return { toolName: tool.name, description: tool.description, schema: tool.schema, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName: tool.name,
+    description: tool.description,
+    schema: tool.schema,
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 /** Installs the tools straight through the store (one transaction each, as a real install). */

@@ -39,7 +39,10 @@ import { summarise, type BenchRow } from "./stats.js";
 export const title = "tool library";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SIZES = (process.env["LIBRARY_SIZES"] ?? "10,100,1000,10000").split(",").map(Number).filter((n) => n > 0);
+const SIZES = (process.env["LIBRARY_SIZES"] ?? "10,100,1000,10000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const TURNS = 20;
 const THRESHOLDS = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
 
@@ -71,7 +74,17 @@ export interface SizeFigures {
   selectP50Ms: number;
   selectP95Ms: number;
   recall: { hits: number; queries: number; share: number; misses: string[] };
-  reuse: { threshold: number; precision: number | null; recall: number; right: number; wrong: number; positives: number; wrongPicks: string[] }[] | null;
+  reuse:
+    | {
+        threshold: number;
+        precision: number | null;
+        recall: number;
+        right: number;
+        wrong: number;
+        positives: number;
+        wrongPicks: string[];
+      }[]
+    | null;
 }
 
 const percentileOf = (samples: number[], p: number) => summarise("", "", samples)[p === 50 ? "p50Ms" : "p95Ms"];
@@ -82,7 +95,10 @@ function isUser(message: BaseMessage): boolean {
 
 async function measureSize(size: number, queries: Query[], specs: ReuseSpec[]): Promise<SizeFigures> {
   const ollama = await ScriptedOllama.start({
-    respond: (request: OllamaChatRequest): ScriptedReply => ({ content: request.model === MODELS.brick ? "Nothing to compute." : "ok", chunkSize: 10_000 }),
+    respond: (request: OllamaChatRequest): ScriptedReply => ({
+      content: request.model === MODELS.brick ? "Nothing to compute." : "ok",
+      chunkSize: 10_000,
+    }),
   });
   const h = await startGraph({ ollama, checkpointer: false });
   try {
@@ -102,7 +118,9 @@ async function measureSize(size: number, queries: Query[], specs: ReuseSpec[]): 
       turnMs.push(performance.now() - started);
     }
     const brickRequests = ollama.chatRequests.filter((r) => r.model === MODELS.brick);
-    const sizes = brickRequests.map((r) => Buffer.byteLength(JSON.stringify({ system: r.messages[0]?.content ?? "", tools: r.tools ?? [] }), "utf8"));
+    const sizes = brickRequests.map((r) =>
+      Buffer.byteLength(JSON.stringify({ system: r.messages[0]?.content ?? "", tools: r.tools ?? [] }), "utf8"),
+    );
     const chars = brickRequests.map((r) => JSON.stringify({ system: r.messages[0]?.content ?? "", tools: r.tools ?? [] }).length);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
@@ -154,7 +172,11 @@ async function measureSize(size: number, queries: Query[], specs: ReuseSpec[]): 
 }
 
 /** Precision and recall of find-before-forging per threshold, over the specs whose tools are installed (and every negative). */
-async function reuseFigures(store: import("../src/store/types.js").Store, specs: ReuseSpec[], installed: Set<string>): Promise<SizeFigures["reuse"]> {
+async function reuseFigures(
+  store: import("../src/store/types.js").Store,
+  specs: ReuseSpec[],
+  installed: Set<string>,
+): Promise<SizeFigures["reuse"]> {
   const judged: { spec: ReuseSpec; best: { name: string; strength: number } | null }[] = [];
   for (const spec of specs) {
     if (spec.tools.length > 0 && !spec.tools.some((t) => installed.has(t))) continue;
@@ -175,13 +197,31 @@ async function reuseFigures(store: import("../src/store/types.js").Store, specs:
         wrongPicks.push(`${spec.spec.split(":")[0]} → ${best.name}`);
       }
     }
-    return { threshold, precision: right + wrong ? round(right / (right + wrong)) : null, recall: round(right / Math.max(1, positives)), right, wrong, positives, wrongPicks };
+    return {
+      threshold,
+      precision: right + wrong ? round(right / (right + wrong)) : null,
+      recall: round(right / Math.max(1, positives)),
+      right,
+      wrong,
+      positives,
+      wrongPicks,
+    };
   });
 }
 
 /** `tools add` of a directory of 100 modules through the real sandbox pool. */
 async function measureAdd(): Promise<
-  { modules: number; added: number; refused: number; refusals: string[]; seconds: number; perSecond: number; concurrency: number; poolSize: number } | { skipped: string }
+  | {
+      modules: number;
+      added: number;
+      refused: number;
+      refusals: string[];
+      seconds: number;
+      perSecond: number;
+      concurrency: number;
+      poolSize: number;
+    }
+  | { skipped: string }
 > {
   if (process.env["LIBRARY_ADD"] === "off") return { skipped: "LIBRARY_ADD=off" };
   const config = loadConfig();
@@ -193,7 +233,9 @@ async function measureAdd(): Promise<
   try {
     const modulesDir = path.join(dir, "modules");
     mkdirSync(modulesDir);
-    const problems = readProblems().filter((p) => !(p.task_id in KNOWN_BAD)).slice(0, 100);
+    const problems = readProblems()
+      .filter((p) => !(p.task_id in KNOWN_BAD))
+      .slice(0, 100);
     for (const problem of problems) {
       const forged = toForgedModule(problem);
       writeFileSync(path.join(modulesDir, `${forged.toolName}.ts`), forged.source);
@@ -204,8 +246,19 @@ async function measureAdd(): Promise<
     const outcomes = await addToolModules(deps, modules, poolSize);
     const seconds = (performance.now() - started) / 1000;
     const added = outcomes.filter((o) => o.status === "added").length;
-    const refusals = outcomes.flatMap((o) => (o.status === "refused" ? [`${path.basename(o.file)}: ${o.stage}: ${o.reason.split("\n")[0]}`] : []));
-    return { modules: modules.length, added, refused: modules.length - added, refusals, seconds: round(seconds), perSecond: round(modules.length / seconds), concurrency: poolSize, poolSize };
+    const refusals = outcomes.flatMap((o) =>
+      o.status === "refused" ? [`${path.basename(o.file)}: ${o.stage}: ${o.reason.split("\n")[0]}`] : [],
+    );
+    return {
+      modules: modules.length,
+      added,
+      refused: modules.length - added,
+      refusals,
+      seconds: round(seconds),
+      perSecond: round(modules.length / seconds),
+      concurrency: poolSize,
+      poolSize,
+    };
   } finally {
     await sandbox.close();
     await store.close();
@@ -220,7 +273,8 @@ function round(value: number): number {
 export function libraryTable(figures: SizeFigures[]): string {
   const base = figures.find((f) => f.tools === 10) ?? figures[0];
   const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(2)}×` : "-");
-  const header = "| tools | BRICK request (system + tools) | tools bound | turn overhead p50 | search p50 / p95 | selection p50 / p95 | recall (no embeddings) |";
+  const header =
+    "| tools | BRICK request (system + tools) | tools bound | turn overhead p50 | search p50 / p95 | selection p50 / p95 | recall (no embeddings) |";
   const lines = [header, "|---:|---|---:|---|---|---|---|"];
   for (const f of figures) {
     lines.push(
@@ -237,7 +291,9 @@ export function reuseTable(figures: SizeFigures[]): string {
   for (const f of figures) {
     for (const r of f.reuse ?? []) {
       const mark = r.threshold === REUSE_THRESHOLD ? " **(chosen)**" : "";
-      lines.push(`| ${f.tools.toLocaleString("en")} | ${r.threshold}${mark} | ${r.right} / ${r.wrong} | ${r.precision ?? "-"} | ${r.recall} (of ${r.positives}) |`);
+      lines.push(
+        `| ${f.tools.toLocaleString("en")} | ${r.threshold}${mark} | ${r.right} / ${r.wrong} | ${r.precision ?? "-"} | ${r.recall} (of ${r.positives}) |`,
+      );
     }
   }
   return lines.join("\n");
@@ -265,7 +321,8 @@ export async function run(): Promise<BenchRow[]> {
   const stamp = result.at.replace(/[:.]/g, "-");
   writeFileSync(path.join(dir, `library-${stamp}.json`), JSON.stringify(result, null, 2) + "\n");
   // library-latest.json is the last complete run (every size and the tools add part).
-  if (SIZES.join(",") === "10,100,1000,10000" && "seconds" in add) writeFileSync(path.join(dir, "library-latest.json"), JSON.stringify(result, null, 2) + "\n");
+  if (SIZES.join(",") === "10,100,1000,10000" && "seconds" in add)
+    writeFileSync(path.join(dir, "library-latest.json"), JSON.stringify(result, null, 2) + "\n");
   console.log(`\n${libraryTable(figures)}\n\n${reuseTable(figures)}\n`);
   for (const f of figures) if (f.recall.misses.length) console.log(`recall misses at ${f.tools}: ${f.recall.misses.join(", ")}`);
   console.log(`tools add: ${JSON.stringify(add)}\n`);
@@ -273,11 +330,38 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const f of figures) {
     const n = f.tools.toLocaleString("en");
-    rows.push({ group: "library", name: `${n} tools: turn overhead`, runs: TURNS, p50Ms: f.turnP50Ms, p95Ms: f.turnP95Ms, minMs: NaN, maxMs: NaN, note: `BRICK request ${f.requestBytes} B ≈ ${f.requestTokens} tokens, ${f.toolsBound} tools` });
-    rows.push({ group: "library", name: `${n} tools: search (FTS5)`, runs: queries.length * 3, p50Ms: f.searchP50Ms, p95Ms: f.searchP95Ms, minMs: NaN, maxMs: NaN, note: `recall ${(f.recall.share * 100).toFixed(1)}% (${f.recall.hits}/${f.recall.queries})` });
+    rows.push({
+      group: "library",
+      name: `${n} tools: turn overhead`,
+      runs: TURNS,
+      p50Ms: f.turnP50Ms,
+      p95Ms: f.turnP95Ms,
+      minMs: NaN,
+      maxMs: NaN,
+      note: `BRICK request ${f.requestBytes} B ≈ ${f.requestTokens} tokens, ${f.toolsBound} tools`,
+    });
+    rows.push({
+      group: "library",
+      name: `${n} tools: search (FTS5)`,
+      runs: queries.length * 3,
+      p50Ms: f.searchP50Ms,
+      p95Ms: f.searchP95Ms,
+      minMs: NaN,
+      maxMs: NaN,
+      note: `recall ${(f.recall.share * 100).toFixed(1)}% (${f.recall.hits}/${f.recall.queries})`,
+    });
   }
   if ("seconds" in add) {
-    rows.push({ group: "library", name: "tools add, 100 modules", runs: add.modules, p50Ms: round((add.seconds * 1000) / add.modules), p95Ms: NaN, minMs: NaN, maxMs: NaN, note: `${add.perSecond} modules/s, ${add.added} added, ${add.refused} refused, ${add.concurrency} at a time` });
+    rows.push({
+      group: "library",
+      name: "tools add, 100 modules",
+      runs: add.modules,
+      p50Ms: round((add.seconds * 1000) / add.modules),
+      p95Ms: NaN,
+      minMs: NaN,
+      maxMs: NaN,
+      note: `${add.perSecond} modules/s, ${add.added} added, ${add.refused} refused, ${add.concurrency} at a time`,
+    });
   }
   return rows;
 }

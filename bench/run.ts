@@ -39,7 +39,12 @@ for (const s of skipped) console.log(`not measured: ${s.module}: ${s.reason.spli
 
 const result = {
   at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? "",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
   rows,
   skipped,
 };

@@ -57,7 +57,10 @@ function mustSucceed(result: Awaited<ReturnType<DockerSandbox["run"]>>): void {
 function bareNodeJob(): Promise<void> {
   const token = randomBytes(16).toString("hex");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "sandbox", "runner.mjs")], { env: {}, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "sandbox", "runner.mjs")], {
+      env: {},
+      stdio: ["pipe", "pipe", "ignore"],
+    });
     const scanner = reportLineScanner(token);
     child.stdout.on("data", (chunk: Buffer) => scanner.push(chunk));
     child.on("error", reject);
@@ -106,7 +109,12 @@ async function pooledRow(docker: Docker, base: Config, image: string): Promise<B
     await pool.close();
   }
   const insideP50 = [...inside].sort((a, b) => a - b)[Math.floor(inside.length / 2)] ?? NaN;
-  return summarise(GROUP, "pooled runsc (warm container)", samples, `run() as the caller sees it; runner's own work p50 ${insideP50.toFixed(1)} ms`);
+  return summarise(
+    GROUP,
+    "pooled runsc (warm container)",
+    samples,
+    `run() as the caller sees it; runner's own work p50 ${insideP50.toFixed(1)} ms`,
+  );
 }
 
 async function concurrentRow(docker: Docker, base: Config, image: string, clients: number): Promise<BenchRow> {
@@ -132,7 +140,12 @@ async function concurrentRow(docker: Docker, base: Config, image: string, client
   } finally {
     await pool.close();
   }
-  return summarise(GROUP, `pooled runsc, ${clients} concurrent client${clients > 1 ? "s" : ""}`, samples, `${clients} jobs handed over at once per round; cold fallbacks: ${coldTakes}`);
+  return summarise(
+    GROUP,
+    `pooled runsc, ${clients} concurrent client${clients > 1 ? "s" : ""}`,
+    samples,
+    `${clients} jobs handed over at once per round; cold fallbacks: ${coldTakes}`,
+  );
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -141,7 +154,12 @@ export async function run(): Promise<BenchRow[]> {
   await assertSandboxReady(base, docker);
   const image = await ensureImage(docker, base.sandbox.image);
   const rows: BenchRow[] = [];
-  rows.push(await measure(GROUP, "bare node process on the host", bareNodeJob, { runs: RUNS, note: "spawn node runner.mjs → report line; no isolation" }));
+  rows.push(
+    await measure(GROUP, "bare node process on the host", bareNodeJob, {
+      runs: RUNS,
+      note: "spawn node runner.mjs → report line; no isolation",
+    }),
+  );
   rows.push(await coldRow(docker, base, image, "runsc"));
   rows.push(await coldRow(docker, base, image, "runc"));
   rows.push(await pooledRow(docker, base, image));

@@ -41,7 +41,15 @@ export async function run(): Promise<BenchRow[]> {
     const chain = ["p5", "p4", "p3", "p2", "p1", "receiver"];
     await store.createObject({ id: "p5" });
     for (let i = 1; i < chain.length; i++) await store.createObject({ id: chain[i]!, prototypes: [chain[i - 1]!] });
-    await store.installMethodVersion({ objectId: "p5", selector: "greet", description: "greets", source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null });
+    await store.installMethodVersion({
+      objectId: "p5",
+      selector: "greet",
+      description: "greets",
+      source: compiled,
+      compiled,
+      sha256: sha256Hex(compiled),
+      forgeRunId: null,
+    });
     rows.push(
       await measure(
         "store",

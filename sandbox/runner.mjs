@@ -136,7 +136,7 @@ function encode(value) {
 function describeError(error) {
   const out = record();
   try {
-    if (error !== null && typeof error === "object" || typeof error === "function") {
+    if ((error !== null && typeof error === "object") || typeof error === "function") {
       out.name = toStr(error.name ?? "Error");
       out.message = toStr(error.message ?? "");
       const stack = error.stack;
@@ -228,7 +228,8 @@ function contractProblems(mod, contract) {
   if (typeof mod.default !== "function") add("the default export is not a function");
   if (contract === "tool") {
     if (typeof mod.name !== "string") add("`name` is not exported as a string");
-    else if (!regexCall(NAME_PATTERN, mod.name)) add(`\`name\` "${mod.name}" is not snake_case (lowercase letters, digits and _; starting with a letter)`);
+    else if (!regexCall(NAME_PATTERN, mod.name))
+      add(`\`name\` "${mod.name}" is not snake_case (lowercase letters, digits and _; starting with a letter)`);
     if (typeof mod.description !== "string" || mod.description.trim() === "") add("`description` is not exported as a non-empty string");
     if (!isPlainObject(mod.schema)) add("`schema` is not exported as a plain object");
     else if (mod.schema.type !== "object") add('`schema.type` is not "object"');

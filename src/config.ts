@@ -31,9 +31,7 @@ function findProjectRoot(start: string): string {
 }
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const onOff = z
-  .enum(["on", "off", "true", "false", "1", "0"])
-  .transform((v) => v === "on" || v === "true" || v === "1");
+const onOff = z.enum(["on", "off", "true", "false", "1", "0"]).transform((v) => v === "on" || v === "true" || v === "1");
 const optionalText = z
   .string()
   .optional()
@@ -66,11 +64,20 @@ const settings = {
   DATA_DIR: { schema: optionalText, form: "a directory path (default: data/ in the project)" },
   DYNAMIC_TOOLS_DIR: { schema: optionalText, form: "a directory path (default: dynamic_tools/ in the project)" },
   ARANGO_URL: { schema: optionalText.pipe(url.optional()), form: "an http(s) URL of an ArangoDB server, e.g. http://127.0.0.1:8529" },
-  ARANGO_DB: { schema: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/).default("toolforge"), form: "a database name (letters, digits, _ and -)" },
+  ARANGO_DB: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)
+      .default("toolforge"),
+    form: "a database name (letters, digits, _ and -)",
+  },
   ARANGO_USER: { schema: z.string().min(1).default("root"), form: "a user name" },
   ARANGO_PASS: { schema: z.string().default(""), form: "a password (may be empty)" },
 
-  SANDBOX_RUNTIME: { schema: z.enum(["runsc", "runc"]).default("runsc"), form: "runsc (gVisor, the default) or runc (no security boundary)" },
+  SANDBOX_RUNTIME: {
+    schema: z.enum(["runsc", "runc"]).default("runsc"),
+    form: "runsc (gVisor, the default) or runc (no security boundary)",
+  },
   SANDBOX_IMAGE: { schema: optionalText, form: "a Docker image reference (default: toolforge-sandbox:<runner hash>)" },
   SANDBOX_TIMEOUT_MS: { schema: integer(100, 600_000).default(10_000), form: "milliseconds, from 100 to 600000" },
   SANDBOX_MEMORY_MB: { schema: integer(32, 16_384).default(256), form: "megabytes, from 32 to 16384" },
@@ -85,7 +92,10 @@ const settings = {
   HOST: { schema: z.string().min(1).default("127.0.0.1"), form: "an address to listen on, e.g. 127.0.0.1" },
   PORT: { schema: integer(0, 65_535).default(8000), form: "a TCP port from 0 to 65535" },
   TOOLFORGE_API_KEY: { schema: optionalText, form: "any non-empty secret; clients send it as a Bearer token" },
-  LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), form: "one of fatal, error, warn, info, debug, trace, silent" },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    form: "one of fatal, error, warn, info, debug, trace, silent",
+  },
 } as const;
 
 type Settings = typeof settings;
@@ -157,8 +167,7 @@ function readDotenv(file: string): Env {
 }
 
 function toConfig(r: Raw): Config {
-  const resolveDir = (value: string | undefined, fallback: string) =>
-    path.resolve(value ?? path.join(PROJECT_ROOT, fallback));
+  const resolveDir = (value: string | undefined, fallback: string) => path.resolve(value ?? path.join(PROJECT_ROOT, fallback));
   const adapters: Partial<Record<PersonaName, string>> = {};
   if (r.BRICK_ADAPTER) adapters.brick = r.BRICK_ADAPTER;
   if (r.ROBIN_ADAPTER) adapters.robin = r.ROBIN_ADAPTER;
@@ -180,9 +189,7 @@ function toConfig(r: Raw): Config {
     maxForgesPerTurn: r.MAX_FORGES_PER_TURN,
     dataDir: resolveDir(r.DATA_DIR, "data"),
     dynamicToolsDir: resolveDir(r.DYNAMIC_TOOLS_DIR, "dynamic_tools"),
-    arango: r.ARANGO_URL
-      ? { url: r.ARANGO_URL, database: r.ARANGO_DB, user: r.ARANGO_USER, password: r.ARANGO_PASS }
-      : null,
+    arango: r.ARANGO_URL ? { url: r.ARANGO_URL, database: r.ARANGO_DB, user: r.ARANGO_USER, password: r.ARANGO_PASS } : null,
     sandbox: {
       runtime: r.SANDBOX_RUNTIME,
       image: r.SANDBOX_IMAGE,

@@ -103,11 +103,19 @@ function KeyPrompt({ reason, onKey }: { reason: string | null; onKey: (key: stri
           </p>
         ) : null}
         <p>
-          Enter the value of <code>TOOLFORGE_API_KEY</code>. It stays in this browser tab only (session storage, gone when the tab closes) and is
-          sent in the <code>Authorization</code> header, never in a URL.
+          Enter the value of <code>TOOLFORGE_API_KEY</code>. It stays in this browser tab only (session storage, gone when the tab closes)
+          and is sent in the <code>Authorization</code> header, never in a URL.
         </p>
         <label for="api-key">API key</label>
-        <input id="api-key" type="password" autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} required />
+        <input
+          id="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          required
+        />
         <button type="submit" class="primary">
           Open the console
         </button>

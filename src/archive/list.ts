@@ -12,8 +12,7 @@ import { MANIFEST_NAME, parseManifest, type ChronicleManifest } from "./manifest
 import { errorMessage } from "../errors.js";
 
 export type ArchiveListing =
-  | { file: string; size: number; ok: true; manifest: ChronicleManifest }
-  | { file: string; size: number; ok: false; problem: string };
+  { file: string; size: number; ok: true; manifest: ChronicleManifest } | { file: string; size: number; ok: false; problem: string };
 
 export async function listArchives(config: Pick<Config, "dataDir">): Promise<ArchiveListing[]> {
   const dir = archivesDir(config);

@@ -57,13 +57,19 @@ export function parseManifest(text: string, where: string): ChronicleManifest {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${where}: ${MANIFEST_NAME} is not valid JSON (${errorMessage(error)})`, "the archive is damaged; use another one");
+    throw new InvalidInputError(
+      `${where}: ${MANIFEST_NAME} is not valid JSON (${errorMessage(error)})`,
+      "the archive is damaged; use another one",
+    );
   }
   const parsed = ChronicleManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue ? issue.path.map(String).join(".") || "manifest" : "manifest";
-    throw new InvalidInputError(`${where}: ${MANIFEST_NAME} is not a chronicle manifest (${field}: ${issue?.message ?? "invalid"})`, "the archive is damaged or not a ToolForge chronicle");
+    throw new InvalidInputError(
+      `${where}: ${MANIFEST_NAME} is not a chronicle manifest (${field}: ${issue?.message ?? "invalid"})`,
+      "the archive is damaged or not a ToolForge chronicle",
+    );
   }
   return parsed.data;
 }
@@ -94,7 +100,10 @@ async function readManifestText(dir: string, archive: string): Promise<string> {
     return await readFile(path.join(dir, MANIFEST_NAME), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new InvalidInputError(`${archive} has no ${MANIFEST_NAME}: it is not a ToolForge chronicle`, "pass an archive written by `toolforge archive create`");
+      throw new InvalidInputError(
+        `${archive} has no ${MANIFEST_NAME}: it is not a ToolForge chronicle`,
+        "pass an archive written by `toolforge archive create`",
+      );
     }
     throw error;
   }
@@ -104,7 +113,10 @@ export class TamperedArchiveError extends InvalidInputError {
   readonly file: string;
 
   constructor(archive: string, file: string, problem: string) {
-    super(`refusing to restore ${archive}: ${file} ${problem}; nothing was changed`, "the archive was altered or damaged after it was written; use another one");
+    super(
+      `refusing to restore ${archive}: ${file} ${problem}; nothing was changed`,
+      "the archive was altered or damaged after it was written; use another one",
+    );
     this.file = file;
   }
 }

@@ -26,7 +26,10 @@ export interface RestoredArchive {
   manifest: ChronicleManifest;
 }
 
-export async function restoreArchive(config: Pick<Config, "dataDir" | "dynamicToolsDir" | "arango">, file: string): Promise<RestoredArchive> {
+export async function restoreArchive(
+  config: Pick<Config, "dataDir" | "dynamicToolsDir" | "arango">,
+  file: string,
+): Promise<RestoredArchive> {
   const archive = path.resolve(file);
   await requireFile(archive);
   const work = await mkdtemp(path.join(os.tmpdir(), "toolforge-restore-"));

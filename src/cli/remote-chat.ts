@@ -17,7 +17,13 @@ export function remoteChat(client: ServerClient): ChatService {
       const body = { model: "toolforge", stream: true, messages: request.messages };
       let reply = "";
       let result: ChatTurnResult | null = null;
-      for await (const message of client.events("POST", "/v1/chat/completions", body, { "x-thread-id": request.threadId }, request.signal)) {
+      for await (const message of client.events(
+        "POST",
+        "/v1/chat/completions",
+        body,
+        { "x-thread-id": request.threadId },
+        request.signal,
+      )) {
         if (message.data === "[DONE]") break;
         const chunk = JSON.parse(message.data) as Chunk;
         if (chunk.error) throw serverErrorFrom(200, chunk.error);

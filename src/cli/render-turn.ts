@@ -4,7 +4,14 @@
  * Without a TTY the spinner does not animate and stdout carries only the answer.
  */
 import ora from "ora";
-import { describeProgress, truncate, type ChatProgress, type ChatService, type ChatTurnRequest, type ChatTurnResult } from "../server/chat/types.js";
+import {
+  describeProgress,
+  truncate,
+  type ChatProgress,
+  type ChatService,
+  type ChatTurnRequest,
+  type ChatTurnResult,
+} from "../server/chat/types.js";
 import { paint } from "./output.js";
 
 export interface RenderOptions {
@@ -52,7 +59,11 @@ export async function renderTurn(chat: ChatService, request: ChatTurnRequest, op
 
 function nextStep(progress: ChatProgress): string {
   if (progress.type === "persona") {
-    const next: Record<string, string> = { brick: "ROBIN is considering it…", robin: "BABS is checking the facts…", babs: "ALFRED is writing the answer…" };
+    const next: Record<string, string> = {
+      brick: "ROBIN is considering it…",
+      robin: "BABS is checking the facts…",
+      babs: "ALFRED is writing the answer…",
+    };
     return next[progress.persona] ?? "working…";
   }
   if (progress.type === "forge") return "forging…";

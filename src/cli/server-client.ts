@@ -58,14 +58,26 @@ export class ServerClient {
   }
 
   /** POSTs `body` and yields each server-sent event until the stream ends. */
-  async *events(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): AsyncGenerator<SseMessage> {
+  async *events(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<SseMessage> {
     const response = await this.request(method, path, body, { accept: "text/event-stream", ...headers }, signal);
     if (!response.body) return;
     yield* parseSse(response.body);
   }
 
   /** Sends the request; resolves with an ok response, throws ServerError or an unreachable error. */
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const all: Record<string, string> = { ...headers };
     if (this.target.apiKey) all.authorization = `Bearer ${this.target.apiKey}`;
     if (body !== undefined) all["content-type"] = "application/json";

@@ -31,13 +31,20 @@ export function defaultDatasetFile(config: Pick<Config, "dataDir">, now = new Da
   return path.join(config.dataDir, "datasets", `dataset-${now.toISOString().replace(/[:.]/g, "-")}.jsonl`);
 }
 
-export async function collectExamples(store: Store, options: DatasetExportOptions = {}): Promise<{ forge: ChatExample[]; personas: ChatExample[] }> {
+export async function collectExamples(
+  store: Store,
+  options: DatasetExportOptions = {},
+): Promise<{ forge: ChatExample[]; personas: ChatExample[] }> {
   const forge = options.only === "personas" ? [] : await forgeExamples(store);
   const personas = options.only === "forge" ? [] : await personaExamples(store, options.persona ? { persona: options.persona } : {});
   return { forge, personas };
 }
 
-export async function exportDataset(config: Pick<Config, "dataDir">, store: Store, options: DatasetExportOptions = {}): Promise<DatasetExport> {
+export async function exportDataset(
+  config: Pick<Config, "dataDir">,
+  store: Store,
+  options: DatasetExportOptions = {},
+): Promise<DatasetExport> {
   const { forge, personas } = await collectExamples(store, options);
   const file = path.resolve(options.out ?? defaultDatasetFile(config));
   await mkdir(path.dirname(file), { recursive: true });

@@ -87,7 +87,8 @@ export function formatFindings(findings: readonly AuditFinding[], tsSource: stri
     const [first, ...rest] = finding.message.split("\n");
     out.push(`- line ${finding.line}, column ${finding.column} [${finding.rule}]: ${first}`);
     const text = lines[finding.line - 1];
-    if (text !== undefined && text.trim() !== "" && !MISSING_EXPORT.test(finding.message)) out.push(`    ${finding.line} | ${text.trimEnd().slice(0, 160)}`);
+    if (text !== undefined && text.trim() !== "" && !MISSING_EXPORT.test(finding.message))
+      out.push(`    ${finding.line} | ${text.trimEnd().slice(0, 160)}`);
     out.push(...rest);
   }
   if (findings.length > MAX_FORMATTED) out.push(`- … and ${findings.length - MAX_FORMATTED} more`);

@@ -28,8 +28,7 @@ interface CheckCommon {
 }
 
 export type ModuleCheck =
-  | (CheckCommon & { ok: true; module: CheckedModule })
-  | (CheckCommon & { ok: false; stage: ForgeStage; failure: string });
+  (CheckCommon & { ok: true; module: CheckedModule }) | (CheckCommon & { ok: false; stage: ForgeStage; failure: string });
 
 export interface CheckRequest {
   reply: string;
@@ -61,6 +60,13 @@ export async function checkModule(request: CheckRequest): Promise<ModuleCheck> {
   return {
     ...common,
     ok: true,
-    module: { name: moduleName, description: description ?? "", schema, source: result.code, compiled: result.compiled, sha256: result.sha256 },
+    module: {
+      name: moduleName,
+      description: description ?? "",
+      schema,
+      source: result.code,
+      compiled: result.compiled,
+      sha256: result.sha256,
+    },
   };
 }

@@ -87,7 +87,10 @@ function findModule(content: string): ExtractResult {
 
   const cut = code.find((block) => !block.closed);
   if (cut) {
-    return { ok: false, failure: `The ${describeTag(cut.tag)} block is never closed (the reply looks cut off). Keep the answer short: only the module. ${ANSWER_SHAPE}` };
+    return {
+      ok: false,
+      failure: `The ${describeTag(cut.tag)} block is never closed (the reply looks cut off). Keep the answer short: only the module. ${ANSWER_SHAPE}`,
+    };
   }
 
   const bare = bareModule(outsideFences(content, blocks));
@@ -98,7 +101,10 @@ function findModule(content: string): ExtractResult {
 
   const empty = code.find((block) => block.closed && blockCode(block).trim() === "");
   if (empty) return { ok: false, failure: `The ${describeTag(empty.tag)} block is empty. ${ANSWER_SHAPE}` };
-  return { ok: false, failure: `No \`\`\`typescript code block holding the module was found in the reply${describeOthers(blocks)}. ${ANSWER_SHAPE}` };
+  return {
+    ok: false,
+    failure: `No \`\`\`typescript code block holding the module was found in the reply${describeOthers(blocks)}. ${ANSWER_SHAPE}`,
+  };
 }
 
 /** The code of the last candidate of the highest tier above 0, or null. */
@@ -138,7 +144,12 @@ function compiledTier(js: string): Tier | null {
     if (statement.type === "ExportDefaultDeclaration") {
       const declaration = statement.declaration as ESTree.Node;
       // esbuild's CommonJS wrapper: `export default require_module();`
-      if (declaration.type === "CallExpression" && declaration.callee.type === "Identifier" && declaration.callee.name.startsWith("require_")) commonJs = true;
+      if (
+        declaration.type === "CallExpression" &&
+        declaration.callee.type === "Identifier" &&
+        declaration.callee.name.startsWith("require_")
+      )
+        commonJs = true;
       else names.add("default");
     } else if (statement.type === "ExportNamedDeclaration") {
       for (const name of declaredNames(statement)) names.add(name);
@@ -192,7 +203,10 @@ function bareModule(text: string): string | null {
   for (let end = lines.length - 1; end > start && attempts < MAX_BARE_ATTEMPTS; end--) {
     if (!MODULE_END.test(lines[end]!)) continue;
     attempts++;
-    const code = `${lines.slice(start, end + 1).join("\n").replace(/\s+$/, "")}\n`;
+    const code = `${lines
+      .slice(start, end + 1)
+      .join("\n")
+      .replace(/\s+$/, "")}\n`;
     const compiled = compiledOrNull(code);
     if (compiled === null) continue;
     if (compiledTier(compiled) === 2) return code;

@@ -89,13 +89,17 @@ const SIMILAR_TOOLS_IN_PROMPT = 12;
 
 function firstLine(text: string | null): string | null {
   if (text === null) return null;
-  return text.split("\n").find((line) => line.trim() !== "")?.trim() ?? text.trim();
+  return (
+    text
+      .split("\n")
+      .find((line) => line.trim() !== "")
+      ?.trim() ?? text.trim()
+  );
 }
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max)}`;
 }
-
 
 export function createForge(deps: ForgeDeps): Forge {
   const serial = new KeyedSerial();
@@ -138,7 +142,14 @@ export function createForge(deps: ForgeDeps): Forge {
       createdAt: new Date().toISOString(),
     };
     await store.addForgeAttempt(runId, attempt);
-    bus.publish({ type: "forge.attempt", runId, attempt: number, stage: result.stage, outcome: result.outcome, failure: firstLine(result.failure) });
+    bus.publish({
+      type: "forge.attempt",
+      runId,
+      attempt: number,
+      stage: result.stage,
+      outcome: result.outcome,
+      failure: firstLine(result.failure),
+    });
   }
 
   async function fail(runId: string, reason: string): Promise<ForgeOutcome & { status: "failed" }> {
@@ -204,7 +215,15 @@ export function createForge(deps: ForgeDeps): Forge {
       Object.assign(durations, check.durations);
       if (signal?.aborted) {
         const failure = "aborted before install";
-        await record(run.id, number, { stage: check.ok ? "install" : check.stage, outcome: "failed", failure, reply, code: check.code, check, durations });
+        await record(run.id, number, {
+          stage: check.ok ? "install" : check.stage,
+          outcome: "failed",
+          failure,
+          reply,
+          code: check.code,
+          check,
+          durations,
+        });
         await fail(run.id, failure);
         throw signal.reason;
       }
@@ -237,9 +256,19 @@ export function createForge(deps: ForgeDeps): Forge {
       }
       await record(run.id, number, result);
       lastFailure = `${result.stage}: ${firstLine(result.failure) ?? "failed"}`;
-      previous = { attempt: number, stage: result.stage, code: result.code, reply, failure: result.failure ?? "failed", findings: check.findings };
+      previous = {
+        attempt: number,
+        stage: result.stage,
+        code: result.code,
+        reply,
+        failure: result.failure ?? "failed",
+        findings: check.findings,
+      };
     }
-    const outcome = await fail(run.id, `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; the last failed at ${lastFailure}`);
+    const outcome = await fail(
+      run.id,
+      `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; the last failed at ${lastFailure}`,
+    );
     return { ...outcome, attempts: maxAttempts };
   }
 
@@ -349,7 +378,8 @@ export function createForge(deps: ForgeDeps): Forge {
             sandbox: deps.sandbox,
             ...(example ? { dryRun: { self: receiver, args: example.args, kwargs: example.kwargs } } : {}),
           }),
-        admit: async (module) => (module.name === selector ? null : `the module's name is "${module.name}" but it must be exactly "${selector}"`),
+        admit: async (module) =>
+          module.name === selector ? null : `the module's name is "${module.name}" but it must be exactly "${selector}"`,
         install: async (module, runId) => {
           const installed = await store.installMethodVersion({
             objectId,
@@ -361,7 +391,11 @@ export function createForge(deps: ForgeDeps): Forge {
             forgeRunId: runId,
           });
           const { objectId: holder, version } = installed;
-          return { name: selector, version, announce: () => bus.publish({ type: "method.learned", runId, objectId: holder, selector, version }) };
+          return {
+            name: selector,
+            version,
+            announce: () => bus.publish({ type: "method.learned", runId, objectId: holder, selector, version }),
+          };
         },
       };
       return loop(run, flavour, request.signal);

@@ -17,10 +17,18 @@ export type ForgeModelSource = BaseChatModel | (() => BaseChatModel);
 export function createForgeModel(config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>): BaseChatModel {
   // Low temperature: code that must pass its own tests, not prose. An explicit num_ctx (Ollama
   // clamps it to the model's maximum): without one, a long retry prompt loses its start.
-  return new ChatOllama({ baseUrl: config.ollamaHost, model: config.models.forge, temperature: 0.2, ...(config.numCtx ? { numCtx: config.numCtx } : {}) });
+  return new ChatOllama({
+    baseUrl: config.ollamaHost,
+    model: config.models.forge,
+    temperature: 0.2,
+    ...(config.numCtx ? { numCtx: config.numCtx } : {}),
+  });
 }
 
-export function resolveForgeModel(source: ForgeModelSource | undefined, config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>): BaseChatModel {
+export function resolveForgeModel(
+  source: ForgeModelSource | undefined,
+  config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>,
+): BaseChatModel {
   if (source === undefined) return createForgeModel(config);
   return typeof source === "function" ? source() : source;
 }
@@ -187,7 +195,9 @@ export function buildMethodPrompt(input: MethodPromptInput): BaseMessage[] {
   if (input.example) {
     lines.push(
       `It will be called right away with args ${JSON.stringify(input.example.args)}` +
-        (Object.keys(input.example.kwargs).length > 0 ? ` and keyword arguments ${JSON.stringify(input.example.kwargs)} (passed as the last argument)` : "") +
+        (Object.keys(input.example.kwargs).length > 0
+          ? ` and keyword arguments ${JSON.stringify(input.example.kwargs)} (passed as the last argument)`
+          : "") +
         ": that call must succeed.",
     );
   }
@@ -207,7 +217,13 @@ export function replyText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .map((part) =>
+        typeof part === "string"
+          ? part
+          : typeof part === "object" && part && "text" in part
+            ? String((part as { text: unknown }).text)
+            : "",
+      )
       .join("");
   }
   return "";

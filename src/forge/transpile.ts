@@ -29,8 +29,7 @@ export interface TranspileMessage {
 }
 
 export type TranspileResult =
-  | { ok: true; code: string; map: string; warnings: TranspileMessage[] }
-  | { ok: false; errors: TranspileMessage[]; failure: string };
+  { ok: true; code: string; map: string; warnings: TranspileMessage[] } | { ok: false; errors: TranspileMessage[]; failure: string };
 
 /** The file name the TypeScript source has in the source map and in esbuild's messages. */
 export const SOURCE_FILE = "module.ts";

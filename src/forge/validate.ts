@@ -104,7 +104,10 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
     code = options.source;
   }
   if (code.length > MAX_SOURCE_CHARS) {
-    return fail("transpile", `The module is ${code.length} characters long, over the ${MAX_SOURCE_CHARS} limit: write a smaller module.`, { code, durations });
+    return fail("transpile", `The module is ${code.length} characters long, over the ${MAX_SOURCE_CHARS} limit: write a smaller module.`, {
+      code,
+      durations,
+    });
   }
 
   let started = performance.now();
@@ -139,7 +142,12 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
 
   const verdict = judgeRun(result, options, createPositionMapper(compiled.map));
   if (verdict.failure !== null) {
-    return fail("sandbox", verdict.failure, { ...artifact, findings, sandbox: result, ...(verdict.exports ? { exports: verdict.exports } : {}) });
+    return fail("sandbox", verdict.failure, {
+      ...artifact,
+      findings,
+      sandbox: result,
+      ...(verdict.exports ? { exports: verdict.exports } : {}),
+    });
   }
   return { ok: true, stage: "passed", failure: null, ...artifact, findings, sandbox: result, exports: verdict.exports! };
 }
@@ -195,7 +203,8 @@ function judgeRun(result: JobResult, options: ValidateCommon, mapper: PositionMa
   if (report.phase !== "done") return failWith(`The sandbox run stopped in its ${report.phase} phase without finishing.`);
 
   const problems = exportProblems(exports, options);
-  if (problems.length > 0) return failWith(`The module's exports break the contract:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
+  if (problems.length > 0)
+    return failWith(`The module's exports break the contract:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
   return { failure: null, exports };
 }
 
@@ -243,7 +252,8 @@ function withOutput(text: string, result: JobResult): string {
   const kept = lines.filter((line) => !line.startsWith(REPORT_MARKER));
   const stdout = excerpt(kept.join("\n"));
   if (stdout) parts.push(`stdout:\n${stdout}`);
-  if (kept.length < lines.length && result.report === null) parts.push(`(stdout also held a ${REPORT_MARKER} line that is not the runner's: it was ignored)`);
+  if (kept.length < lines.length && result.report === null)
+    parts.push(`(stdout also held a ${REPORT_MARKER} line that is not the runner's: it was ignored)`);
   return parts.join("\n");
 }
 
@@ -276,7 +286,8 @@ function exportProblems(exports: ValidatedExports | null, options: ValidateCommo
   } else if (options.expectedName !== undefined && exports.name !== options.expectedName) {
     problems.push(`\`name\` is ${JSON.stringify(exports.name)} but must be ${JSON.stringify(options.expectedName)}`);
   }
-  if (isTool && (exports.description === null || exports.description.trim() === "")) problems.push("`description` is not a non-empty string");
+  if (isTool && (exports.description === null || exports.description.trim() === ""))
+    problems.push("`description` is not a non-empty string");
   if (exports.schema === null) {
     if (isTool) problems.push("`schema` is not exported as a JSON object");
   } else {

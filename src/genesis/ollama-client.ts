@@ -56,7 +56,8 @@ export class OllamaClient {
       if (status.error) throw new Error(`Ollama refused to create ${request.model}: ${String(status.error)}`);
     }
     const last = lines.length > 0 ? (JSON.parse(lines.at(-1)!) as { status?: unknown }) : {};
-    if (last.status !== "success") throw new Error(`Ollama did not confirm creating ${request.model} (last status: ${String(last.status ?? "none")})`);
+    if (last.status !== "success")
+      throw new Error(`Ollama did not confirm creating ${request.model} (last status: ${String(last.status ?? "none")})`);
   }
 
   private async request(
@@ -78,7 +79,11 @@ export class OllamaClient {
     try {
       response = await fetch(`${this.host}${route}`, init);
     } catch (error) {
-      throw new ModelUnavailableError(`Ollama is not reachable at ${this.host}`, "start it with `ollama serve`, or point OLLAMA_HOST at a running Ollama", error);
+      throw new ModelUnavailableError(
+        `Ollama is not reachable at ${this.host}`,
+        "start it with `ollama serve`, or point OLLAMA_HOST at a running Ollama",
+        error,
+      );
     }
     if (!response.ok && !allowed.includes(response.status)) {
       const text = await response.text();

@@ -74,7 +74,12 @@ interface ModelOutcome {
   remember?: RememberedModel;
 }
 
-async function ensurePersonaModel(config: Config, client: OllamaClient, persona: PersonaName, remembered: RememberedModel | undefined): Promise<ModelOutcome> {
+async function ensurePersonaModel(
+  config: Config,
+  client: OllamaClient,
+  persona: PersonaName,
+  remembered: RememberedModel | undefined,
+): Promise<ModelOutcome> {
   const name = personaModelName(persona);
   const variable = PERSONAS[persona].modelVariable;
   const configured = config.models[persona];
@@ -97,7 +102,10 @@ async function ensurePersonaModel(config: Config, client: OllamaClient, persona:
     return { status: "exists", detail: `FROM ${base}${withAdapter}, same definition`, remember: { digest, from: base } };
   }
   if (!(await client.show(base))) {
-    return { status: "skipped", detail: `its base model ${base} (${variable}) is not in Ollama — run \`ollama pull ${base}\`, then genesis again` };
+    return {
+      status: "skipped",
+      detail: `its base model ${base} (${variable}) is not in Ollama — run \`ollama pull ${base}\`, then genesis again`,
+    };
   }
   if (adapter && !(await client.blobExists(adapter.digest))) await client.pushBlob(adapter.digest, adapter.path);
   await client.create(request);
@@ -113,7 +121,9 @@ async function adapterOf(config: Config, persona: PersonaName): Promise<{ path: 
   if (!configured) return null;
   const file = path.resolve(configured);
   if (!existsSync(file)) {
-    throw new Error(`${persona.toUpperCase()}_ADAPTER=${configured}: no such file; point it at the LoRA adapter your trainer wrote (e.g. adapter_model.safetensors or a GGUF adapter)`);
+    throw new Error(
+      `${persona.toUpperCase()}_ADAPTER=${configured}: no such file; point it at the LoRA adapter your trainer wrote (e.g. adapter_model.safetensors or a GGUF adapter)`,
+    );
   }
   return { path: file, fileName: path.basename(file), digest: `sha256:${await sha256File(file)}` };
 }

@@ -24,7 +24,10 @@ export function estimateTextTokens(text: string): number {
 }
 
 export function estimateMessageTokens(message: BaseMessage): number {
-  const calls = AIMessage.isInstance(message) && message.tool_calls?.length ? JSON.stringify(message.tool_calls.map((c) => ({ name: c.name, args: c.args }))) : "";
+  const calls =
+    AIMessage.isInstance(message) && message.tool_calls?.length
+      ? JSON.stringify(message.tool_calls.map((c) => ({ name: c.name, args: c.args })))
+      : "";
   return TOKENS_PER_MESSAGE + estimateTextTokens(textOf(message) + calls);
 }
 
@@ -104,7 +107,14 @@ export function fitBrickView(messages: BaseMessage[], options: FitOptions): Fitt
   }
 
   const estimatedTokens = total(kept, turn);
-  return { messages: [...kept, ...turn], estimatedTokens, originalTokens, droppedMessages, clippedMessages, fits: estimatedTokens <= budget };
+  return {
+    messages: [...kept, ...turn],
+    estimatedTokens,
+    originalTokens,
+    droppedMessages,
+    clippedMessages,
+    fits: estimatedTokens <= budget,
+  };
 }
 
 /**
@@ -186,7 +196,12 @@ function clipMiddle(text: string, keep: number): string {
 function clipMessage(message: BaseMessage, max: number): BaseMessage {
   const content = clipText(textOf(message), max);
   if (ToolMessage.isInstance(message)) {
-    return new ToolMessage({ content, tool_call_id: message.tool_call_id, ...(message.name ? { name: message.name } : {}), ...(message.status ? { status: message.status } : {}) });
+    return new ToolMessage({
+      content,
+      tool_call_id: message.tool_call_id,
+      ...(message.name ? { name: message.name } : {}),
+      ...(message.status ? { status: message.status } : {}),
+    });
   }
   if (AIMessage.isInstance(message)) {
     return new AIMessage({ content, tool_calls: message.tool_calls ?? [], ...(message.name ? { name: message.name } : {}) });

@@ -119,7 +119,8 @@ function teamNotes(turn: BaseMessage[], notices: string[], maxChars: number): st
       const who = titleOf(message.name);
       const text = clip(spokenText(message));
       if (text) lines.push(`${who}: ${text}`);
-      for (const call of message.tool_calls ?? []) lines.push(`${who} called the tool ${call.name} with ${clip(JSON.stringify(call.args))}.`);
+      for (const call of message.tool_calls ?? [])
+        lines.push(`${who} called the tool ${call.name} with ${clip(JSON.stringify(call.args))}.`);
     } else if (ToolMessage.isInstance(message)) {
       const failed = message.status === "error";
       lines.push(`${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${clip(textOf(message))}`);

@@ -16,8 +16,20 @@ export const RunSettingsSchema = z.object({
   babsModel: modelTag("babs"),
   alfredModel: modelTag("alfred"),
   metacognition: z.boolean().optional().describe("Each persona first asks its model for a JSON plan (default: METACOG)"),
-  maxToolRounds: z.number().int().min(1).max(50).optional().describe("Tool-call rounds BRICK may make per user turn (default: MAX_TOOL_ROUNDS)"),
-  maxForgesPerTurn: z.number().int().min(0).max(10).optional().describe("Tools that may be forged per user turn (default: MAX_FORGES_PER_TURN)"),
+  maxToolRounds: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .optional()
+    .describe("Tool-call rounds BRICK may make per user turn (default: MAX_TOOL_ROUNDS)"),
+  maxForgesPerTurn: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .optional()
+    .describe("Tools that may be forged per user turn (default: MAX_FORGES_PER_TURN)"),
 });
 
 export type RunSettingsInput = z.infer<typeof RunSettingsSchema>;

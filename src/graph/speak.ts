@@ -138,7 +138,13 @@ function noticeTruncation(input: SpeakInput, context: { numCtx: number; estimate
   const promptEvalCount = (reply.response_metadata as { prompt_eval_count?: unknown }).prompt_eval_count;
   if (typeof promptEvalCount !== "number" || promptEvalCount <= 0) return;
   if (promptEvalCount >= context.estimatedTokens * TRUNCATION_RATIO) return;
-  const numbers = { persona: input.persona.name, model: input.modelName, numCtx: context.numCtx, estimatedTokens: context.estimatedTokens, promptEvalCount };
+  const numbers = {
+    persona: input.persona.name,
+    model: input.modelName,
+    numCtx: context.numCtx,
+    estimatedTokens: context.estimatedTokens,
+    promptEvalCount,
+  };
   emit(input.runnable, { type: "context.truncated", ...numbers });
   input.bus?.publish({ type: "model.context_truncated", ...numbers });
 }

@@ -11,8 +11,7 @@ import { z } from "zod";
 import type { Plan } from "../personas/metacognition.js";
 
 /** Messages: LangGraph's messages reducer (append, replace by id); shown as a chat in Studio. */
-const messages = () =>
-  (z.array(z.any()) as unknown as z.ZodType<BaseMessage[], BaseMessage[]>).register(registry, { ...MessagesZodMeta });
+const messages = () => (z.array(z.any()) as unknown as z.ZodType<BaseMessage[], BaseMessage[]>).register(registry, { ...MessagesZodMeta });
 
 const ForgeOutcomeSchema = z.object({
   status: z.enum(["installed", "reused", "failed"]),

@@ -73,10 +73,15 @@ export async function runForgeTool(deps: ForgeToolDeps, call: ForgeToolCall): Pr
   if (!tool) {
     return errorResult(
       `ERROR (forge): ${outcome.name} v${outcome.version} was installed but the tool registry could not load it; ` +
-        "see the server's warnings (or `toolforge tools show " + outcome.name + "`)",
+        "see the server's warnings (or `toolforge tools show " +
+        outcome.name +
+        "`)",
     );
   }
-  const verb = outcome.status === "installed" ? `forged and installed in ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}` : "already installed, reused";
+  const verb =
+    outcome.status === "installed"
+      ? `forged and installed in ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`
+      : "already installed, reused";
   const text =
     `${tool.name} v${tool.version}: ${verb}. ${tool.description}\n` +
     `input schema: ${JSON.stringify(tool.schema)}\n` +

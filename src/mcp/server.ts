@@ -65,7 +65,13 @@ export class McpFace {
   private readonly version = packageVersion();
 
   constructor(private readonly deps: McpDeps) {
-    this.watcher = new ToolListWatcher({ store: deps.store, registry: deps.registry, bus: deps.bus, pollMs: deps.pollMs, onError: deps.warn });
+    this.watcher = new ToolListWatcher({
+      store: deps.store,
+      registry: deps.registry,
+      bus: deps.bus,
+      pollMs: deps.pollMs,
+      onError: deps.warn,
+    });
   }
 
   get sessionCount(): number {

@@ -29,7 +29,10 @@ export const FORGE_TOOL: Tool = {
           "What the tool must do: its input, its output and an example, e.g. 'word_count: counts the words in a text. " +
           "Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name.",
       },
-      name: { type: "string", description: "The snake_case name the tool must have (optional; else taken from the spec or chosen by the forge)." },
+      name: {
+        type: "string",
+        description: "The snake_case name the tool must have (optional; else taken from the spec or chosen by the forge).",
+      },
       improve: { type: "boolean", description: "Forge a new version of the existing tool of this name instead of reusing it." },
     },
     required: ["spec"],

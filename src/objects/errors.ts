@@ -44,10 +44,8 @@ export class MethodFailedError extends ToolForgeError {
 /** Another process kept changing the object between our read and our write, past the retry bound. */
 export class ObjectContendedError extends ToolForgeError {
   constructor(objectId: string, selector: string, attempts: number) {
-    super(
-      "object_contended",
-      `${objectId}.${selector} could not be applied: the object changed underneath it ${attempts} times in a row`,
-      { hint: "another process is writing this object continuously; send the message again" },
-    );
+    super("object_contended", `${objectId}.${selector} could not be applied: the object changed underneath it ${attempts} times in a row`, {
+      hint: "another process is writing this object continuously; send the message again",
+    });
   }
 }

@@ -45,7 +45,8 @@ export function describeFailure(job: JobResult): string {
   const report = job.report;
   if (report?.problems?.length) return `its module breaks the method contract: ${report.problems.join("; ")}`;
   if (report?.error) return `${report.error.name}: ${report.error.message} (during ${report.phase})`;
-  if (!report) return `the sandbox gave no report (${job.reportProblem ?? "unknown reason"}); exit code ${job.exitCode ?? "none"}${tail(job.stderr)}`;
+  if (!report)
+    return `the sandbox gave no report (${job.reportProblem ?? "unknown reason"}); exit code ${job.exitCode ?? "none"}${tail(job.stderr)}`;
   return `the sandbox exited with code ${job.exitCode ?? "none"}${tail(job.stderr)}`;
 }
 

@@ -188,7 +188,13 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     return outcome;
   }
 
-  async function teach(receiver: ObjectRecord, skill: string, args: JsonValue[], kwargs: JsonObject, delivery: Delivery): Promise<JsonValue> {
+  async function teach(
+    receiver: ObjectRecord,
+    skill: string,
+    args: JsonValue[],
+    kwargs: JsonObject,
+    delivery: Delivery,
+  ): Promise<JsonValue> {
     const spec = teachingSpec(skill, args, kwargs);
     const known = await store.lookupMethod(receiver.id, skill);
     if (known && spec === undefined) return { learned: skill, version: known.method.version, already_known: true };
@@ -332,4 +338,3 @@ export function sameJson(a: JsonValue, b: JsonValue): boolean {
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => key in b && sameJson(a[key]!, b[key]!));
 }
-

@@ -126,10 +126,24 @@ export async function checkPersonaModels(config: Config, options: CheckOptions =
       }
       const result = await show(model);
       if (result.kind === "missing") {
-        return { ...base, exists: false, supportsTools: null, ok: false, problem: `model "${model}" is not in Ollama`, fix: pullHint(model) };
+        return {
+          ...base,
+          exists: false,
+          supportsTools: null,
+          ok: false,
+          problem: `model "${model}" is not in Ollama`,
+          fix: pullHint(model),
+        };
       }
       if (result.kind === "error") {
-        return { ...base, exists: null, supportsTools: null, ok: false, problem: `Ollama could not describe "${model}": ${result.error}`, fix: `check \`ollama show ${model}\`` };
+        return {
+          ...base,
+          exists: null,
+          supportsTools: null,
+          ok: false,
+          problem: `Ollama could not describe "${model}": ${result.error}`,
+          fix: `check \`ollama show ${model}\``,
+        };
       }
       const { facts } = result;
       const supportsTools = facts.capabilities ? facts.capabilities.includes("tools") : null;
@@ -199,7 +213,13 @@ async function probeOllama(host: string, doFetch: typeof fetch, timeoutMs: numbe
   try {
     const response = await doFetch(`${host}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) {
-      return { host, reachable: false, version: null, error: `HTTP ${response.status} from ${host}/api/version`, fix: `check that ${host} is an Ollama server (OLLAMA_HOST)` };
+      return {
+        host,
+        reachable: false,
+        version: null,
+        error: `HTTP ${response.status} from ${host}/api/version`,
+        fix: `check that ${host} is an Ollama server (OLLAMA_HOST)`,
+      };
     }
     const body = (await response.json()) as { version?: unknown };
     return { host, reachable: true, version: typeof body.version === "string" ? body.version : null, error: null, fix: null };

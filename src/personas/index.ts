@@ -5,7 +5,15 @@ export { robin } from "./robin.js";
 export { babs } from "./babs.js";
 export { alfred } from "./alfred.js";
 export { PERSONAS, PERSONA_ORDER } from "./registry.js";
-export { createPersonaModel, explainModelError, personaModelName, pullHint, startOllamaHint, toolModelHint, type PersonaModelOptions } from "./model.js";
+export {
+  createPersonaModel,
+  explainModelError,
+  personaModelName,
+  pullHint,
+  startOllamaHint,
+  toolModelHint,
+  type PersonaModelOptions,
+} from "./model.js";
 export { contextWindow, lacksTools, ModelFactsCache, showModel, type ModelFacts, type ShowResult } from "./model-info.js";
 export { findTextToolCalls, type FoundToolCalls, type TextToolCall } from "./text-tool-calls.js";
 export { normaliseSpec, stripToolRequiredMarker } from "./tool-request.js";

@@ -71,7 +71,8 @@ export function parsePlan(raw: string): PlanResult {
     return { ok: false, error: `the plan is not JSON: ${(error as Error).message}`, raw };
   }
   const parsed = PlanSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `the plan does not match its schema: ${parsed.error.issues[0]?.message ?? "invalid"}`, raw };
+  if (!parsed.success)
+    return { ok: false, error: `the plan does not match its schema: ${parsed.error.issues[0]?.message ?? "invalid"}`, raw };
   return { ok: true, plan: parsed.data };
 }
 

@@ -50,7 +50,12 @@ interface ShowBody {
 
 function factsOf(model: string, body: ShowBody): ModelFacts {
   const info = body.model_info ?? {};
-  const architecture = typeof info["general.architecture"] === "string" ? info["general.architecture"] : typeof body.details?.family === "string" ? body.details.family : null;
+  const architecture =
+    typeof info["general.architecture"] === "string"
+      ? info["general.architecture"]
+      : typeof body.details?.family === "string"
+        ? body.details.family
+        : null;
   let contextLength: number | null = null;
   const exact = architecture ? info[`${architecture}.context_length`] : undefined;
   if (typeof exact === "number" && exact > 0) contextLength = exact;
@@ -106,9 +111,10 @@ export class ModelFactsCache {
   /** Ollama refused tools for the model: remember it, whatever /api/show said. */
   markWithoutTools(model: string): void {
     const known = this.entries.get(model);
-    const facts = (known?.facts ?? Promise.resolve(null)).then(
-      (f): ModelFacts => ({ ...(f ?? { model, contextLength: null, architecture: null }), capabilities: (f?.capabilities ?? ["completion"]).filter((c) => c !== "tools") }),
-    );
+    const facts = (known?.facts ?? Promise.resolve(null)).then((f): ModelFacts => ({
+      ...(f ?? { model, contextLength: null, architecture: null }),
+      capabilities: (f?.capabilities ?? ["completion"]).filter((c) => c !== "tools"),
+    }));
     this.entries.set(model, { at: Date.now(), ttl: this.options.ttlMs ?? 60_000, facts });
   }
 }

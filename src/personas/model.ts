@@ -4,13 +4,7 @@
  */
 import { ChatOllama } from "@langchain/ollama";
 import { DEFAULT_MODEL, type Config, type PersonaName } from "../config.js";
-import {
-  ModelMissingError,
-  ModelReplyError,
-  ModelUnavailableError,
-  ModelWithoutToolsError,
-  OllamaUnreachableError,
-} from "../errors.js";
+import { ModelMissingError, ModelReplyError, ModelUnavailableError, ModelWithoutToolsError, OllamaUnreachableError } from "../errors.js";
 import { PERSONAS } from "./registry.js";
 
 export interface PersonaModelOptions {
@@ -65,10 +59,7 @@ const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|E
  *   (the connection broke, the runner crashed, an error line mid-stream).
  * Other errors are returned unchanged.
  */
-export function explainModelError(
-  error: unknown,
-  context: { persona: PersonaName | "forge"; model: string; host: string },
-): unknown {
+export function explainModelError(error: unknown, context: { persona: PersonaName | "forge"; model: string; host: string }): unknown {
   if (error instanceof ModelUnavailableError || error instanceof ModelReplyError) return error;
   const text = describe(error);
   const title = context.persona === "forge" ? "the forge" : PERSONAS[context.persona].title;

@@ -8,7 +8,6 @@ export function statusOf(error: unknown): number | undefined {
     : undefined;
 }
 
-
 /** True for "the container is already gone / being removed / not running": nothing left to do. */
 export function isGoneOrStopped(error: unknown): boolean {
   const status = statusOf(error);

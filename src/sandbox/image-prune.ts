@@ -37,7 +37,8 @@ export async function pruneSandboxImages(
         outcome.removed.push(reference);
       } catch (error) {
         if (statusOf(error) === 409) outcome.inUse.push(reference);
-        else if (statusOf(error) !== 404) throw new Error(`could not remove the old sandbox image ${reference}: ${errorMessage(error)}`, { cause: error });
+        else if (statusOf(error) !== 404)
+          throw new Error(`could not remove the old sandbox image ${reference}: ${errorMessage(error)}`, { cause: error });
       }
     }
   }

@@ -34,19 +34,21 @@ const SANDBOX_FILES = { "runner.mjs": RUNNER_PATH_IN_IMAGE, "watchdog.mjs": WATC
 const DEFAULT_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
 /** Bump when the offline staging below changes in a way the hashed files do not show. */
 const OFFLINE_RECIPE_REVISION = "offline-root-v2";
-const IMAGE_CHANGES = [
-  "USER 1000:1000",
-  "WORKDIR /tmp",
-  "ENV PATH=/usr/local/bin:/usr/bin:/bin",
-  `CMD ${JSON.stringify(DEFAULT_COMMAND)}`,
-];
+const IMAGE_CHANGES = ["USER 1000:1000", "WORKDIR /tmp", "ENV PATH=/usr/local/bin:/usr/bin:/bin", `CMD ${JSON.stringify(DEFAULT_COMMAND)}`];
 
 /** The tag this checkout's runner and recipe produce, e.g. `toolforge-sandbox:3f2a9c0d1e4b`. */
 export async function defaultImageTag(): Promise<string> {
   const [runner, watchdog, dockerfile] = await Promise.all(
     ["runner.mjs", "watchdog.mjs", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
   );
-  return imageTagFor({ runner: runner!, watchdog: watchdog!, dockerfile: dockerfile!, node: process.version, arch: process.arch, install: installId() });
+  return imageTagFor({
+    runner: runner!,
+    watchdog: watchdog!,
+    dockerfile: dockerfile!,
+    node: process.version,
+    arch: process.arch,
+    install: installId(),
+  });
 }
 
 /** On every image this install builds: which install made it, so that it prunes only its own (image-prune.ts). */
@@ -165,7 +167,8 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
     };
     await place(nodeBinary, "usr/bin/node", 0o755);
     for (const library of libraries) await place(library, library.replace(/^\//, ""), 0o755);
-    for (const [file, inImage] of Object.entries(SANDBOX_FILES)) await place(path.join(SANDBOX_DIR, file), inImage.replace(/^\//, ""), 0o644);
+    for (const [file, inImage] of Object.entries(SANDBOX_FILES))
+      await place(path.join(SANDBOX_DIR, file), inImage.replace(/^\//, ""), 0o644);
     await mkdir(path.join(stage, "tmp"));
     await chmod(path.join(stage, "tmp"), 0o1777);
     // Not `portable`: node-tar then strips group/other write bits, and /tmp must stay 1777.
@@ -216,15 +219,12 @@ export async function buildFromDockerfile(docker: Docker, tag: string): Promise<
 
 function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
-        if (error) return reject(error);
-        const failed = output.find((event) => event.error || event.errorDetail);
-        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-        resolve();
-      },
-    );
+    docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+      if (error) return reject(error);
+      const failed = output.find((event) => event.error || event.errorDetail);
+      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+      resolve();
+    });
   });
 }
 

@@ -26,7 +26,9 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, "ToolForgeSandbox"));
   const image = await assertSandboxReady(config, docker);
   if (config.sandbox.runtime === "runc") {
-    warn("SANDBOX_RUNTIME=runc: forged code runs on the host kernel; runc is NOT a security boundary. Use runsc (gVisor) for anything but debugging.");
+    warn(
+      "SANDBOX_RUNTIME=runc: forged code runs on the host kernel; runc is NOT a security boundary. Use runsc (gVisor) for anything but debugging.",
+    );
   }
   const reaped = await reapOrphanedContainers(docker);
   if (reaped.unjudged > 0) {
@@ -37,7 +39,9 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
   }
   if (config.sandbox.image === undefined) {
     // Images of earlier runners this install built: a failure here only leaves them for the next start.
-    await pruneSandboxImages(docker, { keep: image }).catch((error: unknown) => warn(`could not prune old sandbox images: ${errorMessage(error)}`));
+    await pruneSandboxImages(docker, { keep: image }).catch((error: unknown) =>
+      warn(`could not prune old sandbox images: ${errorMessage(error)}`),
+    );
   }
   const cold = new DockerSandbox(docker, image, config.sandbox);
   if (config.sandbox.poolSize === 0) return cold;

@@ -194,8 +194,7 @@ const reportSchema = z.looseObject({
 });
 
 export type ParsedReport =
-  | { report: RunnerReport; problem?: undefined; reportLine: string }
-  | { report: null; problem: string; reportLine?: undefined };
+  { report: RunnerReport; problem?: undefined; reportLine: string } | { report: null; problem: string; reportLine?: undefined };
 
 /**
  * Reads the runner's report from the end of stdout. It counts only when the LAST non-empty line is
@@ -218,7 +217,10 @@ export function parseReport(stdoutTail: string, token: string): ParsedReport {
   const space = rest.indexOf(" ");
   const lineToken = space < 0 ? rest : rest.slice(0, space);
   if (lineToken !== token) {
-    return { report: null, problem: "the last line is a report with the wrong token: it was not written by this run's runner (a forged report)" };
+    return {
+      report: null,
+      problem: "the last line is a report with the wrong token: it was not written by this run's runner (a forged report)",
+    };
   }
   let json: unknown;
   try {

@@ -56,7 +56,8 @@ export class SandboxPool implements Sandbox {
   }
 
   async run(job: SandboxJob): Promise<JobResult> {
-    if (this.containers.isClosed) throw new ToolForgeError("sandbox_closed", "the sandbox pool was closed; create a new one with createSandbox()");
+    if (this.containers.isClosed)
+      throw new ToolForgeError("sandbox_closed", "the sandbox pool was closed; create a new one with createSandbox()");
     checkJob(job);
     const container = this.take();
     if (!container) {
@@ -86,7 +87,8 @@ export class SandboxPool implements Sandbox {
     const deadline = Date.now() + timeoutMs;
     while (this.ready.length < Math.min(count, this.size)) {
       if (this.containers.isClosed) throw new ToolForgeError("sandbox_closed", "the sandbox pool was closed while waiting for it to fill");
-      if (Date.now() > deadline) throw new ToolForgeError("sandbox_pool_slow", `the sandbox pool did not reach ${count} ready containers within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new ToolForgeError("sandbox_pool_slow", `the sandbox pool did not reach ${count} ready containers within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 1_000);
         function done() {
@@ -146,14 +148,17 @@ export class SandboxPool implements Sandbox {
     this.failuresInARow = 0;
     this.ready.push(container);
     this.wakeWaiters();
-    const recycle = setTimeout(() => {
-      const at = this.ready.indexOf(container);
-      if (at < 0) return;
-      this.ready.splice(at, 1);
-      this.counters.recycled++;
-      this.retire(container);
-      this.fill();
-    }, Math.max(0, container.idleUntil - Date.now() - IDLE_MARGIN_MS));
+    const recycle = setTimeout(
+      () => {
+        const at = this.ready.indexOf(container);
+        if (at < 0) return;
+        this.ready.splice(at, 1);
+        this.counters.recycled++;
+        this.retire(container);
+        this.fill();
+      },
+      Math.max(0, container.idleUntil - Date.now() - IDLE_MARGIN_MS),
+    );
     recycle.unref();
     void container.whenExited.then(() => {
       clearTimeout(recycle);

@@ -90,10 +90,7 @@ async function checkImage(docker: Docker, config: Config, build: boolean): Promi
  * Per-check results (never throws). With `build: true` a missing default image is built now, so
  * the image check reports whether building works.
  */
-export async function checkSandbox(
-  config: Config,
-  options: { docker?: Docker; build?: boolean } = {},
-): Promise<SandboxChecks> {
+export async function checkSandbox(config: Config, options: { docker?: Docker; build?: boolean } = {}): Promise<SandboxChecks> {
   const docker = options.docker ?? new Docker();
   const dockerCheck = await checkDocker(docker);
   if (!dockerCheck.ok) {

@@ -10,13 +10,7 @@ import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
 import { isGoneOrStopped } from "./docker-errors.js";
-import {
-  ABANDONED_EXIT_CODE,
-  DEADLINE_EXIT_CODE,
-  deadlineLine,
-  STARTUP_TIMEOUT_MS,
-  type ContainerDeadlines,
-} from "./deadline.js";
+import { ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE, deadlineLine, STARTUP_TIMEOUT_MS, type ContainerDeadlines } from "./deadline.js";
 import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
 import {
   CappedCapture,
@@ -305,7 +299,8 @@ function explainMissingReport(problem: string, result: JobResult, timeoutMs: num
   if (result.timedOut) return `the job ran past its ${timeoutMs} ms limit and was killed; ${problem}`;
   if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
   if (exit?.error) return `lost track of the container (${errorMessage(exit.error)}); ${problem}`;
-  if (exit?.code === ABANDONED_EXIT_CODE) return `the container's input closed before the job finished (the connection to the Docker engine broke); ${problem}`;
+  if (exit?.code === ABANDONED_EXIT_CODE)
+    return `the container's input closed before the job finished (the connection to the Docker engine broke); ${problem}`;
   return exit ? `${problem} (exit code ${exit.code})` : problem;
 }
 

@@ -90,13 +90,7 @@ export interface JobResult {
 
 /** True when the job ran cleanly to the end and the runner, verified by its token, says ok. */
 export function jobSucceeded(result: JobResult): boolean {
-  return (
-    result.exitCode === 0 &&
-    !result.timedOut &&
-    !result.oomKilled &&
-    result.report !== null &&
-    result.report.ok
-  );
+  return result.exitCode === 0 && !result.timedOut && !result.oomKilled && result.report !== null && result.report.ok;
 }
 
 export interface Sandbox {

@@ -4,7 +4,10 @@ import type { Runtime } from "../runtime.js";
 import { createGraphChatService } from "./chat/graph-chat.js";
 import type { ChatService } from "./chat/types.js";
 
-export async function createAgentChat(runtime: Runtime, options: Pick<CreateGraphOptions, "models" | "checkpointer"> = {}): Promise<ChatService> {
+export async function createAgentChat(
+  runtime: Runtime,
+  options: Pick<CreateGraphOptions, "models" | "checkpointer"> = {},
+): Promise<ChatService> {
   const { graph } = await createToolForge({ ...options, runtime });
   return createGraphChatService(graph);
 }

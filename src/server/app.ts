@@ -77,9 +77,11 @@ export function createApp(deps: AppDeps): express.Express {
   for (const router of deps.routers ?? []) app.use(router);
 
   app.use((req, _res, next) => {
-    next(new HttpError(404, "route_not_found", `no route for ${req.method} ${req.path}`, {
-      hint: "see docs/server.md for the routes this server has",
-    }));
+    next(
+      new HttpError(404, "route_not_found", `no route for ${req.method} ${req.path}`, {
+        hint: "see docs/server.md for the routes this server has",
+      }),
+    );
   });
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {

@@ -93,11 +93,7 @@ function fromToolForgeError(error: ToolForgeError): HttpError | null {
   if (error instanceof RevisionConflictError) return new HttpError(409, error.code, oneLine(error), options);
   // Ollama is up, but its reply was cut off or empty: a bad answer from the upstream server.
   if (error instanceof ModelReplyError) return new HttpError(502, error.code, oneLine(error), options);
-  if (
-    error instanceof ModelUnavailableError ||
-    error instanceof StoreUnavailableError ||
-    error instanceof SandboxUnavailableError
-  ) {
+  if (error instanceof ModelUnavailableError || error instanceof StoreUnavailableError || error instanceof SandboxUnavailableError) {
     return new HttpError(503, error.code, oneLine(error), options);
   }
   return null;
@@ -120,7 +116,7 @@ function bodyParserError(error: unknown): HttpError | null {
     const scalar = jsonScalarKind(e.body);
     if (scalar) {
       return new HttpError(400, "invalid_body", `the request body is ${scalar}, not a JSON object`, {
-        hint: "send a JSON object, e.g. {\"message\": \"hello\"}, with Content-Type: application/json",
+        hint: 'send a JSON object, e.g. {"message": "hello"}, with Content-Type: application/json',
         cause: error,
       });
     }
@@ -169,7 +165,15 @@ function formatBytes(limit: unknown): string {
   return limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MB` : `${limit} bytes`;
 }
 
-const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+const CONNECTION_FAILURES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 /**
  * ChatOllama surfaces a down Ollama as `TypeError: fetch failed` with the socket error as its

@@ -56,10 +56,7 @@ async function withTimeout(run: HealthProbe, timeoutMs: number): Promise<Compone
     timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
   });
   try {
-    return await Promise.race([
-      run().catch((error: unknown) => failed(error)),
-      timeout,
-    ]);
+    return await Promise.race([run().catch((error: unknown) => failed(error)), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -27,7 +27,7 @@ export interface ObjectsRouterDeps extends ObjectSpaceDeps {
 }
 
 const objectId = z.string().refine(isObjectId, {
-  message: "is not a valid object id (letters, digits and _-:.@()+,=;$!*'%, optionally prefixed with \"UvmObjects/\")",
+  message: 'is not a valid object id (letters, digits and _-:.@()+,=;$!*\'%, optionally prefixed with "UvmObjects/")',
 });
 const selector = z.string().refine(isSelector, {
   message: `is not a valid method name: use ${MESSAGE_SELECTOR_RULE}`,

@@ -31,7 +31,11 @@ export async function startRecovery(objects: ObjectSpace, logger: Logger, interv
 }
 
 function report(work: RecoveredWork, logger: Logger): void {
-  const counts = { requeued: work.requeued.length, interruptedMessages: work.interruptedMessages.length, interruptedForgeRuns: work.interruptedForgeRuns.length };
+  const counts = {
+    requeued: work.requeued.length,
+    interruptedMessages: work.interruptedMessages.length,
+    interruptedForgeRuns: work.interruptedForgeRuns.length,
+  };
   if (counts.requeued + counts.interruptedMessages + counts.interruptedForgeRuns === 0) return;
   logger.info(counts, "resolved work a stopped process left: pending messages delivered again, running ones failed as interrupted");
 }

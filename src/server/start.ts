@@ -128,7 +128,9 @@ async function logModelCheck(config: Config, logger: Logger): Promise<void> {
     logger.info({ models: report.personas.map((p) => ({ persona: p.persona, model: p.model, numCtx: p.numCtx })) }, "models ready");
     return;
   }
-  const fixes = report.ollama.reachable ? [...new Set(report.personas.filter((p) => !p.ok && p.fix).map((p) => p.fix))] : [report.ollama.fix];
+  const fixes = report.ollama.reachable
+    ? [...new Set(report.personas.filter((p) => !p.ok && p.fix).map((p) => p.fix))]
+    : [report.ollama.fix];
   logger.warn({ problems: describeProblems(report), fixes }, "models not ready: the agent will fail or work with less until this is fixed");
 }
 
@@ -203,7 +205,8 @@ async function shutdown(parts: {
     }),
   ]);
   clearTimeout(timer);
-  if (timedOut) logger.warn({ running: requests.active }, `requests or messages still running after ${timeoutMs} ms: closing their connections`);
+  if (timedOut)
+    logger.warn({ running: requests.active }, `requests or messages still running after ${timeoutMs} ms: closing their connections`);
   server.closeAllConnections();
   await closed;
   await parts.closeRuntime();

@@ -30,7 +30,7 @@ export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { o
   if ((origin === "forged") !== (input.forgeRunId !== null)) {
     throw new InvalidInputError(
       `${what}: origin "${origin}" ${origin === "forged" ? "needs the forge run that made it" : "cannot have a forge run"}`,
-      'a forged version carries its forgeRunId; an added or imported one has forgeRunId null',
+      "a forged version carries its forgeRunId; an added or imported one has forgeRunId null",
     );
   }
   if (input.schema === null || typeof input.schema !== "object" || Array.isArray(input.schema)) {

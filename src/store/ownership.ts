@@ -36,7 +36,9 @@ export interface OwnerLease {
 
 /** The owners (other than `self`) whose work may be taken over now. */
 export function deadOwners(owners: readonly OwnerLease[], self: string, here?: ProcessIdentity): string[] {
-  return owners.filter((owner) => owner.id !== self && (owner.expired || certainlyDead(parseIdentity(owner.identity), here))).map((o) => o.id);
+  return owners
+    .filter((owner) => owner.id !== self && (owner.expired || certainlyDead(parseIdentity(owner.identity), here)))
+    .map((o) => o.id);
 }
 
 /** A message or forge run this owner no longer holds (finished, or taken over by another process). */
@@ -59,7 +61,8 @@ export function checkMessageHeld(
   self: string,
   patch: MessagePatch,
 ): void {
-  if (held.status === "done" || held.status === "failed") throw new WorkNotHeldError(`message "${id}"`, `it has already finished (${held.status})`);
+  if (held.status === "done" || held.status === "failed")
+    throw new WorkNotHeldError(`message "${id}"`, `it has already finished (${held.status})`);
   if (held.ownerId !== self) throw new WorkNotHeldError(`message "${id}"`, "another process holds it now");
   if (patch.status === "running" && held.status !== "pending") throw new WorkNotHeldError(`message "${id}"`, "it has already started");
 }

@@ -15,7 +15,10 @@ export function checkLimit(limit: number | undefined): number {
 
 export function checkEventType(type: string): string {
   if (typeof type !== "string" || !/^[a-z][a-z0-9_.-]{0,99}$/.test(type)) {
-    throw new InvalidInputError(`event type ${JSON.stringify(type)} is not valid`, 'use lowercase words joined by dots, e.g. "tool.installed"');
+    throw new InvalidInputError(
+      `event type ${JSON.stringify(type)} is not valid`,
+      'use lowercase words joined by dots, e.g. "tool.installed"',
+    );
   }
   return type;
 }

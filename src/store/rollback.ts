@@ -8,7 +8,10 @@ import { InvalidInputError, NotFoundError } from "../errors.js";
 export function pickRollbackTarget(what: string, versions: readonly number[], active: number, requested?: number): number {
   if (requested !== undefined) {
     if (!versions.includes(requested)) {
-      throw new NotFoundError(`${what} has no version ${requested}`, `existing versions: ${[...versions].sort((a, b) => a - b).join(", ")}`);
+      throw new NotFoundError(
+        `${what} has no version ${requested}`,
+        `existing versions: ${[...versions].sort((a, b) => a - b).join(", ")}`,
+      );
     }
     if (requested === active) {
       throw new InvalidInputError(`${what}: version ${requested} is already the active one`, "name another version to roll back to");

@@ -27,7 +27,10 @@ export function writeManifest(dir: string, kind: SnapshotManifest["kind"], files
 export function readManifest(dir: string, expectedKind: SnapshotManifest["kind"]): SnapshotManifest {
   const file = path.join(dir, MANIFEST_FILE);
   if (!existsSync(file)) {
-    throw new InvalidInputError(`${dir} is not a store snapshot: ${MANIFEST_FILE} is missing`, "pass the directory written by exportSnapshot");
+    throw new InvalidInputError(
+      `${dir} is not a store snapshot: ${MANIFEST_FILE} is missing`,
+      "pass the directory written by exportSnapshot",
+    );
   }
   let manifest: SnapshotManifest;
   try {
@@ -36,7 +39,10 @@ export function readManifest(dir: string, expectedKind: SnapshotManifest["kind"]
     throw new InvalidInputError(`${file} is not valid JSON: ${errorMessage(error)}`, "the snapshot is damaged; use another archive");
   }
   if (manifest.format !== SNAPSHOT_FORMAT || !Array.isArray(manifest.files)) {
-    throw new InvalidInputError(`${file} has an unknown format ${JSON.stringify(manifest.format)}`, "restore it with the ToolForge version that wrote it");
+    throw new InvalidInputError(
+      `${file} has an unknown format ${JSON.stringify(manifest.format)}`,
+      "restore it with the ToolForge version that wrote it",
+    );
   }
   if (manifest.kind !== expectedKind) {
     throw new InvalidInputError(
@@ -46,7 +52,10 @@ export function readManifest(dir: string, expectedKind: SnapshotManifest["kind"]
   }
   for (const name of manifest.files) {
     if (name.includes("/") || name.includes("\\") || name.startsWith(".")) {
-      throw new InvalidInputError(`${file} names a file outside the snapshot: ${JSON.stringify(name)}`, "the snapshot is damaged; use another archive");
+      throw new InvalidInputError(
+        `${file} names a file outside the snapshot: ${JSON.stringify(name)}`,
+        "the snapshot is damaged; use another archive",
+      );
     }
     if (!existsSync(path.join(dir, name))) {
       throw new InvalidInputError(`snapshot ${dir} is incomplete: ${name} is missing`, "use a complete snapshot");

@@ -43,12 +43,19 @@ const MODULE_FILE = /\.(ts|mts|js|mjs)$/;
 export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Promise<AddOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const refuse = (stage: ValidationStage | "install", reason: string): AddOutcome => ({ file: module.file, status: "refused", stage, reason, durationMs: elapsed() });
+  const refuse = (stage: ValidationStage | "install", reason: string): AddOutcome => ({
+    file: module.file,
+    status: "refused",
+    stage,
+    reason,
+    durationMs: elapsed(),
+  });
 
   const result = await validateModule({ source: module.source, contract: "tool", sandbox: deps.sandbox });
   if (!result.ok) return refuse(result.stage, result.failure);
   const { name, description, schema } = result.exports;
-  if (name === null || description === null || schema === null) return refuse("sandbox", "the module does not export name, description and schema");
+  if (name === null || description === null || schema === null)
+    return refuse("sandbox", "the module does not export name, description and schema");
   const builtin = await deps.registry?.get(name);
   if (builtin?.origin === "builtin") return refuse("install", `"${name}" is the name of a built-in tool: choose another name`);
   try {
@@ -58,7 +65,16 @@ export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Pr
   }
   const installed = await installTool(
     { store: deps.store, mirror: deps.mirror, registry: deps.registry },
-    { toolName: name, description, schema, source: result.code, compiled: result.compiled, sha256: result.sha256, forgeRunId: null, origin: "added" },
+    {
+      toolName: name,
+      description,
+      schema,
+      source: result.code,
+      compiled: result.compiled,
+      sha256: result.sha256,
+      forgeRunId: null,
+      origin: "added",
+    },
   );
   const { version } = installed.version;
   deps.bus?.publish({ type: "tool.added", name, version });
@@ -80,7 +96,13 @@ export async function addToolModules(deps: AddToolDeps, modules: readonly Module
         outcomes[index] = await addToolModule(deps, module);
       } catch (error) {
         // Not the module's fault (the sandbox or the store failed): report it against this file.
-        outcomes[index] = { file: module.file, status: "refused", stage: "install", reason: `could not be added: ${errorMessage(error)}`, durationMs: 0 };
+        outcomes[index] = {
+          file: module.file,
+          status: "refused",
+          stage: "install",
+          reason: `could not be added: ${errorMessage(error)}`,
+          durationMs: 0,
+        };
       }
     }
   };
@@ -94,16 +116,23 @@ export async function readModuleSources(target: string): Promise<ModuleSource[]>
   try {
     info = await stat(target);
   } catch (error) {
-    throw new InvalidInputError(`cannot read ${target}: ${errorMessage(error)}`, "give a .ts file of the tool contract, or a directory of them");
+    throw new InvalidInputError(
+      `cannot read ${target}: ${errorMessage(error)}`,
+      "give a .ts file of the tool contract, or a directory of them",
+    );
   }
   const files = info.isDirectory()
-    ? (await readdir(target)).filter((f) => MODULE_FILE.test(f) && !f.endsWith(".d.ts")).sort().map((f) => path.join(target, f))
+    ? (await readdir(target))
+        .filter((f) => MODULE_FILE.test(f) && !f.endsWith(".d.ts"))
+        .sort()
+        .map((f) => path.join(target, f))
     : [target];
   if (files.length === 0) throw new InvalidInputError(`${target} holds no module files (.ts, .mts, .js, .mjs)`);
   const sources: ModuleSource[] = [];
   for (const file of files) {
     const source = await readFile(file, "utf8");
-    if (source.length > MAX_SOURCE_CHARS) throw new InvalidInputError(`${file} is ${source.length} characters long, over the ${MAX_SOURCE_CHARS} limit of a module`);
+    if (source.length > MAX_SOURCE_CHARS)
+      throw new InvalidInputError(`${file} is ${source.length} characters long, over the ${MAX_SOURCE_CHARS} limit of a module`);
     sources.push({ file, source });
   }
   return sources;

@@ -32,9 +32,7 @@ export function compileArgsSchema(toolName: string, schema: unknown): ArgsCheck 
     validate = ajv.compile(schema);
     coerce = coercing.compile(schema);
   } catch (error) {
-    throw new InvalidInputError(
-      `the schema of ${toolName} is not a valid JSON Schema: ${errorMessage(error)}`,
-    );
+    throw new InvalidInputError(`the schema of ${toolName} is not a valid JSON Schema: ${errorMessage(error)}`);
   }
   return (args) => {
     if (validate(args)) return { ok: true };

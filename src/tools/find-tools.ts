@@ -27,7 +27,11 @@ export const FIND_TOOLS_SCHEMA: JsonObject = {
 };
 
 export function firstLine(text: string, max = 120): string {
-  const line = text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const line =
+    text
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 

@@ -52,7 +52,9 @@ class RegistryTool extends DynamicStructuredTool<JsonObject> {
     this.callThrough = callThrough;
   }
 
-  override async call(...params: Parameters<DynamicStructuredTool<JsonObject>["call"]>): ReturnType<DynamicStructuredTool<JsonObject>["call"]> {
+  override async call(
+    ...params: Parameters<DynamicStructuredTool<JsonObject>["call"]>
+  ): ReturnType<DynamicStructuredTool<JsonObject>["call"]> {
     try {
       return await super.call(...params);
     } catch (error) {

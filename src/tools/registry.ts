@@ -226,7 +226,13 @@ class Registry implements LiveToolRegistry {
     const loader = await importLoader(this.mirror.paths(version.toolName, version.version).loader, version);
     return {
       origin: "forged",
-      tool: { name: version.toolName, version: version.version, description: version.description, schema: version.schema, origin: "forged" },
+      tool: {
+        name: version.toolName,
+        version: version.version,
+        description: version.description,
+        schema: version.schema,
+        origin: "forged",
+      },
       check,
       sha256: version.sha256,
       loader,
@@ -268,7 +274,13 @@ class Registry implements LiveToolRegistry {
     const hits = await this.options.store.searchLibrary(query, { kind: "tool", limit: Math.min(100, candidates + this.shadowed.size) });
     let stored: ToolMatch[] = hits
       .filter((hit) => !this.builtins.has(hit.name))
-      .map((hit) => ({ name: hit.name, description: hit.description, origin: "forged" as const, score: hit.score, coverage: coverage(wanted, hit.fields) }));
+      .map((hit) => ({
+        name: hit.name,
+        description: hit.description,
+        origin: "forged" as const,
+        score: hit.score,
+        coverage: coverage(wanted, hit.fields),
+      }));
     if (this.options.rerank && stored.length > 1) stored = await this.options.rerank(query, stored);
     return placeBuiltins(stored, this.builtinMatches(wanted)).slice(0, limit);
   }
@@ -277,7 +289,15 @@ class Registry implements LiveToolRegistry {
   private builtinMatches(wanted: string[]): ToolMatch[] {
     const out: ToolMatch[] = [];
     for (const { tool } of this.builtins.values()) {
-      const fields = libraryFields({ kind: "tool", name: tool.name, objectId: null, version: 1, description: tool.description, schema: tool.schema, spec: null });
+      const fields = libraryFields({
+        kind: "tool",
+        name: tool.name,
+        objectId: null,
+        version: 1,
+        description: tool.description,
+        schema: tool.schema,
+        spec: null,
+      });
       const covers = coverage(wanted, fields);
       if (covers > 0) out.push({ name: tool.name, description: tool.description, origin: "builtin", score: covers, coverage: covers });
     }
@@ -305,7 +325,10 @@ class Registry implements LiveToolRegistry {
   }
 
   /** A forged tool as a LangChain tool for binding: its active version's description and schema. */
-  private async describedTool(name: string, callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>): Promise<StructuredToolInterface | null> {
+  private async describedTool(
+    name: string,
+    callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>,
+  ): Promise<StructuredToolInterface | null> {
     const cached = this.described.get(name);
     if (cached && cached.checkedAt === this.loadedRevision) return cached.langChain;
     const summary = await this.options.store.getTool(name);

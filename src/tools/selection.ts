@@ -52,7 +52,9 @@ export function findToolsLimit(bindLimit: number): number {
 function textOf(message: BaseMessage): string {
   const { content } = message;
   if (typeof content === "string") return content;
-  return content.map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : "")).join(" ");
+  return content
+    .map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : ""))
+    .join(" ");
 }
 
 /**

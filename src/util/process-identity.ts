@@ -40,7 +40,13 @@ export function currentProcess(): ProcessIdentity {
 
 /** The identity as compact JSON (a Docker label value, a store column). */
 export function formatIdentity(identity: ProcessIdentity): string {
-  return JSON.stringify({ host: identity.host, boot: identity.bootId, pidns: identity.pidNamespace, pid: identity.pid, start: identity.startTicks });
+  return JSON.stringify({
+    host: identity.host,
+    boot: identity.bootId,
+    pidns: identity.pidNamespace,
+    pid: identity.pid,
+    start: identity.startTicks,
+  });
 }
 
 /** The identity `formatIdentity` wrote, or null for anything else (an older format, a foreign value). */
@@ -58,7 +64,13 @@ export function parseIdentity(text: string | null | undefined): ProcessIdentity 
   if (typeof host !== "string" || !nullableString(boot) || !nullableString(pidns)) return null;
   if (!Number.isSafeInteger(pid) || (pid as number) <= 0) return null;
   if (start !== null && !Number.isSafeInteger(start)) return null;
-  return { host, bootId: boot as string | null, pidNamespace: pidns as string | null, pid: pid as number, startTicks: start as number | null };
+  return {
+    host,
+    bootId: boot as string | null,
+    pidNamespace: pidns as string | null,
+    pid: pid as number,
+    startTicks: start as number | null,
+  };
 }
 
 /**

@@ -112,15 +112,23 @@ describe("chronicles", () => {
   });
 
   it.each([
-    ["one byte changed in a file", "dynamic_tools/word_count/tool.ts", (dir: string) => {
-      const file = path.join(dir, "dynamic_tools", "word_count", "tool.ts");
-      const bytes = readFileSync(file);
-      bytes[0] = bytes[0]! ^ 1;
-      writeFileSync(file, bytes);
-    }],
-    ["a file the manifest does not list", "store/extra.db", (dir: string) => {
-      writeFileSync(path.join(dir, "store", "extra.db"), "x");
-    }],
+    [
+      "one byte changed in a file",
+      "dynamic_tools/word_count/tool.ts",
+      (dir: string) => {
+        const file = path.join(dir, "dynamic_tools", "word_count", "tool.ts");
+        const bytes = readFileSync(file);
+        bytes[0] = bytes[0]! ^ 1;
+        writeFileSync(file, bytes);
+      },
+    ],
+    [
+      "a file the manifest does not list",
+      "store/extra.db",
+      (dir: string) => {
+        writeFileSync(path.join(dir, "store", "extra.db"), "x");
+      },
+    ],
   ])("refuses an archive with %s, naming the file and changing nothing", async (_what, named, change) => {
     const config = setup();
     const store = await openStore(config);

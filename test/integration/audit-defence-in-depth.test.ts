@@ -106,7 +106,12 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
 
 /** Everything a job produced that could carry a stolen value back. */
 function everythingSaid(result: ValidationResult): string {
-  return [result.failure ?? "", result.sandbox?.stdout ?? "", result.sandbox?.stderr ?? "", JSON.stringify(result.sandbox?.report ?? null)].join("\n");
+  return [
+    result.failure ?? "",
+    result.sandbox?.stdout ?? "",
+    result.sandbox?.stderr ?? "",
+    JSON.stringify(result.sandbox?.report ?? null),
+  ].join("\n");
 }
 
 describeSandbox(

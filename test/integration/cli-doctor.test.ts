@@ -31,7 +31,14 @@ describe("toolforge doctor", () => {
       models: { "brick:ok": { capabilities: ["completion", "tools"] }, "robin:ok": {}, "babs:ok": {} },
     });
     try {
-      const env = { ...dirs.env, OLLAMA_HOST: ollama.url, BRICK_MODEL: "brick:ok", ROBIN_MODEL: "robin:ok", BABS_MODEL: "babs:ok", ALFRED_MODEL: "alfred:absent" };
+      const env = {
+        ...dirs.env,
+        OLLAMA_HOST: ollama.url,
+        BRICK_MODEL: "brick:ok",
+        ROBIN_MODEL: "robin:ok",
+        BABS_MODEL: "babs:ok",
+        ALFRED_MODEL: "alfred:absent",
+      };
       const run = await runCli(["doctor"], env, dirs.dir);
       expect(run.stdout).toMatch(/^✓ Ollama\s+0\.12\.0/m);
       expect(run.stdout).toMatch(/^✓ BRICK model\s+brick:ok, supports tools/m);

@@ -26,7 +26,11 @@ describe("toolforge serve on a public address", () => {
 describeSandbox("toolforge serve and SIGTERM", () => {
   it("finishes the running request, then exits 0", async () => {
     const ollama = await ScriptedOllama.start({
-      respond: (request) => ({ content: request.model === "alfred:test" ? "answered during shutdown" : "slow notes", chunkSize: 2, chunkDelayMs: 25 }),
+      respond: (request) => ({
+        content: request.model === "alfred:test" ? "answered during shutdown" : "slow notes",
+        chunkSize: 2,
+        chunkDelayMs: 25,
+      }),
     });
     const env = {
       ...dirs.env,
@@ -64,7 +68,10 @@ describeSandbox("toolforge serve and SIGTERM", () => {
       expect(((await response.json()) as { reply: string }).reply).toBe("answered during shutdown");
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);
-      const messages = stdout.split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      const messages = stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
       expect(messages).toEqual(expect.arrayContaining(["signal received", "stopped"]));
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");

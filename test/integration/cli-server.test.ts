@@ -56,7 +56,12 @@ describe("the CLI against a running server", () => {
   it("`ask --json` prints the reply with its thread and tools", async () => {
     const run = await runCli(["ask", "hello", "--json", "--thread", "cli-json-thread", "--url", served.url], env(), served.dir);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ reply: "ALFRED's answer for the CLI.", thread_id: "cli-json-thread", tools_used: [], tools_created: [] });
+    expect(JSON.parse(run.stdout)).toEqual({
+      reply: "ALFRED's answer for the CLI.",
+      thread_id: "cli-json-thread",
+      tools_used: [],
+      tools_created: [],
+    });
   });
 
   it("`chat` answers each piped line on one thread and ends at end of input", async () => {
@@ -114,7 +119,15 @@ describeSandbox("toolforge send", (sandbox) => {
       greet: "export default function greet(self, who) { return `Hello, ${who}!`; }",
     };
     for (const [selector, compiled] of Object.entries(methods)) {
-      await store.installMethodVersion({ objectId: "calc", selector, description: selector, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null });
+      await store.installMethodVersion({
+        objectId: "calc",
+        selector,
+        description: selector,
+        source: compiled,
+        compiled,
+        sha256: sha256Hex(compiled),
+        forgeRunId: null,
+      });
     }
   });
 

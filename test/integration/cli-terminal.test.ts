@@ -39,7 +39,11 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 /** `toolforge ARGS…` on a pseudo-terminal of its own. */
 function inTerminal(args: string[], env: Record<string, string>, cwd: string): Terminal {
   const command = [process.execPath, BIN, ...args].map(quote).join(" ");
-  const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd, env: { ...cliEnv(env), TERM: "dumb" }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("script", ["-qefc", command, "/dev/null"], {
+    cwd,
+    env: { ...cliEnv(env), TERM: "dumb" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let screen = "";
   child.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));

@@ -74,7 +74,8 @@ function script(request: OllamaChatRequest): ScriptedReply | string {
   if (speaker === "brick") {
     const bound = request.tools?.some((t) => t.function.name === "vowel_count") ?? false;
     const answered = request.messages.some((m) => m.role === "tool");
-    if (!bound) return "I cannot count vowels exactly.\nTOOL_REQUIRED: vowel_count: counts the vowels in a text. Input: {text: string}. Output: number.";
+    if (!bound)
+      return "I cannot count vowels exactly.\nTOOL_REQUIRED: vowel_count: counts the vowels in a text. Input: {text: string}. Output: number.";
     if (!answered) return { toolCalls: [{ name: "vowel_count", arguments: { text: "forge console" } }] };
     return "vowel_count says 5.";
   }
@@ -212,7 +213,9 @@ describeSandbox("the console in a real browser", (sandbox) => {
     await page.locator("#tool-heading").waitFor();
     expect(await page.locator("#tool-heading").textContent()).toContain("active v2");
     await page.getByText("1 call, 0 failures").waitFor();
-    expect(await page.locator('.code[aria-label^="Source of vowel_count v2"] .line.marked code').textContent()).toMatch(/export function test/);
+    expect(await page.locator('.code[aria-label^="Source of vowel_count v2"] .line.marked code').textContent()).toMatch(
+      /export function test/,
+    );
 
     await page.getByRole("button", { name: "Make v1 active…" }).click();
     const dialog = page.getByRole("dialog");
@@ -234,7 +237,15 @@ describeSandbox("the console in a real browser", (sandbox) => {
     await nav("Live");
     const live = page.locator("ol.live");
     await live.waitFor();
-    for (const type of ["turn.started", "turn.finished", "forge.started", "forge.attempt", "tool.created", "tool.called", "tool.rolled_back"]) {
+    for (const type of [
+      "turn.started",
+      "turn.finished",
+      "forge.started",
+      "forge.attempt",
+      "tool.created",
+      "tool.called",
+      "tool.rolled_back",
+    ]) {
       expect(await live.locator(`li[data-type="${type}"]`).count(), type).toBeGreaterThan(0);
     }
     expect(await live.locator("li.cat-refusal").first().textContent()).toMatch(/refused by the audit/);

@@ -34,10 +34,20 @@ function attempt(number: number, outcome: "passed" | "failed", reply: string, fa
   };
 }
 
-async function forgeRun(store: Store, spec: string, target: string | null, kind: "tool" | "method", attempts: ForgeAttempt[], status: "installed" | "failed") {
+async function forgeRun(
+  store: Store,
+  spec: string,
+  target: string | null,
+  kind: "tool" | "method",
+  attempts: ForgeAttempt[],
+  status: "installed" | "failed",
+) {
   const run = await store.createForgeRun({ kind, spec, target });
   for (const a of attempts) await store.addForgeAttempt(run.id, a);
-  await store.finishForgeRun(run.id, status === "installed" ? { status, result: { name: target ?? "x", version: 1 } } : { status, error: "refused" });
+  await store.finishForgeRun(
+    run.id,
+    status === "installed" ? { status, result: { name: target ?? "x", version: 1 } } : { status, error: "refused" },
+  );
 }
 
 async function conversation(store: Store, thread: string, messages: unknown[]) {
@@ -48,7 +58,10 @@ async function conversation(store: Store, thread: string, messages: unknown[]) {
 }
 
 function readJsonl(file: string): ChatExample[] {
-  return readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as ChatExample);
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as ChatExample);
 }
 
 describe("dataset export", () => {
@@ -57,12 +70,23 @@ describe("dataset export", () => {
     const { store, config, dataDir } = temp;
     await store.ensureObject({ id: "system", attributes: { greetings: 0 } });
     const good = "```typescript\nexport default function word_count() { return 1; }\n```";
-    await forgeRun(store, "word_count: counts words", "word_count", "tool", [
-      attempt(1, "failed", "```typescript\nbroken\n```", "AssertionError: expected 3, got 2"),
-      attempt(2, "passed", good),
-    ], "installed");
+    await forgeRun(
+      store,
+      "word_count: counts words",
+      "word_count",
+      "tool",
+      [attempt(1, "failed", "```typescript\nbroken\n```", "AssertionError: expected 3, got 2"), attempt(2, "passed", good)],
+      "installed",
+    );
     await forgeRun(store, "leaky: lists files", "leaky", "tool", [attempt(1, "failed", "import fs from 'node:fs'", "audit")], "failed");
-    await forgeRun(store, "greets someone", "system#greet", "method", [attempt(1, "passed", "```typescript\nexport default (self, who) => who;\n```")], "installed");
+    await forgeRun(
+      store,
+      "greets someone",
+      "system#greet",
+      "method",
+      [attempt(1, "passed", "```typescript\nexport default (self, who) => who;\n```")],
+      "installed",
+    );
     await conversation(store, "thread-1", [
       new HumanMessage({ content: "How many words in 'a b c'?" }),
       new AIMessage({ content: "", name: "brick", tool_calls: [{ id: "c1", name: "word_count", args: { text: "a b c" } }] }),
@@ -92,7 +116,10 @@ describe("dataset export", () => {
     const personas = examples.slice(3);
     expect(personas.map((e) => e.messages[0]!.content)).toEqual([PERSONAS.brick.role, PERSONAS.brick.role, PERSONAS.alfred.role]);
     const call = personas[0]!.messages.at(-1)!;
-    expect(call).toMatchObject({ role: "assistant", tool_calls: [{ function: { name: "word_count", arguments: JSON.stringify({ text: "a b c" }) } }] });
+    expect(call).toMatchObject({
+      role: "assistant",
+      tool_calls: [{ function: { name: "word_count", arguments: JSON.stringify({ text: "a b c" }) } }],
+    });
     expect(personas[1]!.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "assistant"]);
     expect(personas[2]!.messages.at(-1)!.content).toBe("Three words.");
   });

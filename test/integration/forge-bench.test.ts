@@ -40,7 +40,12 @@ function moduleFor(number: number, options: ModuleOptions = {}): string {
 const script: Record<string, string[]> = {
   has_close_elements: [moduleFor(0)],
   longest: [moduleFor(12, { fields: ["words"], async: true, test: `assert.equal(await longest_tool({ words: ["a", "bb"] }), "bb");` })],
-  truncate_number: [moduleFor(2, { body: "  return Math.round((number % 1) * 10) / 10;", test: "assert.equal(truncate_number_tool({ number: 3.5 }), 0.5);" })],
+  truncate_number: [
+    moduleFor(2, {
+      body: "  return Math.round((number % 1) * 10) / 10;",
+      test: "assert.equal(truncate_number_tool({ number: 3.5 }), 0.5);",
+    }),
+  ],
   add: [moduleFor(53, { body: '  return eval("x + y");', test: "assert.equal(add_tool({ x: 2, y: 3 }), 5);" })],
   strlen: [moduleFor(23, { body: '  return eval("string.length") || 1;', test: 'assert.equal(strlen_tool({ string: "abc" }), 3);' })],
   sum_to_n: [
@@ -48,11 +53,16 @@ const script: Record<string, string[]> = {
     moduleFor(60, { test: 'assert.equal(sum_to_n_tool({ n: 5 }), 15, "the sum of 1..5 is 15");' }),
   ],
   is_palindrome: ["A palindrome reads the same both ways, so compare the text with its reverse."],
-  triangle_area: [moduleFor(45, { fields: ["base", "height", "unit"], test: "assert.equal(triangle_area_tool({ base: 4, height: 2, unit: \"cm\" }), 4);" })],
+  triangle_area: [
+    moduleFor(45, { fields: ["base", "height", "unit"], test: 'assert.equal(triangle_area_tool({ base: 4, height: 2, unit: "cm" }), 4);' }),
+  ],
 };
 
 function userText(request: OllamaChatRequest): string {
-  return request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+  return request.messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
 }
 
 /** Which problem a request is for: the spec starts with the tool's name and a colon. */
@@ -76,8 +86,12 @@ function responder() {
 
 function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  for (const [name, value] of Object.entries(process.env)) if (name.startsWith("SANDBOX_") || name === "DOCKER_HOST") childEnv[name] = value;
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "forge-bench.ts"), ...args], { cwd: ROOT, env: childEnv });
+  for (const [name, value] of Object.entries(process.env))
+    if (name.startsWith("SANDBOX_") || name === "DOCKER_HOST") childEnv[name] = value;
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "forge-bench.ts"), ...args], {
+    cwd: ROOT,
+    env: childEnv,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
@@ -136,14 +150,35 @@ describeSandbox(
     });
 
     it("records where each problem stopped, attempt by attempt", () => {
-      expect(outcome("JavaScript/0")).toMatchObject({ solved: true, stop: "solved", firstAttempt: true, modelCalls: 1, attempts: ["install passed"] });
+      expect(outcome("JavaScript/0")).toMatchObject({
+        solved: true,
+        stop: "solved",
+        firstAttempt: true,
+        modelCalls: 1,
+        attempts: ["install passed"],
+      });
       expect(outcome("JavaScript/12")).toMatchObject({ solved: true, stop: "solved", firstAttempt: true, renamed: ["strings"] });
       expect(outcome("JavaScript/2")).toMatchObject({ solved: false, stop: "hidden test", modelCalls: 1, attempts: ["install passed"] });
       expect(outcome("JavaScript/2").failure).toMatch(/assertions failed; the first: .*truncateNumber\(1\.33\)/);
-      expect(outcome("JavaScript/53")).toMatchObject({ solved: false, stop: "audit", modelCalls: 2, attempts: ["audit failed", "audit failed"] });
+      expect(outcome("JavaScript/53")).toMatchObject({
+        solved: false,
+        stop: "audit",
+        modelCalls: 2,
+        attempts: ["audit failed", "audit failed"],
+      });
       expect(outcome("JavaScript/23")).toMatchObject({ solved: false, stop: "audit", modelCalls: 2 });
-      expect(outcome("JavaScript/60")).toMatchObject({ solved: true, firstAttempt: false, modelCalls: 2, attempts: ["sandbox failed", "install passed"] });
-      expect(outcome("JavaScript/48")).toMatchObject({ solved: false, stop: "extract", modelCalls: 2, attempts: ["extract failed", "extract failed"] });
+      expect(outcome("JavaScript/60")).toMatchObject({
+        solved: true,
+        firstAttempt: false,
+        modelCalls: 2,
+        attempts: ["sandbox failed", "install passed"],
+      });
+      expect(outcome("JavaScript/48")).toMatchObject({
+        solved: false,
+        stop: "extract",
+        modelCalls: 2,
+        attempts: ["extract failed", "extract failed"],
+      });
       expect(outcome("JavaScript/45")).toMatchObject({ solved: false, stop: "interface", modelCalls: 1 });
       expect(outcome("JavaScript/45").failure).toContain("do not match the requested (a, h)");
     });
@@ -164,7 +199,16 @@ describeSandbox(
 
     it("sums it up in the JSON and the table", () => {
       expect(result).toMatchObject({ kind: "forge-bench", model: MODEL, maxAttempts: 2, concurrency: 2, ollamaHost: ollama.url });
-      expect(result.problems).toEqual(["JavaScript/0", "JavaScript/2", "JavaScript/12", "JavaScript/23", "JavaScript/45", "JavaScript/48", "JavaScript/53", "JavaScript/60"]);
+      expect(result.problems).toEqual([
+        "JavaScript/0",
+        "JavaScript/2",
+        "JavaScript/12",
+        "JavaScript/23",
+        "JavaScript/45",
+        "JavaScript/48",
+        "JavaScript/53",
+        "JavaScript/60",
+      ]);
       expect(result.summary).toMatchObject({
         attempted: 8,
         solved: 3,

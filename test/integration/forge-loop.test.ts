@@ -71,7 +71,13 @@ describeSandbox("the forge loop on the real sandbox and store", (sandbox) => {
     expect(run?.attempts).toHaveLength(1);
     expect(run?.attempts[0]).toMatchObject({ number: 1, stage: "install", outcome: "passed", failure: null });
     expect(run?.attempts[0]?.durations).toEqual(
-      expect.objectContaining({ model: expect.any(Number), transpile: expect.any(Number), audit: expect.any(Number), sandbox: expect.any(Number), install: expect.any(Number) }),
+      expect.objectContaining({
+        model: expect.any(Number),
+        transpile: expect.any(Number),
+        audit: expect.any(Number),
+        sandbox: expect.any(Number),
+        install: expect.any(Number),
+      }),
     );
     expect(events.map((e) => e.type)).toEqual(["forge.started", "forge.attempt", "tool.created", "tool.called"]);
     expect(events.find((e) => e.type === "tool.created")).toMatchObject({ name: "word_count", version: 1 });

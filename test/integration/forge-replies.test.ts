@@ -77,7 +77,9 @@ describeSandbox("replies of real local models through the forge loop", (sandbox)
 
   it('installs a module that imports assert from "assert" on the first model call', async () => {
     const [, importLine, equal] = ASSERT_FROM_ASSERT;
-    const { outcome, calls } = await forge(`Here is the module.\n\n\`\`\`typescript\n${wordCountWithAssertImport(importLine, equal)}\`\`\`\n`);
+    const { outcome, calls } = await forge(
+      `Here is the module.\n\n\`\`\`typescript\n${wordCountWithAssertImport(importLine, equal)}\`\`\`\n`,
+    );
     expect(outcome).toMatchObject({ status: "installed", name: "word_count", attempts: 1 });
     expect(calls).toBe(1);
   });

@@ -158,7 +158,11 @@ async function blobServer(upstream: string): Promise<{ url: string; stored: Map<
       stored.set(digest, body.toString("utf8"));
       return res.writeHead(201).end();
     }
-    const forwarded = await fetch(`${upstream}${req.url}`, { method: req.method!, headers: { "content-type": "application/json" }, body: body.length ? body : null });
+    const forwarded = await fetch(`${upstream}${req.url}`, {
+      method: req.method!,
+      headers: { "content-type": "application/json" },
+      body: body.length ? body : null,
+    });
     res.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await forwarded.arrayBuffer()));
   });

@@ -38,7 +38,9 @@ function script() {
       return `No tool reverses words yet.\n${REQUEST}`;
     }
     const notes = request.messages.map((m) => m.content).join("\n");
-    return request.model === MODELS.alfred ? `Answer: ${/The words reversed: ([^.]*)\./.exec(notes)?.[1] ?? "unknown"}` : `${request.model} agrees`;
+    return request.model === MODELS.alfred
+      ? `Answer: ${/The words reversed: ([^.]*)\./.exec(notes)?.[1] ?? "unknown"}`
+      : `${request.model} agrees`;
   };
 }
 

@@ -34,7 +34,10 @@ describe("threads", () => {
       ["assistant", first.answer],
       ["user", "What is my name?"],
     ]);
-    expect(second.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual(["My name is Ada.", "What is my name?"]);
+    expect(second.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual([
+      "My name is Ada.",
+      "What is my name?",
+    ]);
     expect(second.answer).toBe(`${MODELS.alfred} on "What is my name?"`);
 
     const state = await h.graph.getState(h.thread("ada"));
@@ -58,8 +61,13 @@ describe("threads", () => {
     const result = await h.graph.invoke(turn("Which number?"), h.thread("restart"));
     const brickRequest = ollama.chatRequests[before]!;
     expect(brickRequest.messages.some((m) => m.role === "user" && m.content === "Remember the number 42.")).toBe(true);
-    expect(brickRequest.messages.some((m) => m.role === "assistant" && m.content === `${MODELS.alfred} on "Remember the number 42."`)).toBe(true);
-    expect(result.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual(["Remember the number 42.", "Which number?"]);
+    expect(brickRequest.messages.some((m) => m.role === "assistant" && m.content === `${MODELS.alfred} on "Remember the number 42."`)).toBe(
+      true,
+    );
+    expect(result.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual([
+      "Remember the number 42.",
+      "Which number?",
+    ]);
   });
 
   it("createToolForge keeps threads in the store it is given, and its close leaves a store passed in open", async () => {

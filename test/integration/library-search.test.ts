@@ -12,7 +12,12 @@ import { InvalidInputError } from "../../src/errors.js";
 import { openStore, sha256Hex, type NewMethodVersion, type NewToolVersion, type Store } from "../../src/store/index.js";
 import { arangoTestServer, tempArangoStore, tempStore, type TempStore } from "../support/store.js";
 
-function tool(toolName: string, description: string, properties: Record<string, { type: string; description?: string }> = {}, extra: Partial<NewToolVersion> = {}): NewToolVersion {
+function tool(
+  toolName: string,
+  description: string,
+  properties: Record<string, { type: string; description?: string }> = {},
+  extra: Partial<NewToolVersion> = {},
+): NewToolVersion {
   const compiled = `export default function ${toolName}() { return ${JSON.stringify(description)}; }`;
   return {
     toolName,
@@ -37,7 +42,9 @@ const names = async (store: Store, query: string, options?: Parameters<Store["se
 async function seed(store: Store): Promise<void> {
   await store.installToolVersion(tool("word_count", "Counts the words in a text.", { text: { type: "string" } }));
   await store.installToolVersion(tool("reverse_string", "Reverses the characters of a string.", { text: { type: "string" } }));
-  await store.installToolVersion(tool("celsius_to_fahrenheit", "Converts a temperature from degrees Celsius to Fahrenheit.", { celsius: { type: "number" } }));
+  await store.installToolVersion(
+    tool("celsius_to_fahrenheit", "Converts a temperature from degrees Celsius to Fahrenheit.", { celsius: { type: "number" } }),
+  );
   await store.installToolVersion(tool("is_prime", "Tells whether a whole number is prime.", { n: { type: "integer" } }));
   await store.installToolVersion(tool("sort_numbers", "Sorts a list of numbers in ascending order.", { values: { type: "array" } }));
 }
@@ -67,8 +74,14 @@ function searchContract(kind: string, open: () => Promise<TempStore>): void {
     });
 
     it("indexes argument names and descriptions, and the spec the version was forged from", async () => {
-      const run = await store.createForgeRun({ kind: "tool", spec: "bmi_calc: body mass index from weight and height", target: "bmi_calc" });
-      await store.installToolVersion(tool("bmi_calc", "Computes a ratio.", { weight_kg: { type: "number", description: "mass in kilograms" } }, { forgeRunId: run.id }));
+      const run = await store.createForgeRun({
+        kind: "tool",
+        spec: "bmi_calc: body mass index from weight and height",
+        target: "bmi_calc",
+      });
+      await store.installToolVersion(
+        tool("bmi_calc", "Computes a ratio.", { weight_kg: { type: "number", description: "mass in kilograms" } }, { forgeRunId: run.id }),
+      );
       await store.installToolVersion(tool("unrelated", "Does something else entirely."));
       expect(await names(store, "kilograms")).toEqual(["bmi_calc"]);
       expect(await names(store, "body mass index")).toEqual(["bmi_calc"]);
@@ -96,7 +109,7 @@ function searchContract(kind: string, open: () => Promise<TempStore>): void {
       await store.installMethodVersion(method("calendar", "days_until_weekend", "Counts the days until the next Saturday."));
       expect(await names(store, "days until the weekend")).toEqual(["calendar#days_until_weekend"]);
       expect(await names(store, "days until the weekend", { kind: "tool" })).toEqual([]);
-      expect((await names(store, "count", { kind: "method" }))).toEqual(["calendar#days_until_weekend"]);
+      expect(await names(store, "count", { kind: "method" })).toEqual(["calendar#days_until_weekend"]);
       await store.installMethodVersion(method("calendar", "days_until_weekend", "Lists public holidays."));
       expect(await names(store, "weekend saturday")).toEqual(["calendar#days_until_weekend"]); // the selector still says it
       expect(await names(store, "holidays")).toEqual(["calendar#days_until_weekend"]);
@@ -124,7 +137,9 @@ function searchContract(kind: string, open: () => Promise<TempStore>): void {
       expect((await store.getToolVersion("made_by_forge", 1))?.origin).toBe("forged");
       expect((await store.getTool("made_by_hand"))?.origin).toBe("added");
       expect((await store.listToolVersions("put_there"))[0]?.origin).toBe("imported");
-      await expect(store.installToolVersion(tool("bad_origin", "x", {}, { origin: "added", forgeRunId: run.id }))).rejects.toThrow(/cannot have a forge run/);
+      await expect(store.installToolVersion(tool("bad_origin", "x", {}, { origin: "added", forgeRunId: run.id }))).rejects.toThrow(
+        /cannot have a forge run/,
+      );
       await expect(store.installToolVersion(tool("bad_origin", "x", {}, { origin: "forged" }))).rejects.toThrow(/needs the forge run/);
       const events = (await store.listEvents()).filter((e) => e.type === "tool.installed").map((e) => e.payload["origin"]);
       expect(events).toEqual(["forged", "added", "imported"]);

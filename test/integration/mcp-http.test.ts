@@ -39,7 +39,9 @@ describeSandbox(
       served = await startTestServer({ ollama, sandbox: sandbox(), env: { TOOLFORGE_API_KEY: API_KEY, FORGE_MAX_ATTEMPTS: "2" } });
       mcp = recordingClient();
       await mcp.client.connect(
-        new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } } }),
+        new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${API_KEY}` } },
+        }),
       );
     });
 
@@ -53,7 +55,12 @@ describeSandbox(
       const raw = await fetch(`${served.url}/mcp`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+        }),
       });
       expect(raw.status).toBe(401);
       expect(raw.headers.get("www-authenticate")).toBe('Bearer realm="toolforge"');
@@ -61,10 +68,17 @@ describeSandbox(
 
       const keyless = recordingClient();
       // The SDK's StreamableHTTPError carries the HTTP status as its code.
-      await expect(keyless.client.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`)))).rejects.toMatchObject({ code: 401 });
+      await expect(keyless.client.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`)))).rejects.toMatchObject({
+        code: 401,
+      });
       const wrongKey = recordingClient();
-      const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), { requestInit: { headers: { Authorization: "Bearer not-the-key" } } });
-      await expect(wrongKey.client.connect(transport)).rejects.toMatchObject({ code: 401, message: expect.stringContaining("invalid_api_key") });
+      const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
+        requestInit: { headers: { Authorization: "Bearer not-the-key" } },
+      });
+      await expect(wrongKey.client.connect(transport)).rejects.toMatchObject({
+        code: 401,
+        message: expect.stringContaining("invalid_api_key"),
+      });
     });
 
     it("lists forge_tool, forges a tool through it, lists the new tool and calls it in the sandbox", async () => {
@@ -87,7 +101,11 @@ describeSandbox(
 
       const listed = (await mcp.client.listTools()).tools.find((t) => t.name === "reverse_words");
       expect(listed?.description).toBe("Reverses the order of the words in a text.");
-      expect(listed?.inputSchema).toMatchObject({ properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false });
+      expect(listed?.inputSchema).toMatchObject({
+        properties: { text: { type: "string" } },
+        required: ["text"],
+        additionalProperties: false,
+      });
 
       const called = await mcp.client.callTool({ name: "reverse_words", arguments: { text: "alpha beta  gamma" } });
       expect(called.isError).toBeFalsy();
@@ -105,7 +123,7 @@ describeSandbox(
       expect(refused.isError).toBe(true);
       const text = textOf(refused);
       expect(text).toContain("no module passed in 2 attempts");
-      expect(text).toContain('attempt 1 failed at audit:\n  import-forbidden at line 2, column');
+      expect(text).toContain("attempt 1 failed at audit:\n  import-forbidden at line 2, column");
       expect(text).toMatch(/attempt 2 failed at sandbox:\n {2}test\(\) failed: AssertionError/);
       expect(text).toMatch(/9 !== 27/);
       expect(text).toMatch(/module\.ts:12:\d+/);
@@ -121,7 +139,10 @@ describeSandbox(
       });
       expect(chat.status).toBe(200);
       expect(((await chat.json()) as { tools_created: string[] }).tools_created).toEqual(["word_count"]);
-      const next = await until(() => mcp.changes.slice(heard).find((names) => names.includes("word_count")), "list_changed after the chat's forge");
+      const next = await until(
+        () => mcp.changes.slice(heard).find((names) => names.includes("word_count")),
+        "list_changed after the chat's forge",
+      );
       expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "word_count"]);
       expect(mcp.errors).toEqual([]);
     });

@@ -55,7 +55,10 @@ describeSandbox(
         command: process.execPath,
         args: [BIN, "mcp"],
         cwd: dirs.dir,
-        env: cliEnv({ ...sandboxEnv, ...dirs.env, OLLAMA_HOST: ollama.url, FORGE_MODEL: "forge:test", SANDBOX_POOL_SIZE: "0" }) as Record<string, string>,
+        env: cliEnv({ ...sandboxEnv, ...dirs.env, OLLAMA_HOST: ollama.url, FORGE_MODEL: "forge:test", SANDBOX_POOL_SIZE: "0" }) as Record<
+          string,
+          string
+        >,
         stderr: "pipe",
       });
       transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -101,7 +104,10 @@ describeSandbox(
       } finally {
         await other.close();
       }
-      const next = await until(() => mcp.changes.slice(heard).find((names) => names.includes("shout")), "list_changed after the other process's install");
+      const next = await until(
+        () => mcp.changes.slice(heard).find((names) => names.includes("shout")),
+        "list_changed after the other process's install",
+      );
       expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "shout"]);
       const shouted = await mcp.client.callTool({ name: "shout", arguments: { text: "hey" } });
       expect(textOf(shouted)).toBe("HEY!");

@@ -29,7 +29,10 @@ const topWords: BuiltinTool = {
   run: async (args) => {
     const counts = new Map<string, number>();
     for (const word of String(args.text).split(/\s+/).filter(Boolean)) counts.set(word, (counts.get(word) ?? 0) + 1);
-    return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(args.limit)).map(([word]) => word);
+    return [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, Number(args.limit))
+      .map(([word]) => word);
   },
 };
 
@@ -83,7 +86,8 @@ async function ask(served: TestServer, ollama: ScriptedOllama, content: string, 
 
 const lastText = (request: OllamaChatRequest | undefined) => request?.messages.map((m) => m.content).join("\n") ?? "";
 const hasToolResult = (request: OllamaChatRequest) => request.messages.some((m) => m.role === "tool");
-const forgeFailedNote = (request: OllamaChatRequest) => request.messages.some((m) => m.role === "user" && /Forging the requested tool failed|failed earlier this turn/.test(m.content));
+const forgeFailedNote = (request: OllamaChatRequest) =>
+  request.messages.some((m) => m.role === "user" && /Forging the requested tool failed|failed earlier this turn/.test(m.content));
 
 /** The cascade answers plainly; ALFRED repeats the tool results he was given, so tests can see them. */
 function persona(request: OllamaChatRequest): string {
@@ -131,7 +135,10 @@ describe("BRICK's tool calls written as text", () => {
     expect(turn.calls).toEqual(["brick", "brick", "robin", "babs", "alfred"]);
     expect(turn.toolsUsed).toEqual(["word_count"]);
     const second = turn.requests[1]!;
-    expect(second.messages.find((m) => m.role === "assistant")?.tool_calls?.[0]?.function).toMatchObject({ name: "word_count", arguments: { text: "one two three" } });
+    expect(second.messages.find((m) => m.role === "assistant")?.tool_calls?.[0]?.function).toMatchObject({
+      name: "word_count",
+      arguments: { text: "one two three" },
+    });
     expect(second.messages.find((m) => m.role === "tool")?.content).toBe("3");
     expect(turn.reply).toBe("ALFRED: word_count gave 3.");
   });
@@ -147,7 +154,9 @@ describe("BRICK's tool calls written as text", () => {
   });
 
   it("never runs a call that is only in the thinking", async () => {
-    ollama.respondWith(brickThen({ thinking: `Maybe ${textToolCall.json("word_count", { text: "a b" })}`, content: "It is two words; no tool needed." }));
+    ollama.respondWith(
+      brickThen({ thinking: `Maybe ${textToolCall.json("word_count", { text: "a b" })}`, content: "It is two words; no tool needed." }),
+    );
     const turn = await ask(served, ollama, "How many words are in 'a b'?");
     expect(turn.calls).toEqual(["brick", "robin", "babs", "alfred"]);
     expect(turn.toolsUsed).toEqual([]);
@@ -158,7 +167,8 @@ describe("BRICK's tool calls written as text", () => {
       if (speakerOf(request) !== "brick") return persona(request);
       const tool = request.messages.filter((m) => m.role === "tool").at(-1);
       if (!tool) return { toolCalls: [{ name: "top_words", arguments: { text: "b a b c b a", limit: "2" } }] };
-      if (tool.content.includes("invalid_arguments")) return { toolCalls: [{ name: "top_words", arguments: { text: "b a b c b a", limit: 2 } }] };
+      if (tool.content.includes("invalid_arguments"))
+        return { toolCalls: [{ name: "top_words", arguments: { text: "b a b c b a", limit: 2 } }] };
       return "BRICK: the two most frequent words are b and a.";
     });
     const turn = await ask(served, ollama, "Which two words are most frequent in 'b a b c b a'?");
@@ -232,7 +242,9 @@ describe("a spec that failed to forge is not forged again in the same turn", () 
     ollama.respondWith((request) => {
       if (speakerOf(request) !== "brick") return persona(request);
       // A stubborn small model: asks again, worded a little differently, despite the note.
-      return asks++ === 0 ? `TOOL_REQUIRED: ${MOON}` : "TOOL_REQUIRED: moon_phase: returns the phase of the moon on a date. Input: {date: string}.";
+      return asks++ === 0
+        ? `TOOL_REQUIRED: ${MOON}`
+        : "TOOL_REQUIRED: moon_phase: returns the phase of the moon on a date. Input: {date: string}.";
     });
     const turn = await ask(served, ollama, "What is the moon's phase on 2024-02-01?");
     expect(turn.status).toBe(200);
@@ -341,7 +353,11 @@ describe("model failures, told apart", () => {
   });
 
   it("never forges from a TOOL_REQUIRED cut at the length limit, and says so", async () => {
-    ollama.respondWith(failing("brick", { 0: { content: "TOOL_REQUIRED: moon_phase: gives the moon's phase for a date. Input: {da", doneReason: "length" } }));
+    ollama.respondWith(
+      failing("brick", {
+        0: { content: "TOOL_REQUIRED: moon_phase: gives the moon's phase for a date. Input: {da", doneReason: "length" },
+      }),
+    );
     const turn = await ask(served, ollama, "Moon phase, with a reply cut short.");
     expect(turn.status).toBe(200);
     expect(turn.calls).toEqual(["brick", "robin", "babs", "alfred"]);
@@ -371,7 +387,13 @@ describe("BRICK on a model without Ollama's tools capability", () => {
   beforeAll(async () => {
     const full = { capabilities: ["completion", "tools"] };
     ollama = await ScriptedOllama.start({
-      models: { "notools:test": { capabilities: ["completion"] }, [TEST_MODELS.ROBIN_MODEL]: full, [TEST_MODELS.BABS_MODEL]: full, [TEST_MODELS.ALFRED_MODEL]: full, [TEST_MODELS.FORGE_MODEL]: full },
+      models: {
+        "notools:test": { capabilities: ["completion"] },
+        [TEST_MODELS.ROBIN_MODEL]: full,
+        [TEST_MODELS.BABS_MODEL]: full,
+        [TEST_MODELS.ALFRED_MODEL]: full,
+        [TEST_MODELS.FORGE_MODEL]: full,
+      },
     });
     served = await startTestServer({ ollama, builtins: [wordCount], env: { BRICK_MODEL: "notools:test", TOOLFORGE_API_KEY: API_KEY } });
   });
@@ -394,7 +416,9 @@ describe("BRICK on a model without Ollama's tools capability", () => {
   });
 
   it("said so in the log at start", () => {
-    const start = served.logs.map((line) => JSON.parse(line) as { msg?: string; problems?: string[] }).find((e) => e.msg?.startsWith("models not ready"));
+    const start = served.logs
+      .map((line) => JSON.parse(line) as { msg?: string; problems?: string[] })
+      .find((e) => e.msg?.startsWith("models not ready"));
     expect(start?.problems?.join("\n")).toMatch(/BRICK \(BRICK_MODEL=notools:test\): model "notools:test" does not support tool calling/);
   });
 
@@ -433,7 +457,10 @@ describe("the context window", () => {
     const response = await fetch(`${served.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "toolforge", messages: [...history, { role: "user", content: "And the latest question: when is high tide?" }] }),
+      body: JSON.stringify({
+        model: "toolforge",
+        messages: [...history, { role: "user", content: "And the latest question: when is high tide?" }],
+      }),
     });
     expect(response.status).toBe(200);
     const exchanges = ollama.exchanges.slice(before);

@@ -32,7 +32,10 @@ describe("the OpenAI client against ToolForge", () => {
 
   it("gets a completion whose content is ALFRED's answer, after all four personas spoke", async () => {
     const before = ollama.chatRequests.length;
-    const completion = await client.chat.completions.create({ model: "toolforge", messages: [{ role: "user", content: "What is six times seven?" }] });
+    const completion = await client.chat.completions.create({
+      model: "toolforge",
+      messages: [{ role: "user", content: "What is six times seven?" }],
+    });
     expect(completion.choices[0]?.message.content).toBe("ALFRED: the answer is forty-two, delivered in several streamed pieces.");
     expect(completion.choices[0]?.finish_reason).toBe("stop");
     const speakers = ollama.chatRequests.slice(before).map(speakerOf);
@@ -60,7 +63,11 @@ describe("the OpenAI client against ToolForge", () => {
 
   it("continues a conversation on the thread named by `user`: BRICK sees the first turn", async () => {
     const thread = `openai-thread-${Date.now()}`;
-    await client.chat.completions.create({ model: "toolforge", user: thread, messages: [{ role: "user", content: "Remember the word PELICAN." }] });
+    await client.chat.completions.create({
+      model: "toolforge",
+      user: thread,
+      messages: [{ role: "user", content: "Remember the word PELICAN." }],
+    });
     const before = ollama.chatRequests.length;
     await client.chat.completions.create({ model: "toolforge", user: thread, messages: [{ role: "user", content: "Which word?" }] });
     const brick = ollama.chatRequests.slice(before).find((r) => speakerOf(r) === "brick");

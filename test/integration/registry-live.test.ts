@@ -37,7 +37,10 @@ describeSandbox("the live registry on the real sandbox and store", (sandbox) => 
     runtime.bus.subscribe((e) => events.push(e));
     ollama.enqueue(reply(versionedModule("shout", "v1")), reply(versionedModule("shout", "v2")));
     expect(await runtime.forge.forgeTool({ spec: "shout: upper-cases a text" })).toMatchObject({ status: "installed", version: 1 });
-    expect(await runtime.forge.forgeTool({ spec: "shout: upper-cases a text, better", improve: true })).toMatchObject({ status: "installed", version: 2 });
+    expect(await runtime.forge.forgeTool({ spec: "shout: upper-cases a text, better", improve: true })).toMatchObject({
+      status: "installed",
+      version: 2,
+    });
   });
   afterAll(async () => {
     await runtime?.close();

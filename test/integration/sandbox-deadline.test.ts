@@ -10,7 +10,13 @@ import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { afterEach, expect, it } from "vitest";
 import { containerSpec } from "../../src/sandbox/container-spec.js";
-import { DEADLINE_EXIT_CODE, deadlineLine, DEFAULT_TIMING, MAX_JOB_TIMEOUT_MS, type ContainerDeadlines } from "../../src/sandbox/deadline.js";
+import {
+  DEADLINE_EXIT_CODE,
+  deadlineLine,
+  DEFAULT_TIMING,
+  MAX_JOB_TIMEOUT_MS,
+  type ContainerDeadlines,
+} from "../../src/sandbox/deadline.js";
 import { ensureImage } from "../../src/sandbox/image.js";
 import { currentProcess } from "../../src/util/process-identity.js";
 import { describeSandbox, testSandboxConfig } from "../support/sandbox.js";
@@ -34,7 +40,9 @@ interface RawContainer {
 async function startRaw(deadlines: ContainerDeadlines, pooled: boolean): Promise<RawContainer & { container: Docker.Container }> {
   const config = testSandboxConfig({ poolSize: 0 });
   const image = await ensureImage(docker, config.sandbox.image);
-  const container = await docker.createContainer(containerSpec(image, config.sandbox, currentProcess(), deadlines, DEFAULT_TIMING, { pooled }));
+  const container = await docker.createContainer(
+    containerSpec(image, config.sandbox, currentProcess(), deadlines, DEFAULT_TIMING, { pooled }),
+  );
   const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
   stream.on("error", () => undefined);
   let output = "";
@@ -52,29 +60,33 @@ async function startRaw(deadlines: ContainerDeadlines, pooled: boolean): Promise
   return { id: container.id, container, stream, output: () => output };
 }
 
-describeSandbox("the container's own deadline", () => {
-  const made: { container: Docker.Container; stream: Duplex }[] = [];
-  afterEach(async () => {
-    for (const { container, stream } of made.splice(0)) {
-      stream.destroy();
-      await container.remove({ force: true }).catch(() => undefined);
-    }
-  });
-
-  for (const [kind, deadlines, pooled] of [
-    ["a cold container", { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: 2_000 }, false],
-    ["a pooled container", { idleMs: DEFAULT_TIMING.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS }, true],
-  ] as const) {
-    it(`ends a spinning job that attacks its watchdog at the deadline, with the host connected and passive (${kind})`, async () => {
-      const raw = await startRaw(deadlines, pooled);
-      made.push(raw);
-      const token = randomBytes(16).toString("hex");
-      const job = JSON.stringify({ token, action: "call", contract: "method", module: HOSTILE_SPIN, input: { self: {}, args: [] } });
-      raw.stream.write(deadlineLine(2_000) + job + "\n");
-      // The host keeps its connection open and never kills: only the container can end the job.
-      const { StatusCode } = (await raw.container.wait()) as { StatusCode: number };
-      expect(StatusCode).toBe(DEADLINE_EXIT_CODE);
-      expect(raw.output()).not.toContain("TOOLFORGE_REPORT");
+describeSandbox(
+  "the container's own deadline",
+  () => {
+    const made: { container: Docker.Container; stream: Duplex }[] = [];
+    afterEach(async () => {
+      for (const { container, stream } of made.splice(0)) {
+        stream.destroy();
+        await container.remove({ force: true }).catch(() => undefined);
+      }
     });
-  }
-}, { sandbox: { poolSize: 0 } });
+
+    for (const [kind, deadlines, pooled] of [
+      ["a cold container", { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: 2_000 }, false],
+      ["a pooled container", { idleMs: DEFAULT_TIMING.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS }, true],
+    ] as const) {
+      it(`ends a spinning job that attacks its watchdog at the deadline, with the host connected and passive (${kind})`, async () => {
+        const raw = await startRaw(deadlines, pooled);
+        made.push(raw);
+        const token = randomBytes(16).toString("hex");
+        const job = JSON.stringify({ token, action: "call", contract: "method", module: HOSTILE_SPIN, input: { self: {}, args: [] } });
+        raw.stream.write(deadlineLine(2_000) + job + "\n");
+        // The host keeps its connection open and never kills: only the container can end the job.
+        const { StatusCode } = (await raw.container.wait()) as { StatusCode: number };
+        expect(StatusCode).toBe(DEADLINE_EXIT_CODE);
+        expect(raw.output()).not.toContain("TOOLFORGE_REPORT");
+      });
+    }
+  },
+  { sandbox: { poolSize: 0 } },
+);

@@ -29,7 +29,9 @@ async function tinyImage(tag: string, install: string): Promise<string> {
     tag,
     changes: [`LABEL ${INSTALL_LABEL}=${install}`, `LABEL toolforge.test=${tag}`],
   });
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(progress, (error: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(progress, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
   return `${repository}:${tag}`;
 }
 
@@ -42,42 +44,57 @@ async function present(reference: string): Promise<boolean> {
   }
 }
 
-describeSandbox("pruning old sandbox images", () => {
-  beforeAll(() => {
-    stage = mkdtempSync(path.join(os.tmpdir(), "toolforge-prune-"));
-    writeFileSync(path.join(stage, "marker"), "x");
-  });
+describeSandbox(
+  "pruning old sandbox images",
+  () => {
+    beforeAll(() => {
+      stage = mkdtempSync(path.join(os.tmpdir(), "toolforge-prune-"));
+      writeFileSync(path.join(stage, "marker"), "x");
+    });
 
-  afterAll(async () => {
-    if (containerId) await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
-    // Everything this test made carries one of its two random install ids: tagged or not, it goes.
-    const leftovers = await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${mine}`] } });
-    leftovers.push(...(await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${theirs}`] } })));
-    for (const image of leftovers) {
-      for (const tag of (image.RepoTags ?? []).filter((t) => t.startsWith(`${repository}:`))) await docker.getImage(tag).remove().catch(() => undefined);
-      await docker.getImage(image.Id).remove().catch(() => undefined);
-    }
-    rmSync(stage, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      if (containerId)
+        await docker
+          .getContainer(containerId)
+          .remove({ force: true })
+          .catch(() => undefined);
+      // Everything this test made carries one of its two random install ids: tagged or not, it goes.
+      const leftovers = await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${mine}`] } });
+      leftovers.push(...(await docker.listImages({ filters: { label: [`${INSTALL_LABEL}=${theirs}`] } })));
+      for (const image of leftovers) {
+        for (const tag of (image.RepoTags ?? []).filter((t) => t.startsWith(`${repository}:`)))
+          await docker
+            .getImage(tag)
+            .remove()
+            .catch(() => undefined);
+        await docker
+          .getImage(image.Id)
+          .remove()
+          .catch(() => undefined);
+      }
+      rmSync(stage, { recursive: true, force: true });
+    });
 
-  it("removes this install's unused old images (untagged ones too) and keeps the current one, one in use, and another install's", async () => {
-    const old = await tinyImage("old", mine);
-    // Two builds of one tag: the engine keeps the last; the first is left without a tag.
-    await tinyImage("twice", mine);
-    const untagged = (await docker.getImage(`${repository}:twice`).inspect()).Id;
-    await tinyImage("twice", mine);
-    expect((await docker.getImage(untagged).inspect()).RepoTags).toEqual([]);
-    const used = await tinyImage("used", mine);
-    const current = await tinyImage("current", mine);
-    const others = await tinyImage("others", theirs);
-    containerId = (await docker.createContainer({ Image: used, Cmd: ["/nothing"], Labels: { "toolforge.test": repository } })).id;
+    it("removes this install's unused old images (untagged ones too) and keeps the current one, one in use, and another install's", async () => {
+      const old = await tinyImage("old", mine);
+      // Two builds of one tag: the engine keeps the last; the first is left without a tag.
+      await tinyImage("twice", mine);
+      const untagged = (await docker.getImage(`${repository}:twice`).inspect()).Id;
+      await tinyImage("twice", mine);
+      expect((await docker.getImage(untagged).inspect()).RepoTags).toEqual([]);
+      const used = await tinyImage("used", mine);
+      const current = await tinyImage("current", mine);
+      const others = await tinyImage("others", theirs);
+      containerId = (await docker.createContainer({ Image: used, Cmd: ["/nothing"], Labels: { "toolforge.test": repository } })).id;
 
-    const outcome = await pruneSandboxImages(docker, { keep: current, repository, install: mine });
+      const outcome = await pruneSandboxImages(docker, { keep: current, repository, install: mine });
 
-    expect(outcome.removed.sort()).toEqual([old, `${repository}:twice`, untagged].sort());
-    expect(outcome.inUse).toEqual([used]);
-    expect(await present(old)).toBe(false);
-    expect(await present(untagged)).toBe(false);
-    for (const kept of [used, current, others]) expect(await present(kept)).toBe(true);
-  });
-}, { sandbox: { poolSize: 0 } });
+      expect(outcome.removed.sort()).toEqual([old, `${repository}:twice`, untagged].sort());
+      expect(outcome.inUse).toEqual([used]);
+      expect(await present(old)).toBe(false);
+      expect(await present(untagged)).toBe(false);
+      for (const kept of [used, current, others]) expect(await present(kept)).toBe(true);
+    });
+  },
+  { sandbox: { poolSize: 0 } },
+);

@@ -31,103 +31,111 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string,
   }
 }
 
-describeSandbox("the warm sandbox pool", (sandbox) => {
-  const pool = () => {
-    const instance = sandbox();
-    if (!(instance instanceof SandboxPool)) throw new Error("expected createSandbox to return the pool for SANDBOX_POOL_SIZE=2");
-    return instance;
-  };
+describeSandbox(
+  "the warm sandbox pool",
+  (sandbox) => {
+    const pool = () => {
+      const instance = sandbox();
+      if (!(instance instanceof SandboxPool)) throw new Error("expected createSandbox to return the pool for SANDBOX_POOL_SIZE=2");
+      return instance;
+    };
 
-  it("keeps the configured number of containers started ahead, with node waiting for a job", async () => {
-    await pool().whenReady();
-    expect(pool().stats().ready).toBe(2);
-    const running = await ownContainers({ pooled: true, running: true });
-    expect(running.length).toBeGreaterThanOrEqual(2);
-  });
+    it("keeps the configured number of containers started ahead, with node waiting for a job", async () => {
+      await pool().whenReady();
+      expect(pool().stats().ready).toBe(2);
+      const running = await ownContainers({ pooled: true, running: true });
+      expect(running.length).toBeGreaterThanOrEqual(2);
+    });
 
-  it("runs a job in a warm container", async () => {
-    await pool().whenReady();
-    const before = pool().stats().warmTakes;
-    const result = await pool().run(call(`export default function f(self, a, b) { return a + b; }`, { input: { args: [2, 3] } }));
-    expect(jobSucceeded(result)).toBe(true);
-    expect(result.report?.result).toBe(5);
-    expect(pool().stats().warmTakes).toBe(before + 1);
-  });
+    it("runs a job in a warm container", async () => {
+      await pool().whenReady();
+      const before = pool().stats().warmTakes;
+      const result = await pool().run(call(`export default function f(self, a, b) { return a + b; }`, { input: { args: [2, 3] } }));
+      expect(jobSucceeded(result)).toBe(true);
+      expect(result.report?.result).toBe(5);
+      expect(pool().stats().warmTakes).toBe(before + 1);
+    });
 
-  it("returns the whole stderr of a job that ends by its report, with the runner's own lines removed", async () => {
-    await pool().whenReady();
-    const module = `export default function f() {}
+    it("returns the whole stderr of a job that ends by its report, with the runner's own lines removed", async () => {
+      await pool().whenReady();
+      const module = `export default function f() {}
       export function test() { console.error("a warning before failing"); throw new Error("boom"); }`;
-    const result = await pool().run({ action: "validate", contract: "method", module });
-    expect(result.report?.error?.message).toBe("boom");
-    expect(result.stderr).toBe("a warning before failing\n");
-    expect(result.stdout).toBe("");
-  });
+      const result = await pool().run({ action: "validate", contract: "method", module });
+      expect(result.report?.error?.message).toBe("boom");
+      expect(result.stderr).toBe("a warning before failing\n");
+      expect(result.stdout).toBe("");
+    });
 
-  it("does not let a file or a global of one job be seen by the next", async () => {
-    const leave = `import { writeFileSync } from "node:fs";
+    it("does not let a file or a global of one job be seen by the next", async () => {
+      const leave = `import { writeFileSync } from "node:fs";
       export default function f() { writeFileSync("/tmp/left-behind", "from the first job"); globalThis.leftBehind = 1; return "left"; }`;
-    const look = `import { readdirSync } from "node:fs";
+      const look = `import { readdirSync } from "node:fs";
       export default function f() { return { files: readdirSync("/tmp"), global: globalThis.leftBehind ?? null }; }`;
-    await pool().whenReady();
-    expect((await pool().run(call(leave))).report?.result).toBe("left");
-    const seen = (await pool().run(call(look))).report?.result as { files: string[]; global: unknown };
-    expect(seen.files).not.toContain("left-behind");
-    expect(seen.global).toBeNull();
-  });
+      await pool().whenReady();
+      expect((await pool().run(call(leave))).report?.result).toBe("left");
+      const seen = (await pool().run(call(look))).report?.result as { files: string[]; global: unknown };
+      expect(seen.files).not.toContain("left-behind");
+      expect(seen.global).toBeNull();
+    });
 
-  it("kills a hanging job at its timeout without blocking other jobs", async () => {
-    await pool().whenReady();
-    let hangingDone = false;
-    const hanging = pool()
-      .run(call(`export default function f() { for (;;) {} }`, { timeoutMs: 5_000 }))
-      .finally(() => (hangingDone = true));
-    const quick = await pool().run(call(`export default function f() { return "quick"; }`));
-    expect(quick.report?.result).toBe("quick");
-    expect(hangingDone).toBe(false);
-    const hung = await hanging;
-    expect(hung.timedOut).toBe(true);
-    expect(jobSucceeded(hung)).toBe(false);
-    const after = await pool().run(call(`export default function f() { return "after"; }`));
-    expect(after.report?.result).toBe("after");
-  });
+    it("kills a hanging job at its timeout without blocking other jobs", async () => {
+      await pool().whenReady();
+      let hangingDone = false;
+      const hanging = pool()
+        .run(call(`export default function f() { for (;;) {} }`, { timeoutMs: 5_000 }))
+        .finally(() => (hangingDone = true));
+      const quick = await pool().run(call(`export default function f() { return "quick"; }`));
+      expect(quick.report?.result).toBe("quick");
+      expect(hangingDone).toBe(false);
+      const hung = await hanging;
+      expect(hung.timedOut).toBe(true);
+      expect(jobSucceeded(hung)).toBe(false);
+      const after = await pool().run(call(`export default function f() { return "after"; }`));
+      expect(after.report?.result).toBe("after");
+    });
 
-  it("runs a burst larger than the pool (cold for the overflow) and refills afterwards", async () => {
-    await pool().whenReady();
-    const coldBefore = pool().stats().coldStarts;
-    const results = await Promise.all(
-      Array.from({ length: 5 }, (_, n) => pool().run(call(`export default function f(self, n) { return n; }`, { input: { args: [n] } }))),
-    );
-    expect(results.map((r) => r.report?.result)).toEqual([0, 1, 2, 3, 4]);
-    expect(pool().stats().coldStarts).toBeGreaterThan(coldBefore);
-    await pool().whenReady();
-    expect(pool().stats().ready).toBe(2);
-  });
+    it("runs a burst larger than the pool (cold for the overflow) and refills afterwards", async () => {
+      await pool().whenReady();
+      const coldBefore = pool().stats().coldStarts;
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, n) => pool().run(call(`export default function f(self, n) { return n; }`, { input: { args: [n] } }))),
+      );
+      expect(results.map((r) => r.report?.result)).toEqual([0, 1, 2, 3, 4]);
+      expect(pool().stats().coldStarts).toBeGreaterThan(coldBefore);
+      await pool().whenReady();
+      expect(pool().stats().ready).toBe(2);
+    });
 
-  it("notices a pooled container that died while waiting and replaces it", async () => {
-    await pool().whenReady();
-    const diedBefore = pool().stats().diedWhileWaiting;
-    const [victim] = await ownContainers({ pooled: true, running: true });
-    expect(victim).toBeDefined();
-    await docker.getContainer(victim!.Id).kill();
-    await eventually(() => pool().stats().diedWhileWaiting > diedBefore, "the pool to notice the dead container");
-    await pool().whenReady();
-    const result = await pool().run(call(`export default function f() { return "served"; }`));
-    expect(result.report?.result).toBe("served");
-  });
-}, { sandbox: { poolSize: 2 } });
+    it("notices a pooled container that died while waiting and replaces it", async () => {
+      await pool().whenReady();
+      const diedBefore = pool().stats().diedWhileWaiting;
+      const [victim] = await ownContainers({ pooled: true, running: true });
+      expect(victim).toBeDefined();
+      await docker.getContainer(victim!.Id).kill();
+      await eventually(() => pool().stats().diedWhileWaiting > diedBefore, "the pool to notice the dead container");
+      await pool().whenReady();
+      const result = await pool().run(call(`export default function f() { return "served"; }`));
+      expect(result.report?.result).toBe("served");
+    });
+  },
+  { sandbox: { poolSize: 2 } },
+);
 
-describeSandbox("shutting the pool down", () => {
-  it("removes every container, waiting or busy, and refuses later jobs", async () => {
-    const own = await createTestSandbox({ poolSize: 2 });
-    expect(own).toBeInstanceOf(SandboxPool);
-    await (own as SandboxPool).whenReady();
-    const busy = own.run(call(`export default function f() { for (;;) {} }`, { timeoutMs: 60_000 }));
-    await eventually(async () => (await ownContainers({ running: true })).length >= 2, "the busy job's container");
-    await own.close();
-    const interrupted = await busy;
-    expect(jobSucceeded(interrupted)).toBe(false);
-    await expect(own.run(call(`export default function f() {}`))).rejects.toThrow(/closed/);
-    expect(await ownContainers()).toEqual([]);
-  });
-}, { sandbox: { poolSize: 0 } });
+describeSandbox(
+  "shutting the pool down",
+  () => {
+    it("removes every container, waiting or busy, and refuses later jobs", async () => {
+      const own = await createTestSandbox({ poolSize: 2 });
+      expect(own).toBeInstanceOf(SandboxPool);
+      await (own as SandboxPool).whenReady();
+      const busy = own.run(call(`export default function f() { for (;;) {} }`, { timeoutMs: 60_000 }));
+      await eventually(async () => (await ownContainers({ running: true })).length >= 2, "the busy job's container");
+      await own.close();
+      const interrupted = await busy;
+      expect(jobSucceeded(interrupted)).toBe(false);
+      await expect(own.run(call(`export default function f() {}`))).rejects.toThrow(/closed/);
+      expect(await ownContainers()).toEqual([]);
+    });
+  },
+  { sandbox: { poolSize: 0 } },
+);

@@ -61,7 +61,10 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
  * timeout: `timeoutMs`). `inOwnPidNamespace`: as PID 1 of a new PID namespace (killing `unshare`
  * kills it).
  */
-function startSpinningOwner(dir: string, options: { timeoutMs: number; inOwnPidNamespace?: boolean }): { child: ChildProcess; ownerLabel: Promise<string> } {
+function startSpinningOwner(
+  dir: string,
+  options: { timeoutMs: number; inOwnPidNamespace?: boolean },
+): { child: ChildProcess; ownerLabel: Promise<string> } {
   const script = path.join(dir, `spinning-owner-${Math.random().toString(16).slice(2)}.mts`);
   const src = (file: string) => JSON.stringify(pathToFileURL(path.join(PROJECT_ROOT, "src", file)).href);
   writeFileSync(
@@ -93,7 +96,12 @@ function startSpinningOwner(dir: string, options: { timeoutMs: number; inOwnPidN
 /** Waits for the owner's one sandbox container to be running; returns its id. */
 async function runningContainerOf(owner: { child: ChildProcess; ownerLabel: Promise<string> }): Promise<string> {
   const label = await owner.ownerLabel;
-  const [found] = await until("the owner's sandbox container", () => containersOwnedBy(label), (list) => list.some((c) => c.State === "running"), 120_000);
+  const [found] = await until(
+    "the owner's sandbox container",
+    () => containersOwnedBy(label),
+    (list) => list.some((c) => c.State === "running"),
+    120_000,
+  );
   return found!.Id;
 }
 
@@ -104,87 +112,110 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-describeSandbox("reaping containers of dead processes", () => {
-  const children: ChildProcess[] = [];
-  const made: string[] = [];
-  const sandboxes: DockerSandbox[] = [];
-  let dir: string | undefined;
+describeSandbox(
+  "reaping containers of dead processes",
+  () => {
+    const children: ChildProcess[] = [];
+    const made: string[] = [];
+    const sandboxes: DockerSandbox[] = [];
+    let dir: string | undefined;
 
-  afterEach(async () => {
-    for (const child of children.splice(0)) await kill(child);
-    for (const sandbox of sandboxes.splice(0)) await sandbox.close();
-    for (const id of made.splice(0)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    afterEach(async () => {
+      for (const child of children.splice(0)) await kill(child);
+      for (const sandbox of sandboxes.splice(0)) await sandbox.close();
+      for (const id of made.splice(0))
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  it("removes a container left by a SIGKILLed process of this PID namespace at the next start, and keeps a live process's container", async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-reaper-"));
-    const owner = startSpinningOwner(dir, { timeoutMs: 600_000 });
-    children.push(owner.child);
-    const leftover = await runningContainerOf(owner);
-    made.push(leftover);
-
-    // With the owner gone, nobody kills the job: the container ends itself (its input closed), and the next start removes it.
-    await kill(owner.child);
-    expect(await state(leftover)).not.toBeNull(); // nobody removed it yet
-
-    // A container of a live owner (this test process), started before the next start-up.
-    const config = testSandboxConfig({ poolSize: 0 });
-    const own = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox);
-    sandboxes.push(own);
-    const mine: SandboxContainer = await own.startContainer();
-
-    const next = await createTestSandbox({ poolSize: 0 }); // the next start: runs the reaper
-    await next.close();
-
-    expect(await state(leftover)).toBeNull();
-    expect(await state(mine.id)).not.toBeNull();
-  });
-
-  it.skipIf(unshareProblem !== null)(
-    `never removes a live owner's container from another PID namespace with the same host name; once that owner dies its container ends itself${unshareProblem ? ` (skipped: ${unshareProblem})` : ""}`,
-    async () => {
+    it("removes a container left by a SIGKILLed process of this PID namespace at the next start, and keeps a live process's container", async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-reaper-"));
-      const other = startSpinningOwner(dir, { timeoutMs: 600_000, inOwnPidNamespace: true });
-      children.push(other.child);
-      const theirs = await runningContainerOf(other);
-      made.push(theirs);
-      const owner = parseIdentity(await other.ownerLabel)!;
-      expect(owner.host).toBe(currentProcess().host);
-      expect(owner.pidNamespace).not.toBe(currentProcess().pidNamespace);
+      const owner = startSpinningOwner(dir, { timeoutMs: 600_000 });
+      children.push(owner.child);
+      const leftover = await runningContainerOf(owner);
+      made.push(leftover);
 
-      const next = await createTestSandbox({ poolSize: 0 }); // a second server starting on the same engine
+      // With the owner gone, nobody kills the job: the container ends itself (its input closed), and the next start removes it.
+      await kill(owner.child);
+      expect(await state(leftover)).not.toBeNull(); // nobody removed it yet
+
+      // A container of a live owner (this test process), started before the next start-up.
+      const config = testSandboxConfig({ poolSize: 0 });
+      const own = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox);
+      sandboxes.push(own);
+      const mine: SandboxContainer = await own.startContainer();
+
+      const next = await createTestSandbox({ poolSize: 0 }); // the next start: runs the reaper
       await next.close();
-      expect(await state(theirs)).toMatchObject({ running: true });
 
-      // Its owner dies: nobody on the host kills the spinning job, the container ends it by itself.
-      await kill(other.child);
-      const ended = await until("the orphaned container", () => state(theirs), (s) => s !== null && !s.running, 120_000);
-      expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended!.exitCode);
-      // Its owner cannot be judged from here, and its lifetime has not passed: it is kept for now.
-      await reapOrphanedContainers(docker);
-      expect(await state(theirs)).not.toBeNull();
-    },
-  );
+      expect(await state(leftover)).toBeNull();
+      expect(await state(mine.id)).not.toBeNull();
+    });
 
-  it("removes an orphan whose owner it cannot judge once the lifetime on its label has passed, and not before", async () => {
-    const config = testSandboxConfig({ poolSize: 0 });
-    const elsewhere = { ...currentProcess(), pidNamespace: "pid:[1]", pid: 1 }; // another namespace: never judged by pid
-    const timing = { startAllowanceMs: 1_000, coldIdleMs: 2_000, poolIdleMs: 2_000 };
-    const sandbox = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox, elsewhere, timing);
-    sandboxes.push(sandbox);
-    const container = await sandbox.startContainer({ jobTimeoutMs: 1_000 });
-    made.push(container.id);
+    it.skipIf(unshareProblem !== null)(
+      `never removes a live owner's container from another PID namespace with the same host name; once that owner dies its container ends itself${unshareProblem ? ` (skipped: ${unshareProblem})` : ""}`,
+      async () => {
+        dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-reaper-"));
+        const other = startSpinningOwner(dir, { timeoutMs: 600_000, inOwnPidNamespace: true });
+        children.push(other.child);
+        const theirs = await runningContainerOf(other);
+        made.push(theirs);
+        const owner = parseIdentity(await other.ownerLabel)!;
+        expect(owner.host).toBe(currentProcess().host);
+        expect(owner.pidNamespace).not.toBe(currentProcess().pidNamespace);
 
-    // No job comes: the container ends itself at its idle deadline.
-    const ended = await until("the idle container", () => state(container.id), (s) => s !== null && !s.running, 120_000);
-    expect(ended!.exitCode).toBe(IDLE_EXIT_CODE);
+        const next = await createTestSandbox({ poolSize: 0 }); // a second server starting on the same engine
+        await next.close();
+        expect(await state(theirs)).toMatchObject({ running: true });
 
-    const first = await reapOrphanedContainers(docker);
-    if (!first.removed.includes(container.id)) {
-      expect(await state(container.id)).not.toBeNull();
-      await until("the expired container", async () => (await reapOrphanedContainers(docker), state(container.id)), (s) => s === null, 180_000);
-    }
-    expect(await state(container.id)).toBeNull();
-  });
-}, { sandbox: { poolSize: 0 } });
+        // Its owner dies: nobody on the host kills the spinning job, the container ends it by itself.
+        await kill(other.child);
+        const ended = await until(
+          "the orphaned container",
+          () => state(theirs),
+          (s) => s !== null && !s.running,
+          120_000,
+        );
+        expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended!.exitCode);
+        // Its owner cannot be judged from here, and its lifetime has not passed: it is kept for now.
+        await reapOrphanedContainers(docker);
+        expect(await state(theirs)).not.toBeNull();
+      },
+    );
+
+    it("removes an orphan whose owner it cannot judge once the lifetime on its label has passed, and not before", async () => {
+      const config = testSandboxConfig({ poolSize: 0 });
+      const elsewhere = { ...currentProcess(), pidNamespace: "pid:[1]", pid: 1 }; // another namespace: never judged by pid
+      const timing = { startAllowanceMs: 1_000, coldIdleMs: 2_000, poolIdleMs: 2_000 };
+      const sandbox = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox, elsewhere, timing);
+      sandboxes.push(sandbox);
+      const container = await sandbox.startContainer({ jobTimeoutMs: 1_000 });
+      made.push(container.id);
+
+      // No job comes: the container ends itself at its idle deadline.
+      const ended = await until(
+        "the idle container",
+        () => state(container.id),
+        (s) => s !== null && !s.running,
+        120_000,
+      );
+      expect(ended!.exitCode).toBe(IDLE_EXIT_CODE);
+
+      const first = await reapOrphanedContainers(docker);
+      if (!first.removed.includes(container.id)) {
+        expect(await state(container.id)).not.toBeNull();
+        await until(
+          "the expired container",
+          async () => (await reapOrphanedContainers(docker), state(container.id)),
+          (s) => s === null,
+          180_000,
+        );
+      }
+      expect(await state(container.id)).toBeNull();
+    });
+  },
+  { sandbox: { poolSize: 0 } },
+);

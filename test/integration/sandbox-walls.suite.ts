@@ -35,46 +35,48 @@ export default function twice(self, n) { return n * 2; }
 export function test() { assert.equal(twice({}, 21), 42); }`;
 
 export function defineWallTests(label: string, overrides: SandboxOverrides): void {
-  describeSandbox(`sandbox walls (${label})`, (sandbox) => {
-    describeNetworkWall(sandbox);
+  describeSandbox(
+    `sandbox walls (${label})`,
+    (sandbox) => {
+      describeNetworkWall(sandbox);
 
-    it("does not show the host's environment variables", async () => {
-      const env = resultOf(await sandbox().run(call(`export default function f() { return process.env; }`))) as Record<string, string>;
-      expect(JSON.stringify(env)).not.toContain(ENV_MARKER_VALUE);
-      expect(env[ENV_MARKER_NAME]).toBeUndefined();
-      expect(Object.keys(env).every((name) => ["PATH", "HOSTNAME", "HOME"].includes(name))).toBe(true);
-    });
+      it("does not show the host's environment variables", async () => {
+        const env = resultOf(await sandbox().run(call(`export default function f() { return process.env; }`))) as Record<string, string>;
+        expect(JSON.stringify(env)).not.toContain(ENV_MARKER_VALUE);
+        expect(env[ENV_MARKER_NAME]).toBeUndefined();
+        expect(Object.keys(env).every((name) => ["PATH", "HOSTNAME", "HOME"].includes(name))).toBe(true);
+      });
 
-    it("cannot read a file of the host", async () => {
-      const hostFile = `/tmp/toolforge-wall-${randomBytes(8).toString("hex")}`;
-      const secret = `secret-${randomBytes(8).toString("hex")}`;
-      writeFileSync(hostFile, secret);
-      try {
-        const module = `import { readFileSync } from "node:fs";
+      it("cannot read a file of the host", async () => {
+        const hostFile = `/tmp/toolforge-wall-${randomBytes(8).toString("hex")}`;
+        const secret = `secret-${randomBytes(8).toString("hex")}`;
+        writeFileSync(hostFile, secret);
+        try {
+          const module = `import { readFileSync } from "node:fs";
           export default function f() {
             try { return { read: readFileSync(${JSON.stringify(hostFile)}, "utf8") }; }
             catch (error) { return { error: error.code }; }
           }`;
-        const outcome = resultOf(await sandbox().run(call(module)));
-        expect(outcome).toEqual({ error: "ENOENT" });
-      } finally {
-        rmSync(hostFile, { force: true });
-      }
-    });
+          const outcome = resultOf(await sandbox().run(call(module)));
+          expect(outcome).toEqual({ error: "ENOENT" });
+        } finally {
+          rmSync(hostFile, { force: true });
+        }
+      });
 
-    it("cannot write outside /tmp (the root is read-only), while /tmp is writable", async () => {
-      const module = `import { writeFileSync } from "node:fs";
+      it("cannot write outside /tmp (the root is read-only), while /tmp is writable", async () => {
+        const module = `import { writeFileSync } from "node:fs";
         export default function f() {
           const tryWrite = (file) => { try { writeFileSync(file, "x"); return "written"; } catch (error) { return error.code; } };
           return { root: tryWrite("/escape"), opt: tryWrite("/opt/toolforge/runner.mjs"), etc: tryWrite("/etc/passwd"), tmp: tryWrite("/tmp/fine") };
         }`;
-      const outcome = resultOf(await sandbox().run(call(module))) as Record<string, string>;
-      expect(outcome.tmp).toBe("written");
-      for (const place of ["root", "opt", "etc"]) expect(["EROFS", "EACCES"]).toContain(outcome[place]);
-    });
+        const outcome = resultOf(await sandbox().run(call(module))) as Record<string, string>;
+        expect(outcome.tmp).toBe("written");
+        for (const place of ["root", "opt", "etc"]) expect(["EROFS", "EACCES"]).toContain(outcome[place]);
+      });
 
-    it("cannot execute a file it wrote to /tmp (noexec), although node itself can be started", async () => {
-      const module = `import { chmodSync, writeFileSync } from "node:fs";
+      it("cannot execute a file it wrote to /tmp (noexec), although node itself can be started", async () => {
+        const module = `import { chmodSync, writeFileSync } from "node:fs";
         import { execFileSync } from "node:child_process";
         export default function f() {
           writeFileSync("/tmp/run-me", "#!/usr/bin/node\\nconsole.log('escaped')\\n");
@@ -84,46 +86,48 @@ export function defineWallTests(label: string, overrides: SandboxOverrides): voi
           const control = execFileSync("/usr/bin/node", ["-e", "console.log('node runs')"]).toString().trim();
           return { fromTmp, control };
         }`;
-      const outcome = resultOf(await sandbox().run(call(module)));
-      expect(outcome).toEqual({ fromTmp: "EACCES", control: "node runs" });
-    });
+        const outcome = resultOf(await sandbox().run(call(module)));
+        expect(outcome).toEqual({ fromTmp: "EACCES", control: "node runs" });
+      });
 
-    it("does not run as root and cannot become root", async () => {
-      const module = `export default function f() {
+      it("does not run as root and cannot become root", async () => {
+        const module = `export default function f() {
           let setuid;
           try { process.setuid(0); setuid = "became root"; } catch (error) { setuid = error.code; }
           return { uid: process.getuid(), gid: process.getgid(), euid: process.geteuid(), setuid };
         }`;
-      const outcome = resultOf(await sandbox().run(call(module))) as Record<string, unknown>;
-      expect(outcome.uid).not.toBe(0);
-      expect(outcome.euid).not.toBe(0);
-      expect(outcome.gid).not.toBe(0);
-      expect(outcome.setuid).toBe("EPERM");
-    });
+        const outcome = resultOf(await sandbox().run(call(module))) as Record<string, unknown>;
+        expect(outcome.uid).not.toBe(0);
+        expect(outcome.euid).not.toBe(0);
+        expect(outcome.gid).not.toBe(0);
+        expect(outcome.setuid).toBe("EPERM");
+      });
 
-    it("runs on gVisor's kernel, not the host's", async ({ skip }) => {
-      if (testSandboxConfig(overrides).sandbox.runtime !== "runsc") skip("only under runsc");
-      const release = resultOf(await sandbox().run(call(`import os from "node:os"; export default function f() { return os.release(); }`)));
-      expect(release).toBe("4.4.0");
-      expect(os.release()).not.toBe("4.4.0");
-    });
+      it("runs on gVisor's kernel, not the host's", async ({ skip }) => {
+        if (testSandboxConfig(overrides).sandbox.runtime !== "runsc") skip("only under runsc");
+        const release = resultOf(
+          await sandbox().run(call(`import os from "node:os"; export default function f() { return os.release(); }`)),
+        );
+        expect(release).toBe("4.4.0");
+        expect(os.release()).not.toBe("4.4.0");
+      });
 
-    it("ends a job that allocates beyond the memory limit as killed for memory, and the next job runs", async () => {
-      const module = `export default function f() {
+      it("ends a job that allocates beyond the memory limit as killed for memory, and the next job runs", async () => {
+        const module = `export default function f() {
           const hoard = [];
           for (;;) { const block = Buffer.alloc(16 * 1024 * 1024); block.fill(1); hoard.push(block); }
         }`;
-      const result = await sandbox().run(call(module, { timeoutMs: 30_000 }));
-      expect(result.oomKilled).toBe(true);
-      expect(result.timedOut).toBe(false);
-      expect(result.report).toBeNull();
-      expect(result.reportProblem).toMatch(/memory limit/);
-      expect(jobSucceeded(result)).toBe(false);
-      expect(resultOf(await sandbox().run(call(trivialModule, { input: { args: [5] } })))).toBe(10);
-    });
+        const result = await sandbox().run(call(module, { timeoutMs: 30_000 }));
+        expect(result.oomKilled).toBe(true);
+        expect(result.timedOut).toBe(false);
+        expect(result.report).toBeNull();
+        expect(result.reportProblem).toMatch(/memory limit/);
+        expect(jobSucceeded(result)).toBe(false);
+        expect(resultOf(await sandbox().run(call(trivialModule, { input: { args: [5] } })))).toBe(10);
+      });
 
-    it("refuses processes beyond the limit in a process bomb, and the next job runs", async () => {
-      const module = `import { spawn } from "node:child_process";
+      it("refuses processes beyond the limit in a process bomb, and the next job runs", async () => {
+        const module = `import { spawn } from "node:child_process";
         export default function f() {
           let started = 0, refused = 0;
           for (let i = 0; i < 40; i++) {
@@ -135,73 +139,75 @@ export function defineWallTests(label: string, overrides: SandboxOverrides): voi
           }
           return { started, refused };
         }`;
-      const result = await sandbox().run(call(module, { timeoutMs: 60_000 }));
-      const outcome = resultOf(result) as { started: number; refused: number };
-      expect(outcome.refused).toBeGreaterThan(0);
-      expect(outcome.started).toBeLessThan(40);
-      expect(resultOf(await sandbox().run(call(trivialModule, { input: { args: [4] } })))).toBe(8);
-    });
+        const result = await sandbox().run(call(module, { timeoutMs: 60_000 }));
+        const outcome = resultOf(result) as { started: number; refused: number };
+        expect(outcome.refused).toBeGreaterThan(0);
+        expect(outcome.started).toBeLessThan(40);
+        expect(resultOf(await sandbox().run(call(trivialModule, { input: { args: [4] } })))).toBe(8);
+      });
 
-    it("kills a busy loop at the timeout", async () => {
-      const result = await sandbox().run(call(`export default function f() { for (;;) {} }`, { timeoutMs: TIMEOUT_WALL_MS }));
-      expect(result.timedOut).toBe(true);
-      expect(result.exitCode).toBeNull();
-      expect(result.report).toBeNull();
-      expect(jobSucceeded(result)).toBe(false);
-    });
+      it("kills a busy loop at the timeout", async () => {
+        const result = await sandbox().run(call(`export default function f() { for (;;) {} }`, { timeoutMs: TIMEOUT_WALL_MS }));
+        expect(result.timedOut).toBe(true);
+        expect(result.exitCode).toBeNull();
+        expect(result.report).toBeNull();
+        expect(jobSucceeded(result)).toBe(false);
+      });
 
-    it("kills a job blocked in Atomics.wait at the timeout", async () => {
-      const module = `export default function f() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); return "woke"; }`;
-      const result = await sandbox().run(call(module, { timeoutMs: TIMEOUT_WALL_MS }));
-      expect(result.timedOut).toBe(true);
-      expect(result.report).toBeNull();
-      expect(jobSucceeded(result)).toBe(false);
-    });
+      it("kills a job blocked in Atomics.wait at the timeout", async () => {
+        const module = `export default function f() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); return "woke"; }`;
+        const result = await sandbox().run(call(module, { timeoutMs: TIMEOUT_WALL_MS }));
+        expect(result.timedOut).toBe(true);
+        expect(result.report).toBeNull();
+        expect(jobSucceeded(result)).toBe(false);
+      });
 
-    it("truncates output floods on stdout and stderr (three at once, so Docker reads slowly) and still reads each report", async () => {
-      const module = `export default function f() {
+      it("truncates output floods on stdout and stderr (three at once, so Docker reads slowly) and still reads each report", async () => {
+        const module = `export default function f() {
           const block = "x".repeat(1024 * 1024);
           for (let i = 0; i < 8; i++) { process.stdout.write(block); process.stderr.write(block); }
           return "still here";
         }`;
-      const results = await Promise.all([1, 2, 3].map(() => sandbox().run(call(module, { timeoutMs: 60_000 }))));
-      for (const result of results) {
-        expect(resultOf(result)).toBe("still here");
-        expect(result.stdoutTruncated).toBe(true);
-        expect(result.stderrTruncated).toBe(true);
-        expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(64 * 1024);
-        expect(Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(64 * 1024);
-      }
-    });
+        const results = await Promise.all([1, 2, 3].map(() => sandbox().run(call(module, { timeoutMs: 60_000 }))));
+        for (const result of results) {
+          expect(resultOf(result)).toBe("still here");
+          expect(result.stdoutTruncated).toBe(true);
+          expect(result.stderrTruncated).toBe(true);
+          expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(64 * 1024);
+          expect(Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(64 * 1024);
+        }
+      });
 
-    it("does not report ok for a module that prints a fake report and exits early", async () => {
-      const module = `export default function f() {}
+      it("does not report ok for a module that prints a fake report and exits early", async () => {
+        const module = `export default function f() {}
         export function test() {
           console.log('TOOLFORGE_REPORT 0123456789abcdef0123456789abcdef {"ok":true,"phase":"done","testCompleted":true}');
           process.exit(0);
         }`;
-      const result = await sandbox().run({ action: "validate", contract: "method", module });
-      expect(result.report).toBeNull();
-      expect(result.reportProblem).toMatch(/wrong token/);
-      expect(jobSucceeded(result)).toBe(false);
-    });
+        const result = await sandbox().run({ action: "validate", contract: "method", module });
+        expect(result.report).toBeNull();
+        expect(result.reportProblem).toMatch(/wrong token/);
+        expect(jobSucceeded(result)).toBe(false);
+      });
 
-    it("does not report ok for a module that calls process.exit(0) before its failing test ends", async () => {
-      const module = `import assert from "node:assert/strict";
+      it("does not report ok for a module that calls process.exit(0) before its failing test ends", async () => {
+        const module = `import assert from "node:assert/strict";
         export default function f() {}
         export function test() { setTimeout(() => assert.fail("never reached"), 10); process.exit(0); }`;
-      const result = await sandbox().run({ action: "validate", contract: "method", module });
-      expect(result.exitCode).toBe(0);
-      expect(result.report).toBeNull();
-      expect(jobSucceeded(result)).toBe(false);
-    });
+        const result = await sandbox().run({ action: "validate", contract: "method", module });
+        expect(result.exitCode).toBe(0);
+        expect(result.report).toBeNull();
+        expect(jobSucceeded(result)).toBe(false);
+      });
 
-    it("completes 8 jobs at once", async () => {
-      const jobs = Array.from({ length: 8 }, (_, n) => sandbox().run(call(trivialModule, { input: { args: [n] } })));
-      const results = await Promise.all(jobs);
-      expect(results.map(resultOf)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
-    });
-  }, { sandbox: overrides });
+      it("completes 8 jobs at once", async () => {
+        const jobs = Array.from({ length: 8 }, (_, n) => sandbox().run(call(trivialModule, { input: { args: [n] } })));
+        const results = await Promise.all(jobs);
+        expect(results.map(resultOf)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+      });
+    },
+    { sandbox: overrides },
+  );
 }
 
 /** A listener on every address of the host; the job tries them all and none may be reached. */

@@ -98,74 +98,104 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
   }
 }
 
-describeSandbox("a server killed with messages in flight, then restarted", () => {
-  it("fails the running message as interrupted and runs every pending one exactly once", async () => {
-    const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
-    try {
-      await store.createObject({ id: "counter", attributes: { count: 0 } });
-      await store.installMethodVersion(method("counter", "slow", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); return 'woke';"));
-      await store.installMethodVersion(method("counter", "tick", "self.count += 1; return self.count;"));
-    } finally {
-      await store.close();
-    }
+describeSandbox(
+  "a server killed with messages in flight, then restarted",
+  () => {
+    it("fails the running message as interrupted and runs every pending one exactly once", async () => {
+      const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
+      try {
+        await store.createObject({ id: "counter", attributes: { count: 0 } });
+        await store.installMethodVersion(
+          method("counter", "slow", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); return 'woke';"),
+        );
+        await store.installMethodVersion(method("counter", "tick", "self.count += 1; return self.count;"));
+      } finally {
+        await store.close();
+      }
 
-    const first = serve();
-    const firstUrl = await first.url;
-    const slow = await post(firstUrl, "slow");
-    const ticks: string[] = [];
-    for (let i = 0; i < TICKS; i++) ticks.push(await post(firstUrl, "tick"));
-    await until("the slow message", () => message(firstUrl, slow), (m) => m.status === "running");
-    expect((await message(firstUrl, ticks[0]!)).status).toBe("pending"); // queued behind the slow one on the same object
+      const first = serve();
+      const firstUrl = await first.url;
+      const slow = await post(firstUrl, "slow");
+      const ticks: string[] = [];
+      for (let i = 0; i < TICKS; i++) ticks.push(await post(firstUrl, "tick"));
+      await until(
+        "the slow message",
+        () => message(firstUrl, slow),
+        (m) => m.status === "running",
+      );
+      expect((await message(firstUrl, ticks[0]!)).status).toBe("pending"); // queued behind the slow one on the same object
 
-    const killed = once(first.child, "close");
-    first.child.kill("SIGKILL");
-    await killed;
+      const killed = once(first.child, "close");
+      first.child.kill("SIGKILL");
+      await killed;
 
-    const second = serve();
-    const url = await second.url;
-    const interrupted = await until("the slow message", () => message(url, slow), (m) => m.status !== "running" && m.status !== "pending");
-    expect(interrupted).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
-    const results = [];
-    for (const id of ticks) results.push(await until(`tick ${id}`, () => message(url, id), (m) => m.status === "done" || m.status === "failed"));
-    expect(results.map((m) => [m.status, m.result])).toEqual(ticks.map((_, i) => ["done", i + 1]));
-    const counter = (await (await fetch(`${url}/objects/counter`)).json()) as { attributes: { count: number } };
-    expect(counter.attributes.count).toBe(TICKS);
+      const second = serve();
+      const url = await second.url;
+      const interrupted = await until(
+        "the slow message",
+        () => message(url, slow),
+        (m) => m.status !== "running" && m.status !== "pending",
+      );
+      expect(interrupted).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+      const results = [];
+      for (const id of ticks)
+        results.push(
+          await until(
+            `tick ${id}`,
+            () => message(url, id),
+            (m) => m.status === "done" || m.status === "failed",
+          ),
+        );
+      expect(results.map((m) => [m.status, m.result])).toEqual(ticks.map((_, i) => ["done", i + 1]));
+      const counter = (await (await fetch(`${url}/objects/counter`)).json()) as { attributes: { count: number } };
+      expect(counter.attributes.count).toBe(TICKS);
 
-    const stopped = once(second.child, "close");
-    second.child.kill("SIGTERM");
-    await stopped;
-  });
+      const stopped = once(second.child, "close");
+      second.child.kill("SIGTERM");
+      await stopped;
+    });
 
-  it("SIGKILLed during a call that spins forever, leaves no container running past the job's deadline, and the next start removes it", async () => {
-    const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
-    try {
-      await store.createObject({ id: "spinner" });
-      await store.installMethodVersion(method("spinner", "spin", "for (;;) {}"));
-    } finally {
-      await store.close();
-    }
-    const timeoutMs = 15_000;
-    const first = serve({ SANDBOX_POOL_SIZE: "0", SANDBOX_TIMEOUT_MS: String(timeoutMs) });
-    const firstUrl = await first.url;
-    const spin = await post(firstUrl, "spin", "spinner");
-    const container = await until("the spinning call's container", () => containerOf(first.child.pid!), (c) => c?.State === "running");
+    it("SIGKILLed during a call that spins forever, leaves no container running past the job's deadline, and the next start removes it", async () => {
+      const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
+      try {
+        await store.createObject({ id: "spinner" });
+        await store.installMethodVersion(method("spinner", "spin", "for (;;) {}"));
+      } finally {
+        await store.close();
+      }
+      const timeoutMs = 15_000;
+      const first = serve({ SANDBOX_POOL_SIZE: "0", SANDBOX_TIMEOUT_MS: String(timeoutMs) });
+      const firstUrl = await first.url;
+      const spin = await post(firstUrl, "spin", "spinner");
+      const container = await until(
+        "the spinning call's container",
+        () => containerOf(first.child.pid!),
+        (c) => c?.State === "running",
+      );
 
-    const killed = once(first.child, "close");
-    first.child.kill("SIGKILL");
-    await killed;
-    // Nobody on the host kills it now: the container ends the job itself (at the latest at its deadline).
-    const ended = await until("the orphaned container", () => inspect(container!.Id), (s) => s === null || !s.Running, timeoutMs + 60_000);
-    if (ended) expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended.ExitCode);
+      const killed = once(first.child, "close");
+      first.child.kill("SIGKILL");
+      await killed;
+      // Nobody on the host kills it now: the container ends the job itself (at the latest at its deadline).
+      const ended = await until(
+        "the orphaned container",
+        () => inspect(container!.Id),
+        (s) => s === null || !s.Running,
+        timeoutMs + 60_000,
+      );
+      if (ended) expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended.ExitCode);
 
-    const second = serve();
-    const url = await second.url; // its start removed the dead server's container
-    expect(await inspect(container!.Id)).toBeNull();
-    expect(await message(url, spin)).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
-    const stopped = once(second.child, "close");
-    second.child.kill("SIGTERM");
-    await stopped;
-  });
-}, { sandbox: { poolSize: 0 } });
+      const second = serve();
+      const url = await second.url; // its start removed the dead server's container
+      expect(await inspect(container!.Id)).toBeNull();
+      expect(await message(url, spin)).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+      const stopped = once(second.child, "close");
+      second.child.kill("SIGTERM");
+      await stopped;
+    });
+  },
+  { sandbox: { poolSize: 0 } },
+);
 
 /** The sandbox container a process of this PID namespace owns, if any. */
 async function containerOf(pid: number): Promise<Docker.ContainerInfo | undefined> {

@@ -19,7 +19,8 @@ function script(request: OllamaChatRequest): ScriptedReply | string {
   if (speaker === "brick") {
     const bound = request.tools?.some((t) => t.function.name === "word_count") ?? false;
     const answered = request.messages.some((m) => m.role === "tool");
-    if (!bound) return "I cannot count words exactly.\nTOOL_REQUIRED: word_count: counts the words in a text. Input: {text: string}. Output: number of words.";
+    if (!bound)
+      return "I cannot count words exactly.\nTOOL_REQUIRED: word_count: counts the words in a text. Input: {text: string}. Output: number of words.";
     if (!answered) return { toolCalls: [{ name: "word_count", arguments: { text: "one two three" } }] };
     return { content: "word_count says 3.", chunkSize: 2, chunkDelayMs: 5 };
   }
@@ -88,7 +89,10 @@ describeSandbox("GET /events during a forge", (sandbox) => {
       for await (const chunk of stream) {
         const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string } | undefined;
         const event = (chunk as unknown as { toolforge?: { event?: { type: string; stage?: string; name?: string } } }).toolforge?.event;
-        if (event) order.push(event.type === "forge" ? `forge:${event.stage}` : event.type === "persona" ? "persona" : `${event.type}:${event.name}`);
+        if (event)
+          order.push(
+            event.type === "forge" ? `forge:${event.stage}` : event.type === "persona" ? "persona" : `${event.type}:${event.name}`,
+          );
         if (delta?.content) {
           if (!content) order.push("answer");
           content += delta.content;

@@ -55,7 +55,15 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const dirs = tempDirs();
-  const config = loadConfig({ OLLAMA_HOST: options.ollama.url, HOST: "127.0.0.1", PORT: "0", SANDBOX_POOL_SIZE: "0", ...TEST_MODELS, ...dirs.env, ...options.env });
+  const config = loadConfig({
+    OLLAMA_HOST: options.ollama.url,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    SANDBOX_POOL_SIZE: "0",
+    ...TEST_MODELS,
+    ...dirs.env,
+    ...options.env,
+  });
   const logs: string[] = [];
   try {
     const server = await startServer(config, {

@@ -32,7 +32,11 @@ describe("with Ollama down", () => {
   });
 
   it("answers a streamed completion with the same 503 as JSON, not a broken stream", async () => {
-    const response = await post(`${served.url}/v1/chat/completions`, { model: "toolforge", stream: true, messages: [{ role: "user", content: "hi" }] });
+    const response = await post(`${served.url}/v1/chat/completions`, {
+      model: "toolforge",
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toMatch(/application\/json/);
     const body = (await response.json()) as { error: { message: string; type: string } };
@@ -55,7 +59,11 @@ describe("with Ollama down", () => {
 describe("shutting down", () => {
   it("finishes the running request, ends /events, refuses new connections and closes the store", async () => {
     const ollama = await ScriptedOllama.start({
-      respond: (request) => ({ content: speakerOf(request) === "alfred" ? "finished after shutdown began" : "slow notes", chunkSize: 2, chunkDelayMs: 20 }),
+      respond: (request) => ({
+        content: speakerOf(request) === "alfred" ? "finished after shutdown began" : "slow notes",
+        chunkSize: 2,
+        chunkDelayMs: 20,
+      }),
     });
     const served = await startTestServer({ ollama });
     try {
@@ -89,7 +97,9 @@ describe("the request log of the real server", () => {
     const served = await startTestServer({ ollama });
     try {
       await post(`${served.url}/chat`, { message: "hi", thread_id: "logged-thread" });
-      const lines = served.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request" && l.path === "/chat");
+      const lines = served.logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === "request" && l.path === "/chat");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ method: "POST", status: 200, thread: "logged-thread" });
     } finally {

@@ -35,12 +35,28 @@ interface OpenedStore {
 
 function toolVersion(toolName: string, body = "return 1;", description = `the ${toolName} tool`): NewToolVersion {
   const compiled = `export default function ${toolName}() { ${body} }`;
-  return { toolName, description, schema: { type: "object", properties: {} }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description,
+    schema: { type: "object", properties: {} },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 function methodVersion(objectId: string, selector: string, body = "return self;"): NewMethodVersion {
   const compiled = `export default function ${selector}(self) { ${body} }`;
-  return { objectId, selector, description: `${selector} on ${objectId}`, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    objectId,
+    selector,
+    description: `${selector} on ${objectId}`,
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 /** What the snapshot test compares before export and after restore. */
@@ -145,7 +161,9 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         const run = await store.createForgeRun({ kind: "tool", spec: "count words", target: "word_count" });
         const installed = await store.installToolVersion({ ...toolVersion("word_count"), forgeRunId: run.id });
         expect(installed.forgeRunId).toBe(run.id);
-        await expect(store.installToolVersion({ ...toolVersion("other"), forgeRunId: randomUUID() })).rejects.toThrow(/forge run .* does not exist/);
+        await expect(store.installToolVersion({ ...toolVersion("other"), forgeRunId: randomUUID() })).rejects.toThrow(
+          /forge run .* does not exist/,
+        );
         expect(await store.getTool("other")).toBeNull();
       });
     });
@@ -171,7 +189,9 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         await store.createObject({ id: "empty" });
         await expect(store.createObject({ id: "empty" })).rejects.toThrow(/already exists/);
         await expect(store.createObject({ id: "system" })).rejects.toThrow(/already exists/);
-        await expect(store.createObject({ id: "child", prototypes: ["ghost"] })).rejects.toThrow(/prototype "ghost" of object "child" does not exist/);
+        await expect(store.createObject({ id: "child", prototypes: ["ghost"] })).rejects.toThrow(
+          /prototype "ghost" of object "child" does not exist/,
+        );
         expect(await store.getObject("child")).toBeNull();
         await expect(store.createObject({ id: "has space" })).rejects.toBeInstanceOf(InvalidInputError);
       });
@@ -332,7 +352,9 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         const finished = await store.finishForgeRun(run.id, { status: "installed", result: { name: "word_count", version: 1 } });
         expect(finished).toMatchObject({ status: "installed", result: { name: "word_count", version: 1 }, error: null });
         expect(finished.finishedAt).not.toBeNull();
-        expect(finished.attempts).toEqual([attempt(1, "failed"), attempt(2, "passed")].map((a, i) => ({ ...a, createdAt: finished.attempts[i]!.createdAt })));
+        expect(finished.attempts).toEqual(
+          [attempt(1, "failed"), attempt(2, "passed")].map((a, i) => ({ ...a, createdAt: finished.attempts[i]!.createdAt })),
+        );
         await expect(store.finishForgeRun(run.id, { status: "failed", error: "again" })).rejects.toThrow(/already finished/);
         const failed = await store.createForgeRun({ kind: "method", spec: "greet", target: "system#greet" });
         await store.finishForgeRun(failed.id, { status: "failed", error: "three failures" });
@@ -344,13 +366,28 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
 
       it("keeps a message from pending through running to done with its result", async () => {
         const message = await store.createMessage({ targetId: "system", selector: "greet", args: ["Ada"], kwargs: { loud: true } });
-        expect(message).toMatchObject({ status: "pending", args: ["Ada"], kwargs: { loud: true }, result: null, learned: false, startedAt: null });
+        expect(message).toMatchObject({
+          status: "pending",
+          args: ["Ada"],
+          kwargs: { loud: true },
+          result: null,
+          learned: false,
+          startedAt: null,
+        });
         const startedAt = new Date().toISOString();
         await store.updateMessage(message.id, { status: "running", startedAt });
-        const done = await store.updateMessage(message.id, { status: "done", result: { greeting: "Hello, Ada" }, learned: true, finishedAt: new Date().toISOString() });
+        const done = await store.updateMessage(message.id, {
+          status: "done",
+          result: { greeting: "Hello, Ada" },
+          learned: true,
+          finishedAt: new Date().toISOString(),
+        });
         expect(done).toMatchObject({ status: "done", result: { greeting: "Hello, Ada" }, learned: true, startedAt, error: null });
         expect(await store.getMessage(message.id)).toEqual(done);
-        const failed = await store.updateMessage((await store.createMessage({ targetId: "ghost", selector: "x", args: [], kwargs: {} })).id, { status: "failed", error: "no such object" });
+        const failed = await store.updateMessage(
+          (await store.createMessage({ targetId: "ghost", selector: "x", args: [], kwargs: {} })).id,
+          { status: "failed", error: "no such object" },
+        );
         expect(failed).toMatchObject({ status: "failed", error: "no such object", result: null });
         await expect(store.updateMessage(randomUUID(), { status: "done" })).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.getMessage(randomUUID())).toBeNull();
@@ -419,7 +456,12 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         const threadId = `thread-${randomUUID()}`;
         const first = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages: ["hi"] } };
         const second = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages: ["hi", "there"] } };
-        const config1 = await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, first, { source: "input", step: 0, parents: {} }, {});
+        const config1 = await saver.put(
+          { configurable: { thread_id: threadId, checkpoint_ns: "" } },
+          first,
+          { source: "input", step: 0, parents: {} },
+          {},
+        );
         await saver.put(config1, second, { source: "loop", step: 1, parents: {} }, {});
         const latest = await saver.getTuple({ configurable: { thread_id: threadId } });
         expect(latest?.checkpoint.id).toBe(second.id);
@@ -436,7 +478,9 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         await store.installMethodVersion(methodVersion("system", "greet"));
         const threadId = `thread-${randomUUID()}`;
         const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1) };
-        await store.checkpointer().put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, checkpoint, { source: "input", step: 0, parents: {} }, {});
+        await store
+          .checkpointer()
+          .put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, checkpoint, { source: "input", step: 0, parents: {} }, {});
         const snapshotDir = mkdtempSync(path.join(os.tmpdir(), "toolforge-snapshot-"));
         try {
           const files = await store.exportSnapshot(snapshotDir);

@@ -168,7 +168,15 @@ async function runChild(...args: string[]): Promise<string[]> {
 
 function toolVersion(toolName: string): NewToolVersion {
   const compiled = `export default function ${toolName}() { return 1; }`;
-  return { toolName, description: toolName, schema: { type: "object" }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description: toolName,
+    schema: { type: "object" },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 interface Adapter {
@@ -271,13 +279,15 @@ function processContract(adapter: Adapter): void {
         for (let i = 0; i < 5; i++) {
           for (;;) {
             const current = (await store.getObject("counter"))!;
-            const ok = await store.updateAttributes("counter", current.revision, { count: (current.attributes["count"] as number) + 1 }).then(
-              () => true,
-              (error: { code?: string }) => {
-                if (error.code !== "revision_conflict") throw error;
-                return false;
-              },
-            );
+            const ok = await store
+              .updateAttributes("counter", current.revision, { count: (current.attributes["count"] as number) + 1 })
+              .then(
+                () => true,
+                (error: { code?: string }) => {
+                  if (error.code !== "revision_conflict") throw error;
+                  return false;
+                },
+              );
             if (ok) break;
           }
         }
@@ -335,7 +345,7 @@ function processContract(adapter: Adapter): void {
           expect((await next.getMessage(held.pending))!.status).toBe("pending");
 
           let recovered = await next.recoverInterruptedWork();
-          for (const deadline = Date.now() + 20 * leaseMs; recovered.requeued.length === 0 && Date.now() < deadline; ) {
+          for (const deadline = Date.now() + 20 * leaseMs; recovered.requeued.length === 0 && Date.now() < deadline;) {
             await new Promise((resolve) => setTimeout(resolve, 200));
             recovered = await next.recoverInterruptedWork();
           }

@@ -3,7 +3,18 @@
  * (corrupt, unwritable), the append-only trigger, and restore's refusals and roll-forward.
  */
 import { spawnSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,7 +40,15 @@ afterEach(() => {
 
 function toolVersion(toolName: string, body = "return 1;"): NewToolVersion {
   const compiled = `export default function ${toolName}() { ${body} }`;
-  return { toolName, description: toolName, schema: { type: "object" }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description: toolName,
+    schema: { type: "object" },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 describe("SQLite store files and migrations", () => {
@@ -225,7 +244,10 @@ describe("SQLite snapshot restore", () => {
        console.log("OPEN");
        setInterval(() => {}, 1000);`,
     );
-    const child = spawn(process.execPath, ["--import", "tsx", script, config.dataDir], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", script, config.dataDir], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("OPEN") && resolve());
@@ -279,7 +301,13 @@ describe("SQLite snapshot restore", () => {
     const files = storeFiles(config.dataDir);
     // The state a crash leaves between writing the journal and the renames: staged copy + journal.
     copyFileSync(path.join(dir, "toolforge.db"), `${files.database}.restoring`);
-    writeFileSync(files.journal, JSON.stringify([{ live: files.database, staged: `${files.database}.restoring` }, { live: files.checkpoints, staged: null }]));
+    writeFileSync(
+      files.journal,
+      JSON.stringify([
+        { live: files.database, staged: `${files.database}.restoring` },
+        { live: files.checkpoints, staged: null },
+      ]),
+    );
     expect(await toolNames()).toEqual(["snap_tool"]);
     expect(existsSync(files.journal)).toBe(false);
     expect(existsSync(`${files.database}.restoring`)).toBe(false);

@@ -76,7 +76,10 @@ describe("LangGraph Studio's dev server", () => {
     server.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await fetch(`${base}/ok`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/ok`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (server.exitCode !== null || Date.now() > deadline) throw new Error(`the dev server did not start:\n${log.slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -115,7 +118,9 @@ describe("LangGraph Studio's dev server", () => {
     })) as { answer: string };
     expect(first.answer).toBe(`${MODELS.alfred} on "Hello from Studio"`);
 
-    const state = (await api("GET", `/threads/${thread.thread_id}/state`)) as { values: { answer: string; messages: { type: string; name?: string }[] } };
+    const state = (await api("GET", `/threads/${thread.thread_id}/state`)) as {
+      values: { answer: string; messages: { type: string; name?: string }[] };
+    };
     expect(state.values.answer).toBe(first.answer);
     expect(state.values.messages.map((m) => m.name ?? m.type)).toEqual(["human", "brick", "robin", "babs", "alfred"]);
 

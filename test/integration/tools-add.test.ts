@@ -44,7 +44,13 @@ describeSandbox("adding hand-written tools", (sandbox) => {
     const sources = await readModuleSources(modules);
     expect(sources.map((s) => path.basename(s.file))).toEqual(["a-word-count.ts", "b-failing-test.ts", "c-hostile.ts"]);
 
-    const deps = { store: runtime.store, sandbox: runtime.sandbox, mirror: createToolMirror(runtime.config.dynamicToolsDir), registry: runtime.registry, bus: runtime.bus };
+    const deps = {
+      store: runtime.store,
+      sandbox: runtime.sandbox,
+      mirror: createToolMirror(runtime.config.dynamicToolsDir),
+      registry: runtime.registry,
+      bus: runtime.bus,
+    };
     const outcomes = await addToolModules(deps, sources, 2);
     expect(outcomes[0]).toMatchObject({ status: "added", name: "word_count", version: 1 });
     expect(outcomes[1]).toMatchObject({ status: "refused", stage: "sandbox" });

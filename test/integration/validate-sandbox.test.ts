@@ -18,7 +18,12 @@ describeSandbox(
   "validateModule in the gVisor sandbox",
   (sandbox) => {
     it("passes a good tool and takes its name, description and schema from the sandbox report", async () => {
-      const result = await validateModule({ source: fixture("good-word-count.ts"), contract: "tool", expectedName: "word_count", sandbox: sandbox() });
+      const result = await validateModule({
+        source: fixture("good-word-count.ts"),
+        contract: "tool",
+        expectedName: "word_count",
+        sandbox: sandbox(),
+      });
       expect(result.failure).toBeNull();
       expect(result).toMatchObject({
         ok: true,

@@ -27,7 +27,12 @@ export const FORGE_MODEL = "forge-coder:test";
  * Each persona's model tag in the harness's graphs (unless `env` says otherwise): one tag per
  * persona, so a script can tell who is asking (the product's default is one model for all).
  */
-export const MODELS = { brick: "brick-model:test", robin: "robin-model:test", babs: "babs-model:test", alfred: "alfred-model:test" } as const;
+export const MODELS = {
+  brick: "brick-model:test",
+  robin: "robin-model:test",
+  babs: "babs-model:test",
+  alfred: "alfred-model:test",
+} as const;
 
 /** A sandbox for tests that must not run forged code: every job is refused, loudly. */
 export const refusingSandbox: Sandbox = {

@@ -57,11 +57,7 @@ export async function createTestSandbox(overrides: SandboxOverrides = {}): Promi
   return createSandbox(testSandboxConfig(overrides), { onWarning: () => undefined });
 }
 
-export function describeSandbox(
-  name: string,
-  body: (sandbox: () => Sandbox) => void,
-  options: { sandbox?: SandboxOverrides } = {},
-): void {
+export function describeSandbox(name: string, body: (sandbox: () => Sandbox) => void, options: { sandbox?: SandboxOverrides } = {}): void {
   if (sandboxProblem !== null) {
     if (mustRun) {
       describe(name, () => {

@@ -122,7 +122,10 @@ export interface ScriptedOllamaOptions {
 /** The default embedding: texts sharing words get similar vectors. */
 export function hashedWords(text: string): number[] {
   const vector = new Array<number>(64).fill(0);
-  for (const word of text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)) {
+  for (const word of text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)) {
     let hash = 0;
     for (const char of word) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
     vector[hash % 64]! += 1;
@@ -159,7 +162,8 @@ export const textToolCall = {
   /** `<tool_call>{…}</tool_call>` (qwen's template format). */
   qwen: (name: string, args: Record<string, unknown>): string => `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`,
   /** llama 3.1's built-in format: `<|python_tag|>{"name": …, "parameters": …}`. */
-  pythonTag: (name: string, args: Record<string, unknown>): string => `<|python_tag|>${JSON.stringify({ name, parameters: args })}<|eom_id|>`,
+  pythonTag: (name: string, args: Record<string, unknown>): string =>
+    `<|python_tag|>${JSON.stringify({ name, parameters: args })}<|eom_id|>`,
   /** A ```json block after some prose. */
   fenced: (name: string, args: Record<string, unknown>, prose = "I will call the tool."): string =>
     `${prose}\n\n\`\`\`json\n${JSON.stringify({ name, arguments: args }, null, 2)}\n\`\`\``,
@@ -317,11 +321,7 @@ export class ScriptedOllama {
     return { request, seen, estimatedTokens, numCtx, truncated: true };
   }
 
-  private async chat(
-    request: OllamaChatRequest,
-    res: http.ServerResponse,
-    json: (status: number, value: unknown) => void,
-  ): Promise<void> {
+  private async chat(request: OllamaChatRequest, res: http.ServerResponse, json: (status: number, value: unknown) => void): Promise<void> {
     const index = this.chatCount++;
     const info = this.modelInfo(request.model);
     if (!info) return json(404, { error: `model "${request.model}" not found, try pulling it first` });
@@ -343,11 +343,19 @@ export class ScriptedOllama {
     const created = () => new Date().toISOString();
     const line = (value: unknown) => res.write(JSON.stringify(value) + "\n");
     const pause = () => (reply.chunkDelayMs ? new Promise((r) => setTimeout(r, reply.chunkDelayMs)) : Promise.resolve());
-    const message = (fields: Record<string, unknown>) => ({ model: request.model, created_at: created(), message: { role: "assistant", content: "", ...fields }, done: false });
+    const message = (fields: Record<string, unknown>) => ({
+      model: request.model,
+      created_at: created(),
+      message: { role: "assistant", content: "", ...fields },
+      done: false,
+    });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
 
     const thinkingField = reply.thinking !== undefined && (reply.thinkingAs ?? (request.think ? "field" : "inline")) === "field";
-    const content = reply.thinking !== undefined && !thinkingField ? `<think>\n${reply.thinking}\n</think>\n\n${reply.content ?? ""}` : (reply.content ?? "");
+    const content =
+      reply.thinking !== undefined && !thinkingField
+        ? `<think>\n${reply.thinking}\n</think>\n\n${reply.content ?? ""}`
+        : (reply.content ?? "");
     const size = Math.max(1, reply.chunkSize ?? 16);
     if (thinkingField) {
       for (let i = 0; i < reply.thinking!.length; i += size) {

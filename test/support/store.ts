@@ -57,14 +57,19 @@ export interface ArangoServer {
 export async function arangoTestServer(): Promise<{ server: ArangoServer; stop: () => Promise<void> } | { skip: string }> {
   const env = process.env;
   if (env["ARANGO_URL"]) {
-    return { server: { url: env["ARANGO_URL"], user: env["ARANGO_USER"] ?? "root", password: env["ARANGO_PASS"] ?? "" }, stop: async () => {} };
+    return {
+      server: { url: env["ARANGO_URL"], user: env["ARANGO_USER"] ?? "root", password: env["ARANGO_PASS"] ?? "" },
+      stop: async () => {},
+    };
   }
   const noServer = "no ArangoDB server: ARANGO_URL is not set";
   if (env["TOOLFORGE_TEST_ARANGO_CONTAINER"] === "off") return { skip: `${noServer} and TOOLFORGE_TEST_ARANGO_CONTAINER=off` };
   // testcontainers 12 (through undici 8) cannot even be loaded before Node 22.22.
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
   if (major < 22 || (major === 22 && minor < 22)) {
-    return { skip: `${noServer}, and @testcontainers/arangodb needs Node >= 22.22 (this is Node ${process.versions.node}); set ARANGO_URL to run these tests` };
+    return {
+      skip: `${noServer}, and @testcontainers/arangodb needs Node >= 22.22 (this is Node ${process.versions.node}); set ARANGO_URL to run these tests`,
+    };
   }
   try {
     const { ArangoDBContainer } = await import("@testcontainers/arangodb");

@@ -42,28 +42,52 @@ describe("the security rule families", () => {
 describe("writes through a local that holds something shared (missed before)", () => {
   it.each([
     ["a builtin held in a const", "const M: any = Math;\nM.random = () => 4;", `builtin-prototype-mutation @ ${LINE + 1}:1`],
-    ["a builtin's prototype held in a const", "const P: any = Array.prototype;\nP.first = 1;", `builtin-prototype-mutation @ ${LINE + 1}:1`],
-    ["a prototype destructured from a builtin", "const { prototype: P }: any = Array;\ndelete P.at;", `builtin-prototype-mutation @ ${LINE + 1}:8`],
+    [
+      "a builtin's prototype held in a const",
+      "const P: any = Array.prototype;\nP.first = 1;",
+      `builtin-prototype-mutation @ ${LINE + 1}:1`,
+    ],
+    [
+      "a prototype destructured from a builtin",
+      "const { prototype: P }: any = Array;\ndelete P.at;",
+      `builtin-prototype-mutation @ ${LINE + 1}:8`,
+    ],
     ["a builtin assigned later to a let", "let t: any = {};\nt = JSON;\nt.parse = null;", `builtin-prototype-mutation @ ${LINE + 2}:1`],
-    ["a builtin behind ?: or ||", "const pick: any = Date.now() > 0 ? Math : {};\npick.max = 0;", `builtin-prototype-mutation @ ${LINE + 1}:1`],
+    [
+      "a builtin behind ?: or ||",
+      "const pick: any = Date.now() > 0 ? Math : {};\npick.max = 0;",
+      `builtin-prototype-mutation @ ${LINE + 1}:1`,
+    ],
     ["a builtin through two locals", "const a: any = Math;\nconst b: any = a;\nb.min++;", `builtin-prototype-mutation @ ${LINE + 2}:1`],
-    ["the imported assert held in a const", "const a: any = assert;\na.equal = () => undefined;", `imported-binding-mutation @ ${LINE + 1}:1`],
+    [
+      "the imported assert held in a const",
+      "const a: any = assert;\na.equal = () => undefined;",
+      `imported-binding-mutation @ ${LINE + 1}:1`,
+    ],
   ])("refuses %s", async (_what, code, expected) => {
     expect(await judge(code)).toContain(expected);
   });
 
   it("refuses Object.assign and Object.defineProperty on such a local", async () => {
-    expect(await judge("const M: any = Math;\nObject.assign(M, { random: () => 4 });")).toContain(`builtin-prototype-mutation @ ${LINE + 1}:8`);
-    expect(await judge("const P: any = Array.prototype;\nObject.defineProperty(P, 'x', { value: 1 });")).toContain(`builtin-prototype-mutation @ ${LINE + 1}:8`);
+    expect(await judge("const M: any = Math;\nObject.assign(M, { random: () => 4 });")).toContain(
+      `builtin-prototype-mutation @ ${LINE + 1}:8`,
+    );
+    expect(await judge("const P: any = Array.prototype;\nObject.defineProperty(P, 'x', { value: 1 });")).toContain(
+      `builtin-prototype-mutation @ ${LINE + 1}:8`,
+    );
   });
 
   it("refuses Object.assign and Object.defineProperty on a member of an import", async () => {
     expect(await judge("Object.assign(assert.strict, { equal: () => undefined });")).toEqual([`imported-binding-mutation @ ${LINE}:8`]);
-    expect(await judge("Object.defineProperty(assert.strict, 'ok', { value: () => undefined });")).toEqual([`imported-binding-mutation @ ${LINE}:8`]);
+    expect(await judge("Object.defineProperty(assert.strict, 'ok', { value: () => undefined });")).toEqual([
+      `imported-binding-mutation @ ${LINE}:8`,
+    ]);
   });
 
   it("refuses run-time keys on such a local", async () => {
-    expect(await judge("const M: any = Math;\nconst k = String(Date.now());\nconst v = M[k];")).toEqual([`global-computed @ ${LINE + 2}:13`]);
+    expect(await judge("const M: any = Math;\nconst k = String(Date.now());\nconst v = M[k];")).toEqual([
+      `global-computed @ ${LINE + 2}:13`,
+    ]);
   });
 
   it("still lets ordinary code read through such locals and write to its own objects", async () => {

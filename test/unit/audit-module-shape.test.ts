@@ -28,7 +28,9 @@ describe("the builtin assert module, however it is imported", () => {
     ['import assertPlus from "assert-plus";', "assert-plus", "assertPlus"],
     ['import * as a from "node:assert/strict/extra";', "node:assert/strict/extra", "a"],
   ])("still refuses %s", async (line, specifier, binding) => {
-    const source = wordCountWithAssertImport(`${line}\nimport assert from "assert";`, (a, b) => `assert.equal(${a}, ${b})`) + `export const used = [${binding}];\n`;
+    const source =
+      wordCountWithAssertImport(`${line}\nimport assert from "assert";`, (a, b) => `assert.equal(${a}, ${b})`) +
+      `export const used = [${binding}];\n`;
     const found = (await findings(source)).filter((f) => f.rule === "import-forbidden");
     expect(at(found)).toEqual(["import-forbidden @ 1"]);
     expect(found[0]?.message).toContain(JSON.stringify(specifier));
@@ -36,7 +38,10 @@ describe("the builtin assert module, however it is imported", () => {
   });
 
   it("still refuses re-exporting assert (handing the object out)", async () => {
-    const source = wordCountWithAssertImport('import assert from "assert";\nexport { strict } from "assert";', (a, b) => `assert.equal(${a}, ${b})`);
+    const source = wordCountWithAssertImport(
+      'import assert from "assert";\nexport { strict } from "assert";',
+      (a, b) => `assert.equal(${a}, ${b})`,
+    );
     expect((await findings(source)).map((f) => f.rule)).toEqual(["imported-binding-mutation"]);
   });
 });
@@ -61,13 +66,19 @@ describe("CommonJS", () => {
   });
 
   it("shows a method's shape for a method", async () => {
-    const found = await findings('module.exports = function greet(self) { return "hi"; };\n', { contract: "method", expectedName: "greet" });
+    const found = await findings('module.exports = function greet(self) { return "hi"; };\n', {
+      contract: "method",
+      expectedName: "greet",
+    });
     expect(at(found)).toEqual(["contract-commonjs @ 1"]);
     expect(found[0]?.message).toContain("export default function greet(self, ...args)");
   });
 
   it("still refuses what the CommonJS code does that is hostile", async () => {
-    const withChildProcess = WORD_COUNT_COMMONJS.replace('const assert = require("assert");', 'const assert = require("assert");\nconst cp = require("child_process");');
+    const withChildProcess = WORD_COUNT_COMMONJS.replace(
+      'const assert = require("assert");',
+      'const assert = require("assert");\nconst cp = require("child_process");',
+    );
     const found = await findings(withChildProcess);
     expect(at(found)).toEqual(["require @ 2", "contract-commonjs @ 12"]);
     expect(hasSecurityFindings(found)).toBe(true);
@@ -83,7 +94,10 @@ describe("CommonJS", () => {
   });
 
   it("leaves an ES module that also requires to the ordinary rules", async () => {
-    const mixed = wordCountWithAssertImport('import assert from "node:assert/strict";\nconst extra = require("assert");', (a, b) => `assert.equal(${a}, ${b})`);
+    const mixed = wordCountWithAssertImport(
+      'import assert from "node:assert/strict";\nconst extra = require("assert");',
+      (a, b) => `assert.equal(${a}, ${b})`,
+    );
     expect(at(await findings(mixed))).toEqual(["require @ 2"]);
   });
 

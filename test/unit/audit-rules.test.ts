@@ -52,11 +52,15 @@ describe("audit positions", () => {
 
 describe("audit scope resolution", () => {
   it("accepts locals and parameters that share a name with a forbidden global", async () => {
-    expect(await judge("function handle(process: { env: string }, module: number, self: object) { return [process.env, module, self]; }")).toEqual([]);
+    expect(
+      await judge("function handle(process: { env: string }, module: number, self: object) { return [process.env, module, self]; }"),
+    ).toEqual([]);
   });
 
   it("still refuses the global in a scope where the local is not visible", async () => {
-    expect(await judge("function a(process: number) { return process; }\nfunction b() { return process; }")).toEqual([`process @ ${LINE + 1}:23`]);
+    expect(await judge("function a(process: number) { return process; }\nfunction b() { return process; }")).toEqual([
+      `process @ ${LINE + 1}:23`,
+    ]);
   });
 
   it("judges a global object's named members by what they name", async () => {
@@ -162,14 +166,20 @@ describe("audit of the contract", () => {
       test: "export function test(): void {}",
       ...overrides,
     };
-    return Object.values(parts).filter((part) => part !== null).join("\n") + "\n";
+    return (
+      Object.values(parts)
+        .filter((part) => part !== null)
+        .join("\n") + "\n"
+    );
   };
   const rules = async (source: string, options: AuditOptions = { contract: "tool" }) =>
     (await findings(source, options)).map((f) => `${f.rule} @ ${f.line}`);
 
   it("accepts the contract in its different spellings", async () => {
     expect(await rules(tool({}))).toEqual([]);
-    expect(await rules(tool({ main: "function impl() { return 1; }\nexport default impl;", test: "export const test = async () => {};" }))).toEqual([]);
+    expect(
+      await rules(tool({ main: "function impl() { return 1; }\nexport default impl;", test: "export const test = async () => {};" })),
+    ).toEqual([]);
     expect(await rules(tool({ main: "const impl = (x: unknown) => x;\nexport { impl as default };" }))).toEqual([]);
   });
 
@@ -202,8 +212,12 @@ describe("audit of the contract", () => {
   it("requires the schema to be a plain JSON object literal of type object", async () => {
     expect(await rules(tool({ schema: 'export const schema = { type: "array" };' }))).toEqual(["contract-schema @ 3"]);
     expect(await rules(tool({ schema: "export const schema = JSON.parse('{}');" }))).toEqual(["contract-schema @ 3"]);
-    expect(await rules(tool({ schema: 'export const schema = { type: "object", get properties() { return {}; } };' }))).toEqual(["contract-schema @ 3"]);
-    expect(await rules(tool({ schema: 'const p = {};\nexport const schema = { type: "object", properties: p };' }))).toEqual(["contract-schema @ 4"]);
+    expect(await rules(tool({ schema: 'export const schema = { type: "object", get properties() { return {}; } };' }))).toEqual([
+      "contract-schema @ 3",
+    ]);
+    expect(await rules(tool({ schema: 'const p = {};\nexport const schema = { type: "object", properties: p };' }))).toEqual([
+      "contract-schema @ 4",
+    ]);
   });
 
   it("requires the default export and test to be functions, not classes or generators", async () => {

@@ -151,14 +151,34 @@ describe("validateModule's verdict on the sandbox run", () => {
   it.each<[string, Partial<JobResult>, string]>([
     ["a timeout", { timedOut: true, exitCode: null, report: null }, "did not finish within"],
     ["the memory limit", { oomKilled: true, exitCode: null, report: null }, "ran out of memory"],
-    ["a missing report", { report: null, reportProblem: "no report line at the end of stdout" }, "without a valid report from the runner: no report line"],
-    ["contract problems", { report: report({ ok: false, phase: "exports", problems: ["`test` is not exported as a function"] }) }, "- `test` is not exported as a function"],
+    [
+      "a missing report",
+      { report: null, reportProblem: "no report line at the end of stdout" },
+      "without a valid report from the runner: no report line",
+    ],
+    [
+      "contract problems",
+      { report: report({ ok: false, phase: "exports", problems: ["`test` is not exported as a function"] }) },
+      "- `test` is not exported as a function",
+    ],
     ["a non-zero exit", { exitCode: 3 }, "exited with code 3"],
     ["an unfinished test", { report: report({ testCompleted: false }) }, "test() did not run to completion"],
     ["a wrong reported name", { report: report({ exports: { ...GOOD_EXPORTS, name: "Word Count" } }) }, "is not snake_case"],
-    ["an empty description", { report: report({ exports: { ...GOOD_EXPORTS, description: " " } }) }, "`description` is not a non-empty string"],
-    ["a schema of the wrong type", { report: report({ exports: { ...GOOD_EXPORTS, schema: { type: "array" } } }) }, '`schema.type` must be "object"'],
-    ["a schema whose required is not a list", { report: report({ exports: { ...GOOD_EXPORTS, schema: { type: "object", required: "text" } } }) }, "`schema.required`"],
+    [
+      "an empty description",
+      { report: report({ exports: { ...GOOD_EXPORTS, description: " " } }) },
+      "`description` is not a non-empty string",
+    ],
+    [
+      "a schema of the wrong type",
+      { report: report({ exports: { ...GOOD_EXPORTS, schema: { type: "array" } } }) },
+      '`schema.type` must be "object"',
+    ],
+    [
+      "a schema whose required is not a list",
+      { report: report({ exports: { ...GOOD_EXPORTS, schema: { type: "object", required: "text" } } }) },
+      "`schema.required`",
+    ],
   ])("fails on %s, saying so", async (_what, overrides, expected) => {
     const result = await validate(scriptedSandbox(jobResult(overrides)), { timeoutMs: 1000 });
     expect(result).toMatchObject({ ok: false, stage: "sandbox" });
@@ -179,7 +199,9 @@ describe("validateModule's verdict on the sandbox run", () => {
       message: "word_count(a b c) should be 3\n\n2 !== 3\n",
       stack: `AssertionError [ERR_ASSERTION]: word_count(a b c) should be 3\n    at Module.test (module.mjs:${await compiledLineOf("assert.equal(word_count")}:5)`,
     };
-    const result = await validate(scriptedSandbox(jobResult({ report: report({ ok: false, phase: "test", testCompleted: false, error }) })));
+    const result = await validate(
+      scriptedSandbox(jobResult({ report: report({ ok: false, phase: "test", testCompleted: false, error }) })),
+    );
     expect(result).toMatchObject({ ok: false, stage: "sandbox" });
     expect(result.failure).toContain("test() failed: AssertionError: word_count(a b c) should be 3");
     expect(result.failure).toMatch(/at Module\.test \(module\.ts:\d+:\d+\)/);
@@ -205,10 +227,14 @@ describe("validateModule's verdict on the sandbox run", () => {
 
   it("lets a method without a test pass, but not a method whose test did not complete", async () => {
     const noTest = { ...GOOD_EXPORTS, name: "greet", schema: undefined, hasTest: false };
-    const ok = await validate(scriptedSandbox(jobResult({ report: report({ exports: noTest, testCompleted: false }) })), { contract: "method" });
+    const ok = await validate(scriptedSandbox(jobResult({ report: report({ exports: noTest, testCompleted: false }) })), {
+      contract: "method",
+    });
     expect(ok).toMatchObject({ ok: true, exports: { name: "greet", schema: null } });
     const withTest = { ...noTest, hasTest: true };
-    const refused = await validate(scriptedSandbox(jobResult({ report: report({ exports: withTest, testCompleted: false }) })), { contract: "method" });
+    const refused = await validate(scriptedSandbox(jobResult({ report: report({ exports: withTest, testCompleted: false }) })), {
+      contract: "method",
+    });
     expect(refused).toMatchObject({ ok: false, stage: "sandbox" });
   });
 

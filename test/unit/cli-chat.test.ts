@@ -26,7 +26,9 @@ describe("the --thread option", () => {
     expect(checkThreadOption(undefined)).toBeUndefined();
     expect(checkThreadOption("my-project")).toBe("my-project");
     expect(() => checkThreadOption("has space")).toThrow(InvalidInputError);
-    expect(() => checkThreadOption("has space")).toThrow(/--thread "has space" is not a valid thread id: it must be printable ASCII without spaces/);
+    expect(() => checkThreadOption("has space")).toThrow(
+      /--thread "has space" is not a valid thread id: it must be printable ASCII without spaces/,
+    );
     expect(() => checkThreadOption("")).toThrow(/must not be empty/);
   });
 });

@@ -30,7 +30,9 @@ function streamOf(...pieces: string[]): ReadableStream<Uint8Array> {
 describe("parseSse", () => {
   it("splits events across chunk boundaries, keeps names, joins data lines and drops comments", async () => {
     const events = [];
-    for await (const event of parseSse(streamOf(": hello\n\nevent: tool.cre", "ated\ndata: {\"a\":1}\n\ndata: line one\ndata: line two\r\n\r\n", "data: [DONE]\n\n"))) {
+    for await (const event of parseSse(
+      streamOf(": hello\n\nevent: tool.cre", 'ated\ndata: {"a":1}\n\ndata: line one\ndata: line two\r\n\r\n', "data: [DONE]\n\n"),
+    )) {
       events.push(event);
     }
     expect(events).toEqual([
@@ -80,14 +82,21 @@ describe("remoteChat against the app", () => {
   });
 
   it("turns the server's error into a ServerError with its status and hint", async () => {
-    const run = remoteChat(new ServerClient({ url, apiKey: undefined })).run({ threadId: "t", messages: [{ role: "user", content: "break" }] });
+    const run = remoteChat(new ServerClient({ url, apiKey: undefined })).run({
+      threadId: "t",
+      messages: [{ role: "user", content: "break" }],
+    });
     await expect(run).rejects.toMatchObject({ name: "ServerError", status: 503, code: "model_unavailable", hint: "ollama serve" });
   });
 });
 
 describe("doctor's output", () => {
   it("prints one line per check, the fix under each failure, and fails only on essential ones", () => {
-    const checks = [passed("Node.js", "v20.1.0"), failed("Ollama", "not reachable", "ollama serve"), failed("runsc", "runc in use", "unset SANDBOX_RUNTIME", false)];
+    const checks = [
+      passed("Node.js", "v20.1.0"),
+      failed("Ollama", "not reachable", "ollama serve"),
+      failed("runsc", "runc in use", "unset SANDBOX_RUNTIME", false),
+    ];
     const text = formatChecks(checks, { isTTY: false } as NodeJS.WriteStream);
     expect(text.split("\n")).toEqual([
       "✓ Node.js  v20.1.0",
@@ -112,7 +121,12 @@ describe("doctor's output", () => {
 
 describe("the command line's plumbing", () => {
   it("finds every command module, its own first in a fixed order", () => {
-    const names = commandModuleFiles().map((file) => file.split("/").pop()!.replace(/\.(ts|js)$/, ""));
+    const names = commandModuleFiles().map((file) =>
+      file
+        .split("/")
+        .pop()!
+        .replace(/\.(ts|js)$/, ""),
+    );
     expect(names.slice(0, 3)).toEqual(["serve", "chat", "ask"]);
     expect(names).toEqual(expect.arrayContaining(["tools", "doctor"]));
     expect(names.indexOf("tools")).toBeLessThan(names.indexOf("doctor"));

@@ -23,7 +23,12 @@ async function read(chunks: string[]): Promise<SseMessage[]> {
 
 describe("readSse", () => {
   it("joins an event split across chunks, keeps its name, and skips comments", async () => {
-    const messages = await read([": connected; heartbeat every 15000 ms\n\nevent: tool.cre", 'ated\ndata: {"type":"tool.cre', 'ated"}\n', "\n: heartbeat\n\n"]);
+    const messages = await read([
+      ": connected; heartbeat every 15000 ms\n\nevent: tool.cre",
+      'ated\ndata: {"type":"tool.cre',
+      'ated"}\n',
+      "\n: heartbeat\n\n",
+    ]);
     expect(messages).toEqual([{ event: "tool.created", data: '{"type":"tool.created"}' }]);
   });
 

@@ -60,7 +60,12 @@ describe("the runner's copy of the contract", () => {
       .split("\n")
       .filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line))
       .join("\n");
-    for (const marker of [contract.READY_MARKER.trim(), contract.REPORT_MARKER, contract.STDERR_END_PREFIX.trim(), contract.MODULE_PREFIX]) {
+    for (const marker of [
+      contract.READY_MARKER.trim(),
+      contract.REPORT_MARKER,
+      contract.STDERR_END_PREFIX.trim(),
+      contract.MODULE_PREFIX,
+    ]) {
       expect(code, marker).not.toContain(marker);
     }
   });

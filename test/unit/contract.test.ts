@@ -15,7 +15,8 @@ describe("the contract's names", () => {
     expect(isToolName("word_count")).toBe(true);
     expect(isToolName("a".repeat(MAX_NAME_LENGTH))).toBe(true);
     expect(isToolName("a".repeat(MAX_NAME_LENGTH + 1))).toBe(false);
-    for (const bad of ["WordCount", "_x", "1a", "a-b", "", "constructor", "prototype", 42, null]) expect(isToolName(bad), String(bad)).toBe(false);
+    for (const bad of ["WordCount", "_x", "1a", "a-b", "", "constructor", "prototype", 42, null])
+      expect(isToolName(bad), String(bad)).toBe(false);
   });
 
   it("says why a name is refused", () => {

@@ -76,13 +76,21 @@ describe("the adapter from positional calls to one argument object", () => {
   const schema = (...names: string[]) => ({ type: "object", properties: Object.fromEntries(names.map((n) => [n, { type: "string" }])) });
 
   it("maps by name, ignoring case and underscores, whatever the schema's order", () => {
-    expect(adaptInput(["numbers", "threshold"], schema("threshold", "numbers"))).toEqual({ ok: true, fields: ["numbers", "threshold"], renamed: [] });
+    expect(adaptInput(["numbers", "threshold"], schema("threshold", "numbers"))).toEqual({
+      ok: true,
+      fields: ["numbers", "threshold"],
+      renamed: [],
+    });
     expect(adaptInput(["gpaList"], schema("gpa_list"))).toEqual({ ok: true, fields: ["gpa_list"], renamed: [] });
     expect(adaptInput(["a", "b"], schema("a", "b", "verbose"))).toEqual({ ok: true, fields: ["a", "b"], renamed: [] });
   });
 
   it("maps renamed parameters to the fields left over, in the schema's order, only when as many are left", () => {
-    expect(adaptInput(["numbers", "threshold"], schema("limit", "numbers"))).toEqual({ ok: true, fields: ["numbers", "limit"], renamed: ["threshold"] });
+    expect(adaptInput(["numbers", "threshold"], schema("limit", "numbers"))).toEqual({
+      ok: true,
+      fields: ["numbers", "limit"],
+      renamed: ["threshold"],
+    });
     expect(adaptInput(["s", "c"], schema("text", "chars"))).toEqual({ ok: true, fields: ["text", "chars"], renamed: ["s", "c"] });
     const refused = adaptInput(["a", "h"], schema("base", "height", "unit"));
     expect(refused).toMatchObject({ ok: false });

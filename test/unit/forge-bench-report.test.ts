@@ -4,7 +4,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readResults, selectProblems } from "../../bench/forge-bench.js";
 import { toBenchProblem } from "../../bench/forge-bench-problems.js";
-import { renderTable, summariseOutcomes, TABLE_ROWS, type ForgeBenchResult, type ProblemOutcome, type Stop } from "../../bench/forge-bench-report.js";
+import {
+  renderTable,
+  summariseOutcomes,
+  TABLE_ROWS,
+  type ForgeBenchResult,
+  type ProblemOutcome,
+  type Stop,
+} from "../../bench/forge-bench-report.js";
 import { readProblems } from "../../bench/humaneval.js";
 
 function outcome(taskId: string, stop: Stop, extra: Partial<ProblemOutcome> = {}): ProblemOutcome {
@@ -99,7 +106,11 @@ describe("the forge benchmark's counting", () => {
 
   it("picks problems by number or task id, in the dataset's order, then the limit", () => {
     const all = readProblems().map(toBenchProblem);
-    expect(selectProblems(all, ["12", "JavaScript/0", "2"], undefined).map((p) => p.taskId)).toEqual(["JavaScript/0", "JavaScript/2", "JavaScript/12"]);
+    expect(selectProblems(all, ["12", "JavaScript/0", "2"], undefined).map((p) => p.taskId)).toEqual([
+      "JavaScript/0",
+      "JavaScript/2",
+      "JavaScript/12",
+    ]);
     expect(selectProblems(all, undefined, 3).map((p) => p.taskId)).toEqual(["JavaScript/0", "JavaScript/1", "JavaScript/2"]);
     expect(() => selectProblems(all, ["999"], undefined)).toThrow(/unknown problems: JavaScript\/999/);
   });

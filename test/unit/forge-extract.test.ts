@@ -46,9 +46,12 @@ describe("extractModule: fences", () => {
     expect(extractModule("```TS title=module.ts\nconst c = 3;\n```")).toEqual({ ok: true, code: "const c = 3;\n" });
   });
 
-  it.each(["js", "javascript", "JavaScript", "mjs", "ts", "typescript", "", "js title=word_count.js"])("accepts a module fenced as ```%s", (tag) => {
-    expect(extracted(`Sure! Here's the module:\n\n\`\`\`${tag}\n${WORD_COUNT_JS}\`\`\`\n`)).toBe(WORD_COUNT_JS);
-  });
+  it.each(["js", "javascript", "JavaScript", "mjs", "ts", "typescript", "", "js title=word_count.js"])(
+    "accepts a module fenced as ```%s",
+    (tag) => {
+      expect(extracted(`Sure! Here's the module:\n\n\`\`\`${tag}\n${WORD_COUNT_JS}\`\`\`\n`)).toBe(WORD_COUNT_JS);
+    },
+  );
 
   it("accepts tilde fences and fences indented by up to three spaces", () => {
     expect(extracted(`~~~javascript\n${WORD_COUNT_JS}~~~`)).toBe(WORD_COUNT_JS);

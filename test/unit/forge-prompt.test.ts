@@ -72,7 +72,9 @@ describe("the tool prompt", () => {
   });
 
   it("names only the library's closest tools, and says how many it holds in all", () => {
-    const all = text(buildToolPrompt({ spec: "slugify: …", requestedName: "slugify", existingTools: { names: ["slug_case"], total: 10_000 } }));
+    const all = text(
+      buildToolPrompt({ spec: "slugify: …", requestedName: "slugify", existingTools: { names: ["slug_case"], total: 10_000 } }),
+    );
     expect(all).toContain("(the library holds 10000 tools; a name that is taken is refused): slug_case.");
     const none = text(buildToolPrompt({ spec: "slugify: …", requestedName: "slugify", existingTools: { names: [], total: 10_000 } }));
     expect(none).toContain("No existing tool is close to this spec.");
@@ -93,7 +95,9 @@ describe("the tool prompt", () => {
       failure: "AssertionError: Expected values to be strictly equal:\n\n2 !== 3\n    at test (module.mjs:12:10)",
       findings: [],
     };
-    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }));
+    const all = text(
+      buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }),
+    );
     expect(all).toContain("attempt 1");
     expect(all).toContain("sandbox stage");
     expect(all).toContain("2 !== 3");
@@ -104,15 +108,31 @@ describe("the tool prompt", () => {
   it("on a retry after the audit lists each finding once, with its line and column", () => {
     const findings = [{ rule: "eval", message: "eval is not allowed", line: 7, column: 3 }];
     const code = "line1\nline2\nline3\nline4\nline5\nline6\n  eval(x);\n";
-    const previous: AttemptFeedback = { attempt: 1, stage: "audit", code, reply: "irrelevant", failure: formatAuditFindings(findings, code), findings };
-    const all = text(buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }));
+    const previous: AttemptFeedback = {
+      attempt: 1,
+      stage: "audit",
+      code,
+      reply: "irrelevant",
+      failure: formatAuditFindings(findings, code),
+      findings,
+    };
+    const all = text(
+      buildToolPrompt({ spec: "word_count: counts words", requestedName: "word_count", existingTools: { names: [], total: 0 }, previous }),
+    );
     expect(all).toContain("audit stage");
     expect(all.match(/eval is not allowed/g)).toHaveLength(1);
     expect(all).toMatch(/line 7, column 3/);
   });
 
   it("shows the whole reply when no code could be extracted from it", () => {
-    const section = feedbackSection({ attempt: 2, stage: "extract", code: "", reply: "Sure! Here is an idea.", failure: "no ```typescript block", findings: [] });
+    const section = feedbackSection({
+      attempt: 2,
+      stage: "extract",
+      code: "",
+      reply: "Sure! Here is an idea.",
+      failure: "no ```typescript block",
+      findings: [],
+    });
     expect(section).toContain("Sure! Here is an idea.");
     expect(section).toContain("extract stage");
   });

@@ -18,19 +18,37 @@ import { ScriptedOllama } from "../support/scripted-ollama.js";
 
 function tool(toolName: string, description: string, properties: JsonObject = { text: { type: "string" } }): NewToolVersion {
   const compiled = `export default function ${toolName}() { return 0; }`;
-  return { toolName, description, schema: { type: "object", properties }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description,
+    schema: { type: "object", properties },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 const hit = (name: string, description: string, properties: Record<string, unknown> = {}) => ({
   name,
-  fields: libraryFields({ kind: "tool", name, objectId: null, version: 1, description, schema: { type: "object", properties }, spec: null }),
+  fields: libraryFields({
+    kind: "tool",
+    name,
+    objectId: null,
+    version: 1,
+    description,
+    schema: { type: "object", properties },
+    spec: null,
+  }),
 });
 
 describe("how strongly a tool matches a spec", () => {
   it("is high for a paraphrase and low for a near miss or the opposite conversion", () => {
     const wordCount = hit("word_count", "Counts the words in a text.", { text: {} });
     expect(matchStrength("count_words: number of words in a text", wordCount)).toBeGreaterThanOrEqual(REUSE_THRESHOLD);
-    expect(matchStrength("count_consonants: number of consonants in a text", hit("count_vowels", "Counts the vowels in a text."))).toBeLessThan(REUSE_THRESHOLD);
+    expect(
+      matchStrength("count_consonants: number of consonants in a text", hit("count_vowels", "Counts the vowels in a text.")),
+    ).toBeLessThan(REUSE_THRESHOLD);
     expect(matchStrength("reverse_words: reverses the order of the words in a text", wordCount)).toBeLessThan(REUSE_THRESHOLD);
     const toBinary = hit("decimal_to_binary", "Converts a decimal number to binary.");
     expect(matchStrength("decimal_to_binary: converts a decimal number to binary", toBinary)).toBeGreaterThanOrEqual(REUSE_THRESHOLD);
@@ -60,7 +78,9 @@ describe("the forge finds before it forges", () => {
     runtime = await createRuntime(config, { sandbox: refusingSandbox });
     await runtime.store.installToolVersion(tool("word_count", "Counts the words in a text."));
     await runtime.store.installToolVersion(tool("count_vowels", "Counts the vowels in a text."));
-    await runtime.store.installToolVersion(tool("celsius_to_fahrenheit", "Converts a temperature from Celsius to Fahrenheit.", { celsius: { type: "number" } }));
+    await runtime.store.installToolVersion(
+      tool("celsius_to_fahrenheit", "Converts a temperature from Celsius to Fahrenheit.", { celsius: { type: "number" } }),
+    );
     ollama.requests.length = 0;
   });
   afterEach(async () => {
@@ -69,7 +89,9 @@ describe("the forge finds before it forges", () => {
   });
 
   it("answers a paraphrased spec with the existing tool: status reused, no model call", async () => {
-    const outcome = await runtime.forge.forgeTool({ spec: "count_words: number of words in a text. Input: {text: string}. Output: number." });
+    const outcome = await runtime.forge.forgeTool({
+      spec: "count_words: number of words in a text. Input: {text: string}. Output: number.",
+    });
     expect(outcome).toMatchObject({ status: "reused", name: "word_count", version: 1, attempts: 0 });
     expect(ollama.chatRequests).toHaveLength(0);
     const run = await runtime.store.getForgeRun(outcome.runId);
@@ -78,10 +100,14 @@ describe("the forge finds before it forges", () => {
   });
 
   it("forges a near miss instead of offering a tool that does something else", async () => {
-    const outcome = await runtime.forge.forgeTool({ spec: "count_consonants: number of consonants in a text. Input: {text: string}. Output: number." });
+    const outcome = await runtime.forge.forgeTool({
+      spec: "count_consonants: number of consonants in a text. Input: {text: string}. Output: number.",
+    });
     expect(outcome.status).toBe("failed"); // the scripted model writes no module
     expect(ollama.chatRequests).toHaveLength(1);
-    const opposite = await runtime.forge.forgeTool({ spec: "fahrenheit_to_celsius: converts Fahrenheit to Celsius. Input: {fahrenheit: number}. Output: number." });
+    const opposite = await runtime.forge.forgeTool({
+      spec: "fahrenheit_to_celsius: converts Fahrenheit to Celsius. Input: {fahrenheit: number}. Output: number.",
+    });
     expect(opposite.status).toBe("failed");
     expect(ollama.chatRequests).toHaveLength(2);
   });

@@ -22,7 +22,9 @@ describe("the package entry", () => {
         timeout: 60_000,
       });
       const names = JSON.parse(stdout.trim().split("\n").at(-1)!) as string[];
-      expect(names).toEqual(expect.arrayContaining(["createToolForge", "createGraph", "checkPersonaModels", "loadConfig", "createObjectSpace"]));
+      expect(names).toEqual(
+        expect.arrayContaining(["createToolForge", "createGraph", "checkPersonaModels", "loadConfig", "createObjectSpace"]),
+      );
       // One way to build the agent: no second closer, no separate runtime builder.
       for (const dropped of ["closeGraph", "createRuntime"]) expect(names).not.toContain(dropped);
       // The process exited on its own (nothing left open) and no store was created.
@@ -34,7 +36,10 @@ describe("the package entry", () => {
   });
 
   it("langgraph.json names the toolforge graph, served from the Studio module, without an env file", { timeout: 60_000 }, async () => {
-    const config = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "langgraph.json"), "utf8")) as { graphs: Record<string, string>; env?: unknown };
+    const config = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "langgraph.json"), "utf8")) as {
+      graphs: Record<string, string>;
+      env?: unknown;
+    };
     expect(Object.keys(config.graphs)).toEqual(["toolforge"]);
     const [file, symbol] = config.graphs.toolforge!.split(":");
     const studio = (await import(path.resolve(PROJECT_ROOT, file!))) as Record<string, unknown>;

@@ -41,7 +41,15 @@ describe("forging from the graph when the forge fails", () => {
     const requests = ctx.ollama.chatRequests.slice(before);
 
     // BRICK, the forge's two attempts, BRICK again, then the cascade.
-    expect(requests.map((r) => r.model)).toEqual([MODELS.brick, FORGE_MODEL, FORGE_MODEL, MODELS.brick, MODELS.robin, MODELS.babs, MODELS.alfred]);
+    expect(requests.map((r) => r.model)).toEqual([
+      MODELS.brick,
+      FORGE_MODEL,
+      FORGE_MODEL,
+      MODELS.brick,
+      MODELS.robin,
+      MODELS.babs,
+      MODELS.alfred,
+    ]);
     const note = result.messages.find((m) => HumanMessage.isInstance(m) && m.name === FORGE_NOTE_NAME)!;
     expect(String(note.content)).toMatch(/^Forging the requested tool failed after 2 attempts: /);
     expect(text(requests[3]!)).toContain(String(note.content));

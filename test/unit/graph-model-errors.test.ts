@@ -45,7 +45,9 @@ describe("when a model cannot be reached", () => {
 
   it("BRICK's model without tool support still answers: no tools bound, forging off, a notice saying what to pull", async () => {
     ollama.setModels({ "phi3:mini": { capabilities: ["completion"] }, [MODELS.robin]: {}, [MODELS.babs]: {}, [MODELS.alfred]: {} });
-    ollama.respondWith((request) => (request.model === "phi3:mini" ? "TOOL_REQUIRED: moon_phase: the moon's phase. Input: {date: string}." : `${request.model} answers`));
+    ollama.respondWith((request) =>
+      request.model === "phi3:mini" ? "TOOL_REQUIRED: moon_phase: the moon's phase. Input: {date: string}." : `${request.model} answers`,
+    );
     const h = await startGraph({ ollama, env: { BRICK_MODEL: "phi3:mini" }, checkpointer: false, builtins: [echo] });
     try {
       const before = ollama.chatRequests.length;
@@ -65,7 +67,12 @@ describe("when a model cannot be reached", () => {
   });
 
   it("an older Ollama that refuses tools without reporting capabilities: BRICK asks again without tools, and remembers", async () => {
-    ollama.setModels({ "old:1b": { capabilities: ["completion"], reportCapabilities: false }, [MODELS.robin]: {}, [MODELS.babs]: {}, [MODELS.alfred]: {} });
+    ollama.setModels({
+      "old:1b": { capabilities: ["completion"], reportCapabilities: false },
+      [MODELS.robin]: {},
+      [MODELS.babs]: {},
+      [MODELS.alfred]: {},
+    });
     ollama.respondWith((request) => `${request.model} answers`);
     const h = await startGraph({ ollama, env: { BRICK_MODEL: "old:1b" }, checkpointer: false, builtins: [echo] });
     try {

@@ -16,7 +16,9 @@ function script() {
   return (request: OllamaChatRequest): ScriptedReply | string => {
     if (isPlanRequest(request)) return JSON.stringify({ goal: "PLAN-TOKENS", steps: ["s"] });
     if (request.model === MODELS.brick) {
-      return brickCalls++ % 2 === 0 ? { toolCalls: [{ name: "to_upper", arguments: { text: "shout" } }] } : { content: "BRICK got SHOUT.", chunkSize: 3 };
+      return brickCalls++ % 2 === 0
+        ? { toolCalls: [{ name: "to_upper", arguments: { text: "shout" } }] }
+        : { content: "BRICK got SHOUT.", chunkSize: 3 };
     }
     return { content: `The answer from ${request.model}, streamed in small pieces.`, chunkSize: 4 };
   };
@@ -59,7 +61,10 @@ describe("streaming a turn", () => {
   });
 
   it("keeps metacognition's plan tokens out of the 'messages' stream", async () => {
-    const stream = await ctx.h.graph.stream(turn("shout it"), { streamMode: ["messages", "custom"], configurable: { metacognition: true } });
+    const stream = await ctx.h.graph.stream(turn("shout it"), {
+      streamMode: ["messages", "custom"],
+      configurable: { metacognition: true },
+    });
     let streamed = "";
     const plans: unknown[] = [];
     for await (const [mode, chunk] of stream) {
@@ -76,7 +81,10 @@ describe("the graph's shape", () => {
   const ctx = useGraph({ checkpointer: false });
 
   it("has the six nodes and the edges of the design", async () => {
-    const drawable = (await ctx.h.graph.getGraphAsync()).toJSON() as { nodes: { id: string }[]; edges: { source: string; target: string }[] };
+    const drawable = (await ctx.h.graph.getGraphAsync()).toJSON() as {
+      nodes: { id: string }[];
+      edges: { source: string; target: string }[];
+    };
     const nodes = drawable.nodes.map((n) => String(n.id)).filter((id) => !id.startsWith("__"));
     expect(nodes.sort()).toEqual(["alfred", "babs", "brick", "robin", "tool_forge", "tools"]);
     const edges = drawable.edges.map((e) => `${String(e.source)}->${String(e.target)}`).sort();

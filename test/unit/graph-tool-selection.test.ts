@@ -13,7 +13,15 @@ import { MODELS, turn, useGraph } from "../support/graph.js";
 
 function tool(toolName: string, description: string): NewToolVersion {
   const compiled = `export default function ${toolName}() { return 1; }`;
-  return { toolName, description, schema: { type: "object", properties: { value: { type: "string" } } }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description,
+    schema: { type: "object", properties: { value: { type: "string" } } },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 const LIBRARY: [string, string][] = [
@@ -35,7 +43,8 @@ type Brick = (request: OllamaChatRequest, brickCall: number) => ScriptedReply | 
 
 function script(brick: Brick) {
   let brickCalls = 0;
-  return (request: OllamaChatRequest): ScriptedReply | string => (request.model === MODELS.brick ? brick(request, brickCalls++) : `${request.model} says ok`);
+  return (request: OllamaChatRequest): ScriptedReply | string =>
+    request.model === MODELS.brick ? brick(request, brickCalls++) : `${request.model} says ok`;
 }
 
 const brickRequests = (ollama: ScriptedOllama, from: number) => ollama.chatRequests.slice(from).filter((r) => r.model === MODELS.brick);
@@ -47,7 +56,9 @@ describe("the tools BRICK gets bound in the graph", () => {
   it("binds at most TOOL_BIND_LIMIT tools, and what find_tools found on the next call", async () => {
     for (const [name, description] of LIBRARY) await ctx.h.runtime.store.installToolVersion(tool(name, description));
     ctx.ollama.respondWith(
-      script((_r, n) => (n === 0 ? { toolCalls: [{ name: "find_tools", arguments: { query: "temperature in fahrenheit" } }] } : "Found the converter.")),
+      script((_r, n) =>
+        n === 0 ? { toolCalls: [{ name: "find_tools", arguments: { query: "temperature in fahrenheit" } }] } : "Found the converter.",
+      ),
     );
     const before = ctx.ollama.chatRequests.length;
     const result = await ctx.h.graph.invoke(turn("How warm is 21 outside, in the units Americans use?"));
@@ -73,7 +84,10 @@ describe("the tools BRICK gets bound in the graph", () => {
     const withCheckpoints = ctx.h; // the harness has no checkpointer: carry the messages ourselves
     const first = await withCheckpoints.graph.invoke(turn("Write 1999 in Roman numerals"), thread);
     const before = ctx.ollama.chatRequests.length;
-    await withCheckpoints.graph.invoke({ messages: [...first.messages, ...turn("Now tell me whether 2024 is a leap year").messages] }, thread);
+    await withCheckpoints.graph.invoke(
+      { messages: [...first.messages, ...turn("Now tell me whether 2024 is a leap year").messages] },
+      thread,
+    );
     const [next] = brickRequests(ctx.ollama, before);
     expect(toolNames(next)).toContain("roman_numerals");
     expect(toolNames(next)).toContain("leap_year");

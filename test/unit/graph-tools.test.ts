@@ -28,7 +28,9 @@ describe("BRICK's tool calls", () => {
 
   it("round-trips a call: BRICK's message carries it, the result comes back as a tool message in BRICK's next request", async () => {
     ctx.ollama.respondWith(
-      script((_r, n) => (n === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "one two three four" } }] } : "There are 4 words.")),
+      script((_r, n) =>
+        n === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "one two three four" } }] } : "There are 4 words.",
+      ),
     );
     const before = ctx.ollama.chatRequests.length;
     const result = await ctx.h.graph.invoke(turn("How many words are in 'one two three four'?"));
@@ -92,7 +94,9 @@ describe("BRICK's tool calls", () => {
   });
 
   it("starts each user turn with fresh counters", async () => {
-    ctx.ollama.respondWith(script((_r, n) => (n % 2 === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "a b" } }] } : "2 words.")));
+    ctx.ollama.respondWith(
+      script((_r, n) => (n % 2 === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "a b" } }] } : "2 words.")),
+    );
     const h2 = await startGraph({ ollama: ctx.ollama, builtins: [wordCount] });
     try {
       const thread = h2.thread("fresh-counters", { maxToolRounds: 1 });

@@ -18,7 +18,13 @@ describe("library terms", () => {
 
   it("stems with Porter's rules", () => {
     expect(["counts", "counting", "counted"].map(stem)).toEqual(["count", "count", "count"]);
-    expect(["caresses", "ponies", "relational", "hopping", "generalization"].map(stem)).toEqual(["caress", "poni", "relat", "hop", "gener"]);
+    expect(["caresses", "ponies", "relational", "hopping", "generalization"].map(stem)).toEqual([
+      "caress",
+      "poni",
+      "relat",
+      "hop",
+      "gener",
+    ]);
   });
 
   it("drops stopwords and maps programming synonyms onto one term", () => {
@@ -37,6 +43,11 @@ describe("library terms", () => {
       schema: { type: "object", properties: { text: { type: "string", description: "the input sentence" } } },
       spec: "word_count: number of words",
     });
-    expect(fields).toEqual({ name: "word count", description: "count word string", args: "string input sentenc", spec: "word count number word" });
+    expect(fields).toEqual({
+      name: "word count",
+      description: "count word string",
+      args: "string input sentenc",
+      spec: "word count number word",
+    });
   });
 });

@@ -26,7 +26,12 @@ function shout(name = "shout", marker = "v1"): NewToolVersion {
   return {
     toolName: name,
     description: `Shouts a text (${marker}).`,
-    schema: { type: "object", properties: { text: { type: "string", description: "What to shout." } }, required: ["text"], additionalProperties: false },
+    schema: {
+      type: "object",
+      properties: { text: { type: "string", description: "What to shout." } },
+      required: ["text"],
+      additionalProperties: false,
+    },
     source: `// ${marker}\n${compiled}`,
     compiled,
     sha256: sha256Hex(compiled),
@@ -97,7 +102,15 @@ async function connect(options: { builtins?: BuiltinTool[] } = {}): Promise<Harn
   const changes: string[][] = [];
   const client = new Client(
     { name: "toolforge-test", version: "1.0.0" },
-    { listChanged: { tools: { debounceMs: 0, onChanged: (error, tools) => void (error ? changes.push([`error: ${error.message}`]) : changes.push((tools ?? []).map((t) => t.name))) } } },
+    {
+      listChanged: {
+        tools: {
+          debounceMs: 0,
+          onChanged: (error, tools) =>
+            void (error ? changes.push([`error: ${error.message}`]) : changes.push((tools ?? []).map((t) => t.name))),
+        },
+      },
+    },
   );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await face.connect(serverSide);
@@ -186,9 +199,13 @@ describe("forge_tool", () => {
     const text = textOf(result);
     expect(text).toMatch(/^ERROR \(refused\): the forge did not install a tool for "read_text_file: reads a text file\./);
     expect(text).toContain("no module passed in 2 attempts");
-    expect(text).toContain("attempt 1 failed at audit:\n  import-forbidden at line 2, column 30: import of \"node:fs\"");
+    expect(text).toContain('attempt 1 failed at audit:\n  import-forbidden at line 2, column 30: import of "node:fs"');
     expect(text).toContain("attempt 2 failed at audit:");
-    const structured = result.structuredContent as { status: string; run_id: string; attempts: { number: number; stage: string; findings: { rule: string; line: number }[] }[] };
+    const structured = result.structuredContent as {
+      status: string;
+      run_id: string;
+      attempts: { number: number; stage: string; findings: { rule: string; line: number }[] }[];
+    };
     expect(structured.status).toBe("refused");
     expect(structured.attempts.map((a) => [a.number, a.stage, a.findings[0]?.rule, a.findings[0]?.line])).toEqual([
       [1, "audit", "import-forbidden", 2],
@@ -207,7 +224,10 @@ describe("forge_tool", () => {
     const h = await connect();
     const noSpec = (await h.client.callTool({ name: "forge_tool", arguments: { name: "x" } })) as CallToolResult;
     expect(textOf(noSpec)).toBe("ERROR (invalid_arguments): invalid arguments for forge_tool: `spec` is required");
-    const badName = (await h.client.callTool({ name: "forge_tool", arguments: { spec: "counts words", name: "Count Words" } })) as CallToolResult;
+    const badName = (await h.client.callTool({
+      name: "forge_tool",
+      arguments: { spec: "counts words", name: "Count Words" },
+    })) as CallToolResult;
     expect(badName.isError).toBe(true);
     expect(textOf(badName)).toMatch(/^ERROR \(forge\): not a tool name: "Count Words"/);
     expect(ollama.chatRequests).toHaveLength(0);
@@ -243,7 +263,15 @@ describe("notifications/tools/list_changed", () => {
 
     await h.runtime.store.createObject({ id: "counter" });
     const compiled = "export default function bump(self) { return 1; }";
-    await h.runtime.store.installMethodVersion({ objectId: "counter", selector: "bump", description: "Bumps.", source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null });
+    await h.runtime.store.installMethodVersion({
+      objectId: "counter",
+      selector: "bump",
+      description: "Bumps.",
+      source: compiled,
+      compiled,
+      sha256: sha256Hex(compiled),
+      forgeRunId: null,
+    });
     await h.face.watcher.check();
     // The next change the client hears is the next tool, not the method.
     await h.runtime.store.installToolVersion(shout("whisper"));

@@ -53,7 +53,9 @@ describe("TOOL_REQUIRED as models write it", () => {
   });
 
   it("compares specs once normalised", () => {
-    expect(normaliseSpec(`**TOOL_REQUIRED**: Moon_Phase:  gives the moon's   phase.`)).toBe(normaliseSpec("moon_phase: gives the moon's phase"));
+    expect(normaliseSpec(`**TOOL_REQUIRED**: Moon_Phase:  gives the moon's   phase.`)).toBe(
+      normaliseSpec("moon_phase: gives the moon's phase"),
+    );
   });
 });
 
@@ -84,7 +86,10 @@ describe("tool calls written as text", () => {
 
 describe("fitting a request to the context window", () => {
   const long = (label: string, n: number) => `${label}: ${"word ".repeat(n)}`;
-  const history = Array.from({ length: 10 }, (_, i) => [new HumanMessage(long(`question ${i}`, 300)), new AIMessage({ content: long(`answer ${i}`, 300), name: "alfred" })]).flat();
+  const history = Array.from({ length: 10 }, (_, i) => [
+    new HumanMessage(long(`question ${i}`, 300)),
+    new AIMessage({ content: long(`answer ${i}`, 300), name: "alfred" }),
+  ]).flat();
 
   it("leaves everything in when it fits", () => {
     const messages = [new HumanMessage("hi")];

@@ -66,7 +66,14 @@ describe("checkPersonaModels", () => {
     });
     const report = await checkPersonaModels(loadConfig({ OLLAMA_HOST: ollama.url, ...MODELS, FORGE_MODEL: "coder:absent" }));
     const forge = report.personas.find((p) => p.persona === "forge")!;
-    expect(forge).toMatchObject({ variable: "FORGE_MODEL", model: "coder:absent", exists: false, ok: false, essential: true, fix: "ollama pull coder:absent" });
+    expect(forge).toMatchObject({
+      variable: "FORGE_MODEL",
+      model: "coder:absent",
+      exists: false,
+      ok: false,
+      essential: true,
+      fix: "ollama pull coder:absent",
+    });
     expect(report).toMatchObject({ ok: false, usable: false });
     expect(() => assertPersonaModels(report)).toThrow(/The forge \(FORGE_MODEL=coder:absent\)/);
     // num_ctx: NUM_CTX (16384 by default), at most the model's maximum.
@@ -79,7 +86,15 @@ describe("checkPersonaModels", () => {
   it("asks Ollama once per distinct model", async () => {
     ollama.setModels(undefined);
     const before = ollama.requests.filter((r) => r.path === "/api/show").length;
-    await checkPersonaModels(loadConfig({ OLLAMA_HOST: ollama.url, BRICK_MODEL: "same:1b", ROBIN_MODEL: "same:1b", BABS_MODEL: "same:1b", ALFRED_MODEL: "other:1b" }));
+    await checkPersonaModels(
+      loadConfig({
+        OLLAMA_HOST: ollama.url,
+        BRICK_MODEL: "same:1b",
+        ROBIN_MODEL: "same:1b",
+        BABS_MODEL: "same:1b",
+        ALFRED_MODEL: "other:1b",
+      }),
+    );
     const shows = ollama.requests.filter((r) => r.path === "/api/show").slice(before);
     expect(shows.map((r) => (r.body as { model: string }).model).sort()).toEqual(["other:1b", "same:1b"]);
   });

@@ -42,7 +42,8 @@ describe("reading BRICK's TOOL_REQUIRED line", () => {
   });
 
   it("tolerates markdown around the marker and keeps wrapped Input/Output lines", () => {
-    const text = "Analysis.\n\n**TOOL_REQUIRED:** roman_numeral: converts an integer to Roman numerals.\nInput: {n: integer}\nOutput: string";
+    const text =
+      "Analysis.\n\n**TOOL_REQUIRED:** roman_numeral: converts an integer to Roman numerals.\nInput: {n: integer}\nOutput: string";
     expect(parseToolRequest(text)?.spec).toBe("roman_numeral: converts an integer to Roman numerals.\nInput: {n: integer}\nOutput: string");
   });
 

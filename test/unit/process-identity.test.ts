@@ -10,7 +10,11 @@ describe("a process's identity", () => {
   it("round-trips through its label text", () => {
     const identity = { host: "box-1.example", bootId: "b00t", pidNamespace: "pid:[4026531836]", pid: 4242, startTicks: 987654 };
     expect(parseIdentity(formatIdentity(identity))).toEqual(identity);
-    expect(parseIdentity(formatIdentity({ ...identity, bootId: null, startTicks: null }))).toEqual({ ...identity, bootId: null, startTicks: null });
+    expect(parseIdentity(formatIdentity({ ...identity, bootId: null, startTicks: null }))).toEqual({
+      ...identity,
+      bootId: null,
+      startTicks: null,
+    });
   });
 
   it("reads nothing from a missing, foreign or older label (host/pid/ticks)", () => {

@@ -41,12 +41,17 @@ describe("argument checks on the host", () => {
   });
 
   it("refuses a schema that is not a usable JSON Schema", () => {
-    expect(() => compileArgsSchema("bad", { type: "object", properties: { a: { type: "no-such-type" } } })).toThrow(/not a valid JSON Schema/);
+    expect(() => compileArgsSchema("bad", { type: "object", properties: { a: { type: "no-such-type" } } })).toThrow(
+      /not a valid JSON Schema/,
+    );
     expect(() => compileArgsSchema("bad", [])).toThrow(/not a JSON Schema object/);
   });
 
   it("tolerates keywords and formats that model-written schemas often carry", () => {
-    const lenient = compileArgsSchema("lenient", { type: "object", properties: { email: { type: "string", format: "email", example: "a@b.c" } } });
+    const lenient = compileArgsSchema("lenient", {
+      type: "object",
+      properties: { email: { type: "string", format: "email", example: "a@b.c" } },
+    });
     expect(lenient({ email: "not checked as an email" })).toEqual({ ok: true });
   });
 });
@@ -111,7 +116,9 @@ describe("a registry tool as a LangChain tool", () => {
   const callThrough = async (name: string, args: unknown): Promise<ToolCallOutcome> => {
     calls.push({ name, args });
     const check = compileArgsSchema(name, schema)(args);
-    return check.ok ? { ok: true, result: { echoed: args } as never, durationMs: 1 } : { ok: false, kind: "invalid_arguments", error: check.message, durationMs: 1 };
+    return check.ok
+      ? { ok: true, result: { echoed: args } as never, durationMs: 1 }
+      : { ok: false, kind: "invalid_arguments", error: check.message, durationMs: 1 };
   };
   const lcTool = toLangChainTool({ name: "demo", version: 1, description: "A demo.", schema, origin: "forged" }, callThrough);
 

@@ -64,8 +64,17 @@ describe("the registry loads what the store says", () => {
   it("loads nothing at start or when a tool is bound, and a forged tool (rebuilding its mirror files from the store) when it is called", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
     await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
-    expect((await registry.list()).map((t) => [t.name, t.version, t.origin])).toEqual([["alpha_tool", 1, "forged"], ["beta_tool", 1, "forged"]]);
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
+    expect((await registry.list()).map((t) => [t.name, t.version, t.origin])).toEqual([
+      ["alpha_tool", 1, "forged"],
+      ["beta_tool", 1, "forged"],
+    ]);
     await expect(readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8")).rejects.toThrow(/ENOENT/);
     expect((await registry.langChainToolsFor(["alpha_tool"])).map((t) => t.name)).toEqual(["alpha_tool"]);
     await expect(readFile(path.join(toolsDir, "alpha_tool", "v1", "module.mjs"), "utf8")).rejects.toThrow(/ENOENT/);
@@ -77,7 +86,13 @@ describe("the registry loads what the store says", () => {
   });
 
   it("does not reload while the registry revision stays the same, and reloads when it moves", async () => {
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     expect(await registry.refresh()).toBe(false);
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
     expect(await registry.refresh()).toBe(true);
@@ -87,7 +102,13 @@ describe("the registry loads what the store says", () => {
 
   it("binds the new version after an install and the old one after a rollback", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
     expect((await registry.get("alpha_tool"))?.description).toBe("alpha_tool (a2)");
     const revisionBefore = registry.revision;
@@ -100,7 +121,13 @@ describe("the registry loads what the store says", () => {
   });
 
   it("sees an install made through another store handle on the same file at its next refresh", async () => {
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const other = await openStore(temp.config);
     try {
       await other.installToolVersion(toolVersion("beta_tool", "b1"));
@@ -113,18 +140,36 @@ describe("the registry loads what the store says", () => {
 
   it("rewrites a tampered mirror file from the store when it loads the version", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const first = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const first = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     await first.call("alpha_tool", { text: "x" });
     const file = path.join(toolsDir, "alpha_tool", "v1", "module.mjs");
     await writeFile(file, "globalThis.tampered = true;\n");
-    const second = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const second = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     await second.call("alpha_tool", { text: "x" });
     expect(await readFile(file, "utf8")).toContain('"a1"');
   });
 
   it("keeps the LangChain tool list until the revision moves", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const first = await registry.langChainTools();
     expect(await registry.langChainTools()).toBe(first);
     await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
@@ -137,7 +182,13 @@ describe("the registry loads what the store says", () => {
 describe("calls that never reach the sandbox", () => {
   it("answers an unknown tool with unknown_tool, naming the tools there are", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const outcome = await registry.call("no_such_tool", {});
     expect(outcome).toMatchObject({ ok: false, kind: "unknown_tool" });
     expect(outcome.ok ? "" : outcome.error).toContain("alpha_tool");
@@ -145,7 +196,13 @@ describe("calls that never reach the sandbox", () => {
 
   it("refuses bad arguments on the host, names the field, and publishes tool.called", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const outcome = await registry.call("alpha_tool", { text: 7 });
     expect(outcome).toMatchObject({ ok: false, kind: "invalid_arguments" });
     expect(outcome.ok ? "" : outcome.error).toContain("`text` must be string");
@@ -154,7 +211,14 @@ describe("calls that never reach the sandbox", () => {
 
   it("runs built-in tools as ordinary entries, and a built-in wins over a forged tool of the same name", async () => {
     await temp.store.installToolVersion(toolVersion("echo_builtin", "forged"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false, builtins: [clock] });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+      builtins: [clock],
+    });
     expect(await registry.get("echo_builtin")).toMatchObject({ origin: "builtin" });
     expect(registry.loadProblems.map((p) => p.name)).toEqual(["echo_builtin"]);
     await expect(registry.call("echo_builtin", { text: "hi" })).resolves.toMatchObject({ ok: true, result: { echoed: "hi" } });
@@ -162,7 +226,13 @@ describe("calls that never reach the sandbox", () => {
 
   it("turns a sandbox that cannot run into a sandbox outcome instead of throwing", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const outcome = await registry.call("alpha_tool", { text: "x" });
     expect(outcome).toMatchObject({ ok: false, kind: "sandbox" });
     expect(outcome.ok ? "" : outcome.error).toContain("must not run code");
@@ -172,8 +242,17 @@ describe("calls that never reach the sandbox", () => {
 describe("a library too large to load whole", () => {
   it("counts, searches and binds by name through the store, loading only what is bound", async () => {
     for (let i = 0; i < 30; i++) await temp.store.installToolVersion(toolVersion(`filler_tool_${i}`, `f${i}`));
-    await temp.store.installToolVersion({ ...toolVersion("celsius_to_fahrenheit", "c"), description: "Converts Celsius degrees to Fahrenheit." });
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, builtins: [clock] });
+    await temp.store.installToolVersion({
+      ...toolVersion("celsius_to_fahrenheit", "c"),
+      description: "Converts Celsius degrees to Fahrenheit.",
+    });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      builtins: [clock],
+    });
     expect(await registry.count()).toBe(33); // 31 forged + echo_builtin + find_tools
     const matches = await registry.search("convert 30 degrees celsius to fahrenheit", { limit: 3 });
     expect(matches[0]).toMatchObject({ name: "celsius_to_fahrenheit", origin: "forged" });
@@ -188,7 +267,13 @@ describe("a library too large to load whole", () => {
 
   it("re-checks a bound tool against the store after the revision moves, and binds the new version", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: false });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: false,
+    });
     const [v1] = await registry.langChainToolsFor(["alpha_tool"]);
     expect(await registry.langChainToolsFor(["alpha_tool"])).toEqual([v1]);
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
@@ -200,7 +285,13 @@ describe("a library too large to load whole", () => {
   it("find_tools answers with names and one-line descriptions, best first, and names close tools for an unknown one", async () => {
     await temp.store.installToolVersion({ ...toolVersion("word_count", "w"), description: "Counts the words in a text.\nSecond line." });
     await temp.store.installToolVersion({ ...toolVersion("reverse_text", "r"), description: "Reverses a text." });
-    const registry = await createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus, dynamicToolsDir: toolsDir, findTools: { limit: 1 } });
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      findTools: { limit: 1 },
+    });
     const found = await registry.call("find_tools", { query: "how many words" });
     expect(found).toMatchObject({ ok: true, result: { tools: [{ name: "word_count", description: "Counts the words in a text." }] } });
     const unknown = await registry.call("count_words", {});

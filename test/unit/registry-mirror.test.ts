@@ -36,7 +36,7 @@ describe("the loader template", () => {
     const hostile = {
       toolName: "evil_tool",
       description: '"; globalThis.pwned = true; //\n*/ globalThis.pwned = true; /*\u2028`${globalThis.pwned = true}`',
-      schema: { type: "object", properties: { "a\"];globalThis.pwned=1;//": { type: "string", description: "</script>" } } },
+      schema: { type: "object", properties: { 'a"];globalThis.pwned=1;//': { type: "string", description: "</script>" } } },
     };
     const mirror = createToolMirror(dir);
     const paths = await mirror.write(version(hostile));

@@ -2,7 +2,14 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { OomWatch } from "../../src/sandbox/oom-watch.js";
 
-const oomEvent = JSON.stringify({ status: "oom", id: "abc", Type: "container", Action: "oom", Actor: { ID: "abc", Attributes: {} }, timeNano: 1 });
+const oomEvent = JSON.stringify({
+  status: "oom",
+  id: "abc",
+  Type: "container",
+  Action: "oom",
+  Actor: { ID: "abc", Attributes: {} },
+  timeNano: 1,
+});
 
 describe("watching a container's oom events", () => {
   it("sees an oom event, also one split across chunks, and wakes a waiter", async () => {

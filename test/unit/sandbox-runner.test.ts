@@ -117,7 +117,12 @@ describe("the runner's protocol", () => {
 
   it("does not pass an empty kwargs object to a method", async () => {
     const method = `export default function args(self, ...rest) { return rest.length; }`;
-    const { report } = await runRunner({ action: "call", module: method, contract: "method", input: { self: {}, args: [1, 2], kwargs: {} } });
+    const { report } = await runRunner({
+      action: "call",
+      module: method,
+      contract: "method",
+      input: { self: {}, args: [1, 2], kwargs: {} },
+    });
     expect(report?.result).toBe(2);
   });
 
@@ -125,7 +130,12 @@ describe("the runner's protocol", () => {
     const method = `import assert from "node:assert/strict";
       export default function greet(self, who) { self.greeted = who; return "hello " + who; }
       export function test() { const s = {}; assert.equal(greet(s, "Ada"), "hello Ada"); }`;
-    const { report } = await runRunner({ action: "validate", module: method, contract: "method", input: { self: { id: 1 }, args: ["Bob"] } });
+    const { report } = await runRunner({
+      action: "validate",
+      module: method,
+      contract: "method",
+      input: { self: { id: 1 }, args: ["Bob"] },
+    });
     expect(report).toMatchObject({ ok: true, testCompleted: true, result: "hello Bob", self: { id: 1, greeted: "Bob" } });
   });
 

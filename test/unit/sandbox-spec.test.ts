@@ -109,7 +109,14 @@ describe("reading ldd's output for the offline image", () => {
 });
 
 describe("the sandbox image's tag", () => {
-  const inputs = { runner: "runner v1", watchdog: "watchdog v1", dockerfile: "FROM node:20-slim", node: "v20.20.2", arch: "x64", install: "0123456789ab" };
+  const inputs = {
+    runner: "runner v1",
+    watchdog: "watchdog v1",
+    dockerfile: "FROM node:20-slim",
+    node: "v20.20.2",
+    arch: "x64",
+    install: "0123456789ab",
+  };
 
   it("stays the same for the same runner and recipe", () => {
     expect(imageTagFor(inputs)).toBe(imageTagFor({ ...inputs }));

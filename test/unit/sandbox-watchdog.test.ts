@@ -90,7 +90,10 @@ describe("the watchdog's deadlines", () => {
   });
 
   it("cuts a deadline longer than the container's maximum job", async () => {
-    const run = await runWatchdog(["60000", "300"], deadline.deadlineLine(600_000) + job("export default function f() { for (;;) {} }").line);
+    const run = await runWatchdog(
+      ["60000", "300"],
+      deadline.deadlineLine(600_000) + job("export default function f() { for (;;) {} }").line,
+    );
     expect(run.code).toBe(deadline.DEADLINE_EXIT_CODE);
   });
 

@@ -66,9 +66,13 @@ describe("the scripted Ollama server imitates what real models and servers do", 
       { content: "The answer is forty", interrupt: { afterChars: 10, how: "end" } },
       { content: "The answer is forty", interrupt: { afterChars: 10, how: "error", message: "llama runner process has terminated" } },
     );
-    const destroyed = (await chat().invoke([new HumanMessage("q")]).catch((e: unknown) => e)) as Error;
+    const destroyed = (await chat()
+      .invoke([new HumanMessage("q")])
+      .catch((e: unknown) => e)) as Error;
     expect(destroyed).toBeInstanceOf(Error);
-    expect(`${destroyed.message} ${String((destroyed.cause as Error | undefined)?.message)}`).toMatch(/terminated|other side closed|socket/i);
+    expect(`${destroyed.message} ${String((destroyed.cause as Error | undefined)?.message)}`).toMatch(
+      /terminated|other side closed|socket/i,
+    );
     await expect(chat().invoke([new HumanMessage("q")])).rejects.toThrow(/Did not receive done/);
     await expect(chat().invoke([new HumanMessage("q")])).rejects.toThrow(/llama runner process has terminated/);
     expect(ollama.exchanges.slice(-3).map((e) => e.ending)).toEqual(["interrupted", "interrupted", "interrupted"]);
@@ -85,7 +89,9 @@ describe("the scripted Ollama server imitates what real models and servers do", 
 
   it("describes a model's architecture and context length in /api/show", async () => {
     ollama.setModels({ "qwen3:8b": { capabilities: ["completion", "tools", "thinking"], architecture: "qwen3", contextLength: 40_960 } });
-    const show = (await (await fetch(`${ollama.url}/api/show`, { method: "POST", body: JSON.stringify({ model: "qwen3:8b" }) })).json()) as {
+    const show = (await (
+      await fetch(`${ollama.url}/api/show`, { method: "POST", body: JSON.stringify({ model: "qwen3:8b" }) })
+    ).json()) as {
       capabilities: string[];
       model_info: Record<string, unknown>;
     };

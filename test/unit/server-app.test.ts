@@ -39,12 +39,23 @@ const echoChat: ChatService = {
 };
 
 function serve(overrides: Partial<AppDeps> = {}): Promise<ServedApp> {
-  return serveApp({ chat: echoChat, store: storeHandle.store, health: async () => ({ status: "ok", checks: { store: { ok: true, detail: "test" } } }), ...overrides });
+  return serveApp({
+    chat: echoChat,
+    store: storeHandle.store,
+    health: async () => ({ status: "ok", checks: { store: { ok: true, detail: "test" } } }),
+    ...overrides,
+  });
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-  return { status: response.status, body: (await response.json()) as { error?: { message: string; code: string; type: string; error_id?: string } } & Record<string, unknown> };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: { message: string; code: string; type: string; error_id?: string } } & Record<
+      string,
+      unknown
+    >,
+  };
 }
 
 describe("request validation", () => {
@@ -94,7 +105,10 @@ describe("request validation", () => {
   });
 
   it("refuses a completion for another model with a 404 naming it", async () => {
-    const { status, body } = await post(`${served.url}/v1/chat/completions`, JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }));
+    const { status, body } = await post(
+      `${served.url}/v1/chat/completions`,
+      JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(status).toBe(404);
     expect(body.error?.message).toMatch(/"gpt-4o" does not exist/);
     expect(body.error?.type).toBe("not_found_error");
@@ -107,7 +121,10 @@ describe("request validation", () => {
   });
 
   it("refuses a completion whose last message is not the user's", async () => {
-    const messages = [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }];
+    const messages = [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "hello" },
+    ];
     const { status, body } = await post(`${served.url}/v1/chat/completions`, JSON.stringify({ model: "toolforge", messages }));
     expect(status).toBe(400);
     expect(body.error?.message).toMatch(/last message must have role "user" \(got "assistant"\)/);
@@ -191,7 +208,10 @@ describe("failures of the agent", () => {
     };
     const served = await serve({ chat });
     try {
-      const { status, body } = await post(`${served.url}/v1/chat/completions`, JSON.stringify({ model: "toolforge", messages: [{ role: "user", content: "hi" }] }));
+      const { status, body } = await post(
+        `${served.url}/v1/chat/completions`,
+        JSON.stringify({ model: "toolforge", messages: [{ role: "user", content: "hi" }] }),
+      );
       expect(status).toBe(503);
       expect(body.error).toMatchObject({ code: "model_unavailable", type: "service_unavailable_error", hint: "ollama pull llama3.1:8b" });
       expect(body.error?.message).toMatch(/not in Ollama — ollama pull llama3\.1:8b/);

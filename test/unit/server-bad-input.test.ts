@@ -26,7 +26,13 @@ function serve(overrides: Partial<AppDeps> = {}): Promise<ServedApp> {
   const bus = new EventBus();
   const store = storeHandle.store;
   const objects = createObjectSpace({ store, sandbox: refusingSandbox, forge: {} as never, bus });
-  return serveApp({ store, bus, health: async () => report, routers: [createObjectsRouter({ store, sandbox: refusingSandbox, forge: {} as never, bus, objects })], ...overrides });
+  return serveApp({
+    store,
+    bus,
+    health: async () => report,
+    routers: [createObjectsRouter({ store, sandbox: refusingSandbox, forge: {} as never, bus, objects })],
+    ...overrides,
+  });
 }
 
 interface Answer {
@@ -36,7 +42,11 @@ interface Answer {
 }
 
 async function call(url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(url, { method, headers: { "content-type": "application/json", ...headers }, ...(body === undefined ? {} : { body }) });
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body }),
+  });
   return { status: response.status, body: (await response.json()) as Answer["body"], headers: response.headers };
 }
 
@@ -79,7 +89,11 @@ describe("bad input is a 400, and the server stays healthy", () => {
 
   it("accepts a body nested up to the limit", async () => {
     // The message's own object and its args array take two levels.
-    const answer = await call(`${served.url}/message`, "POST", `{"target_object_id":"system","method_name":"greet","args":[${nested(MAX_JSON_DEPTH - 2)}]}`);
+    const answer = await call(
+      `${served.url}/message`,
+      "POST",
+      `{"target_object_id":"system","method_name":"greet","args":[${nested(MAX_JSON_DEPTH - 2)}]}`,
+    );
     expect(answer.status).toBe(202);
   });
 
@@ -111,7 +125,9 @@ describe("bad input is a 400, and the server stays healthy", () => {
     const zoe = await call(`${served.url}/v1/chat/completions`, "POST", completion("Zoë Müller"));
     expect(zoe.status).toBe(200);
     expect(zoe.headers.get("x-thread-id")).toMatch(/^user-[0-9a-f]{32}$/);
-    expect((await call(`${served.url}/v1/chat/completions`, "POST", completion("Zoë Müller"))).headers.get("x-thread-id")).toBe(zoe.headers.get("x-thread-id"));
+    expect((await call(`${served.url}/v1/chat/completions`, "POST", completion("Zoë Müller"))).headers.get("x-thread-id")).toBe(
+      zoe.headers.get("x-thread-id"),
+    );
     const nobody = await call(`${served.url}/v1/chat/completions`, "POST", completion(""));
     expect(nobody.status).toBe(200);
     expect(nobody.headers.get("x-thread-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -148,7 +148,15 @@ describe("the console page", () => {
   });
 
   it("keeps every data route behind the key", async () => {
-    for (const path of ["/forge/runs", `/forge/runs/${installedRun.id}`, "/tools/shout/calls", "/objects", "/messages?target_object_id=counter", "/tools", "/events"]) {
+    for (const path of [
+      "/forge/runs",
+      `/forge/runs/${installedRun.id}`,
+      "/tools/shout/calls",
+      "/objects",
+      "/messages?target_object_id=counter",
+      "/tools",
+      "/events",
+    ]) {
       const refused = await get(path, {});
       expect(refused.status, path).toBe(401);
       expect(refused.body.error.code, path).toBe("missing_api_key");
@@ -164,8 +172,17 @@ describe("GET /forge/runs", () => {
     const { status, body } = await get("/forge/runs");
     expect(status).toBe(200);
     expect(body.runs.map((r: { id: string }) => r.id)).toEqual([installedRun.id, failedRun.id]);
-    expect(body.runs[0]).toMatchObject({ status: "installed", result: { name: "shout", version: 1 }, attempt_count: 1, last_stage: { stage: "install", outcome: "passed" } });
-    expect(body.runs[1]).toMatchObject({ status: "failed", error: "gave up after 1 attempt", last_stage: { stage: "audit", outcome: "failed" } });
+    expect(body.runs[0]).toMatchObject({
+      status: "installed",
+      result: { name: "shout", version: 1 },
+      attempt_count: 1,
+      last_stage: { stage: "install", outcome: "passed" },
+    });
+    expect(body.runs[1]).toMatchObject({
+      status: "failed",
+      error: "gave up after 1 attempt",
+      last_stage: { stage: "audit", outcome: "failed" },
+    });
     expect(body.runs[1].attempts).toBeUndefined();
   });
 
@@ -209,7 +226,14 @@ describe("GET /forge/runs/:id", () => {
       sandbox: null,
     });
     const installed = await get(`/forge/runs/${installedRun.id}`);
-    expect(installed.body.attempts[0].sandbox).toEqual({ exit_code: 0, timed_out: false, oom_killed: false, stdout: "ok\n", stderr: "", report: { ok: true } });
+    expect(installed.body.attempts[0].sandbox).toEqual({
+      exit_code: 0,
+      timed_out: false,
+      oom_killed: false,
+      stdout: "ok\n",
+      stderr: "",
+      report: { ok: true },
+    });
     expect(typeof installed.body.duration_ms).toBe("number");
   });
 
@@ -226,7 +250,13 @@ describe("GET /forge/runs/:id", () => {
 describe("GET /tools/:name/calls", () => {
   it("counts the calls and failures the bus reported, newest first, with the version that was active", async () => {
     bus.publish({ type: "tool.called", name: "shout", durationMs: 41, outcome: "ok" });
-    bus.publish({ type: "tool.called", name: "shout", durationMs: 5000, outcome: "error", error: "timeout: shout did not finish in 5000 ms" });
+    bus.publish({
+      type: "tool.called",
+      name: "shout",
+      durationMs: 5000,
+      outcome: "error",
+      error: "timeout: shout did not finish in 5000 ms",
+    });
     bus.publish({ type: "tool.called", name: "other", durationMs: 1, outcome: "ok" });
     await expect.poll(async () => (await get("/tools/shout/calls")).body.calls).toBe(2);
     const { status, body } = await get("/tools/shout/calls");
@@ -273,7 +303,12 @@ describe("GET /objects and GET /messages", () => {
 
     await expect.poll(async () => (await get("/messages?target_object_id=counter")).body.messages?.length).toBe(2);
     const { body } = await get("/messages?target_object_id=counter");
-    expect(body.messages[0]).toMatchObject({ message_id: second.id, method_name: "explode", status: "failed", error: "the forge refused explode" });
+    expect(body.messages[0]).toMatchObject({
+      message_id: second.id,
+      method_name: "explode",
+      status: "failed",
+      error: "the forge refused explode",
+    });
     expect(body.messages[1]).toMatchObject({ message_id: first.id, method_name: "count", status: "done", result: 3 });
     expect((await get("/messages?target_object_id=UvmObjects/counter&limit=1")).body.messages).toHaveLength(1);
     expect((await get("/messages?target_object_id=child")).body.messages).toEqual([]);

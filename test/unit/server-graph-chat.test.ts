@@ -38,11 +38,17 @@ describe("createGraphChatService", () => {
       ["values", { answer: "Two words.", toolsUsed: ["word_count", "word_count"], toolsCreated: ["word_count"], messages: [] }],
     ]);
     const progress: ChatProgress[] = [];
-    const result = await createGraphChatService(graph).run(
-      { threadId: "t-9", messages: [{ role: "user", content: "count a b" }] },
-      (p) => progress.push(p),
+    const result = await createGraphChatService(graph).run({ threadId: "t-9", messages: [{ role: "user", content: "count a b" }] }, (p) =>
+      progress.push(p),
     );
-    expect(result).toEqual({ threadId: "t-9", reply: "Two words.", toolsUsed: ["word_count"], toolsCreated: ["word_count"], finishReason: "stop", notices: [] });
+    expect(result).toEqual({
+      threadId: "t-9",
+      reply: "Two words.",
+      toolsUsed: ["word_count"],
+      toolsCreated: ["word_count"],
+      finishReason: "stop",
+      notices: [],
+    });
     expect(progress.filter((p) => p.type === "answer").map((p) => (p as { text: string }).text)).toEqual(["Two ", "words."]);
     expect(progress.filter((p) => p.type !== "answer")).toEqual([
       { type: "persona", persona: "brick", text: "TOOL_REQUIRED: word_count" },
@@ -71,7 +77,14 @@ describe("createGraphChatService", () => {
 
   it("holds back thinking written into ALFRED's tokens, even when a tag is split across tokens", async () => {
     const alfred = (content: string) => ["messages", [new AIMessageChunk({ content, id: "run-1" }), { langgraph_node: "alfred" }]];
-    const { graph } = replay([alfred("<thi"), alfred("nk>Six times"), alfred(" seven.</th"), alfred("ink>\n\nIt is "), alfred("42."), ["values", { answer: "It is 42." }]]);
+    const { graph } = replay([
+      alfred("<thi"),
+      alfred("nk>Six times"),
+      alfred(" seven.</th"),
+      alfred("ink>\n\nIt is "),
+      alfred("42."),
+      ["values", { answer: "It is 42." }],
+    ]);
     const answers: string[] = [];
     await createGraphChatService(graph).run({ threadId: "t", messages: [{ role: "user", content: "q" }] }, (p) => {
       if (p.type === "answer") answers.push(p.text);
@@ -81,7 +94,12 @@ describe("createGraphChatService", () => {
 
   it("streams a reply asked for again after an interruption after a blank line; the result holds only the new one", async () => {
     const chunk = (content: string, id: string) => ["messages", [new AIMessageChunk({ content, id }), { langgraph_node: "alfred" }]];
-    const { graph } = replay([chunk("The ans", "run-1"), chunk("The answer ", "run-2"), chunk("is 42.", "run-2"), ["values", { answer: "The answer is 42." }]]);
+    const { graph } = replay([
+      chunk("The ans", "run-1"),
+      chunk("The answer ", "run-2"),
+      chunk("is 42.", "run-2"),
+      ["values", { answer: "The answer is 42." }],
+    ]);
     const answers: string[] = [];
     const result = await createGraphChatService(graph).run({ threadId: "t", messages: [{ role: "user", content: "q" }] }, (p) => {
       if (p.type === "answer") answers.push(p.text);

@@ -29,7 +29,12 @@ const scriptedChat: ChatService = {
     onProgress?.({ type: "persona", persona: "brick", text: "I need a tool." });
     onProgress?.({ type: "forge", stage: "installed", text: "installed word_count v1", name: "word_count", version: 1 });
     for (const word of ["The ", "answer ", "is ", `${question.length}.`]) onProgress?.({ type: "answer", text: word });
-    return { threadId: request.threadId, reply: `The answer is ${question.length}.`, toolsUsed: ["word_count"], toolsCreated: ["word_count"] };
+    return {
+      threadId: request.threadId,
+      reply: `The answer is ${question.length}.`,
+      toolsUsed: ["word_count"],
+      toolsCreated: ["word_count"],
+    };
   },
 };
 
@@ -48,7 +53,11 @@ const client = () => new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRet
 
 describe("POST /v1/chat/completions, streaming", () => {
   it("streams progress as reasoning and the answer as content, ending with [DONE]", async () => {
-    const stream = await client().chat.completions.create({ model: "toolforge", stream: true, messages: [{ role: "user", content: "12345" }] });
+    const stream = await client().chat.completions.create({
+      model: "toolforge",
+      stream: true,
+      messages: [{ role: "user", content: "12345" }],
+    });
     let content = "";
     const reasoning: string[] = [];
     const extras: unknown[] = [];
@@ -80,7 +89,11 @@ describe("POST /v1/chat/completions, streaming", () => {
   });
 
   it("reports a failure after the stream opened as an error frame the OpenAI client raises", async () => {
-    const stream = await client().chat.completions.create({ model: "toolforge", stream: true, messages: [{ role: "user", content: "fail midway" }] });
+    const stream = await client().chat.completions.create({
+      model: "toolforge",
+      stream: true,
+      messages: [{ role: "user", content: "fail midway" }],
+    });
     const consume = async () => {
       for await (const _chunk of stream) {
         // progress arrives before the failure
@@ -92,7 +105,11 @@ describe("POST /v1/chat/completions, streaming", () => {
   it("takes the thread from x-thread-id, else from `user`, else a fresh one per request", async () => {
     const body = JSON.stringify({ model: "toolforge", messages: [{ role: "user", content: "hi" }], user: "from-user" });
     const headers = { "content-type": "application/json" };
-    const withHeader = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { ...headers, "x-thread-id": "from-header" }, body });
+    const withHeader = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...headers, "x-thread-id": "from-header" },
+      body,
+    });
     expect(withHeader.headers.get("x-thread-id")).toBe("from-header");
     const withUser = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers, body });
     expect(withUser.headers.get("x-thread-id")).toBe("from-user");
@@ -100,7 +117,9 @@ describe("POST /v1/chat/completions, streaming", () => {
     const a = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers, body: fresh });
     const b = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers, body: fresh });
     expect(a.headers.get("x-thread-id")).not.toBe(b.headers.get("x-thread-id"));
-    expect(seenThreads).toEqual(expect.arrayContaining(["from-header", "from-user", a.headers.get("x-thread-id"), b.headers.get("x-thread-id")]));
+    expect(seenThreads).toEqual(
+      expect.arrayContaining(["from-header", "from-user", a.headers.get("x-thread-id"), b.headers.get("x-thread-id")]),
+    );
   });
 
   it("answers without streaming in the chat.completion shape, and the model list names toolforge", async () => {

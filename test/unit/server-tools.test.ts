@@ -68,7 +68,10 @@ describe("the tools routes", () => {
     expect(body.schema).toEqual(version(3).schema);
     expect(body.source).toBe(version(3).source);
     expect(body.versions.map((v: { version: number }) => v.version).sort()).toEqual([1, 2, 3]);
-    expect(body.versions.find((v: { version: number }) => v.version === 1)).toMatchObject({ status: "inactive", source: version(1).source });
+    expect(body.versions.find((v: { version: number }) => v.version === 1)).toMatchObject({
+      status: "inactive",
+      source: version(1).source,
+    });
   });
 
   it("answer an unknown tool with a 404 naming it", async () => {

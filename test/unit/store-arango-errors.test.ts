@@ -7,7 +7,9 @@ const settings = { url: "http://db.example:8529", database: "toolforge", user: "
 
 describe("ArangoDB failures a user can act on", () => {
   it("names the URL and how to start the server when it cannot be reached", () => {
-    const failure = new FetchFailedError("Fetch failed", new Request("http://db.example:8529/_api/version"), { cause: new Error("connect ECONNREFUSED") });
+    const failure = new FetchFailedError("Fetch failed", new Request("http://db.example:8529/_api/version"), {
+      cause: new Error("connect ECONNREFUSED"),
+    });
     const error = describeArangoFailure(failure, settings);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error?.message).toContain("cannot reach ArangoDB at http://db.example:8529");

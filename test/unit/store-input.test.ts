@@ -22,7 +22,8 @@ describe("store input rules", () => {
 
   it("accepts snake_case tool names and selectors only (src/contract.ts)", () => {
     expect(checkToolName("word_count2")).toBe("word_count2");
-    for (const bad of ["WordCount", "2words", "word-count", "_x", "", "constructor"]) expect(() => checkToolName(bad), bad).toThrow(/snake_case/);
+    for (const bad of ["WordCount", "2words", "word-count", "_x", "", "constructor"])
+      expect(() => checkToolName(bad), bad).toThrow(/snake_case/);
     expect(checkSelector("teach_yourself_to_greet")).toBe("teach_yourself_to_greet");
     expect(checkSelector("greet")).toBe("greet");
     for (const bad of ["greet me", "1st", "a.b", "", "doesNotUnderstand", "toString", "__proto__", "constructor"]) {
@@ -35,7 +36,9 @@ describe("store input rules", () => {
     const upper = { ...code("x"), sha256: sha256Hex("x").toUpperCase() };
     expect(() => verifyArtifact(upper, "t")).not.toThrow();
     const wrong = { ...code("x"), sha256: sha256Hex("y") };
-    expect(() => verifyArtifact(wrong, 'tool "t"')).toThrow(`tool "t": sha256 "${sha256Hex("y")}" does not match the compiled code (its sha256 is ${sha256Hex("x")})`);
+    expect(() => verifyArtifact(wrong, 'tool "t"')).toThrow(
+      `tool "t": sha256 "${sha256Hex("y")}" does not match the compiled code (its sha256 is ${sha256Hex("x")})`,
+    );
   });
 
   it("refuses a tool version whose schema is not an object", () => {
@@ -44,7 +47,9 @@ describe("store input rules", () => {
   });
 
   it("normalises the object id of a new method version", () => {
-    expect(checkNewMethodVersion({ objectId: "UvmObjects/system", selector: "greet", description: "", ...code("x") }).objectId).toBe("system");
+    expect(checkNewMethodVersion({ objectId: "UvmObjects/system", selector: "greet", description: "", ...code("x") }).objectId).toBe(
+      "system",
+    );
   });
 
   it("refuses a prototype listed twice, counting both id forms as one", () => {

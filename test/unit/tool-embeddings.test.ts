@@ -17,7 +17,15 @@ import { tempStore, type TempStore } from "../support/store.js";
 
 function tool(toolName: string, description: string): NewToolVersion {
   const compiled = `export default function ${toolName}() { return 1; }`;
-  return { toolName, description, schema: { type: "object", properties: {} }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return {
+    toolName,
+    description,
+    schema: { type: "object", properties: {} },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }
 
 /** Concepts as axes: cars, food, signals; anything else a little of each. */
@@ -48,7 +56,14 @@ describe("re-ranking the library search with embeddings", () => {
   });
 
   const open = (rerank?: ReturnType<typeof createEmbeddingRerank>) =>
-    createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus: new EventBus(), dynamicToolsDir: dir, findTools: false, ...(rerank ? { rerank } : {}) });
+    createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus: new EventBus(),
+      dynamicToolsDir: dir,
+      findTools: false,
+      ...(rerank ? { rerank } : {}),
+    });
   const query = "how fast can my automobile go";
 
   it("moves the candidate closest in meaning to the top, asking /api/embed with EMBED_MODEL", async () => {

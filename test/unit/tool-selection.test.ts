@@ -37,7 +37,28 @@ function tool(toolName: string, description: string): NewToolVersion {
 }
 
 const SUBJECTS = ["invoice", "temperature", "password", "playlist", "recipe", "sensor", "ticket", "receipt", "route", "inventory"];
-const ACTIONS = ["validate", "format", "summarise", "normalise", "encode", "compress", "parse", "score", "merge", "archive", "tag", "rank", "audit", "export", "import", "clean", "split", "count", "hash", "label"];
+const ACTIONS = [
+  "validate",
+  "format",
+  "summarise",
+  "normalise",
+  "encode",
+  "compress",
+  "parse",
+  "score",
+  "merge",
+  "archive",
+  "tag",
+  "rank",
+  "audit",
+  "export",
+  "import",
+  "clean",
+  "split",
+  "count",
+  "hash",
+  "label",
+];
 
 let temp: TempStore;
 let toolsDir: string;
@@ -48,7 +69,9 @@ async function library(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const subject = SUBJECTS[i % SUBJECTS.length]!;
     const action = ACTIONS[Math.floor(i / SUBJECTS.length) % ACTIONS.length]!;
-    await temp.store.installToolVersion(tool(`${action}_${subject}_${i}`, `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subject} record.`));
+    await temp.store.installToolVersion(
+      tool(`${action}_${subject}_${i}`, `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subject} record.`),
+    );
   }
 }
 
@@ -62,13 +85,21 @@ afterEach(async () => {
 });
 
 async function openRegistry(limit: number): Promise<LiveToolRegistry> {
-  return createToolRegistry({ store: temp.store, sandbox: refusingSandbox, bus: new EventBus(), dynamicToolsDir: toolsDir, findTools: { limit: findToolsLimit(limit) } });
+  return createToolRegistry({
+    store: temp.store,
+    sandbox: refusingSandbox,
+    bus: new EventBus(),
+    dynamicToolsDir: toolsDir,
+    findTools: { limit: findToolsLimit(limit) },
+  });
 }
 
 describe("the tools BRICK gets bound", () => {
   it("holds the bind limit with 200 tools installed: find_tools plus the turn's best matches", async () => {
     await library(199);
-    await temp.store.installToolVersion(tool("celsius_to_fahrenheit", "Converts a temperature from degrees Celsius to degrees Fahrenheit."));
+    await temp.store.installToolVersion(
+      tool("celsius_to_fahrenheit", "Converts a temperature from degrees Celsius to degrees Fahrenheit."),
+    );
     registry = await openRegistry(8);
     expect(await registry.count()).toBe(201);
     const turn = turnContext([new HumanMessage("What is 21 degrees Celsius in Fahrenheit?")], isUser);

@@ -12,14 +12,21 @@ export function DiffView({ before, after, label }: { before: string; after: stri
         <span class="added-count">{added} added</span>, <span class="removed-count">{removed} removed</span>
       </p>
       {foldUnchanged(lines).map((row) => {
-        if (row.kind === "fold") return <div class="fold">… {row.count} unchanged line{row.count === 1 ? "" : "s"} …</div>;
+        if (row.kind === "fold")
+          return (
+            <div class="fold">
+              … {row.count} unchanged line{row.count === 1 ? "" : "s"} …
+            </div>
+          );
         if (row.kind === "added")
           return (
             <div class="line added" data-new-line={row.newLine}>
               <span class="ln" aria-hidden="true">
                 {"    "} {String(row.newLine).padStart(4)}
               </span>
-              <span class="sign" aria-hidden="true">+</span>
+              <span class="sign" aria-hidden="true">
+                +
+              </span>
               <ins>{row.text || " "}</ins>
             </div>
           );
@@ -29,7 +36,9 @@ export function DiffView({ before, after, label }: { before: string; after: stri
               <span class="ln" aria-hidden="true">
                 {String(row.oldLine).padStart(4)} {"    "}
               </span>
-              <span class="sign" aria-hidden="true">−</span>
+              <span class="sign" aria-hidden="true">
+                −
+              </span>
               <del>{row.text || " "}</del>
             </div>
           );
@@ -38,7 +47,9 @@ export function DiffView({ before, after, label }: { before: string; after: stri
             <span class="ln" aria-hidden="true">
               {String(row.oldLine).padStart(4)} {String(row.newLine).padStart(4)}
             </span>
-            <span class="sign" aria-hidden="true"> </span>
+            <span class="sign" aria-hidden="true">
+              {" "}
+            </span>
             <code>{row.text || " "}</code>
           </div>
         );

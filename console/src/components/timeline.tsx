@@ -21,7 +21,7 @@ const FAILED_AT: Record<ForgeStage, string> = {
 };
 
 export function attemptVerdict(attempt: Pick<Attempt, "stage" | "outcome">): string {
-  return attempt.outcome === "passed" ? "passed every check" : FAILED_AT[attempt.stage] ?? `failed at ${attempt.stage}`;
+  return attempt.outcome === "passed" ? "passed every check" : (FAILED_AT[attempt.stage] ?? `failed at ${attempt.stage}`);
 }
 
 export function RunHeader({ run }: { run: Run }) {
@@ -30,7 +30,10 @@ export function RunHeader({ run }: { run: Run }) {
       <dt>Asked for</dt>
       <dd class="spec">{run.spec}</dd>
       <dt>Kind</dt>
-      <dd>{run.kind}{run.target ? ` (${run.target})` : ""}</dd>
+      <dd>
+        {run.kind}
+        {run.target ? ` (${run.target})` : ""}
+      </dd>
       <dt>Status</dt>
       <dd>
         <span class={`badge status-${run.status}`}>{run.status}</span>
@@ -57,12 +60,22 @@ export function RunHeader({ run }: { run: Run }) {
 
 export function Timeline({ run, idPrefix = "run" }: { run: Run; idPrefix?: string }) {
   if (run.attempts.length === 0) {
-    return <p class="muted">{run.status === "running" ? "Waiting for the model's first module…" : "No attempts: the forge found what was asked for already installed."}</p>;
+    return (
+      <p class="muted">
+        {run.status === "running"
+          ? "Waiting for the model's first module…"
+          : "No attempts: the forge found what was asked for already installed."}
+      </p>
+    );
   }
   return (
     <ol class="timeline" aria-label="Attempts">
       {run.attempts.map((attempt, index) => (
-        <AttemptCard attempt={attempt} previous={index > 0 ? run.attempts[index - 1] : undefined} idPrefix={`${idPrefix}-a${attempt.number}`} />
+        <AttemptCard
+          attempt={attempt}
+          previous={index > 0 ? run.attempts[index - 1] : undefined}
+          idPrefix={`${idPrefix}-a${attempt.number}`}
+        />
       ))}
       {run.status === "running" ? <li class="attempt pending">Attempt {run.attempts.length + 1} is under way…</li> : null}
     </ol>
@@ -75,7 +88,10 @@ function AttemptCard({ attempt, previous, idPrefix }: { attempt: Attempt; previo
     <li class={`attempt ${attempt.outcome}`} data-attempt={attempt.number} data-stage={attempt.stage} data-outcome={attempt.outcome}>
       <h3>
         Attempt {attempt.number}: <span class={`verdict ${attempt.outcome}`}>{attemptVerdict(attempt)}</span>
-        <span class="when"> · {formatTime(attempt.created_at)} · {formatMs(total)}</span>
+        <span class="when">
+          {" "}
+          · {formatTime(attempt.created_at)} · {formatMs(total)}
+        </span>
       </h3>
       <Stages attempt={attempt} />
       {previous && previous.code && attempt.code ? (
@@ -86,7 +102,8 @@ function AttemptCard({ attempt, previous, idPrefix }: { attempt: Attempt; previo
       ) : null}
       <section>
         <h4>
-          The module{attempt.findings.length > 0 ? ` (${attempt.findings.length} audit finding${attempt.findings.length === 1 ? "" : "s"})` : ""}
+          The module
+          {attempt.findings.length > 0 ? ` (${attempt.findings.length} audit finding${attempt.findings.length === 1 ? "" : "s"})` : ""}
         </h4>
         {attempt.findings.length > 0 ? (
           <ul class="finding-list">

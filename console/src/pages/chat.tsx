@@ -154,7 +154,11 @@ export function ChatPage() {
         </form>
       </section>
       <section class="detail-pane forge-side" aria-label="The forge while it answers">
-        {latest ? <RunPane runId={latest} compact /> : <p class="muted">When the agent needs a tool it does not have, the forge's attempts appear here as it writes it.</p>}
+        {latest ? (
+          <RunPane runId={latest} compact />
+        ) : (
+          <p class="muted">When the agent needs a tool it does not have, the forge's attempts appear here as it writes it.</p>
+        )}
       </section>
     </div>
   );

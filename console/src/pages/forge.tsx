@@ -7,7 +7,9 @@ import type { BusEvent, Run, RunSummary } from "../types.js";
 
 /** Bus events that change a forge run's record. */
 export function isForgeEvent(event: BusEvent): event is BusEvent & { runId: string } {
-  return typeof event.runId === "string" && (event.type.startsWith("forge.") || event.type === "tool.created" || event.type === "method.learned");
+  return (
+    typeof event.runId === "string" && (event.type.startsWith("forge.") || event.type === "tool.created" || event.type === "method.learned")
+  );
 }
 
 export function ForgePage({ runId }: { runId: string | undefined }) {
@@ -19,17 +21,23 @@ export function ForgePage({ runId }: { runId: string | undefined }) {
     <div class="split">
       <section class="list-pane" aria-labelledby="runs-heading">
         <h2 id="runs-heading">Forge runs</h2>
-        {runs.error ? <p role="alert" class="error-text">{runs.error}</p> : null}
+        {runs.error ? (
+          <p role="alert" class="error-text">
+            {runs.error}
+          </p>
+        ) : null}
         {runs.data && runs.data.runs.length === 0 ? <p class="muted">The forge has not run yet.</p> : null}
         {runs.data && runs.data.runs.length > 0 ? (
           <ol class="runs">
             {runs.data.runs.map((run) => (
               <li class={run.id === runId ? "current" : ""} data-run={run.id}>
                 <a href={href("forge", run.id)} aria-current={run.id === runId ? "page" : undefined}>
-                  <span class={`badge status-${run.status}`}>{run.status}</span> {run.result ? `${run.result.name} v${run.result.version}` : run.target ?? run.kind}
+                  <span class={`badge status-${run.status}`}>{run.status}</span>{" "}
+                  {run.result ? `${run.result.name} v${run.result.version}` : (run.target ?? run.kind)}
                 </a>
                 <div class="muted small">
-                  {formatTime(run.started_at)} · {run.attempt_count} attempt{run.attempt_count === 1 ? "" : "s"} · {formatMs(run.duration_ms)}
+                  {formatTime(run.started_at)} · {run.attempt_count} attempt{run.attempt_count === 1 ? "" : "s"} ·{" "}
+                  {formatMs(run.duration_ms)}
                   {run.last_stage && run.last_stage.outcome === "failed" ? ` · last ${attemptVerdict(run.last_stage)}` : ""}
                 </div>
                 <div class="small">{truncate(run.spec, 120)}</div>
@@ -48,13 +56,18 @@ export function RunPane({ runId, compact = false }: { runId: string; compact?: b
   useBusEvents((event) => {
     if (isForgeEvent(event) && event.runId === runId) run.reload();
   });
-  if (run.error) return <p role="alert" class="error-text">{run.error}</p>;
+  if (run.error)
+    return (
+      <p role="alert" class="error-text">
+        {run.error}
+      </p>
+    );
   if (!run.data) return <p class="muted">Loading the run…</p>;
   return (
     <article class="run" aria-labelledby={`run-${runId}-heading`} data-run-status={run.data.status}>
       <h2 id={`run-${runId}-heading`}>
         {compact ? "Forge: " : "Forge run: "}
-        {run.data.result ? `${run.data.result.name} v${run.data.result.version}` : run.data.target ?? run.data.kind}
+        {run.data.result ? `${run.data.result.name} v${run.data.result.version}` : (run.data.target ?? run.data.kind)}
       </h2>
       <RunHeader run={run.data} />
       <Timeline run={run.data} idPrefix={`r${runId.slice(0, 8)}`} />

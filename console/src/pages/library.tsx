@@ -20,8 +20,14 @@ export function LibraryPage({ name }: { name: string | undefined }) {
     <div class="split">
       <section class="list-pane" aria-labelledby="tools-heading">
         <h2 id="tools-heading">Tools</h2>
-        {tools.error ? <p role="alert" class="error-text">{tools.error}</p> : null}
-        {tools.data && tools.data.tools.length === 0 ? <p class="muted">No tools yet. Ask for one in the chat: the forge writes it.</p> : null}
+        {tools.error ? (
+          <p role="alert" class="error-text">
+            {tools.error}
+          </p>
+        ) : null}
+        {tools.data && tools.data.tools.length === 0 ? (
+          <p class="muted">No tools yet. Ask for one in the chat: the forge writes it.</p>
+        ) : null}
         {tools.data && tools.data.tools.length > 0 ? (
           <table class="list">
             <thead>
@@ -47,7 +53,9 @@ export function LibraryPage({ name }: { name: string | undefined }) {
           </table>
         ) : null}
       </section>
-      <section class="detail-pane">{name ? <ToolPane name={name} onChanged={tools.reload} /> : <p class="muted">Choose a tool.</p>}</section>
+      <section class="detail-pane">
+        {name ? <ToolPane name={name} onChanged={tools.reload} /> : <p class="muted">Choose a tool.</p>}
+      </section>
     </div>
   );
 }
@@ -65,7 +73,12 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
     if (event.type === "tool.created" || event.type === "tool.rolled_back") tool.reload();
   });
 
-  if (tool.error) return <p role="alert" class="error-text">{tool.error}</p>;
+  if (tool.error)
+    return (
+      <p role="alert" class="error-text">
+        {tool.error}
+      </p>
+    );
   if (!tool.data) return <p class="muted">Loading {name}…</p>;
   const detail = tool.data;
   const version = detail.versions.find((v) => v.version === (shown ?? detail.active_version)) ?? detail.versions.at(-1);
@@ -76,7 +89,10 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
       const result = await postJson<{ active_version: number; previous_version: number }>(`/tools/${encodeURIComponent(name)}/rollback`, {
         version: target.version,
       });
-      setNotice({ ok: true, text: `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.` });
+      setNotice({
+        ok: true,
+        text: `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.`,
+      });
       setShown(null);
       tool.reload();
       onChanged();
@@ -150,11 +166,22 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
             {tests ? (
               <>
                 {" "}
-                · <a href={`#tool-src-L${tests}`} onClick={(e) => (e.preventDefault(), document.getElementById(`tool-src-L${tests}`)?.scrollIntoView({ block: "center" }))}>its tests (line {tests})</a>
+                ·{" "}
+                <a
+                  href={`#tool-src-L${tests}`}
+                  onClick={(e) => (e.preventDefault(), document.getElementById(`tool-src-L${tests}`)?.scrollIntoView({ block: "center" }))}
+                >
+                  its tests (line {tests})
+                </a>
               </>
             ) : null}
           </h3>
-          <CodeView code={version.source} idPrefix="tool-src" label={`Source of ${name} v${version.version}`} highlight={tests ? [tests] : []} />
+          <CodeView
+            code={version.source}
+            idPrefix="tool-src"
+            label={`Source of ${name} v${version.version}`}
+            highlight={tests ? [tests] : []}
+          />
         </section>
       ) : null}
 
@@ -164,7 +191,8 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         {calls.data ? (
           <>
             <p class="calls-summary">
-              {calls.data.calls} call{calls.data.calls === 1 ? "" : "s"}, {calls.data.failures} failure{calls.data.failures === 1 ? "" : "s"}
+              {calls.data.calls} call{calls.data.calls === 1 ? "" : "s"}, {calls.data.failures} failure
+              {calls.data.failures === 1 ? "" : "s"}
             </p>
             {calls.data.recent.length > 0 ? (
               <table class="list calls">
@@ -202,8 +230,8 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
           onCancel={() => setAsking(null)}
         >
           <p>
-            v{detail.active_version} is active now. After this the agent calls v{asking.version} ("{asking.description}") from its next model call
-            on. v{detail.active_version} stays in the library, and you can make it active again.
+            v{detail.active_version} is active now. After this the agent calls v{asking.version} ("{asking.description}") from its next
+            model call on. v{detail.active_version} stays in the library, and you can make it active again.
           </p>
         </Confirm>
       ) : null}

@@ -35,12 +35,22 @@ export function describeEvent(e: BusEvent): Described {
       return { category: "guard", text: str(e.text) };
     case "tool.called":
       return e.outcome === "ok"
-        ? { category: "tool", text: `${str(e.name)} answered in ${formatMs(Number(e.durationMs))}`, link: { href: href("library", str(e.name)), label: str(e.name) } }
-        : { category: "tool", text: `${str(e.name)} failed: ${str(e.error)}`, failed: true, link: { href: href("library", str(e.name)), label: str(e.name) } };
+        ? {
+            category: "tool",
+            text: `${str(e.name)} answered in ${formatMs(Number(e.durationMs))}`,
+            link: { href: href("library", str(e.name)), label: str(e.name) },
+          }
+        : {
+            category: "tool",
+            text: `${str(e.name)} failed: ${str(e.error)}`,
+            failed: true,
+            link: { href: href("library", str(e.name)), label: str(e.name) },
+          };
     case "forge.started":
       return { category: "forge", text: `forging a ${str(e.kind)}: ${truncate(str(e.spec), 140)}`, ...(run ? { link: run } : {}) };
     case "forge.attempt":
-      if (e.outcome === "passed") return { category: "forge", text: `attempt ${str(e.attempt)} passed every check`, ...(run ? { link: run } : {}) };
+      if (e.outcome === "passed")
+        return { category: "forge", text: `attempt ${str(e.attempt)} passed every check`, ...(run ? { link: run } : {}) };
       return {
         category: e.stage === "audit" ? "refusal" : "forge",
         text: `attempt ${str(e.attempt)} ${e.stage === "audit" ? "refused by the audit" : `failed at ${str(e.stage)}`}${e.failure ? `: ${str(e.failure)}` : ""}`,
@@ -48,15 +58,27 @@ export function describeEvent(e: BusEvent): Described {
         ...(run ? { link: run } : {}),
       };
     case "tool.created":
-      return { category: "forge", text: `installed ${str(e.name)} v${str(e.version)}`, link: { href: href("library", str(e.name)), label: str(e.name) } };
+      return {
+        category: "forge",
+        text: `installed ${str(e.name)} v${str(e.version)}`,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
     case "forge.reused":
       return { category: "forge", text: `reused ${str(e.name)} v${str(e.version)} (already installed)`, ...(run ? { link: run } : {}) };
     case "forge.failed":
       return { category: "refusal", text: `the forge gave up: ${str(e.reason)}`, failed: true, ...(run ? { link: run } : {}) };
     case "method.learned":
-      return { category: "forge", text: `${str(e.objectId)} learned ${str(e.selector)} v${str(e.version)}`, link: { href: href("objects", str(e.objectId)), label: str(e.objectId) } };
+      return {
+        category: "forge",
+        text: `${str(e.objectId)} learned ${str(e.selector)} v${str(e.version)}`,
+        link: { href: href("objects", str(e.objectId)), label: str(e.objectId) },
+      };
     case "tool.rolled_back":
-      return { category: "library", text: `${str(e.name)} rolled back to v${str(e.version)}`, link: { href: href("library", str(e.name)), label: str(e.name) } };
+      return {
+        category: "library",
+        text: `${str(e.name)} rolled back to v${str(e.version)}`,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
     case "message.finished":
       return { category: "object", text: `message ${truncate(str(e.messageId), 8)} ${str(e.status)}`, failed: e.status === "failed" };
     default:

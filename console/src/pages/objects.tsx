@@ -17,7 +17,11 @@ export function ObjectsPage({ id }: { id: string | undefined }) {
     <div class="split">
       <section class="list-pane" aria-labelledby="objects-heading">
         <h2 id="objects-heading">Objects</h2>
-        {objects.error ? <p role="alert" class="error-text">{objects.error}</p> : null}
+        {objects.error ? (
+          <p role="alert" class="error-text">
+            {objects.error}
+          </p>
+        ) : null}
         {objects.data && objects.data.objects.length === 0 ? (
           <p class="muted">
             No objects. <code>toolforge genesis</code> creates the root objects; <code>POST /objects</code> creates more.
@@ -60,7 +64,12 @@ function ObjectPane({ id }: { id: string }) {
     }
   });
 
-  if (object.error) return <p role="alert" class="error-text">{object.error}</p>;
+  if (object.error)
+    return (
+      <p role="alert" class="error-text">
+        {object.error}
+      </p>
+    );
   if (!object.data) return <p class="muted">Loading {id}…</p>;
   const detail = object.data;
   const listed = new Set((messages.data?.messages ?? []).map((m) => m.message_id));
@@ -201,7 +210,7 @@ function SendForm({ target, onSent }: { target: string; onSent: (message: Messag
     let parsedKwargs: Json | undefined;
     try {
       parsedArgs = JSON.parse(args || "[]") as Json;
-      if (!Array.isArray(parsedArgs)) throw new Error("must be a JSON array, e.g. [1, \"two\"]");
+      if (!Array.isArray(parsedArgs)) throw new Error('must be a JSON array, e.g. [1, "two"]');
     } catch (e) {
       setError(`Arguments: ${describeError(e)}`);
       return;
@@ -217,7 +226,12 @@ function SendForm({ target, onSent }: { target: string; onSent: (message: Messag
     }
     setBusy(true);
     try {
-      const body = { target_object_id: target, method_name: method.trim(), args: parsedArgs, ...(parsedKwargs ? { kwargs: parsedKwargs } : {}) };
+      const body = {
+        target_object_id: target,
+        method_name: method.trim(),
+        args: parsedArgs,
+        ...(parsedKwargs ? { kwargs: parsedKwargs } : {}),
+      };
       const answer = await postJson<{ message_id: string }>("/message", body);
       onSent({
         message_id: answer.message_id,
@@ -242,7 +256,14 @@ function SendForm({ target, onSent }: { target: string; onSent: (message: Messag
       <div class="fields">
         <label>
           Method
-          <input name="method" required pattern="[A-Za-z_][A-Za-z0-9_]*" value={method} onInput={(e) => setMethod(e.currentTarget.value)} placeholder="greet" />
+          <input
+            name="method"
+            required
+            pattern="[A-Za-z_][A-Za-z0-9_]*"
+            value={method}
+            onInput={(e) => setMethod(e.currentTarget.value)}
+            placeholder="greet"
+          />
         </label>
         <label>
           Arguments (JSON array)

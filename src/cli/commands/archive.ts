@@ -26,7 +26,9 @@ export function register(program: Command): void {
           reason: options.reason,
           ...(options.outDir ? { outDir: options.outDir } : {}),
         });
-        process.stdout.write(`${file}\n  ${Object.keys(manifest.files).length} files, ${manifest.storeKind} store, ${manifest.createdAt}\n`);
+        process.stdout.write(
+          `${file}\n  ${Object.keys(manifest.files).length} files, ${manifest.storeKind} store, ${manifest.createdAt}\n`,
+        );
       } finally {
         await store.close();
       }
@@ -38,7 +40,7 @@ export function register(program: Command): void {
     .action(async () => {
       const listings = await (await archives()).listArchives(loadConfig());
       if (listings.length === 0) {
-        process.stdout.write("no chronicles yet: `toolforge archive create --reason \"…\"` writes one\n");
+        process.stdout.write('no chronicles yet: `toolforge archive create --reason "…"` writes one\n');
         return;
       }
       for (const listing of listings) {

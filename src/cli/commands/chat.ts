@@ -40,17 +40,17 @@ export function classifyLine(raw: string): ChatLine {
 }
 
 export function register(program: Command): void {
-  withChatOptions(program.command("chat").description("chat with the agent (/help lists the commands; Ctrl-C cancels a turn, Ctrl-D leaves)")).action(
-    async (options: ChatTargetOptions) => {
-      const thread = checkThreadOption(options.thread);
-      const target = await openChatTarget(options, loadConfig());
-      try {
-        process.exitCode = await converse(target.chat, thread ?? randomUUID(), target.description);
-      } finally {
-        await target.close();
-      }
-    },
-  );
+  withChatOptions(
+    program.command("chat").description("chat with the agent (/help lists the commands; Ctrl-C cancels a turn, Ctrl-D leaves)"),
+  ).action(async (options: ChatTargetOptions) => {
+    const thread = checkThreadOption(options.thread);
+    const target = await openChatTarget(options, loadConfig());
+    try {
+      process.exitCode = await converse(target.chat, thread ?? randomUUID(), target.description);
+    } finally {
+      await target.close();
+    }
+  });
 }
 
 async function converse(chat: Parameters<typeof renderTurn>[0], firstThread: string, description: string): Promise<number> {

@@ -16,7 +16,7 @@ export function register(program: Command): void {
   const dataset = program.command("dataset").description("the fine-tuning dataset of forge results and persona turns");
   dataset
     .command("export")
-    .description("write the dataset as JSONL in chat format ({\"messages\": [{role, content}, …]} per line)")
+    .description('write the dataset as JSONL in chat format ({"messages": [{role, content}, …]} per line)')
     .option("--out <file>", "the JSONL file (default: DATA_DIR/datasets/dataset-<time>.jsonl)")
     .addOption(new Option("--only <kind>", "only forge results or only persona turns").choices(["forge", "personas"]))
     .addOption(new Option("--persona <name>", "persona turns of one persona only").choices(["brick", "robin", "babs", "alfred"]))
@@ -27,9 +27,7 @@ export function register(program: Command): void {
       const store = await (await import("../../store/index.js")).openStore(config);
       try {
         const written = await exportDataset(config, store, options);
-        process.stdout.write(
-          `${written.file}\n  ${written.forgeExamples} forge examples, ${written.personaExamples} persona examples\n`,
-        );
+        process.stdout.write(`${written.file}\n  ${written.forgeExamples} forge examples, ${written.personaExamples} persona examples\n`);
       } finally {
         await store.close();
       }

@@ -15,7 +15,9 @@ export function register(program: Command): void {
       process.stdout.write(options.json ? `${JSON.stringify(checks, null, 2)}\n` : formatChecks(checks));
       const ok = doctorPassed(checks);
       if (!options.json) {
-        process.stdout.write(ok ? "\nToolForge is ready.\n" : "\nSomething essential is missing: run the fix under each ✗, then `toolforge doctor` again.\n");
+        process.stdout.write(
+          ok ? "\nToolForge is ready.\n" : "\nSomething essential is missing: run the fix under each ✗, then `toolforge doctor` again.\n",
+        );
       }
       if (!ok) process.exitCode = EXIT_FAILURE;
     });

@@ -10,16 +10,22 @@ import { ToolForgeError } from "../../errors.js";
 export function register(program: Command): void {
   program
     .command("genesis")
-    .description("set up ToolForge: migrate the store, create the root objects, build the sandbox image, create the persona models in Ollama (safe to run again)")
+    .description(
+      "set up ToolForge: migrate the store, create the root objects, build the sandbox image, create the persona models in Ollama (safe to run again)",
+    )
     .action(async () => {
       // Loaded on use: genesis pulls in the store, the sandbox and the personas.
       const { runGenesis } = await import("../../genesis/index.js");
       const report = await runGenesis(loadConfig());
       const failed = report.steps.filter((step) => step.status === "failed");
       if (failed.length > 0) {
-        throw new ToolForgeError("genesis_incomplete", `genesis could not finish ${failed.map((step) => step.name).join(", ")} (see above)`, {
-          hint: "fix what the failed steps say and run `toolforge genesis` again; finished steps are kept",
-        });
+        throw new ToolForgeError(
+          "genesis_incomplete",
+          `genesis could not finish ${failed.map((step) => step.name).join(", ")} (see above)`,
+          {
+            hint: "fix what the failed steps say and run `toolforge genesis` again; finished steps are kept",
+          },
+        );
       }
     });
 }

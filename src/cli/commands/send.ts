@@ -89,7 +89,8 @@ export function register(program: Command): void {
 
 function timeoutMs(seconds: string): number {
   const value = Number(seconds);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidInputError(`--timeout ${JSON.stringify(seconds)} is not a positive number of seconds`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidInputError(`--timeout ${JSON.stringify(seconds)} is not a positive number of seconds`);
   return value * 1000;
 }
 

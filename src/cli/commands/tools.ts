@@ -57,7 +57,13 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
           if (!(error instanceof ServerError) || error.code !== "module_refused") throw error;
           const stage = /refused at (\w+)/.exec(error.message)?.[1] ?? "sandbox";
           const reason = error.message.replace(/^the module was refused at \w+: /, "");
-          return { file: module.file, status: "refused", stage: stage as "sandbox", reason, durationMs: Math.round(performance.now() - started) };
+          return {
+            file: module.file,
+            status: "refused",
+            stage: stage as "sandbox",
+            reason,
+            durationMs: Math.round(performance.now() - started),
+          };
         }
       }),
     close: async () => undefined,
@@ -156,25 +162,25 @@ export function register(program: Command): void {
     }
   });
 
-  sourceOptions(tools.command("show").description("show a tool: description, schema, versions and source").argument("<name>", "the tool's name")).action(
-    async (name: string, options: SourceOptions) => {
-      const tool = await withSource(options, (source) => source.show(name));
-      if (options.json) return printJson(tool);
-      const out: string[] = [
-        `${paint("bold", tool.name)} v${tool.active_version} — ${tool.description}`,
-        "",
-        "input schema:",
-        indent(JSON.stringify(tool.schema, null, 2)),
-        "",
-        "versions:",
-        ...tool.versions.map((v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`),
-        "",
-        `source (v${tool.active_version}):`,
-        indent(tool.source ?? "(not available)"),
-      ];
-      process.stdout.write(`${out.join("\n")}\n`);
-    },
-  );
+  sourceOptions(
+    tools.command("show").description("show a tool: description, schema, versions and source").argument("<name>", "the tool's name"),
+  ).action(async (name: string, options: SourceOptions) => {
+    const tool = await withSource(options, (source) => source.show(name));
+    if (options.json) return printJson(tool);
+    const out: string[] = [
+      `${paint("bold", tool.name)} v${tool.active_version} — ${tool.description}`,
+      "",
+      "input schema:",
+      indent(JSON.stringify(tool.schema, null, 2)),
+      "",
+      "versions:",
+      ...tool.versions.map((v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`),
+      "",
+      `source (v${tool.active_version}):`,
+      indent(tool.source ?? "(not available)"),
+    ];
+    process.stdout.write(`${out.join("\n")}\n`);
+  });
 
   sourceOptions(
     tools
@@ -207,7 +213,9 @@ function registerSearchAndAdd(tools: Command): void {
     }
     const width = Math.max(...offered.tools.map((t) => t.name.length));
     for (const tool of offered.tools) {
-      process.stdout.write(`${paint("bold", tool.name.padEnd(width))}  ${String(tool.reason).padEnd(10)}  ${firstLine(tool.description)}\n`);
+      process.stdout.write(
+        `${paint("bold", tool.name.padEnd(width))}  ${String(tool.reason).padEnd(10)}  ${firstLine(tool.description)}\n`,
+      );
     }
   });
 
@@ -230,7 +238,8 @@ function registerSearchAndAdd(tools: Command): void {
       printJson({ added: outcomes.length - refused.length, refused: refused.length, seconds: Math.round(seconds * 100) / 100, outcomes });
     } else {
       for (const outcome of outcomes) {
-        if (outcome.status === "added") process.stdout.write(`${paint("green", "added")}    ${outcome.name} v${outcome.version}  (${outcome.file})\n`);
+        if (outcome.status === "added")
+          process.stdout.write(`${paint("green", "added")}    ${outcome.name} v${outcome.version}  (${outcome.file})\n`);
         else process.stdout.write(`${paint("red", "refused")}  ${outcome.file}: ${outcome.stage}: ${outcome.reason}\n`);
       }
       process.stdout.write(`${outcomes.length - refused.length} added, ${refused.length} refused in ${seconds.toFixed(1)} s\n`);
@@ -241,7 +250,8 @@ function registerSearchAndAdd(tools: Command): void {
 
 function parseJobs(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidInputError(`--jobs must be a whole number from 1 to 64, not ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 64)
+    throw new InvalidInputError(`--jobs must be a whole number from 1 to 64, not ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -253,7 +263,10 @@ function firstLine(text: string): string {
 function parseVersion(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`VERSION must be a whole number of 1 or more, not ${JSON.stringify(text)}`, "`toolforge tools show NAME` lists the versions");
+    throw new InvalidInputError(
+      `VERSION must be a whole number of 1 or more, not ${JSON.stringify(text)}`,
+      "`toolforge tools show NAME` lists the versions",
+    );
   }
   return value;
 }

@@ -11,11 +11,7 @@ import { checkStore } from "./store.js";
 import type { DoctorCheck } from "./types.js";
 
 export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
-  const [sandbox, store, models] = await Promise.all([
-    checkSandboxPrerequisites(config),
-    checkStore(config),
-    checkModels(config),
-  ]);
+  const [sandbox, store, models] = await Promise.all([checkSandboxPrerequisites(config), checkStore(config), checkModels(config)]);
   return [checkNode(), ...sandbox, store, ...models];
 }
 

@@ -101,7 +101,12 @@ function wrapperOf(ast: ESTree.Program): string | null {
     if (statement.type !== "VariableDeclaration") continue;
     for (const declarator of statement.declarations) {
       const init = declarator.init;
-      if (declarator.id.type === "Identifier" && init?.type === "CallExpression" && init.callee.type === "Identifier" && init.callee.name === WRAPPER_HELPER) {
+      if (
+        declarator.id.type === "Identifier" &&
+        init?.type === "CallExpression" &&
+        init.callee.type === "Identifier" &&
+        init.callee.name === WRAPPER_HELPER
+      ) {
         return declarator.id.name;
       }
     }
@@ -115,7 +120,10 @@ function hasOwnEsmExports(ast: ESTree.Program, wrapper: string | null): boolean 
     if (statement.type === "ExportDefaultDeclaration") {
       const declaration = statement.declaration as Node;
       const wrapped =
-        wrapper !== null && declaration.type === "CallExpression" && declaration.callee.type === "Identifier" && declaration.callee.name === wrapper;
+        wrapper !== null &&
+        declaration.type === "CallExpression" &&
+        declaration.callee.type === "Identifier" &&
+        declaration.callee.name === wrapper;
       return !wrapped;
     }
     return statement.type === "ExportNamedDeclaration" || statement.type === "ExportAllDeclaration";

@@ -21,16 +21,36 @@ const MAX_STRING = 10_000;
 const MAX_DEPTH = 64;
 
 const STRING_METHODS = new Set([
-  "split", "concat", "toLowerCase", "toUpperCase", "trim", "trimStart", "trimEnd", "slice", "substring", "substr",
-  "charAt", "at", "repeat", "replace", "replaceAll", "padStart", "padEnd", "normalize", "toString", "valueOf",
+  "split",
+  "concat",
+  "toLowerCase",
+  "toUpperCase",
+  "trim",
+  "trimStart",
+  "trimEnd",
+  "slice",
+  "substring",
+  "substr",
+  "charAt",
+  "at",
+  "repeat",
+  "replace",
+  "replaceAll",
+  "padStart",
+  "padEnd",
+  "normalize",
+  "toString",
+  "valueOf",
 ]);
 const ARRAY_METHODS = new Set(["join", "reverse", "concat", "slice", "at", "toReversed"]);
-const GLOBAL_DECODERS: ReadonlyMap<string, (text: string) => string> = new Map(Object.entries({
-  atob: (text: string) => globalThis.atob(text),
-  decodeURIComponent: (text: string) => decodeURIComponent(text),
-  decodeURI: (text: string) => decodeURI(text),
-  unescape: (text: string) => unescape(text),
-}));
+const GLOBAL_DECODERS: ReadonlyMap<string, (text: string) => string> = new Map(
+  Object.entries({
+    atob: (text: string) => globalThis.atob(text),
+    decodeURIComponent: (text: string) => decodeURIComponent(text),
+    decodeURI: (text: string) => decodeURI(text),
+    unescape: (text: string) => unescape(text),
+  }),
+);
 
 export class ConstantFolder {
   private readonly memo = new Map<ESTree.Node, Result>();

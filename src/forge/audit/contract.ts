@@ -43,9 +43,13 @@ export function contractFindings(
     if (isTool) report("contract-name", 'the module must `export const name = "snake_case_name"`.', null);
   } else {
     const value = constString(name, folder);
-    if (value === null) report("contract-name", "`name` must be exported as `export const name = \"…\"` with a string literal.", name.at);
+    if (value === null) report("contract-name", '`name` must be exported as `export const name = "…"` with a string literal.', name.at);
     else if (nameProblem(value) !== null) {
-      report("contract-name", `\`name\` ${JSON.stringify(value)} ${nameProblem(value)}: write it in snake_case, like "word_count".`, name.at);
+      report(
+        "contract-name",
+        `\`name\` ${JSON.stringify(value)} ${nameProblem(value)}: write it in snake_case, like "word_count".`,
+        name.at,
+      );
     } else if (options.expectedName !== undefined && value !== options.expectedName) {
       report("contract-name", `\`name\` is ${JSON.stringify(value)} but must be ${JSON.stringify(options.expectedName)}.`, name.at);
     }
@@ -57,7 +61,11 @@ export function contractFindings(
   } else {
     const value = constString(description, folder);
     if (value === null || value.trim() === "") {
-      report("contract-description", "`description` must be exported as `export const description = \"…\"`: a non-empty string literal.", description.at);
+      report(
+        "contract-description",
+        '`description` must be exported as `export const description = "…"`: a non-empty string literal.',
+        description.at,
+      );
     }
   }
 
@@ -78,7 +86,12 @@ export function contractFindings(
 
   const test = exports.get("test");
   if (!test) {
-    if (isTool) report("contract-test", "the module must `export function test(): void { … }` that checks the tool with assert and throws on failure.", null);
+    if (isTool)
+      report(
+        "contract-test",
+        "the module must `export function test(): void { … }` that checks the tool with assert and throws on failure.",
+        null,
+      );
   } else {
     const problem = functionProblem(resolveLocal(test, program.ast), "`test`");
     if (problem) report("contract-test", problem, test.at);
@@ -124,11 +137,18 @@ function topLevelBindings(ast: ESTree.Program): Map<string, Binding> {
 function declarationBindings(declaration: Node): Array<[string, Binding]> {
   if (declaration.type === "VariableDeclaration") {
     return declaration.declarations.flatMap((declarator): Array<[string, Binding]> =>
-      declarator.id.type === "Identifier" ? [[declarator.id.name, { at: declarator, kind: declaration.kind as Binding["kind"], value: declarator.init ?? null }]] : [],
+      declarator.id.type === "Identifier"
+        ? [[declarator.id.name, { at: declarator, kind: declaration.kind as Binding["kind"], value: declarator.init ?? null }]]
+        : [],
     );
   }
   if ((declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") && declaration.id) {
-    return [[declaration.id.name, { at: declaration, kind: declaration.type === "FunctionDeclaration" ? "function" : "class", value: declaration }]];
+    return [
+      [
+        declaration.id.name,
+        { at: declaration, kind: declaration.type === "FunctionDeclaration" ? "function" : "class", value: declaration },
+      ],
+    ];
   }
   return [];
 }
@@ -170,7 +190,8 @@ function schemaProblem(binding: Binding): { node: Node; message: string } | null
     return { node: binding.at, message: "`schema` must be exported as `export const schema = { … }`: an object literal." };
   }
   const value = binding.value;
-  if (value.type !== "ObjectExpression") return { node: value, message: `\`schema\` must be an object literal (found ${describe(value)}).` };
+  if (value.type !== "ObjectExpression")
+    return { node: value, message: `\`schema\` must be an object literal (found ${describe(value)}).` };
   const problem = jsonLiteralProblem(value);
   if (problem) return { node: problem.node, message: `\`schema\` must be plain JSON: ${problem.message}.` };
   const type = value.properties.find(
@@ -206,7 +227,8 @@ function jsonLiteralProblem(node: Node): { node: Node; message: string } | null 
         if (property.type === "SpreadElement") return { node: property, message: "spreads (...) are not literals" };
         if (property.kind !== "init" || property.method) return { node: property, message: "getters, setters and methods are not JSON" };
         if (property.computed) return { node: property, message: "computed keys are not literals" };
-        if (property.shorthand) return { node: property, message: `\`{ ${propertyKey(property)} }\` refers to a variable; write the value out` };
+        if (property.shorthand)
+          return { node: property, message: `\`{ ${propertyKey(property)} }\` refers to a variable; write the value out` };
         if (propertyKey(property) === "__proto__") return { node: property, message: "`__proto__` is not allowed as a key" };
         const problem = jsonLiteralProblem(property.value);
         if (problem) return problem;

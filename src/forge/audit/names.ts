@@ -17,29 +17,36 @@ function table<T>(entries: Record<string, T>): ReadonlyMap<string, T> {
   return new Map(Object.entries(entries));
 }
 
-const ONLY_INPUT =
-  "A forged module computes its result from the default export's argument; it may not reach the host.";
+const ONLY_INPUT = "A forged module computes its result from the default export's argument; it may not reach the host.";
 
 /** Globals refused wherever they appear as a value (special cases are handled by the checks). */
 export const FORBIDDEN_GLOBALS: ReadonlyMap<string, NamedRule> = table<NamedRule>({
   require: {
     rule: "require",
-    message: '`require` loads Node modules (fs, child_process, …); the only module a forged module may use is assert, imported with `import assert from "node:assert/strict"`.',
+    message:
+      '`require` loads Node modules (fs, child_process, …); the only module a forged module may use is assert, imported with `import assert from "node:assert/strict"`.',
   },
   module: {
     rule: "module-internals",
     message: `\`module\` is Node's module object (and \`module.exports\` is CommonJS: export with \`export\`). ${ONLY_INPUT}`,
   },
-  exports: { rule: "module-internals", message: `\`exports\` is CommonJS; export with \`export const …\` / \`export default\` instead. ${ONLY_INPUT}` },
+  exports: {
+    rule: "module-internals",
+    message: `\`exports\` is CommonJS; export with \`export const …\` / \`export default\` instead. ${ONLY_INPUT}`,
+  },
   __dirname: { rule: "module-internals", message: "`__dirname` is a file-system path of the host; forged modules have no files." },
   __filename: { rule: "module-internals", message: "`__filename` is a file-system path of the host; forged modules have no files." },
   process: { rule: "process", message: `\`process\` is the running process (environment, exit, bindings). ${ONLY_INPUT}` },
   eval: { rule: "eval", message: "`eval` runs a string as code; write the code itself instead." },
   Function: {
     rule: "function-constructor",
-    message: "`Function` compiles strings into code that runs outside every check; write ordinary functions (x instanceof Function is allowed).",
+    message:
+      "`Function` compiles strings into code that runs outside every check; write ordinary functions (x instanceof Function is allowed).",
   },
-  Proxy: { rule: "reflect-proxy", message: "`Proxy` traps run code inside whoever touches the object; forged modules may not create proxies." },
+  Proxy: {
+    rule: "reflect-proxy",
+    message: "`Proxy` traps run code inside whoever touches the object; forged modules may not create proxies.",
+  },
   WebAssembly: { rule: "webassembly", message: "`WebAssembly` runs native code the audit cannot read; write TypeScript." },
   SharedArrayBuffer: { rule: "shared-memory", message: "`SharedArrayBuffer` is shared memory; use ordinary arrays or typed arrays." },
   Atomics: { rule: "shared-memory", message: "`Atomics` (wait/notify on shared memory) can freeze the process; it is not allowed." },
@@ -67,7 +74,10 @@ export const FORBIDDEN_PROPERTIES: ReadonlyMap<string, NamedRule> = table<NamedR
     message:
       "`.constructor` leads to constructors and from there to Function, which compiles strings into code; test types with instanceof, typeof or Array.isArray instead.",
   },
-  ["__proto__"]: { rule: "proto", message: "`__proto__` walks or rewrites prototype chains; use ordinary objects, classes and Object.create(null)." },
+  ["__proto__"]: {
+    rule: "proto",
+    message: "`__proto__` walks or rewrites prototype chains; use ordinary objects, classes and Object.create(null).",
+  },
   __defineGetter__: { rule: "proto", message: "`__defineGetter__` installs hidden getters; define getters in a class or object literal." },
   __defineSetter__: { rule: "proto", message: "`__defineSetter__` installs hidden setters; define setters in a class or object literal." },
   __lookupGetter__: { rule: "proto", message: "`__lookupGetter__` extracts internal getters; it is not allowed." },
@@ -79,8 +89,14 @@ export const FORBIDDEN_PROPERTIES: ReadonlyMap<string, NamedRule> = table<NamedR
   captureStackTrace: { rule: "stack-trace-api", message: "`captureStackTrace` is V8's stack trace API; throw ordinary errors instead." },
   stackTraceLimit: { rule: "stack-trace-api", message: "`stackTraceLimit` changes V8's stack trace engine; leave it alone." },
   getThis: { rule: "stack-trace-api", message: "`getThis` is a V8 CallSite method that leaks other frames' `this`; it is not allowed." },
-  getFunction: { rule: "stack-trace-api", message: "`getFunction` is a V8 CallSite method that leaks other frames' functions; it is not allowed." },
-  callee: { rule: "caller-callee", message: "`arguments.callee` is not allowed (and throws in strict code); name the function and call it." },
+  getFunction: {
+    rule: "stack-trace-api",
+    message: "`getFunction` is a V8 CallSite method that leaks other frames' functions; it is not allowed.",
+  },
+  callee: {
+    rule: "caller-callee",
+    message: "`arguments.callee` is not allowed (and throws in strict code); name the function and call it.",
+  },
   caller: { rule: "caller-callee", message: "`.caller` reaches the calling function; it is not allowed." },
   mainModule: { rule: "module-internals", message: "`mainModule` is Node's entry module (with its require); it is not allowed." },
   _load: { rule: "module-internals", message: "`_load` is Node's internal module loader; it is not allowed." },
@@ -90,7 +106,10 @@ export const FORBIDDEN_PROPERTIES: ReadonlyMap<string, NamedRule> = table<NamedR
   _cache: { rule: "module-internals", message: "`_cache` is Node's module cache; it is not allowed." },
   _linkedBinding: { rule: "module-internals", message: "`_linkedBinding` reaches Node's native bindings; it is not allowed." },
   dlopen: { rule: "module-internals", message: "`dlopen` loads native code; it is not allowed." },
-  getBuiltinModule: { rule: "module-internals", message: "`getBuiltinModule` loads Node modules (fs, child_process, …); it is not allowed." },
+  getBuiltinModule: {
+    rule: "module-internals",
+    message: "`getBuiltinModule` loads Node modules (fs, child_process, …); it is not allowed.",
+  },
   reallyExit: { rule: "module-internals", message: "`reallyExit` ends the process; a tool returns its result instead." },
   _rawDebug: { rule: "module-internals", message: "`_rawDebug` writes to the process's stderr behind console's back; it is not allowed." },
 });
@@ -111,8 +130,14 @@ export const FORBIDDEN_GLOBAL_PROPERTIES: ReadonlyMap<string, ReadonlyMap<string
     hasInstance: { rule: "symbol-tricks", message: "`Symbol.hasInstance` rewrites instanceof; it is not allowed." },
   }),
   Object: table<NamedRule>({
-    getPrototypeOf: { rule: "proto", message: "`Object.getPrototypeOf` walks prototype chains (towards Function); use instanceof instead." },
-    setPrototypeOf: { rule: "proto", message: "`Object.setPrototypeOf` rewrites prototype chains; build objects with classes or Object.create." },
+    getPrototypeOf: {
+      rule: "proto",
+      message: "`Object.getPrototypeOf` walks prototype chains (towards Function); use instanceof instead.",
+    },
+    setPrototypeOf: {
+      rule: "proto",
+      message: "`Object.setPrototypeOf` rewrites prototype chains; build objects with classes or Object.create.",
+    },
   }),
 });
 

@@ -6,20 +6,23 @@
 
 export const SECURITY_RULES = {
   parse: "the compiled module could not be parsed",
-  "import-forbidden": 'an import (or re-export) of anything but the builtin assert module ("node:assert", "node:assert/strict", "assert", "assert/strict")',
+  "import-forbidden":
+    'an import (or re-export) of anything but the builtin assert module ("node:assert", "node:assert/strict", "assert", "assert/strict")',
   require: "require() or any use of `require`",
   "dynamic-import": "dynamic import()",
   "import-meta": "import.meta",
   eval: "eval, direct or indirect",
   "function-constructor": "the Function constructor (new Function, Function(...), Function`...`)",
-  "constructor-access": "reaching a constructor (`.constructor`, computed keys that are or build \"constructor\", computed access on functions)",
+  "constructor-access":
+    'reaching a constructor (`.constructor`, computed keys that are or build "constructor", computed access on functions)',
   process: "the process object",
   "global-object": "globalThis / global / self / window used as a value, written to, or `this` at the top of the module",
   "global-computed": "computed (run-time) property access on a global, a builtin or an imported object",
   "computed-key": "a computed property key decoded or assembled at run time from pieces of a forbidden name",
   "reflect-proxy": "Reflect (other than ownKeys/has) and Proxy",
   proto: "__proto__, __defineGetter__/__lookupGetter__ and friends, Object.getPrototypeOf / setPrototypeOf",
-  "builtin-prototype-mutation": "writing to a builtin, its prototype or any foreign .prototype (assignment, delete, Object.assign/defineProperty)",
+  "builtin-prototype-mutation":
+    "writing to a builtin, its prototype or any foreign .prototype (assignment, delete, Object.assign/defineProperty)",
   "imported-binding-mutation": "patching console or the imported assert, or passing them around as values",
   "stack-trace-api": "V8's stack trace API: prepareStackTrace, captureStackTrace, stackTraceLimit, CallSite getThis/getFunction",
   "caller-callee": "arguments.callee, function.caller",

@@ -238,7 +238,11 @@ function argsCheck(tool: RegisteredTool): ArgsCheck {
  * least one names a bound tool with arguments that validate (unambiguous scalars coerced); the
  * others are refused, each with its reason. Thinking is never read.
  */
-async function textToolCalls(reply: AIMessage, bound: string[], registry: ToolRegistry): Promise<{ message: AIMessage | null; refused: string[] }> {
+async function textToolCalls(
+  reply: AIMessage,
+  bound: string[],
+  registry: ToolRegistry,
+): Promise<{ message: AIMessage | null; refused: string[] }> {
   const found = findTextToolCalls(textOf(reply));
   const accepted: ToolCall[] = [];
   const refused: string[] = [];

@@ -31,7 +31,16 @@ export function cascadeNode(deps: GraphDeps, name: Exclude<PersonaName, "brick">
     const fitted = fitCascadeView(state.messages, state.notices, { system: persona.role, numCtx });
     if (fitted.droppedMessages || fitted.clippedMessages) {
       const { estimatedTokens, originalTokens, droppedMessages, clippedMessages } = fitted;
-      emit(config, { type: "context.fitted", persona: name, model: shownName, numCtx, estimatedTokens, originalTokens, droppedMessages, clippedMessages });
+      emit(config, {
+        type: "context.fitted",
+        persona: name,
+        model: shownName,
+        numCtx,
+        estimatedTokens,
+        originalTokens,
+        droppedMessages,
+        clippedMessages,
+      });
     }
     const spoken = await speak({
       persona,

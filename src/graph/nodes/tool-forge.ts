@@ -32,7 +32,11 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
     const earlier = failedEarlier(state.forgeOutcomes, spec);
     if (earlier) {
       const text = repeatNote(earlier);
-      emit(config, { type: "notice", persona: "brick", text: `BRICK asked again for a tool that failed earlier this turn; it was not forged again.` });
+      emit(config, {
+        type: "notice",
+        persona: "brick",
+        text: `BRICK asked again for a tool that failed earlier this turn; it was not forged again.`,
+      });
       return {
         messages: [new HumanMessage({ content: text, name: FORGE_NOTE_NAME })],
         pendingToolSpec: null,
@@ -69,7 +73,15 @@ function summarise(outcome: ForgeOutcome, spec: string): ForgeOutcomeSummary {
   if (outcome.status === "failed") {
     return { status: "failed", runId: outcome.runId, name: null, version: null, attempts: outcome.attempts, reason: outcome.reason, spec };
   }
-  return { status: outcome.status, runId: outcome.runId, name: outcome.name, version: outcome.version, attempts: outcome.attempts, reason: null, spec };
+  return {
+    status: outcome.status,
+    runId: outcome.runId,
+    name: outcome.name,
+    version: outcome.version,
+    attempts: outcome.attempts,
+    reason: null,
+    spec,
+  };
 }
 
 /** A failed forge of this turn for the same request: the same spec once normalised, or the same tool name asked for. */
@@ -77,7 +89,9 @@ export function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): Fo
   const normalised = normaliseSpec(spec);
   const name = requestedToolName(spec);
   return (
-    outcomes.find((o) => o.status === "failed" && (normaliseSpec(o.spec) === normalised || (name !== null && requestedToolName(o.spec) === name))) ?? null
+    outcomes.find(
+      (o) => o.status === "failed" && (normaliseSpec(o.spec) === normalised || (name !== null && requestedToolName(o.spec) === name)),
+    ) ?? null
   );
 }
 

@@ -73,7 +73,9 @@ function toMessage(message: ChatInputMessage): BaseMessage {
 function textOf(message: BaseMessage): string {
   const { content } = message;
   if (typeof content === "string") return content;
-  return content.map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
+  return content
+    .map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : ""))
+    .join("");
 }
 
 /**
@@ -160,7 +162,12 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
     case "tool.calling":
       return { type: "tool_call", name: event.name, args: event.args };
     case "tool.result":
-      return { type: "tool_result", name: event.name, ok: event.ok, preview: event.ok ? `done in ${Math.round(event.durationMs)} ms` : (event.error ?? "failed") };
+      return {
+        type: "tool_result",
+        name: event.name,
+        ok: event.ok,
+        preview: event.ok ? `done in ${Math.round(event.durationMs)} ms` : (event.error ?? "failed"),
+      };
     case "forge.requested":
       return { type: "forge", stage: "requested", text: `BRICK asked for a new tool: ${event.spec}` };
     case "forge.started":
@@ -172,7 +179,13 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
         text: `attempt ${event.attempt} ${event.outcome}${event.outcome === "failed" ? ` at ${event.stage}${event.failure ? `: ${event.failure}` : ""}` : ""}`,
       };
     case "tool.created":
-      return { type: "forge", stage: "installed", text: `installed ${event.name} v${event.version}`, name: event.name, version: event.version };
+      return {
+        type: "forge",
+        stage: "installed",
+        text: `installed ${event.name} v${event.version}`,
+        name: event.name,
+        version: event.version,
+      };
     case "forge.reused":
       return { type: "forge", stage: "reused", text: `reusing ${event.name} v${event.version}`, name: event.name, version: event.version };
     case "forge.failed":

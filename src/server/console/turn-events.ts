@@ -23,7 +23,13 @@ export function publishTurns(service: ChatService, bus: EventBus): ChatService {
           if (progress.type === "notice") bus.publish({ type: "turn.notice", threadId, text: progress.text });
           onProgress?.(progress);
         });
-        bus.publish({ type: "turn.finished", threadId, durationMs: elapsed(), toolsUsed: result.toolsUsed, toolsCreated: result.toolsCreated });
+        bus.publish({
+          type: "turn.finished",
+          threadId,
+          durationMs: elapsed(),
+          toolsUsed: result.toolsUsed,
+          toolsCreated: result.toolsCreated,
+        });
         return result;
       } catch (error) {
         bus.publish({ type: "turn.failed", threadId, durationMs: elapsed(), error: errorMessage(error) });

@@ -33,5 +33,10 @@ export function eventsRouter(bus: EventBus, options: EventsRouterOptions): Route
 
 function parseTypes(value: unknown): Set<string> | null {
   if (typeof value !== "string" || value.trim() === "") return null;
-  return new Set(value.split(",").map((t) => t.trim()).filter(Boolean));
+  return new Set(
+    value
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
 }

@@ -41,7 +41,11 @@ export function forgeRunsRouter(store: Store): Router {
 }
 
 function checkRunId(id: string): string {
-  if (!RUN_ID.test(id)) throw new InvalidInputError(`forge run id ${JSON.stringify(id)} is not valid`, "forge run ids are UUIDs, as GET /forge/runs lists them");
+  if (!RUN_ID.test(id))
+    throw new InvalidInputError(
+      `forge run id ${JSON.stringify(id)} is not valid`,
+      "forge run ids are UUIDs, as GET /forge/runs lists them",
+    );
   return id.toLowerCase();
 }
 

@@ -42,7 +42,7 @@ const message = z
 
 const completionBody = z
   .object({
-    model: z.string().min(1, "must name a model (use \"toolforge\")"),
+    model: z.string().min(1, 'must name a model (use "toolforge")'),
     messages: z.array(message).min(1, "must hold at least one message"),
     stream: z.boolean().optional(),
     user: z.string().optional(),
@@ -105,9 +105,14 @@ type BodyMessage = z.output<typeof message>;
 function conversation(messages: BodyMessage[], threadGiven: boolean): ChatInputMessage[] {
   const last = messages.at(-1);
   if (!last || last.role !== "user") {
-    throw new HttpError(400, "invalid_body", `invalid request body: messages: the last message must have role "user" (got "${last?.role}")`, {
-      param: "messages",
-    });
+    throw new HttpError(
+      400,
+      "invalid_body",
+      `invalid request body: messages: the last message must have role "user" (got "${last?.role}")`,
+      {
+        param: "messages",
+      },
+    );
   }
   const lastText = textOf(last);
   if (lastText.trim() === "") {
@@ -144,7 +149,12 @@ function completionJson(result: ChatTurnResult) {
     created: Math.floor(Date.now() / 1000),
     model: MODEL_ID,
     choices: [
-      { index: 0, message: { role: "assistant", content: result.reply, refusal: null }, finish_reason: result.finishReason ?? "stop", logprobs: null },
+      {
+        index: 0,
+        message: { role: "assistant", content: result.reply, refusal: null },
+        finish_reason: result.finishReason ?? "stop",
+        logprobs: null,
+      },
     ],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     toolforge: toolforgeJson(result),

@@ -31,4 +31,3 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
     ...(param ? { param } : {}),
   });
 }
-

@@ -80,7 +80,11 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
 export async function offeredToolsJson(store: Store, library: Pick<ToolLibraryDeps, "registry" | "bindLimit"> | undefined, q: string) {
   if (!library) {
     const hits = await store.searchLibrary(q, { kind: "tool" });
-    return { query: q, bind_limit: null, tools: hits.map((h) => ({ name: h.name, description: h.description, origin: "forged", reason: "matched" })) };
+    return {
+      query: q,
+      bind_limit: null,
+      tools: hits.map((h) => ({ name: h.name, description: h.description, origin: "forged", reason: "matched" })),
+    };
   }
   const selection = await selectTools(library.registry, { text: q, used: [], found: [] }, library.bindLimit);
   const tools = [];
@@ -93,7 +97,14 @@ export async function offeredToolsJson(store: Store, library: Pick<ToolLibraryDe
 
 /** POST /tools' answer for an installed module. */
 export function addedJson(outcome: Extract<AddOutcome, { status: "added" }>) {
-  return { status: "added", name: outcome.name, version: outcome.version, origin: "added", file: outcome.file, duration_ms: outcome.durationMs };
+  return {
+    status: "added",
+    name: outcome.name,
+    version: outcome.version,
+    origin: "added",
+    file: outcome.file,
+    duration_ms: outcome.durationMs,
+  };
 }
 
 /** GET /tools/:name's answer: the tool, its active source and every version. */

@@ -130,7 +130,12 @@ export class ArangoSaver extends BaseCheckpointSaver {
     }
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
     if (!config.configurable) throw new Error("Empty configuration supplied.");
     const threadId = config.configurable["thread_id"] as string | undefined;
     const checkpointNs = (config.configurable["checkpoint_ns"] as string | undefined) ?? "";
@@ -141,7 +146,14 @@ export class ArangoSaver extends BaseCheckpointSaver {
     const blobDocs: BlobDoc[] = await Promise.all(
       Object.entries(newVersions).map(async ([channel, version]) => {
         const serialized = channel in values ? await this.dump(values[channel]) : { type: EMPTY, data: "" };
-        return { _key: derivedKey(threadId, checkpointNs, channel, String(version)), threadId, checkpointNs, channel, version: String(version), ...serialized };
+        return {
+          _key: derivedKey(threadId, checkpointNs, channel, String(version)),
+          threadId,
+          checkpointNs,
+          channel,
+          version: String(version),
+          ...serialized,
+        };
       }),
     );
     const serializedMetadata = await this.dump(metadata);
@@ -153,7 +165,10 @@ export class ArangoSaver extends BaseCheckpointSaver {
       parentCheckpointId,
       checkpoint: await this.dump(withoutValues),
       metadata: serializedMetadata,
-      metadataJson: serializedMetadata.type === "json" ? (JSON.parse(Buffer.from(serializedMetadata.data, "base64").toString("utf8")) as Record<string, unknown>) : null,
+      metadataJson:
+        serializedMetadata.type === "json"
+          ? (JSON.parse(Buffer.from(serializedMetadata.data, "base64").toString("utf8")) as Record<string, unknown>)
+          : null,
       blobVersions: Object.fromEntries(Object.entries(checkpoint.channel_versions).map(([channel, version]) => [channel, String(version)])),
     };
     await inTransaction(this.db, { write: [COLLECTIONS.checkpoints, COLLECTIONS.checkpointBlobs] }, async (step) => {
@@ -205,7 +220,10 @@ export class ArangoSaver extends BaseCheckpointSaver {
   }
 
   private rows(filters: AqlQuery[], limit: number | null): Promise<CheckpointRow[]> {
-    return queryAll<CheckpointRow>(this.db, noTransaction, aql`
+    return queryAll<CheckpointRow>(
+      this.db,
+      noTransaction,
+      aql`
       FOR c IN ${this.checkpoints}
         ${join(filters, "\n")}
         SORT c.checkpointId DESC
@@ -225,7 +243,8 @@ export class ArangoSaver extends BaseCheckpointSaver {
             FILTER w.threadId == c.threadId AND w.checkpointNs == c.checkpointNs
                AND w.checkpointId == c.parentCheckpointId AND w.channel == ${TASKS}
             RETURN KEEP(w, "taskId", "taskPath", "idx", "channel", "type", "data"))
-        RETURN { doc: c, blobs, writes, parentSends }`);
+        RETURN { doc: c, blobs, writes, parentSends }`,
+    );
   }
 
   private async toTuple(row: CheckpointRow): Promise<CheckpointTuple> {
@@ -253,7 +272,9 @@ export class ArangoSaver extends BaseCheckpointSaver {
   private async migratePendingSends(checkpoint: Checkpoint, parentSends: WriteRow[]): Promise<void> {
     checkpoint.channel_values[TASKS] = await Promise.all(sortWrites(parentSends).map((write) => this.load(write)));
     checkpoint.channel_versions[TASKS] =
-      Object.keys(checkpoint.channel_versions).length > 0 ? maxChannelVersion(...Object.values(checkpoint.channel_versions)) : this.getNextVersion(undefined);
+      Object.keys(checkpoint.channel_versions).length > 0
+        ? maxChannelVersion(...Object.values(checkpoint.channel_versions))
+        : this.getNextVersion(undefined);
   }
 
   private async dump(value: unknown): Promise<Serialized> {
@@ -267,5 +288,7 @@ export class ArangoSaver extends BaseCheckpointSaver {
 }
 
 function sortWrites(writes: WriteRow[]): WriteRow[] {
-  return [...writes].sort((a, b) => compareWritesSortKeys(writesSortKey(a.taskPath, a.taskId, a.idx), writesSortKey(b.taskPath, b.taskId, b.idx)));
+  return [...writes].sort((a, b) =>
+    compareWritesSortKeys(writesSortKey(a.taskPath, a.taskId, a.idx), writesSortKey(b.taskPath, b.taskId, b.idx)),
+  );
 }

@@ -103,7 +103,9 @@ async function ignoreDuplicate(create: () => Promise<unknown>): Promise<void> {
 /** The spec of a forge run (null without one); `step` must have ForgeRuns in its read set. */
 async function specOf(db: Database, step: Step, forgeRunId: string | null): Promise<string | null> {
   if (forgeRunId === null) return null;
-  return (await queryOne<string | null>(db, step, aql`RETURN DOCUMENT(${db.collection(COLLECTIONS.forgeRuns)}, ${forgeRunId}).spec`)) ?? null;
+  return (
+    (await queryOne<string | null>(db, step, aql`RETURN DOCUMENT(${db.collection(COLLECTIONS.forgeRuns)}, ${forgeRunId}).spec`)) ?? null
+  );
 }
 
 /**
@@ -132,7 +134,10 @@ function activeEntries(db: Database): Promise<ActiveRow[]> {
   const methods = db.collection(COLLECTIONS.methods);
   const methodVersions = db.collection(COLLECTIONS.methodVersions);
   const runs = db.collection(COLLECTIONS.forgeRuns);
-  return queryAll<ActiveRow>(db, noTransaction, aql`
+  return queryAll<ActiveRow>(
+    db,
+    noTransaction,
+    aql`
     LET toolRows = (
       FOR t IN ${tools}
         FOR v IN ${toolVersions} FILTER v.toolName == t._key AND v.version == t.activeVersion
@@ -143,7 +148,8 @@ function activeEntries(db: Database): Promise<ActiveRow[]> {
         FOR v IN ${methodVersions} FILTER v.objectId == m.objectId AND v.selector == m.selector AND v.version == m.activeVersion
           RETURN { kind: "method", name: m.selector, objectId: m.objectId, version: v.version, description: v.description,
                    schema: null, spec: v.forgeRunId == null ? null : DOCUMENT(${runs}, v.forgeRunId).spec })
-    FOR row IN APPEND(toolRows, methodRows) RETURN row`);
+    FOR row IN APPEND(toolRows, methodRows) RETURN row`,
+  );
 }
 
 /** Rebuilds the index when its stamp differs from LIBRARY_TEXT_VERSION or it disagrees with the active versions. */
@@ -153,7 +159,11 @@ export async function ensureLibraryIndex(db: Database): Promise<{ rebuilt: boole
   const stamp = await queryOne<number | null>(db, noTransaction, aql`RETURN DOCUMENT(${meta}, ${LIBRARY.stamp}).value`);
   const active = await activeEntries(db);
   const wanted = new Map(active.map((row) => [libraryKey(row.kind, row.name, row.objectId), row.version]));
-  const indexed = await queryAll<{ key: string; version: number }>(db, noTransaction, aql`FOR d IN ${index} RETURN { key: d._key, version: d.version }`);
+  const indexed = await queryAll<{ key: string; version: number }>(
+    db,
+    noTransaction,
+    aql`FOR d IN ${index} RETURN { key: d._key, version: d.version }`,
+  );
   const agrees = indexed.length === wanted.size && indexed.every((d) => wanted.get(d.key) === d.version);
   if (stamp === LIBRARY_TEXT_VERSION && agrees) return { rebuilt: false };
   const docs = active.map(toDoc);
@@ -179,7 +189,10 @@ export class ArangoLibrarySearch {
     const waitForSync = revision !== this.syncedRevision;
     const view = this.db.view(LIBRARY.view);
     const W = FIELD_WEIGHTS;
-    const rows = await queryAll<LibraryDoc & { score: number }>(this.db, noTransaction, aql`
+    const rows = await queryAll<LibraryDoc & { score: number }>(
+      this.db,
+      noTransaction,
+      aql`
       FOR d IN ${view}
         SEARCH ANALYZER(
           BOOST(d.nameTerms IN ${wanted}, ${W.name}) OR BOOST(d.descriptionTerms IN ${wanted}, ${W.description})
@@ -190,7 +203,8 @@ export class ArangoLibrarySearch {
         LET score = BM25(d)
         SORT score DESC, d.name
         LIMIT ${limit}
-        RETURN MERGE(d, { score })`);
+        RETURN MERGE(d, { score })`,
+    );
     if (waitForSync) this.syncedRevision = revision;
     return rows.map((row) => ({
       kind: row.kind,

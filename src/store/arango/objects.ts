@@ -33,7 +33,16 @@ import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
 import { indexEntry, LIBRARY } from "./library.js";
 import { toMethodVersion, toObjectRecord } from "./mapping.js";
 import { assertForgeRunExists } from "./records.js";
-import { bumpCounter, counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne, type Step } from "./transaction.js";
+import {
+  bumpCounter,
+  counterCollections,
+  inTransaction,
+  insertEvent,
+  noTransaction,
+  queryAll,
+  queryOne,
+  type Step,
+} from "./transaction.js";
 
 export class ArangoObjects {
   private readonly objects;
@@ -86,9 +95,13 @@ export class ArangoObjects {
   }
 
   async list(): Promise<ObjectRecord[]> {
-    const rows = await queryAll<{ doc: ObjectDoc; prototypes: string[] }>(this.db, noTransaction, aql`
+    const rows = await queryAll<{ doc: ObjectDoc; prototypes: string[] }>(
+      this.db,
+      noTransaction,
+      aql`
       FOR o IN ${this.objects} SORT o._key
-        RETURN { doc: o, prototypes: (FOR e IN ${this.links} FILTER e._from == o._id SORT e.order RETURN PARSE_IDENTIFIER(e._to).key) }`);
+        RETURN { doc: o, prototypes: (FOR e IN ${this.links} FILTER e._from == o._id SORT e.order RETURN PARSE_IDENTIFIER(e._to).key) }`,
+    );
     return rows.map((r) => toObjectRecord(r.doc, r.prototypes));
   }
 
@@ -99,11 +112,15 @@ export class ArangoObjects {
     try {
       // The FILTER on the revision makes this a compare-and-set; two writers passing it at once
       // collide in RocksDB and the loser gets a write-write conflict (1200), reported the same way.
-      updated = await queryOne<ObjectDoc>(this.db, noTransaction, aql`
+      updated = await queryOne<ObjectDoc>(
+        this.db,
+        noTransaction,
+        aql`
         FOR o IN ${this.objects} FILTER o._key == ${objectId} AND o.revision == ${expectedRevision}
           UPDATE o WITH { attributes: ${attributes}, revision: o.revision + 1, updatedAt: ${new Date().toISOString()} }
             IN ${this.objects} OPTIONS { mergeObjects: false, keepNull: true }
-          RETURN NEW`);
+          RETURN NEW`,
+      );
     } catch (error) {
       if (arangoErrorNum(error) !== ARANGO_ERRORS.conflict) throw error;
     }
@@ -134,13 +151,20 @@ export class ArangoObjects {
     const { objectId, selector } = checked;
     return inTransaction(
       this.db,
-      counterCollections([COLLECTIONS.methods, COLLECTIONS.methodVersions, LIBRARY.collection], [COLLECTIONS.objects, COLLECTIONS.forgeRuns]),
+      counterCollections(
+        [COLLECTIONS.methods, COLLECTIONS.methodVersions, LIBRARY.collection],
+        [COLLECTIONS.objects, COLLECTIONS.forgeRuns],
+      ),
       async (step) => {
         if (!(await this.exists(step, objectId))) throw missingObject(objectId);
         await assertForgeRunExists(this.db, step, checked.forgeRunId, `method "${selector}" of object "${objectId}"`);
-        const newest = await queryOne<number>(this.db, step, aql`
+        const newest = await queryOne<number>(
+          this.db,
+          step,
+          aql`
           FOR v IN ${this.versions} FILTER v.objectId == ${objectId} AND v.selector == ${selector}
-            SORT v.version DESC LIMIT 1 RETURN v.version`);
+            SORT v.version DESC LIMIT 1 RETURN v.version`,
+        );
         const version = (newest ?? 0) + 1;
         const at = new Date().toISOString();
         const doc: MethodVersionDoc = {
@@ -157,11 +181,15 @@ export class ArangoObjects {
         };
         await step(() => this.versions.save(doc));
         const key = methodKey(objectId, selector);
-        await queryAll(this.db, step, aql`
+        await queryAll(
+          this.db,
+          step,
+          aql`
           UPSERT { _key: ${key} }
             INSERT { _key: ${key}, objectId: ${objectId}, selector: ${selector}, activeVersion: ${version}, createdAt: ${at}, updatedAt: ${at} }
             UPDATE { activeVersion: ${version}, updatedAt: ${at} }
-            IN ${this.methods}`);
+            IN ${this.methods}`,
+        );
         const entry = { kind: "method", name: selector, objectId, version, description: doc.description, schema: null } as const;
         await indexEntry(this.db, step, entry, doc.forgeRunId);
         const revision = await bumpCounter(this.db, step, COUNTERS.registry);
@@ -184,17 +212,31 @@ export class ArangoObjects {
         const key = methodKey(objectId, selector);
         const method = await queryOne<MethodDoc | null>(this.db, step, aql`RETURN DOCUMENT(${this.methods}, ${key})`);
         if (!method) throw new NotFoundError(`no ${what}`, "list the object's methods to see what exists");
-        const versions = await queryAll<number>(this.db, step, aql`
-          FOR v IN ${this.versions} FILTER v.objectId == ${objectId} AND v.selector == ${selector} RETURN v.version`);
+        const versions = await queryAll<number>(
+          this.db,
+          step,
+          aql`
+          FOR v IN ${this.versions} FILTER v.objectId == ${objectId} AND v.selector == ${selector} RETURN v.version`,
+        );
         const target = pickRollbackTarget(what, versions, method.activeVersion, requested);
         const at = new Date().toISOString();
         await step(() => this.methods.update(key, { activeVersion: target, updatedAt: at }));
-        const doc = await queryOne<MethodVersionDoc | null>(this.db, step, aql`RETURN DOCUMENT(${this.versions}, ${methodVersionKey(objectId, selector, target)})`);
+        const doc = await queryOne<MethodVersionDoc | null>(
+          this.db,
+          step,
+          aql`RETURN DOCUMENT(${this.versions}, ${methodVersionKey(objectId, selector, target)})`,
+        );
         if (!doc) throw new Error(`internal: ${what} version ${target} vanished inside its own transaction`);
         const entry = { kind: "method", name: selector, objectId, version: target, description: doc.description, schema: null } as const;
         await indexEntry(this.db, step, entry, doc.forgeRunId);
         const revision = await bumpCounter(this.db, step, COUNTERS.registry);
-        await insertEvent(this.db, step, "method.rolled_back", { objectId, selector, version: target, from: method.activeVersion, revision }, at);
+        await insertEvent(
+          this.db,
+          step,
+          "method.rolled_back",
+          { objectId, selector, version: target, from: method.activeVersion, revision },
+          at,
+        );
         return toMethodVersion(doc, target);
       },
       () => this.beforeCommit?.("rollbackMethod"),
@@ -240,20 +282,28 @@ export class ArangoObjects {
 
   async listMethods(id: string): Promise<MethodVersion[]> {
     const objectId = normaliseObjectId(id);
-    const docs = await queryAll<MethodVersionDoc>(this.db, noTransaction, aql`
+    const docs = await queryAll<MethodVersionDoc>(
+      this.db,
+      noTransaction,
+      aql`
       FOR m IN ${this.methods} FILTER m.objectId == ${objectId} SORT m.selector
         FOR v IN ${this.versions} FILTER v.objectId == m.objectId AND v.selector == m.selector AND v.version == m.activeVersion
-          RETURN v`);
+          RETURN v`,
+    );
     return docs.map((doc) => toMethodVersion(doc, doc.version));
   }
 
   async listMethodVersions(id: string, selector: string): Promise<MethodVersion[]> {
     const objectId = normaliseObjectId(id);
-    const rows = await queryAll<{ doc: MethodVersionDoc; active: number }>(this.db, noTransaction, aql`
+    const rows = await queryAll<{ doc: MethodVersionDoc; active: number }>(
+      this.db,
+      noTransaction,
+      aql`
       LET method = DOCUMENT(${this.methods}, ${methodKey(objectId, selector)})
       FILTER method != null
       FOR v IN ${this.versions} FILTER v.objectId == ${objectId} AND v.selector == ${selector} SORT v.version
-        RETURN { doc: v, active: method.activeVersion }`);
+        RETURN { doc: v, active: method.activeVersion }`,
+    );
     return rows.map((r) => toMethodVersion(r.doc, r.active));
   }
 
@@ -267,8 +317,12 @@ export class ArangoObjects {
 
   private async link(step: Step, objectId: string, prototypes: string[]): Promise<void> {
     if (prototypes.length === 0) return;
-    const present = await queryAll<string>(this.db, step, aql`
-      FOR id IN ${prototypes} FILTER DOCUMENT(${this.objects}, id) != null RETURN id`);
+    const present = await queryAll<string>(
+      this.db,
+      step,
+      aql`
+      FOR id IN ${prototypes} FILTER DOCUMENT(${this.objects}, id) != null RETURN id`,
+    );
     const missing = prototypes.find((p) => !present.includes(p));
     if (missing !== undefined) {
       throw new NotFoundError(`prototype "${missing}" of object "${objectId}" does not exist`, "create the prototype object first");
@@ -287,8 +341,12 @@ export class ArangoObjects {
   }
 
   private prototypesOf(step: Step, id: string): Promise<string[]> {
-    return queryAll<string>(this.db, step, aql`
-      FOR e IN ${this.links} FILTER e._from == ${objectHandle(id)} SORT e.order RETURN PARSE_IDENTIFIER(e._to).key`);
+    return queryAll<string>(
+      this.db,
+      step,
+      aql`
+      FOR e IN ${this.links} FILTER e._from == ${objectHandle(id)} SORT e.order RETURN PARSE_IDENTIFIER(e._to).key`,
+    );
   }
 }
 

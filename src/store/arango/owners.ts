@@ -37,21 +37,28 @@ export class ArangoOwner {
   /** Registers this owner and starts renewing its lease. */
   async start(): Promise<void> {
     await this.renew();
-    this.timer = setInterval(() => {
-      // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
-      this.renew().catch((error: unknown) => this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(
+      () => {
+        // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
+        this.renew().catch((error: unknown) => this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     this.timer.unref();
   }
 
   /** Inserts the document, or extends its lease (re-inserting it if a recovery removed it meanwhile). */
   async renew(): Promise<void> {
     const identity = formatIdentity(currentProcess());
-    await queryAll(this.db, noTransaction, aql`
+    await queryAll(
+      this.db,
+      noTransaction,
+      aql`
       UPSERT { _key: ${this.id} }
         INSERT { _key: ${this.id}, identity: ${identity}, startedAt: ${new Date().toISOString()}, leaseExpiresAt: DATE_NOW() + ${this.leaseMs} }
         UPDATE { leaseExpiresAt: DATE_NOW() + ${this.leaseMs} }
-        IN ${this.owners}`);
+        IN ${this.owners}`,
+    );
   }
 
   /** Stops renewing and removes the document: whatever this owner still held is left for recovery. */
@@ -63,27 +70,46 @@ export class ArangoOwner {
   recover(): Promise<RecoveredWork> {
     const collections = { exclusive: [COLLECTIONS.owners], write: [COLLECTIONS.messages, COLLECTIONS.forgeRuns] };
     return inTransaction(this.db, collections, async (step) => {
-      const owners = await queryAll<OwnerLease>(this.db, step, aql`
-        FOR o IN ${this.owners} RETURN { id: o._key, identity: o.identity, expired: o.leaseExpiresAt < DATE_NOW() }`);
+      const owners = await queryAll<OwnerLease>(
+        this.db,
+        step,
+        aql`
+        FOR o IN ${this.owners} RETURN { id: o._key, identity: o.identity, expired: o.leaseExpiresAt < DATE_NOW() }`,
+      );
       const dead = deadOwners(owners, this.id);
       // A missing `ownerId` reads as null in AQL, which is never in `live`: nobody holds it.
-      const live = owners.map((o) => o.id).filter((id) => !dead.includes(id)).concat(this.id);
+      const live = owners
+        .map((o) => o.id)
+        .filter((id) => !dead.includes(id))
+        .concat(this.id);
       const at = new Date().toISOString();
-      const requeued = await queryAll<MessageDoc>(this.db, step, aql`
+      const requeued = await queryAll<MessageDoc>(
+        this.db,
+        step,
+        aql`
         FOR m IN ${this.messages}
           FILTER m.status == "pending" AND m.ownerId NOT IN ${live}
           UPDATE m WITH { ownerId: ${this.id} } IN ${this.messages}
-          RETURN NEW`);
-      const interruptedMessages = await queryAll<string>(this.db, step, aql`
+          RETURN NEW`,
+      );
+      const interruptedMessages = await queryAll<string>(
+        this.db,
+        step,
+        aql`
         FOR m IN ${this.messages}
           FILTER m.status == "running" AND m.ownerId NOT IN ${live}
           UPDATE m WITH { status: "failed", error: ${INTERRUPTED_MESSAGE}, finishedAt: ${at} } IN ${this.messages}
-          RETURN NEW._key`);
-      const interruptedForgeRuns = await queryAll<string>(this.db, step, aql`
+          RETURN NEW._key`,
+      );
+      const interruptedForgeRuns = await queryAll<string>(
+        this.db,
+        step,
+        aql`
         FOR r IN ${this.runs}
           FILTER r.status == "running" AND r.ownerId NOT IN ${live}
           UPDATE r WITH { status: "failed", error: ${INTERRUPTED_FORGE_RUN}, finishedAt: ${at} } IN ${this.runs}
-          RETURN NEW._key`);
+          RETURN NEW._key`,
+      );
       await queryAll(this.db, step, aql`FOR id IN ${dead} REMOVE id IN ${this.owners} OPTIONS { ignoreErrors: true }`);
       requeued.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a._key.localeCompare(b._key));
       return { requeued: requeued.map(toMessageRecord), interruptedMessages, interruptedForgeRuns };

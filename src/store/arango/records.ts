@@ -16,7 +16,10 @@ export async function assertForgeRunExists(db: Database, step: Step, forgeRunId:
   if (forgeRunId === null) return;
   const found = await queryOne<boolean>(db, step, aql`RETURN DOCUMENT(${db.collection(COLLECTIONS.forgeRuns)}, ${forgeRunId}) != null`);
   if (!found) {
-    throw new InvalidInputError(`${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`, "pass the id returned by createForgeRun, or null");
+    throw new InvalidInputError(
+      `${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`,
+      "pass the id returned by createForgeRun, or null",
+    );
   }
 }
 
@@ -38,7 +41,8 @@ export class ArangoRecords {
   }
 
   async createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): Promise<ForgeRun> {
-    if (input.kind !== "tool" && input.kind !== "method") throw new InvalidInputError(`forge run kind ${JSON.stringify(input.kind)} is not tool or method`);
+    if (input.kind !== "tool" && input.kind !== "method")
+      throw new InvalidInputError(`forge run kind ${JSON.stringify(input.kind)} is not tool or method`);
     const doc: ForgeRunDoc = {
       _key: randomUUID(),
       kind: input.kind,
@@ -68,11 +72,15 @@ export class ArangoRecords {
   }
 
   async finishForgeRun(runId: string, outcome: FinishOutcome): Promise<ForgeRun> {
-    const updated = await queryOne<ForgeRunDoc>(this.db, noTransaction, aql`
+    const updated = await queryOne<ForgeRunDoc>(
+      this.db,
+      noTransaction,
+      aql`
       FOR r IN ${this.runs} FILTER r._key == ${runId} AND r.status == "running"
         UPDATE r WITH { status: ${outcome.status}, result: ${outcome.result ?? null}, error: ${outcome.error ?? null},
                         finishedAt: ${new Date().toISOString()} } IN ${this.runs} OPTIONS { mergeObjects: false }
-        RETURN NEW`);
+        RETURN NEW`,
+    );
     if (!updated) {
       const run = await this.getForgeRun(runId);
       if (!run) throw missingForgeRun(runId);
@@ -117,10 +125,14 @@ export class ArangoRecords {
     // Only the holder updates, only an unfinished message, and only a pending one starts: checked
     // and written in one query, so a message another process took over is never touched here.
     const from = patch.status === "running" ? ["pending"] : ["pending", "running"];
-    const updated = await queryOne<MessageDoc>(this.db, noTransaction, aql`
+    const updated = await queryOne<MessageDoc>(
+      this.db,
+      noTransaction,
+      aql`
       FOR m IN ${this.messages} FILTER m._key == ${id} AND m.ownerId == ${this.ownerId} AND m.status IN ${from}
         UPDATE m WITH ${changes} IN ${this.messages} OPTIONS { mergeObjects: false, keepNull: true }
-        RETURN NEW`);
+        RETURN NEW`,
+    );
     if (updated) return toMessageRecord(updated);
     const current = await queryOne<MessageDoc | null>(this.db, noTransaction, aql`RETURN DOCUMENT(${this.messages}, ${id})`);
     if (!current) throw missingMessage(id);
@@ -140,19 +152,27 @@ export class ArangoRecords {
 
   async listEvents(options: { afterSeq?: number; limit?: number } = {}): Promise<StoredEvent[]> {
     const limit = checkLimit(options.limit);
-    const docs = await queryAll<EventDoc>(this.db, noTransaction, aql`
-      FOR e IN ${this.events} FILTER e.seq > ${options.afterSeq ?? 0} SORT e.seq LIMIT ${limit} RETURN e`);
+    const docs = await queryAll<EventDoc>(
+      this.db,
+      noTransaction,
+      aql`
+      FOR e IN ${this.events} FILTER e.seq > ${options.afterSeq ?? 0} SORT e.seq LIMIT ${limit} RETURN e`,
+    );
     return docs.map((d) => ({ seq: d.seq, type: d.type, payload: d.payload, createdAt: d.createdAt }));
   }
 
   private async runsWithAttempts(filter: ReturnType<typeof aql>, limit: number): Promise<ForgeRun[]> {
-    const rows = await queryAll<{ run: ForgeRunDoc; attempts: ForgeAttempt[] }>(this.db, noTransaction, aql`
+    const rows = await queryAll<{ run: ForgeRunDoc; attempts: ForgeAttempt[] }>(
+      this.db,
+      noTransaction,
+      aql`
       FOR r IN ${this.runs}
         ${filter}
         SORT r.startedAt DESC, r._key DESC
         LIMIT ${limit}
         LET attempts = (FOR a IN ${this.attempts} FILTER a.runId == r._key SORT a.number RETURN a.attempt)
-        RETURN { run: r, attempts }`);
+        RETURN { run: r, attempts }`,
+    );
     return rows.map((row) => toForgeRun(row.run, row.attempts));
   }
 }

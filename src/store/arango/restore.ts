@@ -20,7 +20,10 @@ export async function restoreArangoSnapshot(settings: ArangoSettings, snapshotDi
   const contents = new Map<CollectionName, SnapshotDocument[]>();
   for (const name of SNAPSHOT_COLLECTIONS) {
     if (!manifest.files.includes(snapshotFileName(name))) {
-      throw new InvalidInputError(`snapshot ${snapshotDir} has no ${snapshotFileName(name)}`, "use a complete snapshot written by exportSnapshot");
+      throw new InvalidInputError(
+        `snapshot ${snapshotDir} has no ${snapshotFileName(name)}`,
+        "use a complete snapshot written by exportSnapshot",
+      );
     }
     contents.set(name, readSnapshotFile(snapshotDir, name));
   }

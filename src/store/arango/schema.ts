@@ -29,8 +29,18 @@ const INDEXES: IndexSpec[] = [
   { collection: COLLECTIONS.forgeAttempts, fields: ["runId", "number"], unique: true, name: "attempt_number" },
   { collection: COLLECTIONS.events, fields: ["seq"], unique: true, name: "event_seq" },
   { collection: COLLECTIONS.checkpoints, fields: ["threadId", "checkpointNs", "checkpointId"], unique: true, name: "checkpoint_id" },
-  { collection: COLLECTIONS.checkpointBlobs, fields: ["threadId", "checkpointNs", "channel", "version"], unique: true, name: "blob_version" },
-  { collection: COLLECTIONS.checkpointWrites, fields: ["threadId", "checkpointNs", "checkpointId", "taskId", "idx"], unique: true, name: "write_idx" },
+  {
+    collection: COLLECTIONS.checkpointBlobs,
+    fields: ["threadId", "checkpointNs", "channel", "version"],
+    unique: true,
+    name: "blob_version",
+  },
+  {
+    collection: COLLECTIONS.checkpointWrites,
+    fields: ["threadId", "checkpointNs", "checkpointId", "taskId", "idx"],
+    unique: true,
+    name: "write_idx",
+  },
 ];
 
 export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
@@ -40,7 +50,9 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
     apply: async (db) => {
       for (const name of ALL_COLLECTIONS) await ensureCollection(db, name);
       for (const index of INDEXES) {
-        await db.collection(index.collection).ensureIndex({ type: "persistent", fields: index.fields, unique: index.unique, name: index.name });
+        await db
+          .collection(index.collection)
+          .ensureIndex({ type: "persistent", fields: index.fields, unique: index.unique, name: index.name });
       }
       const meta = db.collection(COLLECTIONS.meta);
       for (const key of Object.values(COUNTERS)) await meta.save({ _key: key, value: 0 }, { overwriteMode: "ignore" });
@@ -51,8 +63,12 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
     name: "owners with leases for messages and forge runs in flight; the root objects nil and system",
     apply: async (db) => {
       await ensureCollection(db, COLLECTIONS.owners);
-      await db.collection(COLLECTIONS.messages).ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "message_status_owner" });
-      await db.collection(COLLECTIONS.forgeRuns).ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "run_status_owner" });
+      await db
+        .collection(COLLECTIONS.messages)
+        .ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "message_status_owner" });
+      await db
+        .collection(COLLECTIONS.forgeRuns)
+        .ensureIndex({ type: "persistent", fields: ["status", "ownerId"], name: "run_status_owner" });
       const objects = db.collection<ObjectDoc>(COLLECTIONS.objects);
       const at = new Date().toISOString();
       // "ignore": an object of that id made meanwhile (by genesis, or another process) is kept as it is.
@@ -87,7 +103,12 @@ export async function migrateArango(db: Database, location: string): Promise<num
     if (applied.has(migration.version)) continue;
     await migration.apply(db);
     try {
-      await migrations.save({ _key: String(migration.version), version: migration.version, name: migration.name, appliedAt: new Date().toISOString() });
+      await migrations.save({
+        _key: String(migration.version),
+        version: migration.version,
+        name: migration.name,
+        appliedAt: new Date().toISOString(),
+      });
       done.push(migration.version);
     } catch (error) {
       // Another process applied (idempotently) and recorded the same version first.

@@ -18,7 +18,9 @@ export type SnapshotDocument = Record<string, unknown> & { _key: string };
 export const snapshotFileName = (collection: CollectionName) => `${collection}.jsonl`;
 
 export async function exportArangoSnapshot(db: Database, dir: string): Promise<string[]> {
-  const parts = SNAPSHOT_COLLECTIONS.map((name) => aql`[${name}]: (FOR d IN ${db.collection(name)} SORT d._key RETURN UNSET(d, "_id", "_rev"))`);
+  const parts = SNAPSHOT_COLLECTIONS.map(
+    (name) => aql`[${name}]: (FOR d IN ${db.collection(name)} SORT d._key RETURN UNSET(d, "_id", "_rev"))`,
+  );
   const all = await queryOne<Record<CollectionName, SnapshotDocument[]>>(db, noTransaction, aql`RETURN { ${join(parts, ", ")} }`);
   if (!all) throw new Error("internal: the snapshot query returned nothing");
   mkdirSync(dir, { recursive: true });
@@ -34,16 +36,24 @@ export async function exportArangoSnapshot(db: Database, dir: string): Promise<s
 /** Reads one collection's JSONL file; refuses a line that is not a document with a `_key`. */
 export function readSnapshotFile(dir: string, collection: CollectionName): SnapshotDocument[] {
   const file = path.join(dir, snapshotFileName(collection));
-  const lines = readFileSync(file, "utf8").split("\n").filter((line) => line.trim() !== "");
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "");
   return lines.map((line, index) => {
     let doc: unknown;
     try {
       doc = JSON.parse(line);
     } catch (error) {
-      throw new InvalidInputError(`${file} line ${index + 1} is not JSON (${errorMessage(error)})`, "the snapshot is damaged; use another archive");
+      throw new InvalidInputError(
+        `${file} line ${index + 1} is not JSON (${errorMessage(error)})`,
+        "the snapshot is damaged; use another archive",
+      );
     }
     if (doc === null || typeof doc !== "object" || Array.isArray(doc) || typeof (doc as { _key?: unknown })._key !== "string") {
-      throw new InvalidInputError(`${file} line ${index + 1} is not a document with a _key`, "the snapshot is damaged; use another archive");
+      throw new InvalidInputError(
+        `${file} line ${index + 1} is not a document with a _key`,
+        "the snapshot is damaged; use another archive",
+      );
     }
     return doc as SnapshotDocument;
   });

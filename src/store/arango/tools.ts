@@ -33,8 +33,12 @@ export class ArangoTools {
       counterCollections([COLLECTIONS.tools, COLLECTIONS.toolVersions, LIBRARY.collection], [COLLECTIONS.forgeRuns]),
       async (step) => {
         await assertForgeRunExists(this.db, step, checked.forgeRunId, `tool "${name}"`);
-        const newest = await queryOne<number>(this.db, step, aql`
-          FOR v IN ${this.versions} FILTER v.toolName == ${name} SORT v.version DESC LIMIT 1 RETURN v.version`);
+        const newest = await queryOne<number>(
+          this.db,
+          step,
+          aql`
+          FOR v IN ${this.versions} FILTER v.toolName == ${name} SORT v.version DESC LIMIT 1 RETURN v.version`,
+        );
         const version = (newest ?? 0) + 1;
         const at = new Date().toISOString();
         const doc: ToolVersionDoc = {
@@ -51,11 +55,15 @@ export class ArangoTools {
           createdAt: at,
         };
         await step(() => this.versions.save(doc));
-        await queryAll(this.db, step, aql`
+        await queryAll(
+          this.db,
+          step,
+          aql`
           UPSERT { _key: ${name} }
             INSERT { _key: ${name}, activeVersion: ${version}, createdAt: ${at}, updatedAt: ${at} }
             UPDATE { activeVersion: ${version}, updatedAt: ${at} }
-            IN ${this.tools}`);
+            IN ${this.tools}`,
+        );
         const entry = { kind: "tool", name, objectId: null, version, description: doc.description, schema: doc.schema } as const;
         await indexEntry(this.db, step, entry, doc.forgeRunId);
         const revision = await bumpCounter(this.db, step, COUNTERS.registry);
@@ -75,7 +83,11 @@ export class ArangoTools {
       async (step) => {
         const tool = await queryOne<ToolDoc>(this.db, step, aql`RETURN DOCUMENT(${this.tools}, ${name})`);
         if (!tool) throw new NotFoundError(`no tool named "${name}"`, "list the tools to see what exists");
-        const versions = await queryAll<number>(this.db, step, aql`FOR v IN ${this.versions} FILTER v.toolName == ${name} RETURN v.version`);
+        const versions = await queryAll<number>(
+          this.db,
+          step,
+          aql`FOR v IN ${this.versions} FILTER v.toolName == ${name} RETURN v.version`,
+        );
         const target = pickRollbackTarget(`tool "${name}"`, versions, tool.activeVersion, requested);
         const at = new Date().toISOString();
         await step(() => this.tools.update(name, { activeVersion: target, updatedAt: at }));
@@ -100,33 +112,48 @@ export class ArangoTools {
   }
 
   async activeVersions(): Promise<ToolVersion[]> {
-    const rows = await queryAll<ToolVersionDoc>(this.db, noTransaction, aql`
+    const rows = await queryAll<ToolVersionDoc>(
+      this.db,
+      noTransaction,
+      aql`
       FOR t IN ${this.tools} SORT t._key
         FOR v IN ${this.versions} FILTER v.toolName == t._key AND v.version == t.activeVersion
-          RETURN v`);
+          RETURN v`,
+    );
     return rows.map((doc) => toToolVersion(doc, doc.version));
   }
 
   async listVersions(name: string): Promise<ToolVersion[]> {
-    const rows = await queryAll<{ doc: ToolVersionDoc; active: number }>(this.db, noTransaction, aql`
+    const rows = await queryAll<{ doc: ToolVersionDoc; active: number }>(
+      this.db,
+      noTransaction,
+      aql`
       LET tool = DOCUMENT(${this.tools}, ${name})
       FILTER tool != null
       FOR v IN ${this.versions} FILTER v.toolName == ${name} SORT v.version
-        RETURN { doc: v, active: tool.activeVersion }`);
+        RETURN { doc: v, active: tool.activeVersion }`,
+    );
     return rows.map((r) => toToolVersion(r.doc, r.active));
   }
 
   async version(name: string, version: number): Promise<ToolVersion | null> {
-    const row = await queryOne<{ doc: ToolVersionDoc; active: number }>(this.db, noTransaction, aql`
+    const row = await queryOne<{ doc: ToolVersionDoc; active: number }>(
+      this.db,
+      noTransaction,
+      aql`
       LET tool = DOCUMENT(${this.tools}, ${name})
       FILTER tool != null
       FOR v IN ${this.versions} FILTER v.toolName == ${name} AND v.version == ${version}
-        RETURN { doc: v, active: tool.activeVersion }`);
+        RETURN { doc: v, active: tool.activeVersion }`,
+    );
     return row ? toToolVersion(row.doc, row.active) : null;
   }
 
   private async summaries(name: string | null): Promise<ToolSummary[]> {
-    const rows = await queryAll<ToolSummary & { forgeRunId: string | null; storedOrigin?: ToolSummary["origin"] }>(this.db, noTransaction, aql`
+    const rows = await queryAll<ToolSummary & { forgeRunId: string | null; storedOrigin?: ToolSummary["origin"] }>(
+      this.db,
+      noTransaction,
+      aql`
       FOR t IN ${this.tools}
         FILTER ${name} == null OR t._key == ${name}
         SORT t._key
@@ -134,11 +161,11 @@ export class ArangoTools {
         LET count = LENGTH(FOR v IN ${this.versions} FILTER v.toolName == t._key RETURN 1)
         RETURN { name: t._key, activeVersion: t.activeVersion, versionCount: count,
                  description: active.description, schema: active.schema, updatedAt: t.updatedAt,
-                 forgeRunId: active.forgeRunId, storedOrigin: active.origin }`);
+                 forgeRunId: active.forgeRunId, storedOrigin: active.origin }`,
+    );
     return rows.map(({ forgeRunId, storedOrigin, ...summary }) => ({
       ...summary,
       origin: originOf({ forgeRunId, ...(storedOrigin ? { origin: storedOrigin } : {}) }),
     }));
   }
 }
-

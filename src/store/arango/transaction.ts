@@ -59,11 +59,16 @@ export async function queryOne<T>(db: Database, step: Step, query: AqlQuery<T>):
 /** Adds one to a counter; the caller's transaction must hold Meta exclusively. */
 export async function bumpCounter(db: Database, step: Step, key: CounterKey): Promise<number> {
   const meta = db.collection(COLLECTIONS.meta);
-  const value = await queryOne<number>(db, step, aql`
+  const value = await queryOne<number>(
+    db,
+    step,
+    aql`
     FOR m IN ${meta} FILTER m._key == ${key}
       UPDATE m WITH { value: m.value + 1 } IN ${meta}
-      RETURN NEW.value`);
-  if (value === undefined) throw new Error(`internal: counter "${key}" is missing from ${COLLECTIONS.meta}; the schema migration did not run`);
+      RETURN NEW.value`,
+  );
+  if (value === undefined)
+    throw new Error(`internal: counter "${key}" is missing from ${COLLECTIONS.meta}; the schema migration did not run`);
   return value;
 }
 

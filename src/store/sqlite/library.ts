@@ -8,7 +8,15 @@
  * (a file restored from elsewhere).
  */
 import type Database from "better-sqlite3";
-import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry, type LibraryFields } from "../library-text.js";
+import {
+  FIELD_WEIGHTS,
+  LIBRARY_TEXT_VERSION,
+  checkSearchOptions,
+  libraryFields,
+  queryTerms,
+  type LibraryEntry,
+  type LibraryFields,
+} from "../library-text.js";
 import type { JsonObject, LibraryHit, LibrarySearchOptions } from "../types.js";
 
 interface ActiveToolRow {
@@ -42,11 +50,27 @@ const ACTIVE_METHODS_SQL = `
   LEFT JOIN forge_runs r ON r.id = v.forge_run_id`;
 
 function toolEntry(row: ActiveToolRow): LibraryEntry {
-  return { kind: "tool", name: row.name, objectId: null, version: row.version, description: row.description, schema: JSON.parse(row.schema) as JsonObject, spec: row.spec };
+  return {
+    kind: "tool",
+    name: row.name,
+    objectId: null,
+    version: row.version,
+    description: row.description,
+    schema: JSON.parse(row.schema) as JsonObject,
+    spec: row.spec,
+  };
 }
 
 function methodEntry(row: ActiveMethodRow): LibraryEntry {
-  return { kind: "method", name: row.selector, objectId: row.object_id, version: row.version, description: row.description, schema: null, spec: row.spec };
+  return {
+    kind: "method",
+    name: row.selector,
+    objectId: row.object_id,
+    version: row.version,
+    description: row.description,
+    schema: null,
+    spec: row.spec,
+  };
 }
 
 /** Writes (or replaces) the index row of one entry; the caller holds the transaction. */
@@ -87,7 +111,8 @@ export function indexTool(db: Database.Database, name: string): void {
 
 /** Re-indexes a method from its active version (inside the install / rollback transaction). */
 export function indexMethod(db: Database.Database, objectId: string, selector: string): void {
-  const row = db.prepare(`${ACTIVE_METHODS_SQL} WHERE m.object_id = ? AND m.selector = ?`).get(objectId, selector) as ActiveMethodRow | undefined;
+  const row = db.prepare(`${ACTIVE_METHODS_SQL} WHERE m.object_id = ? AND m.selector = ?`).get(objectId, selector) as
+    ActiveMethodRow | undefined;
   if (!row) throw new Error(`internal: method "${selector}" of "${objectId}" has no active version to index`);
   upsert(db, methodEntry(row));
 }
@@ -117,7 +142,10 @@ export function ensureLibraryIndex(db: Database.Database): { rebuilt: boolean } 
     db.prepare("DELETE FROM library_docs").run();
     for (const row of db.prepare(ACTIVE_TOOLS_SQL).all() as ActiveToolRow[]) upsert(db, toolEntry(row));
     for (const row of db.prepare(ACTIVE_METHODS_SQL).all() as ActiveMethodRow[]) upsert(db, methodEntry(row));
-    db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(TEXT_VERSION_KEY, LIBRARY_TEXT_VERSION);
+    db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+      TEXT_VERSION_KEY,
+      LIBRARY_TEXT_VERSION,
+    );
     return { rebuilt: true };
   });
   return run.immediate();

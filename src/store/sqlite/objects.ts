@@ -35,9 +35,7 @@ export class SqliteObjects {
 
   ensure(input: NewObject): ObjectRecord {
     const checked = checkNewObject(input);
-    return this.db
-      .transaction(() => this.get(checked.id) ?? this.insert(checked.id, checked.attributes, checked.prototypes))
-      .immediate();
+    return this.db.transaction(() => this.get(checked.id) ?? this.insert(checked.id, checked.attributes, checked.prototypes)).immediate();
   }
 
   get(id: string): ObjectRecord | null {
@@ -97,7 +95,17 @@ export class SqliteObjects {
           `INSERT INTO method_versions (object_id, selector, version, description, source, compiled, sha256, forge_run_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(objectId, selector, next, checked.description, checked.source, checked.compiled, checked.sha256.toLowerCase(), checked.forgeRunId, at);
+        .run(
+          objectId,
+          selector,
+          next,
+          checked.description,
+          checked.source,
+          checked.compiled,
+          checked.sha256.toLowerCase(),
+          checked.forgeRunId,
+          at,
+        );
       this.db
         .prepare(
           `INSERT INTO methods (object_id, selector, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -119,16 +127,19 @@ export class SqliteObjects {
     if (version !== undefined) checkVersion(version);
     const what = `method "${selector}" of object "${objectId}"`;
     const rollback = this.db.transaction(() => {
-      const method = this.db
-        .prepare("SELECT active_version FROM methods WHERE object_id = ? AND selector = ?")
-        .get(objectId, selector) as { active_version: number } | undefined;
+      const method = this.db.prepare("SELECT active_version FROM methods WHERE object_id = ? AND selector = ?").get(objectId, selector) as
+        { active_version: number } | undefined;
       if (!method) throw new NotFoundError(`no ${what}`, "list the object's methods to see what exists");
       const versions = (
-        this.db.prepare("SELECT version FROM method_versions WHERE object_id = ? AND selector = ?").all(objectId, selector) as { version: number }[]
+        this.db.prepare("SELECT version FROM method_versions WHERE object_id = ? AND selector = ?").all(objectId, selector) as {
+          version: number;
+        }[]
       ).map((r) => r.version);
       const target = pickRollbackTarget(what, versions, method.active_version, version);
       const at = new Date().toISOString();
-      this.db.prepare("UPDATE methods SET active_version = ?, updated_at = ? WHERE object_id = ? AND selector = ?").run(target, at, objectId, selector);
+      this.db
+        .prepare("UPDATE methods SET active_version = ?, updated_at = ? WHERE object_id = ? AND selector = ?")
+        .run(target, at, objectId, selector);
       indexMethod(this.db, objectId, selector);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "method.rolled_back", { objectId, selector, version: target, from: method.active_version, revision }, at);
@@ -145,7 +156,9 @@ export class SqliteObjects {
     // One read transaction: the chain and the methods are seen as of one moment.
     return this.db.transaction(() => {
       if (!this.row(receiverId)) throw missingObject(receiverId);
-      const activeMethod = this.db.prepare(`${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.selector = ? AND v.version = m.active_version`);
+      const activeMethod = this.db.prepare(
+        `${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.selector = ? AND v.version = m.active_version`,
+      );
       for (const visited of walkPrototypes(receiverId, (objectId) => this.prototypesOf(objectId), depthLimit)) {
         const row = activeMethod.get(visited.id, selector) as MethodVersionRow | undefined;
         if (row) return { holderId: visited.id, depth: visited.depth, method: toMethodVersion(row) };
@@ -200,14 +213,16 @@ export class SqliteObjects {
   }
 
   private prototypesOf(id: string): string[] {
-    const rows = this.db.prepare("SELECT prototype_id FROM prototype_links WHERE object_id = ? ORDER BY position").all(id) as { prototype_id: string }[];
+    const rows = this.db.prepare("SELECT prototype_id FROM prototype_links WHERE object_id = ? ORDER BY position").all(id) as {
+      prototype_id: string;
+    }[];
     return rows.map((r) => r.prototype_id);
   }
 
   private requireMethodVersion(objectId: string, selector: string, version: number): MethodVersion {
-    const row = this.db.prepare(`${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.selector = ? AND v.version = ?`).get(objectId, selector, version) as
-      | MethodVersionRow
-      | undefined;
+    const row = this.db
+      .prepare(`${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.selector = ? AND v.version = ?`)
+      .get(objectId, selector, version) as MethodVersionRow | undefined;
     if (!row) throw new Error(`internal: ${selector} v${version} of "${objectId}" vanished inside its own transaction`);
     return toMethodVersion(row);
   }

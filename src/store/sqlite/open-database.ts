@@ -90,7 +90,6 @@ export function sqliteCode(error: unknown): string | undefined {
   return undefined;
 }
 
-
 function uid(): number | string {
   return typeof process.getuid === "function" ? process.getuid() : "current";
 }

@@ -24,14 +24,17 @@ export class SqliteOwner {
     private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeStore"),
   ) {
     this.renew();
-    this.timer = setInterval(() => {
-      try {
-        this.renew();
-      } catch (error) {
-        // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
-        this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`);
-      }
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    this.timer = setInterval(
+      () => {
+        try {
+          this.renew();
+        } catch (error) {
+          // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
+          this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`);
+        }
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     this.timer.unref();
   }
 
@@ -55,20 +58,33 @@ export class SqliteOwner {
     return this.db
       .transaction((): RecoveredWork => {
         const now = Date.now();
-        const owners = (this.db.prepare("SELECT id, identity, lease_expires_at FROM owners").all() as { id: string; identity: string; lease_expires_at: number }[]).map(
-          (row): OwnerLease => ({ id: row.id, identity: row.identity, expired: row.lease_expires_at < now }),
-        );
+        const owners = (
+          this.db.prepare("SELECT id, identity, lease_expires_at FROM owners").all() as {
+            id: string;
+            identity: string;
+            lease_expires_at: number;
+          }[]
+        ).map((row): OwnerLease => ({ id: row.id, identity: row.identity, expired: row.lease_expires_at < now }));
         const dead = new Set(deadOwners(owners, this.id));
-        const live = JSON.stringify(owners.map((o) => o.id).filter((id) => !dead.has(id)).concat(this.id));
+        const live = JSON.stringify(
+          owners
+            .map((o) => o.id)
+            .filter((id) => !dead.has(id))
+            .concat(this.id),
+        );
         const at = new Date(now).toISOString();
         const requeued = this.db
           .prepare(`UPDATE messages SET owner_id = @self WHERE status = 'pending' AND ${ORPHANED} RETURNING id`)
           .all({ self: this.id, live }) as { id: string }[];
         const interruptedMessages = this.db
-          .prepare(`UPDATE messages SET status = 'failed', error = @error, finished_at = @at WHERE status = 'running' AND ${ORPHANED} RETURNING id`)
+          .prepare(
+            `UPDATE messages SET status = 'failed', error = @error, finished_at = @at WHERE status = 'running' AND ${ORPHANED} RETURNING id`,
+          )
           .all({ error: INTERRUPTED_MESSAGE, at, live }) as { id: string }[];
         const interruptedForgeRuns = this.db
-          .prepare(`UPDATE forge_runs SET status = 'failed', error = @error, finished_at = @at WHERE status = 'running' AND ${ORPHANED} RETURNING id`)
+          .prepare(
+            `UPDATE forge_runs SET status = 'failed', error = @error, finished_at = @at WHERE status = 'running' AND ${ORPHANED} RETURNING id`,
+          )
           .all({ error: INTERRUPTED_FORGE_RUN, at, live }) as { id: string }[];
         const remove = this.db.prepare("DELETE FROM owners WHERE id = ?");
         for (const id of dead) remove.run(id);

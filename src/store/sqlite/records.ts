@@ -30,8 +30,11 @@ export class SqliteRecords {
       .transaction(() => {
         if (!this.runRow(runId)) throw missingForgeRun(runId);
         const exists = this.db.prepare("SELECT 1 FROM forge_attempts WHERE run_id = ? AND number = ?").get(runId, attempt.number);
-        if (exists) throw new InvalidInputError(`forge run "${runId}" already has attempt ${attempt.number}`, "number attempts 1, 2, 3, … once each");
-        this.db.prepare("INSERT INTO forge_attempts (run_id, number, attempt) VALUES (?, ?, ?)").run(runId, attempt.number, JSON.stringify(attempt));
+        if (exists)
+          throw new InvalidInputError(`forge run "${runId}" already has attempt ${attempt.number}`, "number attempts 1, 2, 3, … once each");
+        this.db
+          .prepare("INSERT INTO forge_attempts (run_id, number, attempt) VALUES (?, ?, ?)")
+          .run(runId, attempt.number, JSON.stringify(attempt));
       })
       .immediate();
   }
@@ -44,7 +47,14 @@ export class SqliteRecords {
         checkRunStillRunning(row);
         this.db
           .prepare("UPDATE forge_runs SET status = ?, result_name = ?, result_version = ?, error = ?, finished_at = ? WHERE id = ?")
-          .run(outcome.status, outcome.result?.name ?? null, outcome.result?.version ?? null, outcome.error ?? null, new Date().toISOString(), runId);
+          .run(
+            outcome.status,
+            outcome.result?.name ?? null,
+            outcome.result?.version ?? null,
+            outcome.error ?? null,
+            new Date().toISOString(),
+            runId,
+          );
         return this.requireRun(runId);
       })
       .immediate();
@@ -59,7 +69,9 @@ export class SqliteRecords {
     const limit = checkLimit(options.limit);
     const rows = (
       options.status
-        ? this.db.prepare("SELECT * FROM forge_runs WHERE status = ? ORDER BY started_at DESC, rowid DESC LIMIT ?").all(options.status, limit)
+        ? this.db
+            .prepare("SELECT * FROM forge_runs WHERE status = ? ORDER BY started_at DESC, rowid DESC LIMIT ?")
+            .all(options.status, limit)
         : this.db.prepare("SELECT * FROM forge_runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
     ) as ForgeRunRow[];
     return rows.map((row) => toForgeRun(row, this.attempts(row.id)));
@@ -68,8 +80,18 @@ export class SqliteRecords {
   createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): MessageRecord {
     const id = randomUUID();
     this.db
-      .prepare("INSERT INTO messages (id, target_id, selector, args, kwargs, status, created_at, owner_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)")
-      .run(id, input.targetId, input.selector, JSON.stringify(input.args), JSON.stringify(input.kwargs), new Date().toISOString(), this.ownerId);
+      .prepare(
+        "INSERT INTO messages (id, target_id, selector, args, kwargs, status, created_at, owner_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+      )
+      .run(
+        id,
+        input.targetId,
+        input.selector,
+        JSON.stringify(input.args),
+        JSON.stringify(input.kwargs),
+        new Date().toISOString(),
+        this.ownerId,
+      );
     return this.requireMessage(id);
   }
 
@@ -88,13 +110,14 @@ export class SqliteRecords {
       const value = patch[key];
       if (value === undefined) continue;
       sets.push(`${columns[key]} = ?`);
-      values.push(key === "result" ? (value === null ? null : JSON.stringify(value)) : key === "learned" ? (value ? 1 : 0) : (value as string | null));
+      values.push(
+        key === "result" ? (value === null ? null : JSON.stringify(value)) : key === "learned" ? (value ? 1 : 0) : (value as string | null),
+      );
     }
     return this.db
       .transaction(() => {
         const held = this.db.prepare("SELECT status, owner_id FROM messages WHERE id = ?").get(id) as
-          | { status: MessageRecord["status"]; owner_id: string | null }
-          | undefined;
+          { status: MessageRecord["status"]; owner_id: string | null } | undefined;
         if (!held) throw missingMessage(id);
         checkMessageHeld(id, { status: held.status, ownerId: held.owner_id }, this.ownerId, patch);
         if (sets.length > 0) this.db.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);

@@ -10,9 +10,7 @@ export function readRegistryRevision(db: Database.Database): number {
 }
 
 export function bumpRegistryRevision(db: Database.Database): number {
-  const row = db
-    .prepare("UPDATE meta SET value = value + 1 WHERE key = 'registry_revision' RETURNING value")
-    .get() as { value: number };
+  const row = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'registry_revision' RETURNING value").get() as { value: number };
   return row.value;
 }
 

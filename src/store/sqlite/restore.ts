@@ -12,7 +12,18 @@
  * A crash during step 3 leaves the journal behind; the next open (or restore) rolls it forward, so
  * the store is either the old one or the restored one, never a mix.
  */
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";

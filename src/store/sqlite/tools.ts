@@ -29,15 +29,26 @@ export class SqliteTools {
       const name = checked.toolName;
       assertForgeRunExists(this.db, checked.forgeRunId, `tool "${name}"`);
       const at = new Date().toISOString();
-      const { next } = this.db
-        .prepare("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM tool_versions WHERE tool_name = ?")
-        .get(name) as { next: number };
+      const { next } = this.db.prepare("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM tool_versions WHERE tool_name = ?").get(name) as {
+        next: number;
+      };
       this.db
         .prepare(
           `INSERT INTO tool_versions (tool_name, version, description, schema, source, compiled, sha256, forge_run_id, origin, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(name, next, checked.description, JSON.stringify(checked.schema), checked.source, checked.compiled, checked.sha256.toLowerCase(), checked.forgeRunId, checked.origin, at);
+        .run(
+          name,
+          next,
+          checked.description,
+          JSON.stringify(checked.schema),
+          checked.source,
+          checked.compiled,
+          checked.sha256.toLowerCase(),
+          checked.forgeRunId,
+          checked.origin,
+          at,
+        );
       this.db
         .prepare(
           `INSERT INTO tools (name, active_version, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -46,7 +57,12 @@ export class SqliteTools {
         .run(name, next, at, at);
       indexTool(this.db, name);
       const revision = bumpRegistryRevision(this.db);
-      insertEvent(this.db, "tool.installed", { name, version: next, sha256: checked.sha256.toLowerCase(), origin: checked.origin, revision }, at);
+      insertEvent(
+        this.db,
+        "tool.installed",
+        { name, version: next, sha256: checked.sha256.toLowerCase(), origin: checked.origin, revision },
+        at,
+      );
       this.beforeCommit?.("installToolVersion");
       return this.requireVersion(name, next);
     });
@@ -59,7 +75,9 @@ export class SqliteTools {
     const rollback = this.db.transaction(() => {
       const tool = this.db.prepare("SELECT active_version FROM tools WHERE name = ?").get(name) as { active_version: number } | undefined;
       if (!tool) throw new NotFoundError(`no tool named "${name}"`, "list the tools to see what exists");
-      const versions = (this.db.prepare("SELECT version FROM tool_versions WHERE tool_name = ?").all(name) as { version: number }[]).map((r) => r.version);
+      const versions = (this.db.prepare("SELECT version FROM tool_versions WHERE tool_name = ?").all(name) as { version: number }[]).map(
+        (r) => r.version,
+      );
       const target = pickRollbackTarget(`tool "${name}"`, versions, tool.active_version, version);
       const at = new Date().toISOString();
       this.db.prepare("UPDATE tools SET active_version = ?, updated_at = ? WHERE name = ?").run(target, at, name);

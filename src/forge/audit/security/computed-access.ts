@@ -40,10 +40,18 @@ function dynamicKey(context: SecurityContext, member: ESTree.MemberExpression, o
       case "console":
       case "forbidden":
       case "builtin":
-        context.report("global-computed", `\`${object.name}[…]\` with a run-time key can reach its constructor or internals; name the member you need.`, member.property);
+        context.report(
+          "global-computed",
+          `\`${object.name}[…]\` with a run-time key can reach its constructor or internals; name the member you need.`,
+          member.property,
+        );
         return;
       case "import":
-        context.report("global-computed", `\`${object.name}[…]\` with a run-time key on an imported object is not allowed; call its methods by name.`, member.property);
+        context.report(
+          "global-computed",
+          `\`${object.name}[…]\` with a run-time key on an imported object is not allowed; call its methods by name.`,
+          member.property,
+        );
         return;
       case "alias":
         // Reported, and still judged below as the local it also is (an assembled key says more).
@@ -58,9 +66,18 @@ function dynamicKey(context: SecurityContext, member: ESTree.MemberExpression, o
     }
   }
   if (context.isFunctionValue(object)) {
-    context.report("constructor-access", "computed access with a run-time key on a function or class can reach its constructor (Function); name the member you need.", member.property);
+    context.report(
+      "constructor-access",
+      "computed access with a run-time key on a function or class can reach its constructor (Function); name the member you need.",
+      member.property,
+    );
     return;
   }
   const reason = context.suspiciousKey(member.property as ESTree.Expression);
-  if (reason) context.report("computed-key", `computed property key ${reason}: keys like this are how "constructor" and "__proto__" get smuggled past a review; use literal keys.`, member.property);
+  if (reason)
+    context.report(
+      "computed-key",
+      `computed property key ${reason}: keys like this are how "constructor" and "__proto__" get smuggled past a review; use literal keys.`,
+      member.property,
+    );
 }

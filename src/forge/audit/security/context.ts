@@ -15,14 +15,7 @@
 import type { Variable } from "eslint-scope";
 import type * as ESTree from "estree";
 import { ConstantFolder } from "../constant.js";
-import {
-  DECODING_FUNCTIONS,
-  DECODING_METHODS,
-  FORBIDDEN_GLOBALS,
-  GLOBAL_OBJECTS,
-  KEY_PIECE_SOURCES,
-  type NamedRule,
-} from "../names.js";
+import { DECODING_FUNCTIONS, DECODING_METHODS, FORBIDDEN_GLOBALS, GLOBAL_OBJECTS, KEY_PIECE_SOURCES, type NamedRule } from "../names.js";
 import { childNodes, staticPropertyName, unwrapChain, type Node, type ProgramInfo } from "../program.js";
 import type { AuditRule } from "../rules.js";
 
@@ -199,7 +192,12 @@ export class SecurityContext {
         return true;
       case "BinaryExpression":
         if (NUMERIC_OPERATORS.has(node.operator)) return true;
-        return node.operator === "+" && node.left.type !== "PrivateIdentifier" && this.isNumeric(node.left, depth + 1, seen) && this.isNumeric(node.right, depth + 1, seen);
+        return (
+          node.operator === "+" &&
+          node.left.type !== "PrivateIdentifier" &&
+          this.isNumeric(node.left, depth + 1, seen) &&
+          this.isNumeric(node.right, depth + 1, seen)
+        );
       case "MemberExpression":
         return !node.computed && node.property.type === "Identifier" && node.property.name === "length";
       case "CallExpression": {
@@ -224,7 +222,11 @@ export class SecurityContext {
           const parent = this.program.parentOf(reference.identifier as Node);
           if (parent?.type === "UpdateExpression") return true;
           if (parent?.type === "AssignmentExpression" && !VALUE_REPLACING_OPERATORS.has(parent.operator)) return true;
-          return reference.writeExpr !== null && reference.writeExpr !== undefined && this.isNumeric(reference.writeExpr as Node, depth + 1, seen);
+          return (
+            reference.writeExpr !== null &&
+            reference.writeExpr !== undefined &&
+            this.isNumeric(reference.writeExpr as Node, depth + 1, seen)
+          );
         });
       }
       default:
@@ -243,7 +245,8 @@ export class SecurityContext {
         if (piece) return `built from ${JSON.stringify(node.value.cooked)}, a piece of "${piece}"`;
       } else if (node.type === "CallExpression") {
         const callee = unwrapChain(node.callee);
-        if (callee.type === "Identifier" && DECODING_FUNCTIONS.has(callee.name) && this.program.isGlobalReference(callee)) return `decoded at run time with ${callee.name}()`;
+        if (callee.type === "Identifier" && DECODING_FUNCTIONS.has(callee.name) && this.program.isGlobalReference(callee))
+          return `decoded at run time with ${callee.name}()`;
         if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
           const method = callee.property.name;
           if (DECODING_METHODS.has(method)) return `assembled at run time with .${method}()`;

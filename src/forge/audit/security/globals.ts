@@ -42,7 +42,11 @@ export const globals: RuleFamily = {
     },
     ThisExpression(node) {
       if (!context.program.hasOwnThis(node)) {
-        context.report("global-object", "`this` at the top of a module (outside any function or class) is not allowed; it never refers to anything a tool needs.", node);
+        context.report(
+          "global-object",
+          "`this` at the top of a module (outside any function or class) is not allowed; it never refers to anything a tool needs.",
+          node,
+        );
       }
     },
   }),
@@ -53,13 +57,18 @@ function globalObject(context: SecurityContext, id: ESTree.Identifier, parent: N
     if (parent.computed) {
       const key = context.folder.foldString(parent.property);
       const shown = key === null ? "a run-time key" : JSON.stringify(key);
-      context.report("global-computed", `\`${id.name}[${shown}]\`: computed access on the global object can reach anything (process, Function, …); name what you need directly.`, id);
+      context.report(
+        "global-computed",
+        `\`${id.name}[${shown}]\`: computed access on the global object can reach anything (process, Function, …); name what you need directly.`,
+        id,
+      );
       return;
     }
     const property = staticPropertyName(parent);
     const named = property === null ? undefined : FORBIDDEN_GLOBALS.get(property);
     if (named) context.reportNamed(named, parent.property, `\`${id.name}.${property}\`: `);
-    else if (property !== null && GLOBAL_OBJECTS.has(property)) context.report("global-object", `\`${id.name}.${property}\` is the global object again; it is not allowed.`, parent.property);
+    else if (property !== null && GLOBAL_OBJECTS.has(property))
+      context.report("global-object", `\`${id.name}.${property}\` is the global object again; it is not allowed.`, parent.property);
     return;
   }
   context.report("global-object", `\`${id.name}\` (the global object) may not be used as a value; use the globals you need by name.`, id);
@@ -69,7 +78,11 @@ function reflect(context: SecurityContext, id: ESTree.Identifier, parent: Node |
   if (parent?.type === "MemberExpression" && parent.object === id) {
     const property = staticPropertyName(parent);
     if (property !== null && ALLOWED_REFLECT.has(property)) return;
-    context.report("reflect-proxy", `\`Reflect.${property ?? "[…]"}\` is not allowed (only Reflect.ownKeys and Reflect.has are); use ordinary property access and calls.`, id);
+    context.report(
+      "reflect-proxy",
+      `\`Reflect.${property ?? "[…]"}\` is not allowed (only Reflect.ownKeys and Reflect.has are); use ordinary property access and calls.`,
+      id,
+    );
     return;
   }
   context.report("reflect-proxy", "`Reflect` may not be used as a value (only Reflect.ownKeys and Reflect.has are allowed).", id);

@@ -18,16 +18,26 @@ export const imports: RuleFamily = {
       }
     },
     ExportAllDeclaration(node) {
-      context.report("import-forbidden", `re-export from ${JSON.stringify(node.source.value)}: a forged module may not import other modules.`, node.source);
+      context.report(
+        "import-forbidden",
+        `re-export from ${JSON.stringify(node.source.value)}: a forged module may not import other modules.`,
+        node.source,
+      );
     },
     ExportNamedDeclaration(node) {
-      if (node.source) context.report("import-forbidden", `re-export from ${JSON.stringify(node.source.value)}: a forged module may not import other modules.`, node.source);
+      if (node.source)
+        context.report(
+          "import-forbidden",
+          `re-export from ${JSON.stringify(node.source.value)}: a forged module may not import other modules.`,
+          node.source,
+        );
     },
     ImportExpression(node) {
       context.report("dynamic-import", "dynamic import() loads modules at run time (child_process, fs, …); it is not allowed.", node);
     },
     MetaProperty(node) {
-      if (node.meta.name === "import") context.report("import-meta", "`import.meta` exposes the module's location and resolver; it is not allowed.", node);
+      if (node.meta.name === "import")
+        context.report("import-meta", "`import.meta` exposes the module's location and resolver; it is not allowed.", node);
     },
   }),
 };

@@ -79,7 +79,11 @@ function memberWrite(context: SecurityContext, member: ESTree.MemberExpression):
     if (root.kind === "forbidden") return; // the name itself is reported by ./globals.ts
   }
   if (chain.touchesPrototype && !(chain.root.type === "Identifier" && context.isLocalConstructor(chain.root))) {
-    context.report("builtin-prototype-mutation", `\`${path}\` = …: only the prototypes of classes and functions declared in this module may be changed.`, member);
+    context.report(
+      "builtin-prototype-mutation",
+      `\`${path}\` = …: only the prototypes of classes and functions declared in this module may be changed.`,
+      member,
+    );
   }
 }
 
@@ -91,7 +95,10 @@ function sharedWrite(root: SharedRoot): { rule: AuditRule; why: string } | null 
     case "global-object":
       return { rule: "global-object", why: "writing to the global object is not allowed; use a local variable." };
     case "builtin":
-      return { rule: "builtin-prototype-mutation", why: "builtins and their prototypes are shared by all code in the process and may not be changed." };
+      return {
+        rule: "builtin-prototype-mutation",
+        why: "builtins and their prototypes are shared by all code in the process and may not be changed.",
+      };
     case "import":
       return { rule: "imported-binding-mutation", why: `the imported ${root.name} may not be patched.` };
     case "forbidden":
@@ -103,7 +110,8 @@ function sharedWrite(root: SharedRoot): { rule: AuditRule; why: string } | null 
 export function protectedTarget(context: SecurityContext, node: Node): { rule: AuditRule; what: string; why: string } | null {
   const target = unwrapChain(node);
   if (target.type === "Identifier") return protectedRoot(context.identifierRoot(target), target.name);
-  if (target.type === "ThisExpression" && !context.program.hasOwnThis(target)) return { rule: "global-object", what: "the module's `this`", why: SHARED };
+  if (target.type === "ThisExpression" && !context.program.hasOwnThis(target))
+    return { rule: "global-object", what: "the module's `this`", why: SHARED };
   if (target.type === "MemberExpression") {
     const chain = context.memberChain(target);
     const root: Root = chain.root.type === "Identifier" ? context.identifierRoot(chain.root) : { kind: "value" };
@@ -138,7 +146,13 @@ function protectedRoot(root: Root, name: string): { rule: AuditRule; what: strin
 }
 
 function isGlobalKind(root: Root): boolean {
-  return root.kind === "global-object" || root.kind === "console" || root.kind === "forbidden" || root.kind === "builtin" || root.kind === "undeclared";
+  return (
+    root.kind === "global-object" ||
+    root.kind === "console" ||
+    root.kind === "forbidden" ||
+    root.kind === "builtin" ||
+    root.kind === "undeclared"
+  );
 }
 
 function undeclaredMessage(name: string): string {
