@@ -27,6 +27,7 @@ import { loadConfig } from "../src/config.js";
 import { REUSE_THRESHOLD, matchStrength } from "../src/forge/reuse.js";
 import { createSandbox } from "../src/sandbox/index.js";
 import { openStore } from "../src/store/index.js";
+import type { Store } from "../src/store/types.js";
 import { addToolModules, readModuleSources } from "../src/tools/add.js";
 import { createToolMirror } from "../src/tools/mirror.js";
 import { selectTools, turnContext } from "../src/tools/selection.js";
@@ -172,11 +173,7 @@ async function measureSize(size: number, queries: Query[], specs: ReuseSpec[]): 
 }
 
 /** Precision and recall of find-before-forging per threshold, over the specs whose tools are installed (and every negative). */
-async function reuseFigures(
-  store: import("../src/store/types.js").Store,
-  specs: ReuseSpec[],
-  installed: Set<string>,
-): Promise<SizeFigures["reuse"]> {
+async function reuseFigures(store: Store, specs: ReuseSpec[], installed: Set<string>): Promise<SizeFigures["reuse"]> {
   const judged: { spec: ReuseSpec; best: { name: string; strength: number } | null }[] = [];
   for (const spec of specs) {
     if (spec.tools.length > 0 && !spec.tools.some((t) => installed.has(t))) continue;

@@ -145,7 +145,7 @@ function describeError(error) {
       out.name = "Thrown";
       out.message = "a non-Error value was thrown: " + toStr(error);
     }
-  } catch (inner) {
+  } catch {
     out.name = "Error";
     out.message = "the thrown value could not be described";
   }
@@ -173,7 +173,7 @@ function toJsonText(value, what) {
   try {
     text = stringify(value);
   } catch (error) {
-    throw new TypeError(`${what} is not JSON-serialisable: ${describeError(error).message}`);
+    throw new TypeError(`${what} is not JSON-serialisable: ${describeError(error).message}`, { cause: error });
   }
   if (text === undefined) throw new TypeError(`${what} is not JSON-serialisable (a ${typeof value})`);
   return text;
@@ -317,6 +317,7 @@ async function main() {
   const contract = job.contract === "method" ? "method" : "tool";
   const input = job.input;
   const source = toStr(job.module ?? "");
+  // eslint-disable-next-line no-useless-assignment -- drops the job (and its token) before module code runs
   job = null;
 
   const report = record();

@@ -22,7 +22,6 @@
  * model's code, so they are not judged line by line; instead each use of them is refused with
  * `unsupported-syntax` (a helper would hand Object.defineProperty to the module under another name).
  */
-import type * as ESTree from "estree";
 import type { AuditFinding } from "../store/types.js";
 import { beyondShape, commonJsFinding, commonJsShape } from "./audit/commonjs.js";
 import { contractFindings, type ModuleContract } from "./audit/contract.js";
@@ -101,7 +100,7 @@ function finish(raw: RawFinding[], mapper: PositionMapper, tsSource: string | nu
   const seen = new Set<string>();
   const findings: AuditFinding[] = [];
   for (const { rule, message, node } of raw) {
-    const start = node ? (node as Node & { loc?: ESTree.SourceLocation | null }).loc?.start : undefined;
+    const start = node ? node.loc?.start : undefined;
     const at = start ? mapper.toSource(start.line, start.column) : { line: 1, column: 1, mapped: true };
     const line = Math.min(at.line, lastLine);
     const key = `${rule}\u0000${line}\u0000${at.column}`;
@@ -128,7 +127,7 @@ function compilerHelpers(program: ProgramInfo, mapper: PositionMapper): { nodes:
   for (const node of program.nodes) {
     if (nodes.has(node) || node.type !== "Identifier") continue;
     const variable = program.variableOf(node);
-    if (variable?.defs.some((def) => declarators.has(def.node as Node))) {
+    if (variable?.defs.some((def) => declarators.has(def.node))) {
       findings.push({
         rule: "unsupported-syntax",
         message: `this line needs compiler helper code (\`${variable.name}\`): decorators, \`using\` declarations and auto-accessors are not supported in forged modules; write it without them.`,

@@ -160,7 +160,7 @@ function compiledTier(js: string): Tier | null {
 
 function declaredNames(statement: ESTree.ExportNamedDeclaration): string[] {
   const names = statement.specifiers.map((specifier) =>
-    specifier.exported.type === "Identifier" ? specifier.exported.name : String((specifier.exported as ESTree.Literal).value),
+    specifier.exported.type === "Identifier" ? specifier.exported.name : String(specifier.exported.value),
   );
   const declaration = statement.declaration;
   if (declaration?.type === "VariableDeclaration") {

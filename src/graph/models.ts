@@ -59,8 +59,9 @@ export class PersonaModels {
 
   /** The model name to report for the persona (the supplied model's own, when it has one). */
   modelName(persona: PersonaName, modelName: string): string {
-    const supplied = this.supplied[persona] as (BaseChatModel & { model?: unknown }) | undefined;
-    return supplied && typeof supplied.model === "string" ? supplied.model : modelName;
+    const supplied = this.supplied[persona];
+    const own = supplied && "model" in supplied ? supplied.model : undefined;
+    return typeof own === "string" ? own : modelName;
   }
 
   /**

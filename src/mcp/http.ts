@@ -66,6 +66,7 @@ export function createMcpRouter(options: McpRouterOptions): Router {
   const open = async (req: Request, res: Response) => {
     // The session is registered when the transport assigns its id, before the initialize answer
     // leaves: the client's next request may come before handleRequest returns.
+    // eslint-disable-next-line prefer-const -- assigned below, read by the callback (a const would be in its TDZ there)
     let entry: HttpSession | undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

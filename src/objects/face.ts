@@ -23,6 +23,7 @@ export interface ObjectHandle {
  * `noUncheckedIndexedAccess` a typed index signature would make every `face.greet(…)` need a `!`.
  * Declare the methods for checked calls: `objects.get<{ greet(who: string): Promise<string> }>("system")`.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: a face without an interface takes any selector
 export type DynamicMethods = { readonly [selector: string]: any };
 
 export type ObjectFace<M extends object = DynamicMethods> = ObjectHandle & M;

@@ -58,7 +58,7 @@ export async function requestPlan(
       `"steps": at most five short steps, "risks": at most three}. Only the JSON, no answer yet.`,
   );
   const options = { ...config, format: PLAN_JSON_SCHEMA, tags: [...(config.tags ?? []), PLAN_TAG, NO_STREAM_TAG] };
-  const reply = await model.invoke([...messages, instruction], options as RunnableConfig);
+  const reply = await model.invoke([...messages, instruction], options);
   const raw = typeof reply.content === "string" ? reply.content : JSON.stringify(reply.content);
   return parsePlan(raw);
 }

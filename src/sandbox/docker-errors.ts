@@ -3,9 +3,7 @@ import { errorMessage } from "../errors.js";
 
 /** The HTTP status the Docker engine answered with, when the error came from it. */
 export function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "statusCode" in error
-    ? Number((error as { statusCode: unknown }).statusCode)
-    : undefined;
+  return typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : undefined;
 }
 
 /** True for "the container is already gone / being removed / not running": nothing left to do. */

@@ -192,7 +192,7 @@ export async function sharedLibrariesOf(binary: string): Promise<string[]> {
   try {
     ({ stdout } = await execFileAsync("ldd", [binary]));
   } catch (error) {
-    throw new Error(`\`ldd ${binary}\` failed: ${errorMessage(error)}`);
+    throw new Error(`\`ldd ${binary}\` failed: ${errorMessage(error)}`, { cause: error });
   }
   return parseLddOutput(stdout);
 }

@@ -43,7 +43,7 @@ export class OomWatch {
   /** Subscribes to the container's `oom` events; call before the container starts. */
   static async open(docker: Docker, containerId: string): Promise<OomWatch> {
     const stream = await docker.getEvents({ filters: { container: [containerId], event: ["oom"] } });
-    return new OomWatch(stream as NodeJS.ReadableStream & { destroy?: () => void });
+    return new OomWatch(stream);
   }
 
   get oomKilled(): boolean {

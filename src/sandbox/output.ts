@@ -232,7 +232,7 @@ export function parseReport(stdoutTail: string, token: string): ParsedReport {
   if (!parsed.success) {
     return { report: null, problem: `the report does not have the runner's shape: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}` };
   }
-  return { report: parsed.data as RunnerReport, reportLine: lastLine };
+  return { report: parsed.data, reportLine: lastLine };
 }
 
 /** The captured stdout for the caller: without the verified report line (it is in `report`). */

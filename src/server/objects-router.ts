@@ -17,7 +17,7 @@ import { MESSAGE_SELECTOR_RULE } from "../contract.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { createObjectSpace, type ObjectDescription, type ObjectSpace, type ObjectSpaceDeps } from "../objects/index.js";
 import { checkSelector, normaliseObjectId } from "../store/ids.js";
-import type { JsonObject, JsonValue, MessageRecord, Store } from "../store/types.js";
+import type { MessageRecord, Store } from "../store/types.js";
 import { HttpError } from "./errors.js";
 import { parseBody } from "./validate.js";
 
@@ -54,12 +54,7 @@ export function createObjectsRouter(deps: ObjectsRouterDeps): Router {
 
   router.post("/message", async (req, res) => {
     const body = parseBody(messageBody, req.body);
-    const message = await objects.post(
-      body.target_object_id,
-      body.method_name,
-      (body.args ?? []) as JsonValue[],
-      (body.kwargs ?? {}) as JsonObject,
-    );
+    const message = await objects.post(body.target_object_id, body.method_name, body.args ?? [], body.kwargs ?? {});
     res.status(202).json({ message_id: message.id, status: "pending" });
   });
 
@@ -70,7 +65,7 @@ export function createObjectsRouter(deps: ObjectsRouterDeps): Router {
   });
 
   router.get("/objects/*id", async (req, res) => {
-    const id = (req.params as { id: string[] }).id.join("/");
+    const id = req.params.id.join("/");
     res.json(descriptionJson(await objects.describe(id)));
   });
 
@@ -79,7 +74,7 @@ export function createObjectsRouter(deps: ObjectsRouterDeps): Router {
     const id = normaliseObjectId(body.id);
     const prototypes = (body.prototypes ?? []).map(normaliseObjectId);
     await refuseConflicts(store, id, prototypes);
-    const created = await objects.create({ id, attributes: (body.attributes ?? {}) as JsonObject, prototypes });
+    const created = await objects.create({ id, attributes: body.attributes ?? {}, prototypes });
     res.status(201).json(descriptionJson({ ...created, methods: [] }));
   });
 

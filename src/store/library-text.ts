@@ -337,8 +337,7 @@ export function stem(input: string): string {
   // Step 1a
   if (word.endsWith("sses")) word = word.slice(0, -2);
   else if (word.endsWith("ies")) word = word.slice(0, -2);
-  else if (word.endsWith("ss")) word = word;
-  else if (word.endsWith("s")) word = word.slice(0, -1);
+  else if (word.endsWith("s") && !word.endsWith("ss")) word = word.slice(0, -1);
 
   // Step 1b
   let cleanup = false;

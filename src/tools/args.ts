@@ -40,7 +40,7 @@ export function compileArgsSchema(toolName: string, schema: unknown): ArgsCheck 
     if (typeof args === "object" && args !== null) {
       const copy = structuredClone(args);
       if (coerce(copy) && onlyUnambiguous(args, copy)) {
-        assignInPlace(args as Record<string, unknown>, copy as Record<string, unknown>);
+        assignInPlace(args, copy);
         return { ok: true };
       }
     }

@@ -66,8 +66,8 @@ export function parseIdentity(text: string | null | undefined): ProcessIdentity 
   if (start !== null && !Number.isSafeInteger(start)) return null;
   return {
     host,
-    bootId: boot as string | null,
-    pidNamespace: pidns as string | null,
+    bootId: boot,
+    pidNamespace: pidns,
     pid: pid as number,
     startTicks: start as number | null,
   };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { HumanMessage } from "@langchain/core/messages";
 import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { FORGE_MODEL, MODELS, startGraph, turn, useGraph } from "../support/graph.js";
+import { FORGE_MODEL, MODELS, turn, useGraph } from "../support/graph.js";
 import { FORGE_NOTE_NAME, type GraphStreamEvent } from "../../src/graph/index.js";
 
 const MODULE = [
@@ -56,7 +56,7 @@ describe("a tool forged during a turn", () => {
     let result: Record<string, unknown> = {};
     for await (const [mode, chunk] of stream) {
       if (mode === "custom") events.push(chunk as GraphStreamEvent);
-      else result = chunk as Record<string, unknown>;
+      else result = chunk;
     }
 
     const bricks = ctx.ollama.chatRequests.filter((r) => r.model === MODELS.brick);

@@ -81,9 +81,9 @@ function startSpinningOwner(
   const child = spawn(file!, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
   const ownerLabel = new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (chunk) => {
+    child.stdout.on("data", (chunk) => {
       stdout += chunk;
       const match = /^OWNER (.+)$/m.exec(stdout);
       if (match) resolve(match[1]!);

@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { jobSucceeded, type JobResult, type SandboxJob } from "../../src/sandbox/types.js";
+import { jobSucceeded, type JobResult, type Sandbox, type SandboxJob } from "../../src/sandbox/types.js";
 import { describeSandbox, testSandboxConfig, type SandboxOverrides } from "../support/sandbox.js";
 
 /** Small enough to keep the suite lean, long enough for a cold gVisor node to run the job. */
@@ -211,7 +211,7 @@ export function defineWallTests(label: string, overrides: SandboxOverrides): voi
 }
 
 /** A listener on every address of the host; the job tries them all and none may be reached. */
-function describeNetworkWall(sandbox: () => import("../../src/sandbox/types.js").Sandbox): void {
+function describeNetworkWall(sandbox: () => Sandbox): void {
   let server: http.Server;
   let hits = 0;
   beforeAll(async () => {

@@ -130,8 +130,8 @@ function startChildWith(options: { inOwnPidNamespace?: boolean; leaseMs?: number
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let buffer = "";
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
     buffer += chunk.toString();
     let newline: number;
     while ((newline = buffer.indexOf("\n")) >= 0) {

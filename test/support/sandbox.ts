@@ -62,7 +62,7 @@ export function describeSandbox(name: string, body: (sandbox: () => Sandbox) => 
     if (mustRun) {
       describe(name, () => {
         it("needs the gVisor sandbox (CI=true: sandbox tests must run)", () => {
-          throw new Error(sandboxProblem!);
+          throw new Error(sandboxProblem);
         });
       });
       return;

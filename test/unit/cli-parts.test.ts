@@ -140,7 +140,7 @@ describe("the command line's plumbing", () => {
   it("exits 2 for a configuration error and 1 for anything else", () => {
     const write = process.stderr.write.bind(process.stderr);
     const written: string[] = [];
-    process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (written.push(chunk), true);
     try {
       expect(reportFailure(new ConfigError("PORT is bad"))).toBe(2);
       expect(reportFailure(new ServerError(404, "not_found", "no tool named x", "try tools list"))).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AIMessage } from "@langchain/core/messages";
 import type { OllamaChatRequest } from "../support/scripted-ollama.js";
-import { startGraph, systemOf, turn, useGraph } from "../support/graph.js";
+import { systemOf, turn, useGraph } from "../support/graph.js";
 import { PERSONAS } from "../../src/personas/index.js";
 
 /** Each persona answers with a line naming itself and its model, so the conversation shows who said what. */

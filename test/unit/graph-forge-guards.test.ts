@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HumanMessage } from "@langchain/core/messages";
 import type { OllamaChatRequest } from "../support/scripted-ollama.js";
-import { FORGE_MODEL, MODELS, startGraph, systemOf, turn, useGraph } from "../support/graph.js";
+import { FORGE_MODEL, MODELS, systemOf, turn, useGraph } from "../support/graph.js";
 import { FORGE_NOTE_NAME } from "../../src/graph/index.js";
 
 const REQUEST = "TOOL_REQUIRED: moon_phase: gives the moon's phase for a date. Input: {date: string}. Output: string.";

@@ -77,7 +77,7 @@ describe("metacognition", () => {
     let final: { notices?: string[]; answer?: string | null } = {};
     for await (const [mode, chunk] of stream) {
       if (mode === "custom") events.push(chunk);
-      else final = chunk as typeof final;
+      else final = chunk;
     }
     const robinAnswer = ctx.ollama.chatRequests.slice(before).find((r) => r.model === ctx.h.config.models.robin && !isPlanRequest(r))!;
     expect(systemOf(robinAnswer)).not.toContain("Your plan for this answer");

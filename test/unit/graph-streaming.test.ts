@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { isPlanRequest, MODELS, startGraph, turn, useGraph } from "../support/graph.js";
+import { isPlanRequest, MODELS, turn, useGraph } from "../support/graph.js";
 
 const upper: BuiltinTool = {
   name: "to_upper",
@@ -42,11 +42,11 @@ describe("streaming a turn", () => {
         tokens.set(node, (tokens.get(node) ?? "") + String(message.content));
         tokenCounts.set(node, (tokenCounts.get(node) ?? 0) + 1);
       } else if (mode === "updates") {
-        updates.push(...Object.keys(chunk as object));
+        updates.push(...Object.keys(chunk));
       } else if (mode === "custom") {
         custom.push(chunk as { type: string });
       } else {
-        final = chunk as typeof final;
+        final = chunk;
       }
     }
     expect(updates).toEqual(["brick", "tools", "brick", "robin", "babs", "alfred"]);

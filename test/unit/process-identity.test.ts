@@ -4,7 +4,7 @@ import { readLabels } from "../../src/sandbox/labels.js";
 import { isOrphan } from "../../src/sandbox/reaper.js";
 import { certainlyDead, currentProcess, formatIdentity, parseIdentity, processStartTicks } from "../../src/util/process-identity.js";
 
-const exitedPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!;
+const exitedPid = () => spawnSync(process.execPath, ["-e", "0"]).pid;
 
 describe("a process's identity", () => {
   it("round-trips through its label text", () => {

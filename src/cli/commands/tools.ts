@@ -4,6 +4,7 @@
  * POST /tools/:name/rollback) or, with --local, straight from the store in DATA_DIR / ARANGO_URL
  * (and, for `add`, the local gVisor sandbox).
  */
+import type { Runtime } from "../../runtime.js";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config.js";
 import { InvalidInputError } from "../../errors.js";
@@ -74,7 +75,7 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
 async function openLocalSource(config: Config): Promise<ToolsSource> {
   const [{ openStore }, routes] = await Promise.all([import("../../store/index.js"), import("../../server/routes/tools.js")]);
   const store: Store = await openStore(config);
-  let runtime: import("../../runtime.js").Runtime | null = null;
+  let runtime: Runtime | null = null;
   const library = async () => {
     if (!runtime) {
       const { createRuntime } = await import("../../runtime.js");
@@ -109,7 +110,7 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
       return inParallel(modules, jobs, async (module) => addTool(module));
     },
     close: async () => {
-      const opened = runtime as import("../../runtime.js").Runtime | null;
+      const opened = runtime;
       if (opened) await opened.close(); // the sandbox; the store was passed in and is closed below
       await store.close();
     },

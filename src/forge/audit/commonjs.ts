@@ -142,7 +142,7 @@ function isExportsUse(program: ProgramInfo, node: Node): node is ESTree.MemberEx
 function isCommonJsBinding(program: ProgramInfo, id: ESTree.Identifier): boolean {
   if (id.name !== "module" && id.name !== "exports") return false;
   if (program.isGlobalReference(id)) return true;
-  return program.variableOf(id)?.defs.some((def) => def.type === "Parameter" && isWrapperFunction(program, def.node as Node)) ?? false;
+  return program.variableOf(id)?.defs.some((def) => def.type === "Parameter" && isWrapperFunction(program, def.node)) ?? false;
 }
 
 /** The function esbuild's wrapper calls: the method inside `__commonJS({ "file"(exports, module) {…} })`. */

@@ -14,7 +14,7 @@ import type { ProgramInfo } from "./program.js";
 
 export const UNKNOWN: unique symbol = Symbol("unknown");
 export type Folded = string | number | boolean | null | undefined | FoldedArray;
-export interface FoldedArray extends ReadonlyArray<Folded> {}
+export type FoldedArray = ReadonlyArray<Folded>;
 type Result = Folded | typeof UNKNOWN;
 
 const MAX_STRING = 10_000;
@@ -72,7 +72,7 @@ export class ConstantFolder {
   private evaluate(node: ESTree.Node, depth: number): Result {
     if (depth > MAX_DEPTH) return UNKNOWN;
     const known = this.memo.get(node);
-    if (known !== undefined || this.memo.has(node)) return known as Result;
+    if (known !== undefined || this.memo.has(node)) return known;
     if (this.inProgress.has(node)) return UNKNOWN;
     this.inProgress.add(node);
     const value = capped(this.compute(node, depth + 1));
@@ -85,7 +85,7 @@ export class ConstantFolder {
     switch (node.type) {
       case "Literal":
         if ("regex" in node || "bigint" in node) return UNKNOWN;
-        return node.value as string | number | boolean | null;
+        return node.value;
       case "TemplateLiteral":
         return this.template(node, depth);
       case "TaggedTemplateExpression":
@@ -195,7 +195,7 @@ export class ConstantFolder {
     const method = callee.property.name;
     if (this.isGlobalMember(callee, "String", "fromCharCode") || this.isGlobalMember(callee, "String", "fromCodePoint")) {
       if (!args.every((arg) => typeof arg === "number") || args.length > MAX_STRING) return UNKNOWN;
-      return attempt(() => (String[method as "fromCharCode"] as (...codes: number[]) => string)(...(args as number[])));
+      return attempt(() => String[method as "fromCharCode"](...args));
     }
     if (callee.object.type === "Super") return UNKNOWN;
     const target = this.evaluate(callee.object, depth);

@@ -129,7 +129,7 @@ function topLevelBindings(ast: ESTree.Program): Map<string, Binding> {
   for (const statement of ast.body) {
     const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
     if (!declaration) continue;
-    for (const [name, binding] of declarationBindings(declaration as Node)) locals.set(name, binding);
+    for (const [name, binding] of declarationBindings(declaration)) locals.set(name, binding);
   }
   return locals;
 }

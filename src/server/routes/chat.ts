@@ -1,5 +1,5 @@
 /** POST /chat `{message, thread_id?}` → `{reply, thread_id, tools_used, tools_created}`. */
-import { Router } from "express";
+import { Router, type Response } from "express";
 import { z } from "zod";
 import type { ChatService } from "../chat/types.js";
 import type { RequestLogLocals } from "../logger.js";
@@ -30,7 +30,7 @@ export function chatRouter(chat: ChatService): Router {
 }
 
 /** An AbortController that fires when the client disconnects before the response is complete. */
-export function abortOnClientGone(res: import("express").Response): AbortController {
+export function abortOnClientGone(res: Response): AbortController {
   const controller = new AbortController();
   res.on("close", () => {
     if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));

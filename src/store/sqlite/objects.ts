@@ -11,6 +11,7 @@ import type { JsonObject, MethodVersion, NewMethodVersion, NewObject, ObjectReco
 import { indexMethod } from "./library.js";
 import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
 import { METHOD_VERSION_COLUMNS, toMethodVersion, toObjectRecord, type MethodVersionRow, type ObjectRow } from "./rows.js";
+import { runBeforeCommit } from "./before-commit.js";
 
 const METHOD_VERSION_SQL = `SELECT ${METHOD_VERSION_COLUMNS} FROM method_versions v
   JOIN methods m ON m.object_id = v.object_id AND m.selector = v.selector`;
@@ -115,7 +116,7 @@ export class SqliteObjects {
       indexMethod(this.db, objectId, selector);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "method.installed", { objectId, selector, version: next, sha256: checked.sha256.toLowerCase(), revision }, at);
-      this.beforeCommit?.("installMethodVersion");
+      runBeforeCommit(this.beforeCommit, "installMethodVersion");
       return this.requireMethodVersion(objectId, selector, next);
     });
     return install.immediate();
@@ -143,7 +144,7 @@ export class SqliteObjects {
       indexMethod(this.db, objectId, selector);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "method.rolled_back", { objectId, selector, version: target, from: method.active_version, revision }, at);
-      this.beforeCommit?.("rollbackMethod");
+      runBeforeCommit(this.beforeCommit, "rollbackMethod");
       return this.requireMethodVersion(objectId, selector, target);
     });
     return rollback.immediate();

@@ -9,6 +9,7 @@ import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { indexTool } from "./library.js";
 import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
 import { TOOL_VERSION_COLUMNS, toToolSummary, toToolVersion, type ToolSummaryRow, type ToolVersionRow } from "./rows.js";
+import { runBeforeCommit } from "./before-commit.js";
 
 const SUMMARY_SQL = `
   SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin,
@@ -63,7 +64,7 @@ export class SqliteTools {
         { name, version: next, sha256: checked.sha256.toLowerCase(), origin: checked.origin, revision },
         at,
       );
-      this.beforeCommit?.("installToolVersion");
+      runBeforeCommit(this.beforeCommit, "installToolVersion");
       return this.requireVersion(name, next);
     });
     return install.immediate();
@@ -84,7 +85,7 @@ export class SqliteTools {
       indexTool(this.db, name);
       const revision = bumpRegistryRevision(this.db);
       insertEvent(this.db, "tool.rolled_back", { name, version: target, from: tool.active_version, revision }, at);
-      this.beforeCommit?.("rollbackTool");
+      runBeforeCommit(this.beforeCommit, "rollbackTool");
       return this.requireVersion(name, target);
     });
     return rollback.immediate();

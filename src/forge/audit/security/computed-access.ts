@@ -22,7 +22,7 @@ export const computedAccess: RuleFamily = {
       const parent = context.program.parentOf(property);
       if (parent?.type !== "ObjectPattern" || !property.computed) return;
       if (context.folder.foldString(property.key) !== null) return; // a known key: ./reflection.ts
-      const reason = context.suspiciousKey(property.key as ESTree.Expression);
+      const reason = context.suspiciousKey(property.key);
       if (reason) context.report("computed-key", `destructuring key ${reason}; use literal keys.`, property.key);
     },
   }),
@@ -73,7 +73,7 @@ function dynamicKey(context: SecurityContext, member: ESTree.MemberExpression, o
     );
     return;
   }
-  const reason = context.suspiciousKey(member.property as ESTree.Expression);
+  const reason = context.suspiciousKey(member.property);
   if (reason)
     context.report(
       "computed-key",

@@ -134,7 +134,7 @@ export class SecurityContext {
     this.aliases.set(variable, null); // while in progress: a cycle (a = b; b = a) adds nothing
     const sources: Node[] = [];
     for (const def of variable.defs) if (def.type === "Variable" && def.node.init) sources.push(def.node.init);
-    for (const reference of variable.references) if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr as Node);
+    for (const reference of variable.references) if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr);
     let found: SharedRoot | null = null;
     for (const source of sources.flatMap(possibleValues)) {
       const root = this.memberChain(source).root;
@@ -222,11 +222,7 @@ export class SecurityContext {
           const parent = this.program.parentOf(reference.identifier as Node);
           if (parent?.type === "UpdateExpression") return true;
           if (parent?.type === "AssignmentExpression" && !VALUE_REPLACING_OPERATORS.has(parent.operator)) return true;
-          return (
-            reference.writeExpr !== null &&
-            reference.writeExpr !== undefined &&
-            this.isNumeric(reference.writeExpr as Node, depth + 1, seen)
-          );
+          return reference.writeExpr !== null && reference.writeExpr !== undefined && this.isNumeric(reference.writeExpr, depth + 1, seen);
         });
       }
       default:
@@ -273,7 +269,7 @@ export class SecurityContext {
       if (def.type === "Variable" && def.node.init) sources.push(def.node.init);
     }
     for (const reference of variable.references) {
-      if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr as Node);
+      if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr);
     }
     for (const source of sources) {
       const reason = this.suspiciousKey(source, depth + 1, seen);
