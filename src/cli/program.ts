@@ -11,7 +11,7 @@ import { printError } from "./output.js";
 import { errorMessage } from "../errors.js";
 
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
-const COMMAND_ORDER = ["serve", "chat", "ask", "send", "tools", "doctor", "genesis", "archive", "dataset"];
+const COMMAND_ORDER = ["serve", "chat", "ask", "send", "tools", "mcp", "doctor", "genesis", "archive", "dataset"];
 
 export interface CommandModule {
   register(program: Command): void;

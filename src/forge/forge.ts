@@ -16,7 +16,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { Config } from "../config.js";
-import { InvalidInputError, ModelUnavailableError, errorMessage } from "../errors.js";
+import { InvalidInputError, ModelReplyError, ModelUnavailableError, errorMessage } from "../errors.js";
+import { explainModelError } from "../personas/model.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { ForgeAttempt, ForgeRun, ForgeStage, JsonObject, Store } from "../store/types.js";
@@ -188,10 +189,19 @@ export function createForge(deps: ForgeDeps): Forge {
       } catch (error) {
         durations.model = performance.now() - modelStart;
         const aborted = signal?.aborted === true;
-        const failure = aborted ? "aborted while waiting for the model" : `the forge model failed: ${errorMessage(error)}`;
+        const explained = aborted
+          ? error
+          : explainModelError(error, { persona: "forge", model: deps.config.models.forge, host: deps.config.ollamaHost });
+        const failure = aborted ? "aborted while waiting for the model" : `the forge model failed: ${errorMessage(explained)}`;
         await record(run.id, number, { stage: "model", outcome: "failed", failure, reply: "", code: "", check: null, durations });
+        // A reply cut off mid-stream (Ollama up, the stream ended early) costs this attempt, not the run.
+        if (!aborted && explained instanceof ModelReplyError) {
+          lastFailure = `model: ${firstLine(failure) ?? "failed"}`;
+          continue;
+        }
         await fail(run.id, failure);
         if (aborted) throw signal?.reason ?? error;
+        if (explained instanceof ModelUnavailableError || explained instanceof ModelReplyError) throw explained;
         throw new ModelUnavailableError(
           `the forge model ${deps.config.models.forge} at ${deps.config.ollamaHost} did not answer: ${errorMessage(error)}`,
           `start Ollama (ollama serve) and pull the model (ollama pull ${deps.config.models.forge}), or set FORGE_MODEL / OLLAMA_HOST`,

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { ModelUnavailableError } from "../../src/errors.js";
+import { OllamaUnreachableError } from "../../src/errors.js";
 import type { PublishedEvent } from "../../src/events.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
@@ -163,10 +163,21 @@ describeSandbox("the forge loop on the real sandbox and store", (sandbox) => {
     await runtime.close();
     runtime = await createRuntime(config, { sandbox: sandboxInUse });
     const error = await runtime.forge.forgeTool({ spec: "word_count: counts words" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelUnavailableError);
-    expect(String((error as Error).message)).toContain("ollama pull forge-coder:test");
+    expect(error).toBeInstanceOf(OllamaUnreachableError);
+    expect(String((error as Error).message)).toContain("Ollama is not reachable at http://127.0.0.1:9");
+    expect(String((error as Error).message)).toContain("ollama serve");
     const [run] = await runtime.store.listForgeRuns({ limit: 1 });
     expect(run).toMatchObject({ status: "failed", attempts: [{ stage: "model", outcome: "failed" }] });
+  });
+
+  it("counts a reply cut off mid-stream as a failed attempt and installs the next one (Ollama was up)", async () => {
+    const whole = reply(wordCountModule("word_count"));
+    ollama.enqueue({ content: whole, interrupt: { afterChars: 60 } }, whole);
+    const outcome = await runtime.forge.forgeTool({ spec: "a tool named word_count that counts the words in a text" });
+    expect(outcome).toMatchObject({ status: "installed", name: "word_count", attempts: 2 });
+    const run = await runtime.store.getForgeRun(outcome.runId);
+    expect(run?.attempts[0]).toMatchObject({ number: 1, stage: "model", outcome: "failed" });
+    expect(run?.attempts[0]?.failure).toMatch(/cut off/);
   });
 
   it("reuses an active tool without calling the model, and forges version 2 when asked to improve it", async () => {
