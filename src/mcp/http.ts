@@ -3,9 +3,9 @@
  * server-initiated notifications such as tools/list_changed, DELETE to end a session). Stateful:
  * each client that initializes gets a session id (`Mcp-Session-Id`) and its own MCP server.
  *
- * Mounted inside the app, so the API key (requireApiKey) already guards it. Without a key the
- * server listens on loopback only (listen-policy), and /mcp also checks the Host header against
- * loopback names: the MCP specification's defence against DNS rebinding from a web page.
+ * Mounted inside the app, so the API key (requireApiKey) already guards it; without a key the
+ * server listens on loopback only (listen-policy) and answers loopback Host names only
+ * (host-guard.ts, the MCP specification's defence against DNS rebinding, for every route).
  * Sessions end on DELETE, at shutdown (through the Lifecycle), or after SESSION_IDLE_MS without a
  * request while no notification stream is open.
  */
@@ -13,10 +13,8 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
-import { localhostHostValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { Config } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import type { Lifecycle } from "../server/lifecycle.js";
@@ -31,8 +29,6 @@ const SWEEP_MS = 60_000;
 export interface McpRouterOptions {
   runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus">;
   logger: Logger;
-  /** config.server: without an API key, /mcp accepts loopback Host headers only. */
-  server: Pick<Config["server"], "apiKey">;
   /** Ends the sessions at shutdown (their notification streams would keep connections open). */
   lifecycle?: Lifecycle;
   /** Overrides of the face's parts (tests: a shorter poll). */
@@ -126,10 +122,9 @@ export function createMcpRouter(options: McpRouterOptions): Router {
   };
 
   const router = Router();
-  const guards: RequestHandler[] = options.server.apiKey ? [] : [localhostHostValidation()];
-  router.post(MCP_PATH, ...guards, handle);
-  router.get(MCP_PATH, ...guards, handle);
-  router.delete(MCP_PATH, ...guards, handle);
+  router.post(MCP_PATH, handle);
+  router.get(MCP_PATH, handle);
+  router.delete(MCP_PATH, handle);
   return router;
 }
 

@@ -9,6 +9,7 @@ import type { EventBus } from "../events.js";
 import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Store } from "../store/types.js";
 import { apiKeyCheck, requireApiKey } from "./auth.js";
+import { requireLoopbackHost } from "./host-guard.js";
 import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(deps.logger));
+  app.use(requireLoopbackHost(deps.apiKey));
   const keyCheck = apiKeyCheck(deps.apiKey);
   const trusted = (req: express.Request) => ["no_key_needed", "ok"].includes(keyCheck(req));
   app.use(healthRouter(deps.health, () => lifecycle.shuttingDown, trusted));

@@ -82,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       apiKey,
       library: toolLibrary(runtime),
       // The objects routes (/message, /objects), written with the objects feature.
-      routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle, server: config.server })],
+      routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle })],
       lifecycle,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     });

@@ -154,3 +154,53 @@ describe("/healthz with an API key set", () => {
     expect((await call(`${served.url}/healthz`, "GET", undefined, { authorization: `Bearer ${key}` })).body).toEqual(report);
   });
 });
+
+// fetch sets Host from the URL and will not let it be changed: speak HTTP/1.1 by hand.
+async function requestWithHost(url: string, host: string, path: string, headers = ""): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  const net = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${headers}Connection: close\r\n\r\n`);
+    });
+    let raw = "";
+    socket.on("data", (chunk) => (raw += chunk.toString("utf8")));
+    socket.on("error", reject);
+    socket.on("end", () =>
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0), body: raw.split("\r\n\r\n").slice(1).join("\r\n\r\n") }),
+    );
+  });
+}
+
+describe("DNS rebinding: without an API key only requests for localhost are answered", () => {
+  let served: ServedApp;
+  beforeAll(async () => {
+    served = await serve();
+  });
+  afterAll(async () => served.close());
+
+  it("refuses a page's rebound name with 403 and says how to connect", async () => {
+    const answer = await requestWithHost(served.url, "attacker.example:8000", "/tools");
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain("host_not_allowed");
+    expect(answer.body).toContain("localhost");
+  });
+
+  it.each(["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"])("answers a request for %s", async (host) => {
+    expect((await requestWithHost(served.url, host, "/tools")).status).toBe(200);
+  });
+
+  it("leaves /healthz open to any name (it tells nothing a page could use)", async () => {
+    expect((await requestWithHost(served.url, "attacker.example", "/healthz")).status).toBe(200);
+  });
+
+  it("accepts any name when an API key guards the server", async () => {
+    const keyed = await serve({ apiKey: "a-long-enough-secret-key" });
+    try {
+      const answer = await requestWithHost(keyed.url, "toolforge.internal", "/tools", "Authorization: Bearer a-long-enough-secret-key\r\n");
+      expect(answer.status).toBe(200);
+    } finally {
+      await keyed.close();
+    }
+  });
+});
