@@ -20,7 +20,7 @@ import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { spawnCli, tempDirs } from "./cli-harness.js";
 
-const TICKS = 20;
+const TICKS = 6;
 const docker = new Docker();
 
 let dirs: ReturnType<typeof tempDirs>;
