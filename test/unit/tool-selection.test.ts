@@ -13,7 +13,7 @@ import { EventBus } from "../../src/events.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
 import { createToolRegistry, type LiveToolRegistry } from "../../src/tools/registry.js";
-import { findToolsLimit, selectTools, turnContext } from "../../src/tools/selection.js";
+import { findToolsLimit, MATCH_SCORE_SHARE, matchLimit, selectTools, turnContext } from "../../src/tools/selection.js";
 import { tempStore, type TempStore } from "../support/store.js";
 
 const refusingSandbox: Sandbox = {
@@ -65,13 +65,15 @@ let toolsDir: string;
 let registry: LiveToolRegistry;
 const isUser = (m: BaseMessage) => HumanMessage.isInstance(m) && m.name !== "tool_forge";
 
+const subjectOf = (i: number) => SUBJECTS[i % SUBJECTS.length]!;
+const actionOf = (i: number) => ACTIONS[Math.floor(i / SUBJECTS.length) % ACTIONS.length]!;
+/** The name of the library's tool number i. */
+const nameOf = (i: number) => `${actionOf(i)}_${subjectOf(i)}_${i}`;
+
 async function library(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const subject = SUBJECTS[i % SUBJECTS.length]!;
-    const action = ACTIONS[Math.floor(i / SUBJECTS.length) % ACTIONS.length]!;
-    await temp.store.installToolVersion(
-      tool(`${action}_${subject}_${i}`, `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subject} record.`),
-    );
+    const action = actionOf(i);
+    await temp.store.installToolVersion(tool(nameOf(i), `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subjectOf(i)} record.`));
   }
 }
 
@@ -108,9 +110,15 @@ describe("the tools BRICK gets bound", () => {
     expect(selection.names[0]).toBe("find_tools");
     expect(selection.names[1]).toBe("celsius_to_fahrenheit");
     expect(selection.reasons).toMatchObject({ find_tools: "find_tools", celsius_to_fahrenheit: "matched" });
-    // A turn that matches many tools: exactly the limit, never more.
+    // A turn that matches many tools: find_tools and at most matchLimit(limit) matches, never more than the limit.
     const broad = turnContext([new HumanMessage("validate, format and parse the invoice, ticket and receipt records")], isUser);
-    for (const limit of [1, 3, 5, 8, 12]) expect((await selectTools(registry, broad, limit)).names).toHaveLength(limit);
+    for (const limit of [1, 3, 5, 8, 12]) {
+      const { names, reasons } = await selectTools(registry, broad, limit);
+      expect(names.length).toBeLessThanOrEqual(limit);
+      expect(names[0]).toBe("find_tools");
+      expect(Object.values(reasons).filter((r) => r === "matched").length).toBeLessThanOrEqual(matchLimit(limit));
+    }
+    expect((await selectTools(registry, broad, 12)).names.length).toBeGreaterThan(3);
     expect((await registry.langChainToolsFor(selection.names)).map((t) => t.name)).toEqual(selection.names);
   });
 
@@ -166,27 +174,78 @@ describe("weak matches", () => {
     await library(100);
     registry = await openRegistry(8);
     const text = "validate the invoice record"; // "record" is in every description: a weak match alone
-    const matches = await registry.search(text, { limit: 30 });
-    const { MATCH_SCORE_SHARE } = await import("../../src/tools/selection.js");
-    const strong = matches.filter((m) => m.name !== "find_tools" && m.score >= MATCH_SCORE_SHARE * matches[0]!.score).map((m) => m.name);
+    const matches = (await registry.search(text, { limit: 30 })).filter((m) => m.name !== "find_tools");
+    const floor = MATCH_SCORE_SHARE * matches[0]!.score;
+    const weak = matches.filter((m) => m.score < floor).map((m) => m.name);
     const selection = await selectTools(registry, { text, used: [], found: [] }, 30);
-    expect(selection.names.slice(1)).toEqual(strong);
-    expect(strong.length).toBeLessThan(matches.length);
+    const bound = selection.names.slice(1);
+    expect(bound[0]).toBe(matches[0]!.name);
+    expect(weak.length).toBeGreaterThan(0);
+    for (const name of bound) expect(weak).not.toContain(name);
+  });
+
+  it("take at most matchLimit(limit) slots; find_tools' finds and used tools fill the rest up to the limit", async () => {
+    await library(200);
+    registry = await openRegistry(8);
+    expect(matchLimit(8)).toBe(5);
+    const text = "validate format parse summarise encode the invoice ticket receipt route sensor";
+    const matched = await selectTools(registry, { text, used: [], found: [] }, 8);
+    expect(matched.names.length).toBeLessThanOrEqual(1 + matchLimit(8));
+    const found = [nameOf(146), nameOf(168), nameOf(105)];
+    const used = [nameOf(180), nameOf(195)];
+    const full = await selectTools(registry, { text, used, found }, 8);
+    expect(full.names).toHaveLength(8);
+    expect(full.names.slice(0, 4)).toEqual(["find_tools", ...found]);
+    expect(full.names.slice(4, 6)).toEqual(used);
+  });
+});
+
+describe("tools the search cannot tell apart", () => {
+  it("take one slot: of a family scored exactly alike only the first is bound, so other tools get the rest", async () => {
+    for (const measure of ["area", "perimeter", "volume", "diagonal", "centroid", "inradius"])
+      await temp.store.installToolVersion(tool(`${measure}_of_cube`, `Computes the ${measure} of a cube from its dimensions.`));
+    await temp.store.installToolVersion(tool("cube_root", "Computes the cube root of a real number."));
+    await library(20);
+    registry = await openRegistry(8);
+    const text = "compute something about this cube";
+    const matches = await registry.search(text, { limit: 30 });
+    const family = matches.filter((m) => m.name.endsWith("_of_cube"));
+    // The premise: the search scores the family alike, on the same words, and cube_root differently.
+    expect(family).toHaveLength(6);
+    expect(new Set(family.map((m) => `${m.score} ${m.terms.join(" ")}`)).size).toBe(1);
+    expect(matches.find((m) => m.name === "cube_root")!.score).not.toBe(family[0]!.score);
+    const selection = await selectTools(registry, { text, used: [], found: [] }, 8);
+    expect(selection.names.filter((n) => n.endsWith("_of_cube"))).toHaveLength(1);
+    expect(selection.names).toContain("cube_root");
+    // The same score on different words of the request: told apart, both bound.
+    const request = turnContext([new HumanMessage("validate and format the invoice")], isUser);
+    const scored = await registry.search(request.text, { limit: 30 });
+    expect(scored.find((m) => m.name === nameOf(0))!.score).toBe(scored.find((m) => m.name === nameOf(10))!.score);
+    const both = await selectTools(registry, request, 8);
+    expect(both.names).toEqual(expect.arrayContaining([nameOf(0), nameOf(10)]));
   });
 });
 
 describe("what a bound tool costs", () => {
-  it("sends at most BOUND_DESCRIPTION_CHARS of a description, whole sentences where it can", async () => {
+  it("sends the description's first sentence, at most BOUND_DESCRIPTION_CHARS, and keeps the whole one in the store", async () => {
     const { boundDescription, BOUND_DESCRIPTION_CHARS } = await import("../../src/tools/langchain.js");
-    const long = `${"Counts the words in a text. ".repeat(20)}`;
-    const bound = boundDescription(long);
-    expect(bound.length).toBeLessThanOrEqual(BOUND_DESCRIPTION_CHARS);
-    expect(bound.endsWith("text.")).toBe(true);
+    const long = `Counts the words in a text. ${"Words are separated by spaces, tabs or line breaks. ".repeat(10)}`;
+    expect(boundDescription(long)).toBe("Counts the words in a text.");
+    expect(boundDescription("Task. Sum the digits of\n a number. Then more.")).toBe("Task. Sum the digits of a number.");
+    expect(boundDescription("Return 2^n modulo p (be aware of numerics)")).toBe("Return 2^n modulo p (be aware of numerics)");
+    const endless = "word ".repeat(100);
+    expect(boundDescription(endless).length).toBeLessThanOrEqual(BOUND_DESCRIPTION_CHARS);
+    expect(boundDescription(endless).endsWith("word…")).toBe(true);
     expect(boundDescription("x".repeat(400))).toHaveLength(BOUND_DESCRIPTION_CHARS);
     await temp.store.installToolVersion(tool("wordy_tool", long));
     registry = await openRegistry(8);
-    const [bound1] = await registry.langChainToolsFor(["wordy_tool"]);
-    expect(bound1!.description).toBe(bound);
+    const [bound] = await registry.langChainToolsFor(["wordy_tool"]);
+    expect(bound!.description).toBe("Counts the words in a text.");
     expect((await temp.store.getTool("wordy_tool"))?.description).toBe(long);
+    // A built-in's description is written for the model: bound whole.
+    const { FIND_TOOLS_DESCRIPTION } = await import("../../src/tools/find-tools.js");
+    const [findTools] = await registry.langChainToolsFor(["find_tools"]);
+    expect(FIND_TOOLS_DESCRIPTION).not.toBe(boundDescription(FIND_TOOLS_DESCRIPTION));
+    expect(findTools!.description).toBe(FIND_TOOLS_DESCRIPTION);
   });
 });
