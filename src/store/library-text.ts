@@ -187,12 +187,6 @@ export function coverage(wanted: readonly string[], fields: LibraryFields): numb
   return score / (FIELD_WEIGHTS.name * wanted.length);
 }
 
-/** The terms of `wanted` that any field contains, in `wanted`'s order. */
-export function matchedTerms(wanted: readonly string[], fields: LibraryFields): string[] {
-  const present = new Set((Object.keys(FIELD_WEIGHTS) as (keyof LibraryFields)[]).flatMap((field) => fields[field].split(" ")));
-  return wanted.filter((term) => present.has(term));
-}
-
 /** The property names and descriptions of a JSON Schema (one level, plus items of arrays). */
 function argumentText(schema: unknown): string {
   if (!isObject(schema)) return "";
@@ -343,7 +337,8 @@ export function stem(input: string): string {
   // Step 1a
   if (word.endsWith("sses")) word = word.slice(0, -2);
   else if (word.endsWith("ies")) word = word.slice(0, -2);
-  else if (word.endsWith("s") && !word.endsWith("ss")) word = word.slice(0, -1);
+  else if (word.endsWith("ss")) word = word;
+  else if (word.endsWith("s")) word = word.slice(0, -1);
 
   // Step 1b
   let cleanup = false;

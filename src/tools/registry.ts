@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
-import { coverage, libraryFields, matchedTerms, queryTerms } from "../store/library-text.js";
+import { coverage, libraryFields, queryTerms } from "../store/library-text.js";
 import type { JsonObject, JsonValue, Store, ToolSummary, ToolVersion } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";
@@ -280,7 +280,6 @@ class Registry implements LiveToolRegistry {
         origin: "forged" as const,
         score: hit.score,
         coverage: coverage(wanted, hit.fields),
-        terms: matchedTerms(wanted, hit.fields),
       }));
     if (this.options.rerank && stored.length > 1) stored = await this.options.rerank(query, stored);
     return placeBuiltins(stored, this.builtinMatches(wanted)).slice(0, limit);
@@ -300,15 +299,7 @@ class Registry implements LiveToolRegistry {
         spec: null,
       });
       const covers = coverage(wanted, fields);
-      if (covers > 0)
-        out.push({
-          name: tool.name,
-          description: tool.description,
-          origin: "builtin",
-          score: covers,
-          coverage: covers,
-          terms: matchedTerms(wanted, fields),
-        });
+      if (covers > 0) out.push({ name: tool.name, description: tool.description, origin: "builtin", score: covers, coverage: covers });
     }
     return out.sort((a, b) => b.coverage - a.coverage);
   }

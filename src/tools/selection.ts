@@ -7,36 +7,22 @@
  * - Otherwise `find_tools` first (so BRICK can look for more), then the tools a find_tools call
  *   named in this turn (bound on the call after it: BRICK asked for them), then the tools already
  *   called in this thread (most recent first), then the library's best matches for the turn (the
- *   user's message and BRICK's own notes) until the limit is reached. Found tools take at most
+ *   user's message and BRICK's own notes) until the limit is reached, leaving out weak matches
+ *   (MATCH_SCORE_SHARE). Found tools take at most
  *   half of the slots after find_tools, used tools at most half of what is left, so the turn's
  *   own matches always get some.
- * - The matches are only the strong ones, and never the whole limit: weak matches are left out
- *   (MATCH_SCORE_SHARE), at most `matchLimit(limit)` are bound, and of tools the request's words
- *   cannot tell apart (the same words matched, the same score: a family such as area_of_cube,
- *   volume_of_cube, … for "is 64 a cube?") only the first. find_tools lists the rest when BRICK
- *   needs them. So a library of 10,000 tools costs about what one of 10 does on every call
- *   (measured: bench/library.bench.ts).
  */
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { FIND_TOOLS, namesFromFindTools } from "./find-tools.js";
-import type { ToolMatch, ToolRegistry } from "./types.js";
+import type { ToolRegistry } from "./types.js";
 
 /**
  * A match is bound only when it scores at least this share of the best match: the tail of a
- * search shares a word or two with the request and costs prompt tokens on every call. Chosen with
- * matchLimit and the rule for ties on the library benchmark's tuned query set (README, "The tool
- * library"): together they bind 4.3 tools instead of 6.3 at 10,000 with the same recall at 1,000.
+ * search shares a word or two with the request and costs prompt tokens on every call. Measured on
+ * the library benchmark's query set: 0.4 binds 6 tools instead of 7.6 at 1,000 and 10,000 tools
+ * with the same recall (0.5 starts losing hits).
  */
-export const MATCH_SCORE_SHARE = 0.5;
-
-/**
- * How many of the turn's matches are bound at most: two thirds of the limit (5 of 8), so the
- * request at 10,000 tools stays close to the one at 10; the other slots are for find_tools and
- * what it found. Every hit of the tuned query set at 1,000 tools ranks in the first five.
- */
-export function matchLimit(bindLimit: number): number {
-  return Math.max(1, Math.floor((bindLimit * 2) / 3));
-}
+export const MATCH_SCORE_SHARE = 0.4;
 
 /** What the selection needs to know about the conversation. */
 export interface TurnContext {
@@ -147,23 +133,7 @@ export async function selectTools(registry: ToolRegistry, turn: TurnContext, lim
   if (names.length < limit && turn.text.trim() !== "") {
     const matches = await registry.search(turn.text, { limit: limit + names.length });
     const floor = MATCH_SCORE_SHARE * (matches[0]?.score ?? 0);
-    const bound: ToolMatch[] = [];
-    for (const match of matches) {
-      if (bound.length >= matchLimit(limit)) break;
-      if (match.name === FIND_TOOLS || match.score < floor) continue;
-      if (bound.some((other) => indistinguishable(other, match))) continue;
-      if (add(match.name, "matched")) bound.push(match);
-    }
+    for (const match of matches) if (match.name !== FIND_TOOLS && match.score >= floor) add(match.name, "matched");
   }
   return done();
-}
-
-/**
- * Two matches the request cannot tell apart: the same words of it matched, the same score (equal
- * but for rounding). Built-ins are never: they take the score of the hit they are placed before.
- */
-function indistinguishable(a: ToolMatch, b: ToolMatch): boolean {
-  if (a.origin !== "forged" || b.origin !== "forged") return false;
-  if (Math.abs(a.score - b.score) > 1e-9 * Math.max(1, Math.abs(a.score), Math.abs(b.score))) return false;
-  return a.terms.length === b.terms.length && a.terms.every((term, i) => term === b.terms[i]);
 }

@@ -36,8 +36,6 @@ export interface ToolMatch {
   score: number;
   /** How much of the query the tool's name, description and arguments cover, 0–1 (library-text.ts `coverage`). */
   coverage: number;
-  /** The query's terms (library-text.ts `queryTerms`) that its name, description, arguments or spec contain. */
-  terms: string[];
 }
 
 export interface ToolRegistry {

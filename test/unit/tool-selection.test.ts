@@ -13,7 +13,7 @@ import { EventBus } from "../../src/events.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
 import { createToolRegistry, type LiveToolRegistry } from "../../src/tools/registry.js";
-import { findToolsLimit, MATCH_SCORE_SHARE, matchLimit, selectTools, turnContext } from "../../src/tools/selection.js";
+import { findToolsLimit, selectTools, turnContext } from "../../src/tools/selection.js";
 import { tempStore, type TempStore } from "../support/store.js";
 
 const refusingSandbox: Sandbox = {
@@ -65,15 +65,13 @@ let toolsDir: string;
 let registry: LiveToolRegistry;
 const isUser = (m: BaseMessage) => HumanMessage.isInstance(m) && m.name !== "tool_forge";
 
-const subjectOf = (i: number) => SUBJECTS[i % SUBJECTS.length]!;
-const actionOf = (i: number) => ACTIONS[Math.floor(i / SUBJECTS.length) % ACTIONS.length]!;
-/** The name of the library's tool number i. */
-const nameOf = (i: number) => `${actionOf(i)}_${subjectOf(i)}_${i}`;
-
 async function library(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const action = actionOf(i);
-    await temp.store.installToolVersion(tool(nameOf(i), `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subjectOf(i)} record.`));
+    const subject = SUBJECTS[i % SUBJECTS.length]!;
+    const action = ACTIONS[Math.floor(i / SUBJECTS.length) % ACTIONS.length]!;
+    await temp.store.installToolVersion(
+      tool(`${action}_${subject}_${i}`, `${action[0]!.toUpperCase()}${action.slice(1)}s a ${subject} record.`),
+    );
   }
 }
 
@@ -110,15 +108,9 @@ describe("the tools BRICK gets bound", () => {
     expect(selection.names[0]).toBe("find_tools");
     expect(selection.names[1]).toBe("celsius_to_fahrenheit");
     expect(selection.reasons).toMatchObject({ find_tools: "find_tools", celsius_to_fahrenheit: "matched" });
-    // A turn that matches many tools: find_tools and at most matchLimit(limit) matches, never more than the limit.
+    // A turn that matches many tools: exactly the limit, never more.
     const broad = turnContext([new HumanMessage("validate, format and parse the invoice, ticket and receipt records")], isUser);
-    for (const limit of [1, 3, 5, 8, 12]) {
-      const { names, reasons } = await selectTools(registry, broad, limit);
-      expect(names.length).toBeLessThanOrEqual(limit);
-      expect(names[0]).toBe("find_tools");
-      expect(Object.values(reasons).filter((r) => r === "matched").length).toBeLessThanOrEqual(matchLimit(limit));
-    }
-    expect((await selectTools(registry, broad, 12)).names.length).toBeGreaterThan(3);
+    for (const limit of [1, 3, 5, 8, 12]) expect((await selectTools(registry, broad, limit)).names).toHaveLength(limit);
     expect((await registry.langChainToolsFor(selection.names)).map((t) => t.name)).toEqual(selection.names);
   });
 
@@ -174,60 +166,17 @@ describe("weak matches", () => {
     await library(100);
     registry = await openRegistry(8);
     const text = "validate the invoice record"; // "record" is in every description: a weak match alone
-    const matches = (await registry.search(text, { limit: 30 })).filter((m) => m.name !== "find_tools");
-    const floor = MATCH_SCORE_SHARE * matches[0]!.score;
-    const weak = matches.filter((m) => m.score < floor).map((m) => m.name);
-    const selection = await selectTools(registry, { text, used: [], found: [] }, 30);
-    const bound = selection.names.slice(1);
-    expect(bound[0]).toBe(matches[0]!.name);
-    expect(weak.length).toBeGreaterThan(0);
-    for (const name of bound) expect(weak).not.toContain(name);
-  });
-
-  it("take at most matchLimit(limit) slots; find_tools' finds and used tools fill the rest up to the limit", async () => {
-    await library(200);
-    registry = await openRegistry(8);
-    expect(matchLimit(8)).toBe(5);
-    const text = "validate format parse summarise encode the invoice ticket receipt route sensor";
-    const matched = await selectTools(registry, { text, used: [], found: [] }, 8);
-    expect(matched.names.length).toBeLessThanOrEqual(1 + matchLimit(8));
-    const found = [nameOf(146), nameOf(168), nameOf(105)];
-    const used = [nameOf(180), nameOf(195)];
-    const full = await selectTools(registry, { text, used, found }, 8);
-    expect(full.names).toHaveLength(8);
-    expect(full.names.slice(0, 4)).toEqual(["find_tools", ...found]);
-    expect(full.names.slice(4, 6)).toEqual(used);
-  });
-});
-
-describe("tools the search cannot tell apart", () => {
-  it("take one slot: of a family scored exactly alike only the first is bound, so other tools get the rest", async () => {
-    for (const measure of ["area", "perimeter", "volume", "diagonal", "centroid", "inradius"])
-      await temp.store.installToolVersion(tool(`${measure}_of_cube`, `Computes the ${measure} of a cube from its dimensions.`));
-    await temp.store.installToolVersion(tool("cube_root", "Computes the cube root of a real number."));
-    await library(20);
-    registry = await openRegistry(8);
-    const text = "compute something about this cube";
     const matches = await registry.search(text, { limit: 30 });
-    const family = matches.filter((m) => m.name.endsWith("_of_cube"));
-    // The premise: the search scores the family alike, on the same words, and cube_root differently.
-    expect(family).toHaveLength(6);
-    expect(new Set(family.map((m) => `${m.score} ${m.terms.join(" ")}`)).size).toBe(1);
-    expect(matches.find((m) => m.name === "cube_root")!.score).not.toBe(family[0]!.score);
-    const selection = await selectTools(registry, { text, used: [], found: [] }, 8);
-    expect(selection.names.filter((n) => n.endsWith("_of_cube"))).toHaveLength(1);
-    expect(selection.names).toContain("cube_root");
-    // The same score on different words of the request: told apart, both bound.
-    const request = turnContext([new HumanMessage("validate and format the invoice")], isUser);
-    const scored = await registry.search(request.text, { limit: 30 });
-    expect(scored.find((m) => m.name === nameOf(0))!.score).toBe(scored.find((m) => m.name === nameOf(10))!.score);
-    const both = await selectTools(registry, request, 8);
-    expect(both.names).toEqual(expect.arrayContaining([nameOf(0), nameOf(10)]));
+    const { MATCH_SCORE_SHARE } = await import("../../src/tools/selection.js");
+    const strong = matches.filter((m) => m.name !== "find_tools" && m.score >= MATCH_SCORE_SHARE * matches[0]!.score).map((m) => m.name);
+    const selection = await selectTools(registry, { text, used: [], found: [] }, 30);
+    expect(selection.names.slice(1)).toEqual(strong);
+    expect(strong.length).toBeLessThan(matches.length);
   });
 });
 
 describe("what a bound tool costs", () => {
-  it("sends the description's first sentence, at most BOUND_DESCRIPTION_CHARS, and keeps the whole one in the store", async () => {
+  it("sends a forged tool's first sentence, at most BOUND_DESCRIPTION_CHARS, and keeps the whole description in the store", async () => {
     const { boundDescription, BOUND_DESCRIPTION_CHARS } = await import("../../src/tools/langchain.js");
     const long = `Counts the words in a text. ${"Words are separated by spaces, tabs or line breaks. ".repeat(10)}`;
     expect(boundDescription(long)).toBe("Counts the words in a text.");
