@@ -19,7 +19,15 @@ export type ToolForgeEvent =
   | { type: "tool.created"; runId: string; name: string; version: number }
   | { type: "forge.reused"; runId: string; name: string; version: number }
   | { type: "forge.failed"; runId: string; reason: string }
-  | { type: "tool.called"; name: string; durationMs: number; outcome: "ok" | "error"; error?: string }
+  | {
+      type: "tool.called";
+      name: string;
+      /** The version called (a built-in's is 1); null when there is no such tool. */
+      version: number | null;
+      durationMs: number;
+      outcome: "ok" | "error";
+      error?: string;
+    }
   | { type: "tool.rolled_back"; name: string; version: number }
   /** A hand-written module passed validation and was installed (`toolforge tools add`, POST /tools). */
   | { type: "tool.added"; name: string; version: number }

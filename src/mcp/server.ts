@@ -1,7 +1,7 @@
 /**
  * ToolForge's MCP face: one `McpFace` per process, one MCP `Server` per connected client (stdio has
  * one; Streamable HTTP has one per session). `tools/list` is the live registry (with the library's
- * `find_tools`) plus `forge_tool`; `tools/call` goes through `registry.call` — the same path as
+ * `find_tools`) plus `forge_tool`, in pages (`nextCursor`); `tools/call` goes through `registry.call` — the same path as
  * BRICK's calls: argument validation, then the sandbox. Every client hears
  * `notifications/tools/list_changed` when the list changes, here or in another process.
  *
@@ -12,7 +12,13 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import { PROJECT_ROOT } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
@@ -21,7 +27,7 @@ import type { Store } from "../store/types.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { runForgeTool } from "./forge-tool.js";
 import { callResultOf } from "./results.js";
-import { FORGE_TOOL_NAME, listMcpTools } from "./tools.js";
+import { FORGE_TOOL_NAME, InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
 import { ToolListWatcher } from "./watch.js";
 
 export interface McpDeps {
@@ -33,6 +39,8 @@ export interface McpDeps {
   warn: (message: string) => void;
   /** How often the store's registry revision is read while clients are connected (default 1 s). */
   pollMs?: number | undefined;
+  /** The most tools one tools/list page holds (default MCP_TOOLS_PAGE_SIZE). */
+  pageSize?: number | undefined;
 }
 
 export const SERVER_NAME = "toolforge";
@@ -63,6 +71,8 @@ export class McpFace {
   private readonly sessions = new Set<McpSession>();
   private readonly reported = new Set<string>();
   private readonly version = packageVersion();
+  /** The tools/list order of the registry's tools at one revision: each page of 10,000 tools reads it, not the store. */
+  private order: { revision: number; order: McpToolOrder } | null = null;
 
   constructor(private readonly deps: McpDeps) {
     this.watcher = new ToolListWatcher({
@@ -115,10 +125,19 @@ export class McpFace {
       { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
     );
 
-    server.setRequestHandler(ListToolsRequestSchema, async () => {
-      const listing = listMcpTools(await deps.registry.list());
-      for (const problem of listing.problems) this.reportOnce(problem);
-      return { tools: listing.tools };
+    server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+      let page: ReturnType<typeof listMcpToolsPage>;
+      try {
+        page = listMcpToolsPage(await this.currentOrder(), {
+          cursor: request.params?.cursor,
+          ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+        });
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new McpError(ErrorCode.InvalidParams, error.message);
+        throw error;
+      }
+      for (const problem of page.problems) this.reportOnce(problem);
+      return { tools: page.tools, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
     });
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -139,6 +158,13 @@ export class McpFace {
       return callResultOf(await deps.registry.call(name, args ?? {}));
     });
     return server;
+  }
+
+  private async currentOrder(): Promise<McpToolOrder> {
+    await this.deps.registry.refresh();
+    const revision = this.deps.registry.revision;
+    if (this.order?.revision !== revision) this.order = { revision, order: mcpToolOrder(await this.deps.registry.list()) };
+    return this.order.order;
   }
 
   private reportOnce(problem: string): void {

@@ -1,7 +1,8 @@
 /**
  * What an MCP client sees in `tools/list`: every tool of the live registry (name, description, its
  * JSON Schema as the input schema; the library's built-in `find_tools` among them), plus ToolForge's
- * own MCP tool `forge_tool`.
+ * own MCP tool `forge_tool`, in pages of MCP_TOOLS_PAGE_SIZE (cursor pagination, as the MCP
+ * specification's "Pagination" utility describes).
  */
 import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { RegisteredTool } from "../tools/types.js";
@@ -68,14 +69,107 @@ export interface ToolListing {
   problems: string[];
 }
 
-/** The full `tools/list` answer from the registry's tools. */
-export function listMcpTools(registered: readonly RegisteredTool[]): ToolListing {
-  const own = [FORGE_TOOL];
-  const reserved = new Set(own.map((tool) => tool.name));
+/**
+ * How many tools one `tools/list` page holds at most. A library of that many fits one page (what
+ * most clients read); 10,000 tools take 20 pages of a few hundred kilobytes each.
+ */
+export const MCP_TOOLS_PAGE_SIZE = 500;
+
+/** The order of `tools/list`: ToolForge's own tools, then built-ins (find_tools), then forged tools, each by name. */
+type ListKey = readonly [group: number, name: string];
+
+const OWN_GROUP = 0;
+const groupOf = (tool: RegisteredTool) => (tool.origin === "builtin" ? 1 : 2);
+const before = (a: ListKey, b: ListKey) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+/** A `tools/list` cursor that is not one this server gave out (answered with JSON-RPC invalid params). */
+export class InvalidCursorError extends Error {
+  constructor(cursor: string) {
+    super(`not a tools/list cursor of this server: ${JSON.stringify(cursor.slice(0, 80))}; list again without a cursor`);
+    this.name = "InvalidCursorError";
+  }
+}
+
+/**
+ * The opaque cursor: the last listed tool's place in the order. The next page starts after it, so
+ * a page never repeats a tool even when tools are installed or removed between pages (a client
+ * hears tools/list_changed for those).
+ */
+function encodeCursor(key: ListKey): string {
+  return Buffer.from(JSON.stringify({ after: key }), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): ListKey {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown };
+    const after = parsed.after;
+    if (Array.isArray(after) && after.length === 2 && Number.isInteger(after[0]) && typeof after[1] === "string") {
+      return [after[0] as number, after[1]];
+    }
+  } catch {
+    // not base64url JSON: refused below
+  }
+  throw new InvalidCursorError(cursor);
+}
+
+/** The index of the first entry that comes after `key` (entries are in order). */
+function firstAfter(entries: McpToolOrder["entries"], key: ListKey): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (before(key, entries[middle]!.key)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+export interface ToolPage extends ToolListing {
+  /** Where the next page starts; absent on the last page. */
+  nextCursor?: string;
+}
+
+const OWN_TOOLS: readonly Tool[] = [FORGE_TOOL];
+const RESERVED = new Set(OWN_TOOLS.map((tool) => tool.name));
+
+/** The registry's tools and ToolForge's own in the order of `tools/list` (computed once per registry revision). */
+export interface McpToolOrder {
+  readonly entries: readonly { key: ListKey; tool: Tool | RegisteredTool }[];
+}
+
+export function mcpToolOrder(registered: readonly RegisteredTool[]): McpToolOrder {
+  const entries: { key: ListKey; tool: Tool | RegisteredTool }[] = [
+    ...OWN_TOOLS.map((tool) => ({ key: [OWN_GROUP, tool.name] as const, tool })),
+    ...registered.map((tool) => ({ key: [groupOf(tool), tool.name] as const, tool })),
+  ];
+  entries.sort((a, b) => (before(a.key, b.key) ? -1 : before(b.key, a.key) ? 1 : 0));
+  return { entries };
+}
+
+/**
+ * One page of `tools/list`: at most `pageSize` tools after `cursor` (from the start without one),
+ * in the order above. Tools MCP cannot carry are left out (with their problem) without taking a
+ * place on the page.
+ */
+export function listMcpToolsPage(order: McpToolOrder, options: { cursor?: string | undefined; pageSize?: number } = {}): ToolPage {
+  const pageSize = options.pageSize ?? MCP_TOOLS_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`a tools/list page holds 1 tool or more, not ${pageSize}`);
+  const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
+  const { entries } = order;
+
   const tools: Tool[] = [];
   const problems: string[] = [];
-  for (const entry of registered) {
-    if (reserved.has(entry.name)) {
+  let last: ListKey | null = null;
+  let index = after ? firstAfter(entries, after) : 0;
+  for (; index < entries.length && tools.length < pageSize; index++) {
+    const { key, tool } = entries[index]!;
+    last = key;
+    if (key[0] === OWN_GROUP) {
+      tools.push(tool as Tool);
+      continue;
+    }
+    const entry = tool as RegisteredTool;
+    if (RESERVED.has(entry.name)) {
       problems.push(`${entry.name} v${entry.version} is not listed over MCP: ToolForge's own ${entry.name} has that name`);
       continue;
     }
@@ -83,5 +177,5 @@ export function listMcpTools(registered: readonly RegisteredTool[]): ToolListing
     if (mapped.ok) tools.push(mapped.tool);
     else problems.push(mapped.problem);
   }
-  return { tools: [...own, ...tools], problems };
+  return { tools, problems, ...(index < entries.length && last ? { nextCursor: encodeCursor(last) } : {}) };
 }

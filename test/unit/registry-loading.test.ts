@@ -209,6 +209,33 @@ describe("calls that never reach the sandbox", () => {
     expect(events.filter((e) => e.type === "tool.called")).toMatchObject([{ name: "alpha_tool", outcome: "error" }]);
   });
 
+  it("publishes tool.called with the version called: the active one at the call, a built-in's 1, null for no such tool", async () => {
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    const registry = await createToolRegistry({
+      store: temp.store,
+      sandbox: refusingSandbox,
+      bus,
+      dynamicToolsDir: toolsDir,
+      builtins: [clock],
+      findTools: false,
+    });
+    await registry.call("alpha_tool", { text: 1 }); // refused on the host: v1 was called all the same
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    await registry.call("alpha_tool", { text: 2 });
+    await temp.store.rollbackTool("alpha_tool");
+    await registry.call("alpha_tool", { text: 3 });
+    await registry.call("echo_builtin", { text: "hi" });
+    await registry.call("no_such_tool", {});
+    const called = events.flatMap((e) => (e.type === "tool.called" ? [[e.name, e.version, e.outcome]] : []));
+    expect(called).toEqual([
+      ["alpha_tool", 1, "error"],
+      ["alpha_tool", 2, "error"],
+      ["alpha_tool", 1, "error"],
+      ["echo_builtin", 1, "ok"],
+      ["no_such_tool", null, "error"],
+    ]);
+  });
+
   it("runs built-in tools as ordinary entries, and a built-in wins over a forged tool of the same name", async () => {
     await temp.store.installToolVersion(toolVersion("echo_builtin", "forged"));
     const registry = await createToolRegistry({

@@ -112,6 +112,7 @@ afterAll(async () => {
 async function get(path: string, headers: Record<string, string> = auth) {
   const response = await fetch(`${served.url}${path}`, { headers });
   const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's JSON, read field by field by each test
   let body: any = text;
   try {
     body = JSON.parse(text);
@@ -248,22 +249,24 @@ describe("GET /forge/runs/:id", () => {
 });
 
 describe("GET /tools/:name/calls", () => {
-  it("counts the calls and failures the bus reported, newest first, with the version that was active", async () => {
-    bus.publish({ type: "tool.called", name: "shout", durationMs: 41, outcome: "ok" });
+  it("counts the calls and failures the bus reported, newest first, with the version each call was for", async () => {
+    bus.publish({ type: "tool.called", name: "shout", version: 1, durationMs: 41, outcome: "ok" });
+    // The event's version is recorded, whichever version is active when it is written.
     bus.publish({
       type: "tool.called",
       name: "shout",
+      version: 2,
       durationMs: 5000,
       outcome: "error",
       error: "timeout: shout did not finish in 5000 ms",
     });
-    bus.publish({ type: "tool.called", name: "other", durationMs: 1, outcome: "ok" });
+    bus.publish({ type: "tool.called", name: "other", version: 1, durationMs: 1, outcome: "ok" });
     await expect.poll(async () => (await get("/tools/shout/calls")).body.calls).toBe(2);
     const { status, body } = await get("/tools/shout/calls");
     expect(status).toBe(200);
     expect(body).toMatchObject({ name: "shout", calls: 2, failures: 1 });
     expect(body.recent).toEqual([
-      expect.objectContaining({ outcome: "error", duration_ms: 5000, error: "timeout: shout did not finish in 5000 ms", version: 1 }),
+      expect.objectContaining({ outcome: "error", duration_ms: 5000, error: "timeout: shout did not finish in 5000 ms", version: 2 }),
       expect.objectContaining({ outcome: "ok", duration_ms: 41, error: null, version: 1 }),
     ]);
     const kept = await handle.store.listEvents({ limit: 1000 });

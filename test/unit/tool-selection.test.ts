@@ -176,17 +176,25 @@ describe("weak matches", () => {
 });
 
 describe("what a bound tool costs", () => {
-  it("sends at most BOUND_DESCRIPTION_CHARS of a description, whole sentences where it can", async () => {
+  it("sends a forged tool's first sentence, at most BOUND_DESCRIPTION_CHARS, and keeps the whole description in the store", async () => {
     const { boundDescription, BOUND_DESCRIPTION_CHARS } = await import("../../src/tools/langchain.js");
-    const long = `${"Counts the words in a text. ".repeat(20)}`;
-    const bound = boundDescription(long);
-    expect(bound.length).toBeLessThanOrEqual(BOUND_DESCRIPTION_CHARS);
-    expect(bound.endsWith("text.")).toBe(true);
+    const long = `Counts the words in a text. ${"Words are separated by spaces, tabs or line breaks. ".repeat(10)}`;
+    expect(boundDescription(long)).toBe("Counts the words in a text.");
+    expect(boundDescription("Task. Sum the digits of\n a number. Then more.")).toBe("Task. Sum the digits of a number.");
+    expect(boundDescription("Return 2^n modulo p (be aware of numerics)")).toBe("Return 2^n modulo p (be aware of numerics)");
+    const endless = "word ".repeat(100);
+    expect(boundDescription(endless).length).toBeLessThanOrEqual(BOUND_DESCRIPTION_CHARS);
+    expect(boundDescription(endless).endsWith("word…")).toBe(true);
     expect(boundDescription("x".repeat(400))).toHaveLength(BOUND_DESCRIPTION_CHARS);
     await temp.store.installToolVersion(tool("wordy_tool", long));
     registry = await openRegistry(8);
-    const [bound1] = await registry.langChainToolsFor(["wordy_tool"]);
-    expect(bound1!.description).toBe(bound);
+    const [bound] = await registry.langChainToolsFor(["wordy_tool"]);
+    expect(bound!.description).toBe("Counts the words in a text.");
     expect((await temp.store.getTool("wordy_tool"))?.description).toBe(long);
+    // A built-in's description is written for the model: bound whole.
+    const { FIND_TOOLS_DESCRIPTION } = await import("../../src/tools/find-tools.js");
+    const [findTools] = await registry.langChainToolsFor(["find_tools"]);
+    expect(FIND_TOOLS_DESCRIPTION).not.toBe(boundDescription(FIND_TOOLS_DESCRIPTION));
+    expect(findTools!.description).toBe(FIND_TOOLS_DESCRIPTION);
   });
 });

@@ -25,7 +25,7 @@ export interface ToolCallEntry {
   outcome: "ok" | "error";
   durationMs: number;
   error: string | null;
-  /** The tool's active version when the call was recorded (null: the tool was unknown). */
+  /** The version called, as the tool.called event says (null: the tool was unknown). */
   version: number | null;
 }
 
@@ -126,13 +126,12 @@ export function createActivityJournal(store: Store, bus: EventBus, logger?: Logg
 /** What is written for an event (null: not recorded). */
 async function payloadOf(store: Store, event: PublishedEvent): Promise<JsonObject | null> {
   if (event.type === "tool.called") {
-    const tool = await store.getTool(event.name);
     return {
       name: event.name,
       outcome: event.outcome,
       durationMs: event.durationMs,
       error: event.error ?? null,
-      version: tool?.activeVersion ?? null,
+      version: event.version,
     };
   }
   if (event.type === "message.finished") {
