@@ -20,6 +20,7 @@ export default tseslint.config(
       "coverage/**",
     ],
   },
+  { linterOptions: { reportUnusedDisableDirectives: "error" } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

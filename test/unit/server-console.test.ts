@@ -112,7 +112,6 @@ afterAll(async () => {
 async function get(path: string, headers: Record<string, string> = auth) {
   const response = await fetch(`${served.url}${path}`, { headers });
   const text = await response.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's JSON, read field by field by each test
   let body: any = text;
   try {
     body = JSON.parse(text);
