@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import type { Config } from "../config.js";
 import { ToolForgeError, errorMessage } from "../errors.js";
 import { ServerError } from "./failure.js";
+import { readSse, type SseMessage } from "../util/sse-reader.js";
 
 export interface ServerTarget {
   url: string;
@@ -29,11 +30,6 @@ export function withServerOptions(command: Command): Command {
 
 export function serverTarget(options: { url?: string; apiKey?: string }, config: Config): ServerTarget {
   return { url: (options.url ?? defaultServerUrl(config)).replace(/\/+$/, ""), apiKey: options.apiKey ?? config.server.apiKey };
-}
-
-export interface SseMessage {
-  event: string | undefined;
-  data: string;
 }
 
 export interface ServerClientOptions {
@@ -67,7 +63,7 @@ export class ServerClient {
   ): AsyncGenerator<SseMessage> {
     const response = await this.request(method, path, body, { accept: "text/event-stream", ...headers }, signal);
     if (!response.body) return;
-    yield* parseSse(response.body);
+    yield* readSse(response.body);
   }
 
   /** Sends the request; resolves with an ok response, throws ServerError or an unreachable error. */
@@ -129,36 +125,4 @@ function reason(error: unknown): string {
   if (cause && typeof cause.code === "string") return cause.code;
   if (cause && typeof cause.message === "string") return cause.message;
   return errorMessage(error);
-}
-
-/** Splits a server-sent event stream into events (comments dropped). */
-export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let boundary: number;
-    while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const block = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, "");
-      const message = parseBlock(block);
-      if (message) yield message;
-    }
-  }
-  const rest = parseBlock(buffer);
-  if (rest) yield rest;
-}
-
-function parseBlock(block: string): SseMessage | null {
-  let event: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (line === "" || line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  return data.length > 0 ? { event, data: data.join("\n") } : null;
 }

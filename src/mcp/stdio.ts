@@ -12,6 +12,7 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.j
 import { createLogger } from "../server/logger.js";
 import { mcpDepsFromRuntime } from "./deps.js";
 import { McpFace, type McpDeps } from "./server.js";
+import { onTermination } from "../util/termination.js";
 
 export interface StdioOptions {
   /** A runtime to serve (the caller closes it); default: one built from the config and closed at the end. */
@@ -41,7 +42,13 @@ export async function serveMcpOverStdio(config: Config, options: StdioOptions = 
     const end = () => void session.close();
     input.once("end", end);
     input.once("close", end);
-    const stopSignals = options.handleSignals === false ? () => undefined : onSignals(end, logger);
+    const stopSignals =
+      options.handleSignals === false
+        ? () => undefined
+        : onTermination((signal) => {
+            logger.info({ signal }, "signal received: ending the MCP session");
+            end();
+          }, logger);
     await session.closed;
     input.off("end", end);
     input.off("close", end);
@@ -61,23 +68,4 @@ function keepConsoleOffStdout(): void {
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
-}
-
-function onSignals(end: () => void, logger: Logger): () => void {
-  let received = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received) {
-      logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(130);
-    }
-    received = true;
-    logger.info({ signal }, "signal received: ending the MCP session");
-    end();
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
-  return () => {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
-  };
 }

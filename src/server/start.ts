@@ -23,6 +23,7 @@ import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
 import { createMcpRouter } from "../mcp/http.js";
 import { startRecovery, type Recovery } from "./recovery.js";
+import { onTermination } from "../util/termination.js";
 
 export interface StartOptions {
   /** A runtime to serve (the caller closes it); default: one built from `config` and closed on shutdown. */
@@ -214,13 +215,7 @@ async function shutdown(parts: {
 }
 
 function installSignalHandlers(close: () => Promise<void>, logger: Logger): void {
-  let received = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received) {
-      logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(130);
-    }
-    received = true;
+  onTermination((signal) => {
     logger.info({ signal }, "signal received");
     close().then(
       () => process.exit(0),
@@ -229,7 +224,5 @@ function installSignalHandlers(close: () => Promise<void>, logger: Logger): void
         process.exit(1);
       },
     );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  }, logger);
 }

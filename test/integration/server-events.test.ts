@@ -10,7 +10,7 @@ import { expect, it } from "vitest";
 import { TOOL_EXAMPLE } from "../../src/forge/prompt.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
-import { parseSse } from "../../src/cli/server-client.js";
+import { readSse } from "../../src/util/sse-reader.js";
 import { speakerOf, startTestServer } from "./server-harness.js";
 
 function script(request: OllamaChatRequest): ScriptedReply | string {
@@ -39,7 +39,7 @@ describeSandbox("GET /events during a forge", (sandbox) => {
       let createdBeforeAnswer: boolean | null = null;
       const listening = (async () => {
         try {
-          for await (const message of parseSse(response.body!)) {
+          for await (const message of readSse(response.body!)) {
             events.push({ event: message.event, data: JSON.parse(message.data) as Record<string, unknown> });
             if (message.event === "tool.created") createdBeforeAnswer = !chatAnswered;
           }

@@ -11,7 +11,8 @@ import { failed, passed } from "../../src/cli/doctor/types.js";
 import { reportFailure, ServerError } from "../../src/cli/failure.js";
 import { commandModuleFiles } from "../../src/cli/program.js";
 import { remoteChat } from "../../src/cli/remote-chat.js";
-import { defaultServerUrl, parseSse, ServerClient } from "../../src/cli/server-client.js";
+import { defaultServerUrl, ServerClient } from "../../src/cli/server-client.js";
+import { readSse } from "../../src/util/sse-reader.js";
 import { loadConfig } from "../../src/config.js";
 import type { ChatProgress, ChatService } from "../../src/server/chat/types.js";
 import { tempStore, type TempStore } from "../support/store.js";
@@ -27,10 +28,10 @@ function streamOf(...pieces: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-describe("parseSse", () => {
+describe("readSse", () => {
   it("splits events across chunk boundaries, keeps names, joins data lines and drops comments", async () => {
     const events = [];
-    for await (const event of parseSse(
+    for await (const event of readSse(
       streamOf(": hello\n\nevent: tool.cre", 'ated\ndata: {"a":1}\n\ndata: line one\ndata: line two\r\n\r\n', "data: [DONE]\n\n"),
     )) {
       events.push(event);

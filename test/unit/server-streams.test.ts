@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events.js";
 import type { ChatService } from "../../src/server/chat/types.js";
-import { parseSse } from "../../src/cli/server-client.js";
+import { readSse } from "../../src/util/sse-reader.js";
 import { tempStore, type TempStore } from "../support/store.js";
 import { serveApp, type ServedApp } from "./server-harness.js";
 
@@ -145,7 +145,7 @@ describe("GET /events", () => {
     controller.abort();
     const events = [];
     const stream = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new TextEncoder().encode(text)), c.close()) });
-    for await (const event of parseSse(stream)) events.push(event);
+    for await (const event of readSse(stream)) events.push(event);
     expect(events.map((e) => e.event)).toEqual(["tool.created"]);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ type: "tool.created", name: "word_count", version: 1 });
   });
