@@ -1,7 +1,8 @@
 /**
  * The forge and the tool call, measured on the real parts: a real ChatOllama talking to an instant
  * scripted Ollama server, the real transpile + audit, the real gVisor sandbox, the real SQLite
- * store and mirror. Each forge run asks for a fresh tool name so nothing is reused.
+ * store and mirror. Every run after the first forges a new version of the same tool (`improve`),
+ * so find-before-forging never turns a run into a reuse: each one is a whole forge.
  *   forge: total, and its split into model, transpile+audit, sandbox validation and install
  *          (from the durations recorded for each attempt in the store)
  *   call:  one tool call, schema check on the host + the sandbox job
@@ -21,7 +22,7 @@ const RUNS = Number(process.env["BENCH_FORGE_RUNS"] ?? 20);
 
 function requestedName(request: OllamaChatRequest): string {
   const prompt = request.messages.map((m) => m.content).join("\n");
-  const match = /must be exactly "([a-z][a-z0-9_]*)"/.exec(prompt);
+  const match = /(?:must be exactly|keep the name) "([a-z][a-z0-9_]*)"/.exec(prompt);
   if (!match?.[1]) throw new Error("the bench spec names its tool; the prompt should say so");
   return match[1];
 }
@@ -47,11 +48,10 @@ export async function run(): Promise<BenchRow[]> {
       sandbox: [],
       install: [],
     };
-    const stamp = Date.now().toString(36);
+    const name = `bench_words_${Date.now().toString(36)}`;
     for (let i = 0; i < RUNS + 1; i++) {
-      const name = `bench_words_${stamp}_${i}`;
       const start = performance.now();
-      const outcome = await runtime.forge.forgeTool({ spec: `${name}: counts the words in a text` });
+      const outcome = await runtime.forge.forgeTool({ spec: `${name}: counts the words in a text`, ...(i > 0 ? { improve: true } : {}) });
       const elapsed = performance.now() - start;
       if (outcome.status !== "installed") throw new Error(`bench forge of ${name} did not install: ${JSON.stringify(outcome)}`);
       if (i === 0) continue; // warm-up: first esbuild service start, first container
@@ -64,11 +64,10 @@ export async function run(): Promise<BenchRow[]> {
       stages.sandbox.push(d.sandbox ?? NaN);
       stages.install.push(d.install ?? NaN);
     }
-    const callName = `bench_words_${stamp}_1`;
     const calls: number[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
       const start = performance.now();
-      const outcome = await runtime.registry.call(callName, { text: `one two three ${i}` });
+      const outcome = await runtime.registry.call(name, { text: `one two three ${i}` });
       const elapsed = performance.now() - start;
       if (!outcome.ok || outcome.result !== 4) throw new Error(`bench call returned ${JSON.stringify(outcome)}`);
       if (i > 0) calls.push(elapsed);
