@@ -114,14 +114,3 @@ export function recordingClient(): RecordingClient {
   client.onerror = (error) => errors.push(error);
   return { client, changes, errors };
 }
-
-/** Polls `read` until it returns something (the MCP tests wait for notifications this way). */
-export async function until<T>(read: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

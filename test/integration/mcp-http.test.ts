@@ -9,7 +9,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
-import { CUBE_SPEC, REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, until, type RecordingClient } from "./mcp-harness.js";
+import { CUBE_SPEC, REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, type RecordingClient } from "./mcp-harness.js";
+import { untilPresent } from "../support/until.js";
 import { speakerOf, startTestServer, type TestServer } from "./server-harness.js";
 
 const API_KEY = "mcp-test-key-0123456789";
@@ -93,11 +94,9 @@ describeSandbox(
         attempts: 1,
         input_schema: { type: "object", required: ["text"] },
       });
-      expect(await until(() => mcp.changes.find((names) => names.includes("reverse_words")), "list_changed after forge_tool")).toEqual([
-        "forge_tool",
-        "find_tools",
-        "reverse_words",
-      ]);
+      expect(
+        await untilPresent("list_changed after forge_tool", () => mcp.changes.find((names) => names.includes("reverse_words"))),
+      ).toEqual(["forge_tool", "find_tools", "reverse_words"]);
 
       const listed = (await mcp.client.listTools()).tools.find((t) => t.name === "reverse_words");
       expect(listed?.description).toBe("Reverses the order of the words in a text.");
@@ -139,16 +138,17 @@ describeSandbox(
       });
       expect(chat.status).toBe(200);
       expect(((await chat.json()) as { tools_created: string[] }).tools_created).toEqual(["word_count"]);
-      const next = await until(
-        () => mcp.changes.slice(heard).find((names) => names.includes("word_count")),
-        "list_changed after the chat's forge",
+      const next = await untilPresent("list_changed after the chat's forge", () =>
+        mcp.changes.slice(heard).find((names) => names.includes("word_count")),
       );
       expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "word_count"]);
       expect(mcp.errors).toEqual([]);
     });
 
     it("ends open MCP sessions at shutdown instead of waiting for their notification streams", async () => {
-      expect(await until(() => served.logs.some((line) => line.includes('"MCP session opened"')), "the session in the log")).toBe(true);
+      expect(await untilPresent("the session in the log", () => served.logs.some((line) => line.includes('"MCP session opened"')))).toBe(
+        true,
+      );
       await served.close();
       expect(served.logs.filter((line) => line.includes("still running after"))).toEqual([]);
       expect(served.logs.some((line) => line.includes('"stopped"'))).toBe(true);

@@ -13,7 +13,8 @@ import { openStore, sha256Hex } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { cliEnv, tempDirs } from "./cli-harness.js";
-import { REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, until, type RecordingClient } from "./mcp-harness.js";
+import { REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, type RecordingClient } from "./mcp-harness.js";
+import { untilPresent } from "../support/until.js";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/toolforge.js");
 
@@ -79,11 +80,9 @@ describeSandbox(
       const forged = await mcp.client.callTool({ name: "forge_tool", arguments: { spec: REVERSE_WORDS_SPEC } });
       expect(forged.isError).toBeFalsy();
       expect(textOf(forged)).toMatch(/^reverse_words v1: forged and installed in 1 attempt\./);
-      expect(await until(() => mcp.changes.find((names) => names.includes("reverse_words")), "list_changed after forge_tool")).toEqual([
-        "forge_tool",
-        "find_tools",
-        "reverse_words",
-      ]);
+      expect(
+        await untilPresent("list_changed after forge_tool", () => mcp.changes.find((names) => names.includes("reverse_words"))),
+      ).toEqual(["forge_tool", "find_tools", "reverse_words"]);
 
       const called = await mcp.client.callTool({ name: "reverse_words", arguments: { text: "one two three" } });
       expect(called.isError).toBeFalsy();
@@ -104,9 +103,8 @@ describeSandbox(
       } finally {
         await other.close();
       }
-      const next = await until(
-        () => mcp.changes.slice(heard).find((names) => names.includes("shout")),
-        "list_changed after the other process's install",
+      const next = await untilPresent("list_changed after the other process's install", () =>
+        mcp.changes.slice(heard).find((names) => names.includes("shout")),
       );
       expect(next).toEqual(["forge_tool", "find_tools", "reverse_words", "shout"]);
       const shouted = await mcp.client.callTool({ name: "shout", arguments: { text: "hey" } });

@@ -10,6 +10,7 @@ import { OWNER_LABEL, POOL_LABEL } from "../../src/sandbox/labels.js";
 import { currentProcess, formatIdentity } from "../../src/util/process-identity.js";
 import { jobSucceeded, type SandboxJob } from "../../src/sandbox/types.js";
 import { createTestSandbox, describeSandbox } from "../support/sandbox.js";
+import { untilPresent } from "../support/until.js";
 
 const docker = new Docker();
 const ownLabel = `${OWNER_LABEL}=${formatIdentity(currentProcess())}`;
@@ -21,14 +22,6 @@ function call(module: string, extra: Partial<SandboxJob> = {}): SandboxJob {
 async function ownContainers(filter: { pooled?: boolean; running?: boolean } = {}) {
   const labels = [ownLabel, ...(filter.pooled ? [`${POOL_LABEL}=1`] : [])];
   return docker.listContainers({ all: !filter.running, filters: { label: labels } });
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describeSandbox(
@@ -112,7 +105,7 @@ describeSandbox(
       const [victim] = await ownContainers({ pooled: true, running: true });
       expect(victim).toBeDefined();
       await docker.getContainer(victim!.Id).kill();
-      await eventually(() => pool().stats().diedWhileWaiting > diedBefore, "the pool to notice the dead container");
+      await untilPresent("the pool to notice the dead container", () => pool().stats().diedWhileWaiting > diedBefore);
       await pool().whenReady();
       const result = await pool().run(call(`export default function f() { return "served"; }`));
       expect(result.report?.result).toBe("served");
@@ -129,7 +122,7 @@ describeSandbox(
       expect(own).toBeInstanceOf(SandboxPool);
       await (own as SandboxPool).whenReady();
       const busy = own.run(call(`export default function f() { for (;;) {} }`, { timeoutMs: 60_000 }));
-      await eventually(async () => (await ownContainers({ running: true })).length >= 2, "the busy job's container");
+      await untilPresent("the busy job's container", async () => (await ownContainers({ running: true })).length >= 2);
       await own.close();
       const interrupted = await busy;
       expect(jobSucceeded(interrupted)).toBe(false);

@@ -23,6 +23,7 @@ import { reapOrphanedContainers } from "../../src/sandbox/reaper.js";
 import type { SandboxContainer } from "../../src/sandbox/sandbox-container.js";
 import { currentProcess, parseIdentity } from "../../src/util/process-identity.js";
 import { createTestSandbox, describeSandbox, testSandboxConfig } from "../support/sandbox.js";
+import { until } from "../support/until.js";
 
 const docker = new Docker();
 
@@ -43,16 +44,6 @@ async function state(id: string): Promise<{ running: boolean; exitCode: number }
     return { running: info.State.Running, exitCode: info.State.ExitCode };
   } catch {
     return null;
-  }
-}
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -100,7 +91,7 @@ async function runningContainerOf(owner: { child: ChildProcess; ownerLabel: Prom
     "the owner's sandbox container",
     () => containersOwnedBy(label),
     (list) => list.some((c) => c.State === "running"),
-    120_000,
+    { timeoutMs: 120_000 },
   );
   return found!.Id;
 }
@@ -177,7 +168,7 @@ describeSandbox(
           "the orphaned container",
           () => state(theirs),
           (s) => s !== null && !s.running,
-          120_000,
+          { timeoutMs: 120_000 },
         );
         expect([ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE]).toContain(ended!.exitCode);
         // Its owner cannot be judged from here, and its lifetime has not passed: it is kept for now.
@@ -200,7 +191,7 @@ describeSandbox(
         "the idle container",
         () => state(container.id),
         (s) => s !== null && !s.running,
-        120_000,
+        { timeoutMs: 120_000 },
       );
       expect(ended!.exitCode).toBe(IDLE_EXIT_CODE);
 
@@ -211,7 +202,7 @@ describeSandbox(
           "the expired container",
           async () => (await reapOrphanedContainers(docker), state(container.id)),
           (s) => s === null,
-          180_000,
+          { timeoutMs: 180_000 },
         );
       }
       expect(await state(container.id)).toBeNull();

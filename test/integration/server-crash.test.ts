@@ -17,6 +17,7 @@ import { readLabels, SANDBOX_LABEL } from "../../src/sandbox/labels.js";
 import { INTERRUPTED_MESSAGE } from "../../src/store/ownership.js";
 import { currentProcess } from "../../src/util/process-identity.js";
 import { describeSandbox } from "../support/sandbox.js";
+import { until } from "../support/until.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { spawnCli, tempDirs } from "./cli-harness.js";
 
@@ -88,18 +89,11 @@ async function message(url: string, id: string): Promise<MessageJson> {
   return (await response.json()) as MessageJson;
 }
 
+/** Server starts and restarts under a loaded CI machine can take minutes. */
+const SLOW = { timeoutMs: 240_000 };
+
 /** What `docker rm --force` leaves as a running container's exit code (SIGKILL) in the moment before it is removed. */
 const FORCE_REMOVED_EXIT_CODE = 137;
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describeSandbox(
   "a server killed with messages in flight, then restarted",
@@ -125,6 +119,7 @@ describeSandbox(
         "the slow message",
         () => message(firstUrl, slow),
         (m) => m.status === "running",
+        SLOW,
       );
       expect((await message(firstUrl, ticks[0]!)).status).toBe("pending"); // queued behind the slow one on the same object
 
@@ -138,6 +133,7 @@ describeSandbox(
         "the slow message",
         () => message(url, slow),
         (m) => m.status !== "running" && m.status !== "pending",
+        SLOW,
       );
       expect(interrupted).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
       const results = [];
@@ -147,6 +143,7 @@ describeSandbox(
             `tick ${id}`,
             () => message(url, id),
             (m) => m.status === "done" || m.status === "failed",
+            SLOW,
           ),
         );
       expect(results.map((m) => [m.status, m.result])).toEqual(ticks.map((_, i) => ["done", i + 1]));
@@ -174,6 +171,7 @@ describeSandbox(
         "the spinning call's container",
         () => containerOf(first.child.pid!),
         (c) => c?.State === "running",
+        SLOW,
       );
 
       const killed = once(first.child, "close");
@@ -184,7 +182,7 @@ describeSandbox(
         "the orphaned container",
         () => inspect(container!.Id),
         (s) => s === null || !s.Running,
-        timeoutMs + 60_000,
+        { timeoutMs: timeoutMs + 60_000 },
       );
       if (ended?.ExitCode === FORCE_REMOVED_EXIT_CODE) {
         // Another ToolForge on this machine (a test file running in parallel) started meanwhile, and its reaper
@@ -195,7 +193,7 @@ describeSandbox(
             "the force-removed container",
             () => inspect(container!.Id),
             (s) => s === null,
-            30_000,
+            { timeoutMs: 30_000 },
           ),
         ).toBeNull();
       } else if (ended) {

@@ -13,17 +13,9 @@ import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { InvalidInputError, NotFoundError, RevisionConflictError } from "../../src/errors.js";
-import {
-  openStore,
-  restoreStoreSnapshot,
-  ROOT_OBJECT_IDS,
-  sha256Hex,
-  type NewMethodVersion,
-  type NewToolVersion,
-  type Store,
-} from "../../src/store/index.js";
+import { openStore, restoreStoreSnapshot, ROOT_OBJECT_IDS, sha256Hex, type NewMethodVersion, type Store } from "../../src/store/index.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, WorkNotHeldError } from "../../src/store/ownership.js";
-import { arangoTestServer, tempArangoStore, tempStore } from "../support/store.js";
+import { arangoTestServer, tempArangoStore, tempStore, toolVersion } from "../support/store.js";
 
 type StoreConfig = Pick<Config, "dataDir" | "arango">;
 
@@ -31,19 +23,6 @@ interface OpenedStore {
   store: Store;
   config: StoreConfig;
   cleanup: () => Promise<void>;
-}
-
-function toolVersion(toolName: string, body = "return 1;", description = `the ${toolName} tool`): NewToolVersion {
-  const compiled = `export default function ${toolName}() { ${body} }`;
-  return {
-    toolName,
-    description,
-    schema: { type: "object", properties: {} },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
 }
 
 function methodVersion(objectId: string, selector: string, body = "return self;"): NewMethodVersion {

@@ -14,11 +14,11 @@ import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, type Config } from "../../src/config.js";
-import { openStore, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 import { ARANGO_MIGRATIONS } from "../../src/store/arango/schema.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE } from "../../src/store/ownership.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
-import { arangoTestServer, freshArangoDatabase } from "../support/store.js";
+import { arangoTestServer, freshArangoDatabase, toolVersion } from "../support/store.js";
 
 const MIGRATION_VERSIONS = { sqlite: MIGRATIONS.map((m) => m.version), arango: ARANGO_MIGRATIONS.map((m) => m.version) };
 
@@ -164,19 +164,6 @@ async function runChild(...args: string[]): Promise<string[]> {
   const { code, stderr } = await child.exited;
   if (code !== 0) throw new Error(`child ${args.join(" ")} failed with ${code}:\n${stderr}`);
   return child.lines;
-}
-
-function toolVersion(toolName: string): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 1; }`;
-  return {
-    toolName,
-    description: toolName,
-    schema: { type: "object" },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
 }
 
 interface Adapter {

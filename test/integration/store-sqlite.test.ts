@@ -22,9 +22,10 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, PROJECT_ROOT, type Config } from "../../src/config.js";
 import { StoreUnavailableError } from "../../src/errors.js";
-import { openStore, restoreStoreSnapshot, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import { openStore, restoreStoreSnapshot } from "../../src/store/index.js";
 import { storeFiles } from "../../src/store/sqlite/files.js";
 import { migrate, MIGRATIONS } from "../../src/store/sqlite/migrations.js";
+import { toolVersion } from "../support/store.js";
 
 let scratch: string;
 let config: Config;
@@ -37,19 +38,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function toolVersion(toolName: string, body = "return 1;"): NewToolVersion {
-  const compiled = `export default function ${toolName}() { ${body} }`;
-  return {
-    toolName,
-    description: toolName,
-    schema: { type: "object" },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
-}
 
 describe("SQLite store files and migrations", () => {
   it("creates DATA_DIR/toolforge.db in WAL mode with foreign keys on and a busy timeout", async () => {

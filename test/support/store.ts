@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../src/config.js";
-import { openStore, type OpenStoreOptions, type Store } from "../../src/store/index.js";
+import { openStore, sha256Hex, type NewToolVersion, type OpenStoreOptions, type Store } from "../../src/store/index.js";
 
 export interface TempStore {
   store: Store;
@@ -123,4 +123,18 @@ export async function dropArangoDatabase(arango: ArangoServer & { database: stri
   } finally {
     system.close();
   }
+}
+
+/** A tool version for tests of the store and the registry (its module returns what `body` does; nothing runs it). */
+export function toolVersion(toolName: string, body = "return 1;", description = `the ${toolName} tool`): NewToolVersion {
+  const compiled = `export default function ${toolName}() { ${body} }`;
+  return {
+    toolName,
+    description,
+    schema: { type: "object", properties: {} },
+    source: compiled,
+    compiled,
+    sha256: sha256Hex(compiled),
+    forgeRunId: null,
+  };
 }

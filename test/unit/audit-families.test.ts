@@ -7,26 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { SECURITY_RULES } from "../../src/forge/audit.js";
 import { RULE_FAMILIES } from "../../src/forge/audit/security.js";
-import { auditTypeScript } from "../fixtures/hostile/corpus.js";
-
-const CONTRACT = `import assert from "node:assert/strict";
-export const name = "sample_tool";
-export const description = "A sample.";
-export const schema = { type: "object", properties: {} };
-export default function sample_tool(): number {
-  return 1;
-}
-export function test(): void {
-  assert.equal(sample_tool(), 1);
-}
-`;
-const LINE = CONTRACT.split("\n").length;
-
-async function judge(code: string): Promise<string[]> {
-  const outcome = await auditTypeScript(`${CONTRACT}${code}\n`);
-  if (outcome.stage !== "audit") throw new Error(`did not compile: ${JSON.stringify(outcome.errors)}`);
-  return outcome.findings.map((f) => `${f.rule} @ ${f.line}:${f.column}`);
-}
+import { APPENDED_LINE as LINE, judgeAppended as judge } from "../fixtures/hostile/corpus.js";
 
 describe("the security rule families", () => {
   it("give every security rule id a family that reports it (parse and unsupported-syntax belong to audit.ts)", () => {

@@ -2,32 +2,13 @@ import { describe, expect, it } from "vitest";
 import { AUDIT_RULES, auditModule, formatFindings, hasSecurityFindings, type AuditOptions } from "../../src/forge/audit.js";
 import { transpileModule } from "../../src/forge/transpile.js";
 import type { AuditFinding } from "../../src/store/types.js";
-import { auditTypeScript } from "../fixtures/hostile/corpus.js";
-
-const CONTRACT = `import assert from "node:assert/strict";
-export const name = "sample_tool";
-export const description = "A sample.";
-export const schema = { type: "object", properties: {} };
-export default function sample_tool(): number {
-  return 1;
-}
-export function test(): void {
-  assert.equal(sample_tool(), 1);
-}
-`;
+import { APPENDED_LINE as LINE, auditTypeScript, judgeAppended as judge, SAMPLE_CONTRACT as CONTRACT } from "../fixtures/hostile/corpus.js";
 
 async function findings(source: string, options: AuditOptions = { contract: "tool" }): Promise<AuditFinding[]> {
   const outcome = await auditTypeScript(source, options);
   if (outcome.stage !== "audit") throw new Error(`did not compile: ${JSON.stringify(outcome.errors)}`);
   return outcome.findings;
 }
-
-/** The module of the contract with `code` appended; findings as "rule @ line:column". */
-async function judge(code: string): Promise<string[]> {
-  return (await findings(`${CONTRACT}${code}\n`)).map((f) => `${f.rule} @ ${f.line}:${f.column}`);
-}
-
-const LINE = CONTRACT.split("\n").length; // the line `code` starts on
 
 describe("audit positions", () => {
   it("reports lines and 1-based columns of the TypeScript even when types moved the compiled code", async () => {

@@ -21,6 +21,7 @@ import type { NewToolVersion } from "../../src/store/types.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { refusingSandbox } from "../support/graph.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { untilPresent } from "../support/until.js";
 
 function shout(name = "shout", marker = "v1"): NewToolVersion {
   const compiled = `export default function f({ text }) { return text.toUpperCase() + ${JSON.stringify(marker)}; }\n`;
@@ -119,15 +120,6 @@ async function connect(options: { builtins?: BuiltinTool[]; pageSize?: number } 
   const harness = { runtime, face, client, warnings, changes };
   open.push(harness);
   return harness;
-}
-
-async function until<T>(read: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const value = read();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe("tools/list", () => {
@@ -238,10 +230,10 @@ describe("tools/list in pages", () => {
   it("the SDK client's list_changed refresh reads the first page only (docs/mcp.md says so)", async () => {
     const h = await connect({ pageSize: 3 });
     for (const name of numbered(5)) await h.runtime.store.installToolVersion(shout(name));
-    await until(() => (h.face.watcher.listening > 0 ? true : undefined), "the session to watch");
+    await untilPresent("the session to watch", () => h.face.watcher.listening > 0);
     await h.face.watcher.check();
     await h.runtime.store.installToolVersion(shout("tool_0005"));
-    expect(await until(() => h.changes[0], "a list_changed")).toEqual(["forge_tool", "find_tools", "tool_0000"]);
+    expect(await untilPresent("a list_changed", () => h.changes[0])).toEqual(["forge_tool", "find_tools", "tool_0000"]);
   });
 });
 
@@ -330,17 +322,17 @@ describe("notifications/tools/list_changed", () => {
   it("reaches the client when another process installs or rolls back a tool, and not when only a method is learned", async () => {
     const h = await connect();
     await h.client.listTools();
-    await until(() => (h.face.watcher.listening > 0 ? true : undefined), "the session to watch");
+    await untilPresent("the session to watch", () => h.face.watcher.listening > 0);
     await h.face.watcher.check();
 
     // Written straight into the store, as another process sharing it would: no event on this bus.
     await h.runtime.store.installToolVersion(shout("shout", "v1"));
-    expect(await until(() => h.changes[0], "a list_changed after the install")).toEqual(["forge_tool", "find_tools", "shout"]);
+    expect(await untilPresent("a list_changed after the install", () => h.changes[0])).toEqual(["forge_tool", "find_tools", "shout"]);
 
     await h.runtime.store.installToolVersion(shout("shout", "v2"));
-    await until(() => h.changes[1], "a list_changed after v2");
+    await untilPresent("a list_changed after v2", () => h.changes[1]);
     await h.runtime.store.rollbackTool("shout");
-    await until(() => h.changes[2], "a list_changed after the rollback");
+    await untilPresent("a list_changed after the rollback", () => h.changes[2]);
     expect((await h.client.listTools()).tools.find((t) => t.name === "shout")?.description).toBe("Shouts a text (v1).");
 
     await h.runtime.store.createObject({ id: "counter" });
@@ -357,15 +349,20 @@ describe("notifications/tools/list_changed", () => {
     await h.face.watcher.check();
     // The next change the client hears is the next tool, not the method.
     await h.runtime.store.installToolVersion(shout("whisper"));
-    expect(await until(() => h.changes[3], "a list_changed after the next tool")).toEqual(["forge_tool", "find_tools", "shout", "whisper"]);
+    expect(await untilPresent("a list_changed after the next tool", () => h.changes[3])).toEqual([
+      "forge_tool",
+      "find_tools",
+      "shout",
+      "whisper",
+    ]);
     expect(h.changes).toHaveLength(4);
   });
 
   it("stops watching the store when the last client is gone", async () => {
     const h = await connect();
-    await until(() => (h.face.watcher.listening === 1 ? true : undefined), "the session to watch");
+    await untilPresent("the session to watch", () => h.face.watcher.listening === 1);
     await h.client.close();
-    await until(() => (h.face.watcher.listening === 0 ? true : undefined), "the watch to stop");
+    await untilPresent("the watch to stop", () => h.face.watcher.listening === 0);
     expect(h.face.sessionCount).toBe(0);
   });
 });
