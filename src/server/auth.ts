@@ -6,7 +6,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
 import { HttpError } from "./errors.js";
 
-const OPEN_PATHS = new Set(["/healthz"]);
+/** The paths every request may reach: no API key (here) and any Host (host-guard.ts). */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 
 export type KeyCheck = "no_key_needed" | "ok" | "missing" | "invalid";
 

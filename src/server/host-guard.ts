@@ -6,10 +6,9 @@
  * the key is the guard (a page cannot know it), and any Host is accepted.
  */
 import type { RequestHandler } from "express";
+import { OPEN_PATHS } from "./auth.js";
 import { HttpError } from "./errors.js";
 import { isLoopback } from "./listen-policy.js";
-
-const OPEN_PATHS = new Set(["/healthz"]);
 
 export function requireLoopbackHost(apiKey: string | undefined): RequestHandler {
   if (apiKey) return (_req, _res, next) => next();
