@@ -19,7 +19,7 @@ import { loadConfig, type Config, type Env } from "../../src/config.js";
 import { SandboxUnavailableError } from "../../src/errors.js";
 import { createToolForge, type CreateGraphOptions, type ToolForge } from "../../src/graph/create.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
-import { ScriptedOllama, type OllamaChatRequest, type Responder } from "./scripted-ollama.js";
+import { ScriptedOllama, type OllamaChatRequest, type Responder, type ScriptedReply } from "./scripted-ollama.js";
 
 export const FORGE_MODEL = "forge-coder:test";
 
@@ -89,6 +89,20 @@ export async function startGraph(options: StartGraphOptions): Promise<GraphHarne
 /** The graph's input for one user turn. */
 export function turn(text: string): { messages: HumanMessage[] } {
   return { messages: [new HumanMessage(text)] };
+}
+
+/** BRICK's reply to its `brickCall`-th request (counted from 0 since the script was made). */
+export type BrickScript = (request: OllamaChatRequest, brickCall: number) => ScriptedReply | string;
+
+/** A responder where BRICK follows `brick` and the other personas answer with their model name. */
+export function scriptBrick(brick: BrickScript): Responder {
+  let brickCalls = 0;
+  return (request) => (request.model === MODELS.brick ? brick(request, brickCalls++) : `${request.model} says ok`);
+}
+
+/** BRICK's recorded requests from the `from`-th chat request on. */
+export function brickRequests(ollama: ScriptedOllama, from: number): OllamaChatRequest[] {
+  return ollama.chatRequests.slice(from).filter((r) => r.model === MODELS.brick);
 }
 
 /** The system prompt of a recorded chat request. */

@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
-import type { OllamaChatRequest, ScriptedOllama, ScriptedReply } from "../support/scripted-ollama.js";
-import { MODELS, turn, useGraph } from "../support/graph.js";
+import type { OllamaChatRequest } from "../support/scripted-ollama.js";
+import { brickRequests, MODELS, scriptBrick, turn, useGraph } from "../support/graph.js";
 
 function tool(toolName: string, description: string): NewToolVersion {
   const compiled = `export default function ${toolName}() { return 1; }`;
@@ -39,15 +39,6 @@ const LIBRARY: [string, string][] = [
   ["gcd", "Greatest common divisor of two integers."],
 ];
 
-type Brick = (request: OllamaChatRequest, brickCall: number) => ScriptedReply | string;
-
-function script(brick: Brick) {
-  let brickCalls = 0;
-  return (request: OllamaChatRequest): ScriptedReply | string =>
-    request.model === MODELS.brick ? brick(request, brickCalls++) : `${request.model} says ok`;
-}
-
-const brickRequests = (ollama: ScriptedOllama, from: number) => ollama.chatRequests.slice(from).filter((r) => r.model === MODELS.brick);
 const toolNames = (request: OllamaChatRequest | undefined) => (request?.tools ?? []).map((t) => t.function.name);
 
 describe("the tools BRICK gets bound in the graph", () => {
@@ -56,7 +47,7 @@ describe("the tools BRICK gets bound in the graph", () => {
   it("binds at most TOOL_BIND_LIMIT tools, and what find_tools found on the next call", async () => {
     for (const [name, description] of LIBRARY) await ctx.h.runtime.store.installToolVersion(tool(name, description));
     ctx.ollama.respondWith(
-      script((_r, n) =>
+      scriptBrick((_r, n) =>
         n === 0 ? { toolCalls: [{ name: "find_tools", arguments: { query: "temperature in fahrenheit" } }] } : "Found the converter.",
       ),
     );
@@ -75,7 +66,7 @@ describe("the tools BRICK gets bound in the graph", () => {
 
   it("keeps a tool used earlier in the thread bound in a later turn", async () => {
     ctx.ollama.respondWith(
-      script((request, n) => {
+      scriptBrick((request, n) => {
         if (n === 0) return { toolCalls: [{ name: "roman_numerals", arguments: { value: "1999" } }] };
         return request.messages.some((m) => m.role === "tool") && n === 1 ? "MCMXCIX" : "Noted.";
       }),

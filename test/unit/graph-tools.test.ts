@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import type { BuiltinTool } from "../../src/tools/registry.js";
-import type { ScriptedOllama, OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
-import { MODELS, startGraph, turn, useGraph } from "../support/graph.js";
+import { brickRequests, MODELS, scriptBrick, startGraph, turn, useGraph } from "../support/graph.js";
 
 /** A trusted built-in tool: runs in process, so a real registry can call it without a sandbox. */
 const wordCount: BuiltinTool = {
@@ -12,23 +11,12 @@ const wordCount: BuiltinTool = {
   run: async (args) => String(args.text).trim().split(/\s+/).filter(Boolean).length,
 };
 
-type Brick = (request: OllamaChatRequest, brickCall: number) => ScriptedReply | string;
-
-/** BRICK follows `brick`; the other personas answer with their model name. */
-function script(brick: Brick) {
-  let brickCalls = 0;
-  return (request: OllamaChatRequest): ScriptedReply | string =>
-    request.model === MODELS.brick ? brick(request, brickCalls++) : `${request.model} says ok`;
-}
-
-const brickRequests = (ollama: ScriptedOllama, from: number) => ollama.chatRequests.slice(from).filter((r) => r.model === MODELS.brick);
-
 describe("BRICK's tool calls", () => {
   const ctx = useGraph({ builtins: [wordCount], checkpointer: false });
 
   it("round-trips a call: BRICK's message carries it, the result comes back as a tool message in BRICK's next request", async () => {
     ctx.ollama.respondWith(
-      script((_r, n) =>
+      scriptBrick((_r, n) =>
         n === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "one two three four" } }] } : "There are 4 words.",
       ),
     );
@@ -53,7 +41,9 @@ describe("BRICK's tool calls", () => {
 
   it("turns a failing call into a tool message that says what happened", async () => {
     ctx.ollama.respondWith(
-      script((_r, n) => (n === 0 ? { toolCalls: [{ name: "word_count", arguments: { words: 3 } }] } : "The tool refused my arguments.")),
+      scriptBrick((_r, n) =>
+        n === 0 ? { toolCalls: [{ name: "word_count", arguments: { words: 3 } }] } : "The tool refused my arguments.",
+      ),
     );
     const before = ctx.ollama.chatRequests.length;
     const result = await ctx.h.graph.invoke(turn("count"));
@@ -66,7 +56,7 @@ describe("BRICK's tool calls", () => {
   });
 
   it("answers an unknown tool's call with a tool message, not a crash", async () => {
-    ctx.ollama.respondWith(script((_r, n) => (n === 0 ? { toolCalls: [{ name: "no_such_tool", arguments: {} }] } : "No such tool.")));
+    ctx.ollama.respondWith(scriptBrick((_r, n) => (n === 0 ? { toolCalls: [{ name: "no_such_tool", arguments: {} }] } : "No such tool.")));
     const result = await ctx.h.graph.invoke(turn("use a tool that does not exist"));
     const toolMessage = result.messages.find((m) => ToolMessage.isInstance(m)) as ToolMessage;
     expect(toolMessage.status).toBe("error");
@@ -75,7 +65,7 @@ describe("BRICK's tool calls", () => {
   });
 
   it("stops a model that asks for tools forever at the cap, tells BRICK, and still answers", async () => {
-    ctx.ollama.respondWith(script(() => ({ toolCalls: [{ name: "word_count", arguments: { text: "again and again" } }] })));
+    ctx.ollama.respondWith(scriptBrick(() => ({ toolCalls: [{ name: "word_count", arguments: { text: "again and again" } }] })));
     const before = ctx.ollama.chatRequests.length;
     const result = await ctx.h.graph.invoke(turn("loop"), { configurable: { maxToolRounds: 3 } });
 
@@ -95,7 +85,7 @@ describe("BRICK's tool calls", () => {
 
   it("starts each user turn with fresh counters", async () => {
     ctx.ollama.respondWith(
-      script((_r, n) => (n % 2 === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "a b" } }] } : "2 words.")),
+      scriptBrick((_r, n) => (n % 2 === 0 ? { toolCalls: [{ name: "word_count", arguments: { text: "a b" } }] } : "2 words.")),
     );
     const h2 = await startGraph({ ollama: ctx.ollama, builtins: [wordCount] });
     try {
