@@ -132,15 +132,30 @@ export interface ToolPage extends ToolListing {
 const OWN_TOOLS: readonly Tool[] = [FORGE_TOOL];
 const RESERVED = new Set(OWN_TOOLS.map((tool) => tool.name));
 
-/** The registry's tools and ToolForge's own in the order of `tools/list` (computed once per registry revision). */
+/**
+ * The registry's tools and ToolForge's own in the order of `tools/list`, each already mapped to its
+ * MCP tool or to the reason it cannot be listed (computed once per registry revision).
+ */
 export interface McpToolOrder {
-  readonly entries: readonly { key: ListKey; tool: Tool | RegisteredTool }[];
+  readonly entries: readonly OrderEntry[];
+}
+
+type OrderEntry = { readonly key: ListKey; readonly tool: Tool } | { readonly key: ListKey; readonly problem: string };
+
+/** A registry tool as `tools/list` carries it, or why it is left out. */
+function orderEntryOf(tool: RegisteredTool): OrderEntry {
+  const key = [groupOf(tool), tool.name] as const;
+  if (RESERVED.has(tool.name)) {
+    return { key, problem: `${tool.name} v${tool.version} is not listed over MCP: ToolForge's own ${tool.name} has that name` };
+  }
+  const mapped = mcpToolOf(tool);
+  return mapped.ok ? { key, tool: mapped.tool } : { key, problem: mapped.problem };
 }
 
 export function mcpToolOrder(registered: readonly RegisteredTool[]): McpToolOrder {
-  const entries: { key: ListKey; tool: Tool | RegisteredTool }[] = [
+  const entries: OrderEntry[] = [
     ...OWN_TOOLS.map((tool) => ({ key: [OWN_GROUP, tool.name] as const, tool })),
-    ...registered.map((tool) => ({ key: [groupOf(tool), tool.name] as const, tool })),
+    ...registered.map(orderEntryOf),
   ];
   entries.sort((a, b) => (before(a.key, b.key) ? -1 : before(b.key, a.key) ? 1 : 0));
   return { entries };
@@ -162,20 +177,10 @@ export function listMcpToolsPage(order: McpToolOrder, options: { cursor?: string
   let last: ListKey | null = null;
   let index = after ? firstAfter(entries, after) : 0;
   for (; index < entries.length && tools.length < pageSize; index++) {
-    const { key, tool } = entries[index]!;
-    last = key;
-    if (key[0] === OWN_GROUP) {
-      tools.push(tool as Tool);
-      continue;
-    }
-    const entry = tool as RegisteredTool;
-    if (RESERVED.has(entry.name)) {
-      problems.push(`${entry.name} v${entry.version} is not listed over MCP: ToolForge's own ${entry.name} has that name`);
-      continue;
-    }
-    const mapped = mcpToolOf(entry);
-    if (mapped.ok) tools.push(mapped.tool);
-    else problems.push(mapped.problem);
+    const entry = entries[index]!;
+    last = entry.key;
+    if ("tool" in entry) tools.push(entry.tool);
+    else problems.push(entry.problem);
   }
   return { tools, problems, ...(index < entries.length && last ? { nextCursor: encodeCursor(last) } : {}) };
 }
