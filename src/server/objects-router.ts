@@ -13,10 +13,10 @@
  */
 import { Router } from "express";
 import { z } from "zod";
-import { MESSAGE_SELECTOR_RULE } from "../contract.js";
+import { isMessageSelector, MESSAGE_SELECTOR_RULE } from "../contract.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { createObjectSpace, type ObjectDescription, type ObjectSpace, type ObjectSpaceDeps } from "../objects/index.js";
-import { checkSelector, normaliseObjectId } from "../store/ids.js";
+import { normaliseObjectId } from "../store/ids.js";
 import type { MessageRecord, Store } from "../store/types.js";
 import { HttpError } from "./errors.js";
 import { parseBody } from "./validate.js";
@@ -29,7 +29,8 @@ export interface ObjectsRouterDeps extends ObjectSpaceDeps {
 const objectId = z.string().refine(isObjectId, {
   message: 'is not a valid object id (letters, digits and _-:.@()+,=;$!*\'%, optionally prefixed with "UvmObjects/")',
 });
-const selector = z.string().refine(isSelector, {
+// The contract's message selector: what the store's checkSelector accepts.
+const selector = z.string().refine(isMessageSelector, {
   message: `is not a valid method name: use ${MESSAGE_SELECTOR_RULE}`,
 });
 const jsonObject = z.record(z.string(), z.json());
@@ -132,19 +133,10 @@ export function descriptionJson(object: ObjectDescription) {
   };
 }
 
-function isObjectId(value: string): boolean {
-  return accepts(normaliseObjectId, value);
-}
-
-/** The store's check, which is the contract's message selector (src/contract.ts). */
-function isSelector(value: string): boolean {
-  return accepts(checkSelector, value);
-}
-
-/** True when `check` accepts the value; its InvalidInputError means no, anything else is a bug. */
-function accepts(check: (value: string) => string, value: string): boolean {
+/** True for an id the store accepts (normaliseObjectId); its InvalidInputError means no, anything else is a bug. */
+export function isObjectId(value: string): boolean {
   try {
-    check(value);
+    normaliseObjectId(value);
     return true;
   } catch (error) {
     if (error instanceof InvalidInputError) return false;

@@ -8,11 +8,9 @@
  */
 import { Router } from "express";
 import { z } from "zod";
-import { InvalidInputError } from "../../errors.js";
-import { normaliseObjectId } from "../../store/ids.js";
 import type { MessageRecord, Store } from "../../store/types.js";
 import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
-import { messageJson } from "../objects-router.js";
+import { isObjectId, messageJson } from "../objects-router.js";
 import { limitParam, parseQuery } from "./query.js";
 
 const listQuery = z.strictObject({});
@@ -51,14 +49,4 @@ export function objectListRouter(store: Store, journal: ActivityJournal): Router
   });
 
   return router;
-}
-
-function isObjectId(value: string): boolean {
-  try {
-    normaliseObjectId(value);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidInputError) return false;
-    throw error;
-  }
 }
