@@ -14,7 +14,7 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
-import { cascadeView, splitTurns, textOf } from "./conversation.js";
+import { cascadeView, isUserMessage, splitTurns, teamNotesMessage, textOf } from "./conversation.js";
 
 export const CHARS_PER_TOKEN = 3.5;
 const TOKENS_PER_MESSAGE = 4;
@@ -128,7 +128,7 @@ export function fitCascadeView(messages: BaseMessage[], notices: string[], optio
   const full = cascadeView(messages, notices);
   const originalTokens = fixed + estimateMessagesTokens(full);
   // The view ends with the user's message (when there is one) and the team's notes.
-  const tailLength = splitTurns(messages).user ? 2 : 1;
+  const tailLength = messages.some(isUserMessage) ? 2 : 1;
   const history = full.slice(0, full.length - tailLength);
   const withNotes = (notes: BaseMessage) => [...full.slice(full.length - tailLength, -1), notes];
   let tail = full.slice(full.length - tailLength);
@@ -138,8 +138,9 @@ export function fitCascadeView(messages: BaseMessage[], notices: string[], optio
 
   if (total(dropped.kept) > budget) {
     clippedMessages = 1;
+    const turn = splitTurns(messages).current.slice(1);
     for (const limit of CLIP_STEPS) {
-      tail = withNotes(cascadeView(messages, notices, { maxNoteChars: limit }).at(-1)!);
+      tail = withNotes(teamNotesMessage(turn, notices, limit));
       if (total(dropped.kept) <= budget) break;
     }
     const over = total(dropped.kept) - budget;

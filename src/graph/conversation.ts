@@ -97,17 +97,23 @@ export function brickView(messages: BaseMessage[]): BaseMessage[] {
  * notes so far in this turn (BRICK's analysis and tool calls with results, the forge's notes, and
  * the remarks of the personas who spoke before).
  */
-export function cascadeView(messages: BaseMessage[], notices: string[], options: { maxNoteChars?: number } = {}): BaseMessage[] {
+export function cascadeView(messages: BaseMessage[], notices: string[]): BaseMessage[] {
   const { history, current, user } = splitTurns(messages);
-  const notes = teamNotes(current.slice(1), notices, options.maxNoteChars ?? Infinity);
   const out = [...history];
   if (user) out.push(new HumanMessage({ content: textOf(user) }));
-  out.push(
-    new HumanMessage({
-      content: `Notes from your team on this question (the user does not see them):\n\n${notes || "(none)"}`,
-    }),
-  );
+  out.push(teamNotesMessage(current.slice(1), notices));
   return out;
+}
+
+/**
+ * The last message of the cascade's view: the team's notes on `turn` (the current turn after the
+ * user's message) and the notices; each note longer than `maxNoteChars` is clipped.
+ */
+export function teamNotesMessage(turn: BaseMessage[], notices: string[], maxNoteChars = Infinity): HumanMessage {
+  const notes = teamNotes(turn, notices, maxNoteChars);
+  return new HumanMessage({
+    content: `Notes from your team on this question (the user does not see them):\n\n${notes || "(none)"}`,
+  });
 }
 
 /** The turn's notes, one entry each; an entry longer than `maxChars` is clipped (to fit a context window). */
