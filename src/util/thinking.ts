@@ -7,6 +7,7 @@
  * `TOOL_REQUIRED` line: every reader of a model's words splits it off first, here.
  *
  *   splitThinking(text) → { thinking, content }
+ *   visibleWhileStreaming(raw) → the answer so far, for a reply still arriving token by token
  *
  * - Every `<think>…</think>` (also `<thinking>`, `<reasoning>`; any case) is moved to `thinking`.
  * - A `</think>` with no opening tag before it: everything before it was thinking.
@@ -65,4 +66,29 @@ export function splitThinking(text: string): SplitReply {
 /** The reply without its thinking (see splitThinking). */
 export function withoutThinking(text: string): string {
   return splitThinking(text).content;
+}
+
+/** A tag cut off at the end of a streamed reply (`<`, `</thi`, `<reasoni`): the longest name is 9 letters. */
+const PARTIAL_TAG = /<\/?[a-z]{0,9}$/i;
+
+/**
+ * The answer so far of a reply still being streamed: closed blocks removed, an open block and a
+ * half-written tag at the end held back (they may yet be thinking). Unlike splitThinking, a closing
+ * tag with no opening tag before it does not end any thinking (it stays in the text), and only the
+ * start is trimmed.
+ */
+export function visibleWhileStreaming(raw: string): string {
+  let rest = raw;
+  let out = "";
+  for (;;) {
+    const open = OPEN.exec(rest);
+    if (!open) break;
+    out += rest.slice(0, open.index);
+    const after = rest.slice(open.index + open[0].length);
+    const close = new RegExp(`</${open[1]}>`, "i").exec(after);
+    if (!close) return out.trimStart();
+    rest = after.slice(close.index + close[0].length);
+  }
+  out += rest.replace(PARTIAL_TAG, "");
+  return out.trimStart();
 }

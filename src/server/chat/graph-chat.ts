@@ -6,7 +6,7 @@
  */
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { GraphStreamEvent } from "../../graph/events.js";
-import { withoutThinking } from "../../util/thinking.js";
+import { visibleWhileStreaming, withoutThinking } from "../../util/thinking.js";
 import type { ChatInputMessage, ChatProgress, ChatService, ChatTurnResult } from "./types.js";
 
 /** What the chat service needs of the compiled graph (createGraph's result has it). */
@@ -107,7 +107,7 @@ class AnswerStream {
       this.sawTokens = true;
       this.callId = message.id;
       this.raw += textOf(message);
-      const visible = visibleSoFar(this.raw);
+      const visible = visibleWhileStreaming(this.raw);
       if (visible) this.flush(this.base + visible);
     } else if (AIMessage.isInstance(message) && !this.sawTokens && !this.text) {
       // A whole message after its tokens is the same answer again; without tokens it is the answer.
@@ -121,26 +121,6 @@ class AnswerStream {
     this.text = visible;
     this.emit({ type: "answer", text: piece });
   }
-}
-
-const THINK_OPEN = /<(think|thinking|reasoning)>/i;
-const PARTIAL_TAG = /<\/?[a-z]{0,9}$/i;
-
-/** The answer so far without thinking: closed blocks removed, an open block and a half-written tag held back. */
-function visibleSoFar(raw: string): string {
-  let rest = raw;
-  let out = "";
-  for (;;) {
-    const open = THINK_OPEN.exec(rest);
-    if (!open) break;
-    out += rest.slice(0, open.index);
-    const after = rest.slice(open.index + open[0].length);
-    const close = new RegExp(`</${open[1]}>`, "i").exec(after);
-    if (!close) return out.trimStart();
-    rest = after.slice(close.index + close[0].length);
-  }
-  out += rest.replace(PARTIAL_TAG, "");
-  return out.trimStart();
 }
 
 /** What BRICK, ROBIN and BABS said, from "updates" mode (one entry per finished node). */
