@@ -79,6 +79,7 @@ export function fitBrickView(messages: BaseMessage[], options: FitOptions): Fitt
   const budget = options.numCtx - replyReserve(options.numCtx);
   const total = (h: BaseMessage[], c: BaseMessage[]) => fixed + estimateMessagesTokens(h) + estimateMessagesTokens(c);
   const originalTokens = total(history, current);
+  if (originalTokens <= budget) return unfitted([...history, ...current], originalTokens);
   let kept = [...history];
   let turn = [...current];
   let droppedMessages = 0;
@@ -127,6 +128,7 @@ export function fitCascadeView(messages: BaseMessage[], notices: string[], optio
   const budget = options.numCtx - replyReserve(options.numCtx);
   const full = cascadeView(messages, notices);
   const originalTokens = fixed + estimateMessagesTokens(full);
+  if (originalTokens <= budget) return unfitted(full, originalTokens);
   // The view ends with the user's message (when there is one) and the team's notes.
   const tailLength = messages.some(isUserMessage) ? 2 : 1;
   const history = full.slice(0, full.length - tailLength);
@@ -159,6 +161,11 @@ export function fitCascadeView(messages: BaseMessage[], notices: string[], optio
     clippedMessages,
     fits: estimatedTokens <= budget,
   };
+}
+
+/** A view that fits as it is: nothing left out or clipped. */
+function unfitted(messages: BaseMessage[], tokens: number): FittedView {
+  return { messages, estimatedTokens: tokens, originalTokens: tokens, droppedMessages: 0, clippedMessages: 0, fits: true };
 }
 
 /** Drops earlier turns from the front (a user message and its answer together) until `fits`. */
