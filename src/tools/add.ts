@@ -14,6 +14,7 @@ import { installTool } from "../forge/install.js";
 import { MAX_SOURCE_CHARS, validateModule, type ValidationStage } from "../forge/validate.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { Store } from "../store/types.js";
+import { inParallel } from "../util/in-parallel.js";
 import { compileArgsSchema } from "./args.js";
 import type { ToolMirror } from "./mirror.js";
 import type { ToolRegistry } from "./types.js";
@@ -86,28 +87,20 @@ export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Pr
  * export the same name both install, as consecutive versions (the later file wins).
  */
 export async function addToolModules(deps: AddToolDeps, modules: readonly ModuleSource[], concurrency = 1): Promise<AddOutcome[]> {
-  const outcomes: AddOutcome[] = new Array(modules.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < modules.length) {
-      const index = next++;
-      const module = modules[index]!;
-      try {
-        outcomes[index] = await addToolModule(deps, module);
-      } catch (error) {
-        // Not the module's fault (the sandbox or the store failed): report it against this file.
-        outcomes[index] = {
-          file: module.file,
-          status: "refused",
-          stage: "install",
-          reason: `could not be added: ${errorMessage(error)}`,
-          durationMs: 0,
-        };
-      }
+  return inParallel(modules, concurrency, async (module): Promise<AddOutcome> => {
+    try {
+      return await addToolModule(deps, module);
+    } catch (error) {
+      // Not the module's fault (the sandbox or the store failed): report it against this file.
+      return {
+        file: module.file,
+        status: "refused",
+        stage: "install",
+        reason: `could not be added: ${errorMessage(error)}`,
+        durationMs: 0,
+      };
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, modules.length)) }, worker));
-  return outcomes;
+  });
 }
 
 /** The modules at `target`: the file itself, or the module files directly in the directory (sorted). */

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config.js";
 import { InvalidInputError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
+import { inParallel } from "../../util/in-parallel.js";
 import type { addedJson, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../server/routes/tools.js";
 import type { AddOutcome, ModuleSource } from "../../tools/add.js";
 import { ServerError } from "../failure.js";
@@ -115,20 +116,6 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
       await store.close();
     },
   };
-}
-
-/** Runs `work` over the items, `jobs` at a time, keeping their order in the result. */
-async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
-  return results;
 }
 
 async function withSource<T>(options: SourceOptions, work: (source: ToolsSource) => Promise<T>, config?: Config): Promise<T> {
