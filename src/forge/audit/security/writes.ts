@@ -8,7 +8,15 @@
 import type * as ESTree from "estree";
 import { unwrapChain, type Node } from "../program.js";
 import type { AuditRule } from "../rules.js";
-import { describeChain, describeShared, type Root, type RuleFamily, type SecurityContext, type SharedRoot } from "./context.js";
+import {
+  describeChain,
+  describeShared,
+  isGlobalRoot,
+  type Root,
+  type RuleFamily,
+  type SecurityContext,
+  type SharedRoot,
+} from "./context.js";
 
 export const writes: RuleFamily = {
   name: "writes",
@@ -116,7 +124,7 @@ export function protectedTarget(context: SecurityContext, node: Node): { rule: A
     const chain = context.memberChain(target);
     const root: Root = chain.root.type === "Identifier" ? context.identifierRoot(chain.root) : { kind: "value" };
     const what = `\`${describeChain(target)}\``;
-    const shared = root.kind === "alias" || isGlobalKind(root);
+    const shared = root.kind === "alias" || isGlobalRoot(root);
     const localConstructor = root.kind === "local-constructor";
     if (shared || (chain.touchesPrototype && !localConstructor)) return { rule: "builtin-prototype-mutation", what, why: SHARED };
     if (root.kind === "import") return { rule: "imported-binding-mutation", what, why: `the imported ${root.name} may not be patched.` };
@@ -143,16 +151,6 @@ function protectedRoot(root: Root, name: string): { rule: AuditRule; what: strin
     default:
       return null;
   }
-}
-
-function isGlobalKind(root: Root): boolean {
-  return (
-    root.kind === "global-object" ||
-    root.kind === "console" ||
-    root.kind === "forbidden" ||
-    root.kind === "builtin" ||
-    root.kind === "undeclared"
-  );
 }
 
 function undeclaredMessage(name: string): string {
