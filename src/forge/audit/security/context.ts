@@ -132,11 +132,8 @@ export class SecurityContext {
   private aliasOf(variable: Variable): SharedRoot | null {
     if (this.aliases.has(variable)) return this.aliases.get(variable) ?? null;
     this.aliases.set(variable, null); // while in progress: a cycle (a = b; b = a) adds nothing
-    const sources: Node[] = [];
-    for (const def of variable.defs) if (def.type === "Variable" && def.node.init) sources.push(def.node.init);
-    for (const reference of variable.references) if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr);
     let found: SharedRoot | null = null;
-    for (const source of sources.flatMap(possibleValues)) {
+    for (const source of assignedValues(variable).flatMap(possibleValues)) {
       const root = this.memberChain(source).root;
       if (root.type !== "Identifier") continue;
       const classified = this.identifierRoot(root);
@@ -264,14 +261,7 @@ export class SecurityContext {
     const variable = this.program.variableOf(id);
     if (!variable || seen.has(variable)) return null;
     seen.add(variable);
-    const sources: Node[] = [];
-    for (const def of variable.defs) {
-      if (def.type === "Variable" && def.node.init) sources.push(def.node.init);
-    }
-    for (const reference of variable.references) {
-      if (reference.isWrite() && reference.writeExpr) sources.push(reference.writeExpr);
-    }
-    for (const source of sources) {
+    for (const source of assignedValues(variable)) {
       const reason = this.suspiciousKey(source, depth + 1, seen);
       if (reason) return `${reason} (through \`${id.name}\`)`;
     }
@@ -283,6 +273,14 @@ const NUMERIC_OPERATORS = new Set(["-", "*", "/", "%", "**", "|", "&", "^", "<<"
 const NUMERIC_FUNCTIONS = new Set(["Number", "parseInt", "parseFloat"]);
 /** Compound assignments whose result may stop being a number (`+=` can concatenate). */
 const VALUE_REPLACING_OPERATORS = new Set(["=", "+=", "||=", "&&=", "??="]);
+
+/** Every value assigned to a variable: its declarations' initialisers, then the values written to it. */
+function assignedValues(variable: Variable): Node[] {
+  const values: Node[] = [];
+  for (const def of variable.defs) if (def.type === "Variable" && def.node.init) values.push(def.node.init);
+  for (const reference of variable.references) if (reference.isWrite() && reference.writeExpr) values.push(reference.writeExpr);
+  return values;
+}
 
 /** The values an expression may evaluate to, one level deep: both arms of `?:`, `||`, `??`, `,`, `=`. */
 function possibleValues(node: Node): Node[] {
