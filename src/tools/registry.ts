@@ -126,6 +126,7 @@ class Registry implements LiveToolRegistry {
   private readonly failed = new Map<string, LoadProblem>();
   private chain: Promise<unknown> = Promise.resolve();
   private counted: { revision: number; count: number } | null = null;
+  private listed: { revision: number; tools: readonly RegisteredTool[] } | null = null;
   /** LangChain tools of forged tools by name, for binding (description and schema only; nothing loaded). */
   private readonly described = new Map<string, { version: number; checkedAt: number; langChain: StructuredToolInterface }>();
   private allTools: { revision: number; tools: StructuredToolInterface[] } | null = null;
@@ -240,10 +241,16 @@ class Registry implements LiveToolRegistry {
     };
   }
 
-  async list(): Promise<RegisteredTool[]> {
+  async list(): Promise<readonly RegisteredTool[]> {
     await this.refresh();
-    const forged = (await this.options.store.listTools()).filter((t) => !this.builtins.has(t.name)).map(forgedTool);
-    return [...[...this.builtins.values()].map((e) => e.tool), ...forged].sort((a, b) => a.name.localeCompare(b.name));
+    if (this.listed?.revision !== this.loadedRevision) {
+      // The revision before the read: a read racing a newer refresh is never kept as the newer revision's list.
+      const revision = this.loadedRevision;
+      const forged = (await this.options.store.listTools()).filter((t) => !this.builtins.has(t.name)).map(forgedTool);
+      const tools = [...[...this.builtins.values()].map((e) => e.tool), ...forged].sort((a, b) => a.name.localeCompare(b.name));
+      this.listed = { revision, tools };
+    }
+    return this.listed.tools;
   }
 
   async get(name: string): Promise<RegisteredTool | null> {

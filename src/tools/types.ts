@@ -43,8 +43,8 @@ export interface ToolRegistry {
   refresh(): Promise<boolean>;
   /** The revision the loaded tool set corresponds to. */
   readonly revision: number;
-  /** The current tools (after a refresh), as plain descriptions. */
-  list(): Promise<RegisteredTool[]>;
+  /** The current tools (after a refresh), as plain descriptions (cached until the revision moves: read, never change). */
+  list(): Promise<readonly RegisteredTool[]>;
   get(name: string): Promise<RegisteredTool | null>;
   /** Every current tool but find_tools as a LangChain tool (loads them all: for small libraries and tests; BRICK binds `langChainToolsFor`). */
   langChainTools(): Promise<StructuredToolInterface[]>;
