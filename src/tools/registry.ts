@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
-import { coverage, libraryFields, queryTerms } from "../store/library-text.js";
+import { coverage, libraryFields, queryTerms, type LibraryFields } from "../store/library-text.js";
 import type { JsonObject, JsonValue, Store, ToolSummary, ToolVersion } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";
@@ -88,6 +88,8 @@ interface BuiltinEntry {
   check: ArgsCheck;
   builtin: BuiltinTool;
   langChain: StructuredToolInterface | null;
+  /** What a search matches it by (built-ins are not in the store's index). */
+  fields: LibraryFields;
 }
 
 type Entry = ForgedEntry | BuiltinEntry;
@@ -152,6 +154,15 @@ class Registry implements LiveToolRegistry {
         check: compileArgsSchema(builtin.name, builtin.schema),
         builtin,
         langChain: null,
+        fields: libraryFields({
+          kind: "tool",
+          name: builtin.name,
+          objectId: null,
+          version: 1,
+          description: builtin.description,
+          schema: builtin.schema,
+          spec: null,
+        }),
       });
     }
   }
@@ -295,16 +306,7 @@ class Registry implements LiveToolRegistry {
   /** Built-ins are not in the store's index: each matches by how much of the query it covers. */
   private builtinMatches(wanted: string[]): ToolMatch[] {
     const out: ToolMatch[] = [];
-    for (const { tool } of this.builtins.values()) {
-      const fields = libraryFields({
-        kind: "tool",
-        name: tool.name,
-        objectId: null,
-        version: 1,
-        description: tool.description,
-        schema: tool.schema,
-        spec: null,
-      });
+    for (const { tool, fields } of this.builtins.values()) {
       const covers = coverage(wanted, fields);
       if (covers > 0) out.push({ name: tool.name, description: tool.description, origin: "builtin", score: covers, coverage: covers });
     }
