@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
-import { coverage, libraryFields, queryTerms, type LibraryFields } from "../store/library-text.js";
+import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, coverage, libraryFields, queryTerms, type LibraryFields } from "../store/library-text.js";
 import type { JsonObject, JsonValue, Store, ToolSummary, ToolVersion } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";
@@ -285,11 +285,14 @@ class Registry implements LiveToolRegistry {
 
   async search(query: string, options: { limit?: number } = {}): Promise<ToolMatch[]> {
     await this.refresh();
-    const limit = options.limit ?? 10;
+    const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
     const wanted = queryTerms(query);
     // Re-ranking (embeddings) looks at more candidates than it returns.
     const candidates = this.options.rerank ? Math.max(limit * 3, 24) : limit;
-    const hits = await this.options.store.searchLibrary(query, { kind: "tool", limit: Math.min(100, candidates + this.shadowed.size) });
+    const hits = await this.options.store.searchLibrary(query, {
+      kind: "tool",
+      limit: Math.min(MAX_SEARCH_LIMIT, candidates + this.shadowed.size),
+    });
     let stored: ToolMatch[] = hits
       .filter((hit) => !this.builtins.has(hit.name))
       .map((hit) => ({
