@@ -14,7 +14,7 @@ import { createSandbox } from "./sandbox/index.js";
 import type { Sandbox } from "./sandbox/types.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
-import { createToolRegistry, type BuiltinTool } from "./tools/registry.js";
+import { createToolRegistry, type BuiltinTool, type ToolRegistryOptions } from "./tools/registry.js";
 import { createEmbeddingRerank } from "./tools/embeddings.js";
 import { findToolsLimit } from "./tools/selection.js";
 import type { ToolRegistry } from "./tools/types.js";
@@ -53,13 +53,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
     const registry =
       overrides.registry ??
       (await createToolRegistry({
-        store,
-        sandbox,
-        bus,
-        dynamicToolsDir: config.dynamicToolsDir,
-        callTimeoutMs: config.sandbox.timeoutMs,
-        findTools: { limit: findToolsLimit(config.toolBindLimit) },
-        ...(config.embedModel ? { rerank: createEmbeddingRerank({ ollamaHost: config.ollamaHost, model: config.embedModel }) } : {}),
+        ...toolRegistryOptions(config, { store, sandbox, bus }),
         ...(overrides.builtins ? { builtins: overrides.builtins } : {}),
       }));
     const forge =
@@ -79,6 +73,21 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
     });
     throw error;
   }
+}
+
+/**
+ * The tool registry's options from configuration: the find_tools limit, the call timeout and, with
+ * EMBED_MODEL, the embedding re-ranking. The runtime's registry and `toolforge tools search --local`
+ * both use it, so the search shows what BRICK would be offered.
+ */
+export function toolRegistryOptions(config: Config, parts: Pick<ToolRegistryOptions, "store" | "sandbox" | "bus">): ToolRegistryOptions {
+  return {
+    ...parts,
+    dynamicToolsDir: config.dynamicToolsDir,
+    callTimeoutMs: config.sandbox.timeoutMs,
+    findTools: { limit: findToolsLimit(config.toolBindLimit) },
+    ...(config.embedModel ? { rerank: createEmbeddingRerank({ ollamaHost: config.ollamaHost, model: config.embedModel }) } : {}),
+  };
 }
 
 /** Closes in reverse order of opening (sandbox before store); every part is closed even if one fails. */

@@ -86,19 +86,14 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
     return toolLibrary(runtime);
   };
   const searchOnly = async () => {
-    const [{ EventBus }, { createToolRegistry }, { findToolsLimit }] = await Promise.all([
+    const [{ EventBus }, { createToolRegistry }, { toolRegistryOptions }] = await Promise.all([
       import("../../events.js"),
       import("../../tools/registry.js"),
-      import("../../tools/selection.js"),
+      import("../../runtime.js"),
     ]);
     const noSandbox = { run: async () => Promise.reject(new Error("searching runs no tool")), close: async () => {} };
-    const registry = await createToolRegistry({
-      store,
-      sandbox: noSandbox,
-      bus: new EventBus(),
-      dynamicToolsDir: config.dynamicToolsDir,
-      findTools: { limit: findToolsLimit(config.toolBindLimit) },
-    });
+    // The runtime's own options (EMBED_MODEL's re-ranking included): the search ranks as BRICK's does.
+    const registry = await createToolRegistry(toolRegistryOptions(config, { store, sandbox: noSandbox, bus: new EventBus() }));
     return { registry, bindLimit: config.toolBindLimit };
   };
   return {
