@@ -13,9 +13,9 @@
 import { HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { EventBus, PublishedEvent } from "../../events.js";
-import { requestedToolName } from "../../forge/names.js";
+import { cleanSpec, requestedToolName } from "../../forge/names.js";
 import type { ForgeOutcome } from "../../forge/types.js";
-import { normaliseSpec, stripToolRequiredMarker } from "../../personas/tool-request.js";
+import { normaliseSpec } from "../../personas/tool-request.js";
 import { FORGE_NOTE_NAME } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { GraphRoutingError } from "../errors.js";
@@ -148,6 +148,5 @@ function forwardForgeEvents(bus: EventBus | undefined, spec: string, forward: (e
 }
 
 function sameSpec(a: string, b: string): boolean {
-  const clean = (s: string) => stripToolRequiredMarker(s).trim();
-  return clean(a) === clean(b);
+  return cleanSpec(a) === cleanSpec(b);
 }
