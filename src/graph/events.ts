@@ -9,6 +9,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PersonaName } from "../config.js";
 import type { PublishedEvent } from "../events.js";
 import type { Plan } from "../personas/metacognition.js";
+import type { FittedView } from "./context-budget.js";
 
 export type GraphStreamEvent =
   /** forge.started, forge.attempt, tool.created, forge.reused, forge.failed of the run this turn started. */
@@ -40,4 +41,17 @@ export type GraphStreamEvent =
 /** Writes a custom stream event when the run streams in "custom" mode (a no-op otherwise). */
 export function emit(config: LangGraphRunnableConfig | undefined, event: GraphStreamEvent): void {
   config?.writer?.(event);
+}
+
+/** The `context.fitted` event, when fitting the request left messages out or clipped them. */
+export function emitContextFitted(
+  config: LangGraphRunnableConfig | undefined,
+  persona: PersonaName,
+  model: string,
+  numCtx: number,
+  fitted: FittedView,
+): void {
+  const { estimatedTokens, originalTokens, droppedMessages, clippedMessages } = fitted;
+  if (!droppedMessages && !clippedMessages) return;
+  emit(config, { type: "context.fitted", persona, model, numCtx, estimatedTokens, originalTokens, droppedMessages, clippedMessages });
 }

@@ -28,7 +28,7 @@ import type { RegisteredTool, ToolRegistry } from "../../tools/types.js";
 import { fitBrickView } from "../context-budget.js";
 import { isUserMessage, splitTurns, textOf } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
-import { emit } from "../events.js";
+import { emit, emitContextFitted } from "../events.js";
 import { resolveRunSettings, type RunSettings } from "../settings.js";
 import { speak, type Spoken } from "../speak.js";
 import type { GraphState, GraphUpdate } from "../state.js";
@@ -81,9 +81,7 @@ export function brickNode(deps: GraphDeps) {
         withoutTools,
       });
       const fitted = fitBrickView(state.messages, { system, toolTokens: bound.toolTokens, numCtx });
-      if (fitted.droppedMessages || fitted.clippedMessages) {
-        emit(config, { type: "context.fitted", persona: "brick", model: shownName, numCtx, ...pick(fitted) });
-      }
+      emitContextFitted(config, "brick", shownName, numCtx, fitted);
       const spoken = await speak({
         persona: brick,
         model,
@@ -154,11 +152,6 @@ export function brickNode(deps: GraphDeps) {
       ...(spoken.plan ? { plans: { ...turn.plans, brick: spoken.plan } } : {}),
     };
   };
-}
-
-function pick(fitted: { estimatedTokens: number; originalTokens: number; droppedMessages: number; clippedMessages: number }) {
-  const { estimatedTokens, originalTokens, droppedMessages, clippedMessages } = fitted;
-  return { estimatedTokens, originalTokens, droppedMessages, clippedMessages };
 }
 
 function firstLine(text: string): string {

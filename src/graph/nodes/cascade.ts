@@ -15,7 +15,7 @@ import { PERSONAS } from "../../personas/registry.js";
 import { fitCascadeView } from "../context-budget.js";
 import { spokenText, splitTurns } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
-import { emit } from "../events.js";
+import { emit, emitContextFitted } from "../events.js";
 import { resolveRunSettings } from "../settings.js";
 import { speak } from "../speak.js";
 import type { GraphState, GraphUpdate } from "../state.js";
@@ -29,19 +29,7 @@ export function cascadeNode(deps: GraphDeps, name: Exclude<PersonaName, "brick">
     const { numCtx } = await deps.models.window(name, modelName);
     const model = deps.models.model(name, modelName, numCtx);
     const fitted = fitCascadeView(state.messages, state.notices, { system: persona.role, numCtx });
-    if (fitted.droppedMessages || fitted.clippedMessages) {
-      const { estimatedTokens, originalTokens, droppedMessages, clippedMessages } = fitted;
-      emit(config, {
-        type: "context.fitted",
-        persona: name,
-        model: shownName,
-        numCtx,
-        estimatedTokens,
-        originalTokens,
-        droppedMessages,
-        clippedMessages,
-      });
-    }
+    emitContextFitted(config, name, shownName, numCtx, fitted);
     const spoken = await speak({
       persona,
       model,
