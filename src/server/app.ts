@@ -17,7 +17,7 @@ import { MAX_JSON_DEPTH, refuseDeepJson } from "./json-depth.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
-import { consoleRouter, publishTurns } from "./console/index.js";
+import { consoleAssetsRouter, consoleDataRouter, createActivityJournal, publishTurns } from "./console/index.js";
 import { chatRouter } from "./routes/chat.js";
 import { eventsRouter } from "./routes/events.js";
 import { healthRouter } from "./routes/health.js";
@@ -66,9 +66,10 @@ export function createApp(deps: AppDeps): express.Express {
   const keyCheck = apiKeyCheck(deps.apiKey);
   const trusted = (req: express.Request) => ["no_key_needed", "ok"].includes(keyCheck(req));
   app.use(healthRouter(deps.health, () => lifecycle.shuttingDown, trusted));
-  // The web console (its page needs no key; its data routes check it): see src/server/console.
-  app.use(consoleRouter({ store: deps.store, bus: deps.bus, apiKey: deps.apiKey, logger: deps.logger }));
+  // The web console's page and assets need no key; its data routes come after the check: see src/server/console.
+  app.use(consoleAssetsRouter());
   app.use(requireApiKey(deps.apiKey));
+  app.use(consoleDataRouter({ store: deps.store, journal: createActivityJournal(deps.store, deps.bus, deps.logger) }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
   app.use(refuseDeepJson(MAX_JSON_DEPTH));
