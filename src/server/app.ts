@@ -17,7 +17,7 @@ import { MAX_JSON_DEPTH, refuseDeepJson } from "./json-depth.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
-import { consoleAssetsRouter, consoleDataRouter, createActivityJournal, publishTurns } from "./console/index.js";
+import { consoleAssetsRouter, consoleDataRouter, createActivityJournal, publishTurns, type ActivityJournal } from "./console/index.js";
 import { chatRouter } from "./routes/chat.js";
 import { eventsRouter } from "./routes/events.js";
 import { healthRouter } from "./routes/health.js";
@@ -50,6 +50,8 @@ export interface AppDeps {
   threadLock?: KeyedSerial;
   /** Shutdown state and open streams (default: a new one); startServer passes its own. */
   lifecycle?: Lifecycle;
+  /** The console's record of tool calls and messages (default: a new one); startServer passes its own, to flush it at shutdown. */
+  journal?: ActivityJournal;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -69,7 +71,8 @@ export function createApp(deps: AppDeps): express.Express {
   // The web console's page and assets need no key; its data routes come after the check: see src/server/console.
   app.use(consoleAssetsRouter());
   app.use(requireApiKey(deps.apiKey));
-  app.use(consoleDataRouter({ store: deps.store, journal: createActivityJournal(deps.store, deps.bus, deps.logger) }));
+  const journal = deps.journal ?? createActivityJournal(deps.store, deps.bus, deps.logger);
+  app.use(consoleDataRouter({ store: deps.store, journal }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
   app.use(refuseDeepJson(MAX_JSON_DEPTH));

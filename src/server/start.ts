@@ -1,8 +1,9 @@
 /**
  * `startServer(config)`: builds the runtime (store, sandbox, bus, registry, forge) and the agent
  * graph, serves the app, and shuts down cleanly: on close (or SIGTERM/SIGINT) it stops accepting
- * connections, ends /events streams, lets running requests finish (bounded), then closes the
- * runtime — the store, and the sandbox with its containers.
+ * connections, ends /events streams, lets running requests finish (bounded), writes the tool calls
+ * and messages the console recorded, then closes the runtime — the store, and the sandbox with its
+ * containers.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,7 @@ import type { Config } from "../config.js";
 import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
 import { createAgentChat } from "./agent.js";
 import { createApp } from "./app.js";
+import { createActivityJournal, type ActivityJournal } from "./console/index.js";
 import { toolLibrary } from "../tools/library-deps.js";
 import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
@@ -60,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));
   let recovery: Recovery | undefined;
+  let journal: ActivityJournal | undefined;
   try {
     const chat = options.chat ?? (await createAgentChat(runtime));
     await logModelCheck(config, logger);
@@ -68,6 +71,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Messages to objects run in the background after their 202: shutdown waits for them too.
     const objects = createObjectSpace(runtime);
     recovery = await startRecovery(objects, logger);
+    journal = createActivityJournal(runtime.store, runtime.bus, logger);
     const app = createApp({
       chat,
       store: runtime.store,
@@ -85,6 +89,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // The objects routes (/message, /objects), written with the objects feature.
       routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle })],
       lifecycle,
+      journal,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     });
     const server = http.createServer(app);
@@ -108,6 +113,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
         closeRuntime: async () => {
           stopLoggingModels();
+          // The tool calls and messages seen so far go into the event log before the store closes.
+          journal?.stop();
+          await journal?.flushed();
           if (ownsRuntime) await runtime.close();
         },
       });
@@ -117,6 +125,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return { url, port: address.port, runtime, logger, close };
   } catch (error) {
     recovery?.stop();
+    journal?.stop();
     if (ownsRuntime) await runtime.close();
     throw error;
   }
