@@ -201,7 +201,7 @@ export function createForge(deps: ForgeDeps): Forge {
         }
         await fail(run.id, failure);
         if (aborted) throw signal?.reason ?? error;
-        if (explained instanceof ModelUnavailableError || explained instanceof ModelReplyError) throw explained;
+        if (explained instanceof ModelUnavailableError) throw explained;
         throw new ModelUnavailableError(
           `the forge model ${deps.config.models.forge} at ${deps.config.ollamaHost} did not answer: ${errorMessage(error)}`,
           `start Ollama (ollama serve) and pull the model (ollama pull ${deps.config.models.forge}), or set FORGE_MODEL / OLLAMA_HOST`,
