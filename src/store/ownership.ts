@@ -12,9 +12,10 @@
  * Moves are guarded in the store: only the holder may start or finish a message, and only a
  * pending message starts, so a message taken over can never run in two processes.
  */
-import { ToolForgeError } from "../errors.js";
+import { ToolForgeError, errorMessage } from "../errors.js";
+import type { OpenStoreOptions } from "./options.js";
 import type { MessagePatch, MessageStatus } from "./types.js";
-import { certainlyDead, parseIdentity, type ProcessIdentity } from "../util/process-identity.js";
+import { certainlyDead, parseIdentity } from "../util/process-identity.js";
 
 /** How long an owner stays alive without renewing its lease (renewed every third of it). */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -34,11 +35,45 @@ export interface OwnerLease {
   expired: boolean;
 }
 
-/** The owners (other than `self`) whose work may be taken over now. */
-export function deadOwners(owners: readonly OwnerLease[], self: string, here?: ProcessIdentity): string[] {
-  return owners
-    .filter((owner) => owner.id !== self && (owner.expired || certainlyDead(parseIdentity(owner.identity), here)))
-    .map((o) => o.id);
+/**
+ * The owners (other than `self`) whose work may be taken over now, and the ids of the others with
+ * `self` added: work whose owner is not `live` is nobody's.
+ */
+export function judgeOwners(owners: readonly OwnerLease[], self: string): { dead: string[]; live: string[] } {
+  const dead: string[] = [];
+  const live: string[] = [];
+  for (const owner of owners) {
+    if (owner.id !== self && (owner.expired || certainlyDead(parseIdentity(owner.identity)))) dead.push(owner.id);
+    else live.push(owner.id);
+  }
+  live.push(self);
+  return { dead, live };
+}
+
+/**
+ * Calls `renew` every third of the lease (every 50 ms at least), warning when a renewal fails (the
+ * next one tries again; a lease that runs out only lets others take over this owner's work). The
+ * timer does not keep the process alive.
+ */
+export function renewEvery(
+  owner: string,
+  leaseMs: number,
+  renew: () => void | Promise<void>,
+  warn: (message: string) => void,
+): NodeJS.Timeout {
+  const timer = setInterval(
+    () =>
+      void (async () => {
+        try {
+          await renew();
+        } catch (error) {
+          warn(`could not renew the store lease of owner ${owner}: ${errorMessage(error)}`);
+        }
+      })(),
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
+  timer.unref();
+  return timer;
 }
 
 /** A message or forge run this owner no longer holds (finished, or taken over by another process). */
@@ -67,7 +102,9 @@ export function checkMessageHeld(
   if (patch.status === "running" && held.status !== "pending") throw new WorkNotHeldError(`message "${id}"`, "it has already started");
 }
 
-export function checkLeaseMs(leaseMs: number): number {
+/** The lease of an open of the store: `options.leaseMs`, or DEFAULT_LEASE_MS. */
+export function leaseMsOf(options: OpenStoreOptions): number {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   if (!Number.isInteger(leaseMs) || leaseMs < 100) throw new RangeError(`a store lease of ${leaseMs} ms is too short: use 100 ms or more`);
   return leaseMs;
 }

@@ -7,7 +7,7 @@
 import type { Database } from "arangojs";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";
 import type { OpenStoreOptions } from "../options.js";
-import { checkLeaseMs, DEFAULT_LEASE_MS } from "../ownership.js";
+import { leaseMsOf } from "../ownership.js";
 import type {
   ForgeAttempt,
   ForgeRun,
@@ -73,7 +73,7 @@ export class ArangoStore implements Store {
     try {
       const applied = await migrateArango(db, `${settings.url} database ${settings.database}`);
       await ensureLibraryIndex(db);
-      const owner = new ArangoOwner(db, checkLeaseMs(options.leaseMs ?? DEFAULT_LEASE_MS));
+      const owner = new ArangoOwner(db, leaseMsOf(options));
       await owner.start();
       return new ArangoStore(settings, db, applied, owner, options);
     } catch (error) {

@@ -9,9 +9,8 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
-import { errorMessage } from "../../errors.js";
 import { currentProcess, formatIdentity } from "../../util/process-identity.js";
-import { deadOwners, INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, type OwnerLease } from "../ownership.js";
+import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
 import type { RecoveredWork } from "../types.js";
 import { COLLECTIONS, type ForgeRunDoc, type MessageDoc, type OwnerDoc } from "./collections.js";
 import { toMessageRecord } from "./records.js";
@@ -37,14 +36,7 @@ export class ArangoOwner {
   /** Registers this owner and starts renewing its lease. */
   async start(): Promise<void> {
     await this.renew();
-    this.timer = setInterval(
-      () => {
-        // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
-        this.renew().catch((error: unknown) => this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`));
-      },
-      Math.max(50, Math.floor(this.leaseMs / 3)),
-    );
-    this.timer.unref();
+    this.timer = renewEvery(this.id, this.leaseMs, () => this.renew(), this.warn);
   }
 
   /** Inserts the document, or extends its lease (re-inserting it if a recovery removed it meanwhile). */
@@ -76,12 +68,8 @@ export class ArangoOwner {
         aql`
         FOR o IN ${this.owners} RETURN { id: o._key, identity: o.identity, expired: o.leaseExpiresAt < DATE_NOW() }`,
       );
-      const dead = deadOwners(owners, this.id);
       // A missing `ownerId` reads as null in AQL, which is never in `live`: nobody holds it.
-      const live = owners
-        .map((o) => o.id)
-        .filter((id) => !dead.includes(id))
-        .concat(this.id);
+      const { dead, live } = judgeOwners(owners, this.id);
       const at = new Date().toISOString();
       const requeued = await queryAll<MessageDoc>(
         this.db,

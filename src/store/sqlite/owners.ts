@@ -6,9 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import { errorMessage } from "../../errors.js";
 import { formatIdentity, currentProcess } from "../../util/process-identity.js";
-import { deadOwners, INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, type OwnerLease } from "../ownership.js";
+import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
 import type { RecoveredWork } from "../types.js";
 
 /** Rows nobody alive holds: no owner, or an owner that is not in `live` (a JSON array of ids). */
@@ -24,18 +23,7 @@ export class SqliteOwner {
     private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeStore"),
   ) {
     this.renew();
-    this.timer = setInterval(
-      () => {
-        try {
-          this.renew();
-        } catch (error) {
-          // The next renewal tries again; a lease that runs out only lets others take over this owner's work.
-          this.warn(`could not renew the store lease of owner ${this.id}: ${errorMessage(error)}`);
-        }
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
-    this.timer.unref();
+    this.timer = renewEvery(this.id, leaseMs, () => this.renew(), this.warn);
   }
 
   /** Inserts the row, or extends its lease (re-inserting it if a recovery removed it meanwhile). */
@@ -65,13 +53,8 @@ export class SqliteOwner {
             lease_expires_at: number;
           }[]
         ).map((row): OwnerLease => ({ id: row.id, identity: row.identity, expired: row.lease_expires_at < now }));
-        const dead = new Set(deadOwners(owners, this.id));
-        const live = JSON.stringify(
-          owners
-            .map((o) => o.id)
-            .filter((id) => !dead.has(id))
-            .concat(this.id),
-        );
+        const { dead, live: liveIds } = judgeOwners(owners, this.id);
+        const live = JSON.stringify(liveIds);
         const at = new Date(now).toISOString();
         const requeued = this.db
           .prepare(`UPDATE messages SET owner_id = @self WHERE status = 'pending' AND ${ORPHANED} RETURNING id`)

@@ -9,7 +9,7 @@ import type Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { StoreUnavailableError } from "../../errors.js";
 import type { OpenStoreOptions } from "../options.js";
-import { checkLeaseMs, DEFAULT_LEASE_MS } from "../ownership.js";
+import { leaseMsOf } from "../ownership.js";
 import { writeManifest } from "../snapshot-manifest.js";
 import type {
   ForgeAttempt,
@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
     this.location = storeFiles(dataDir).database;
     this.appliedMigrations = migrate(db, this.location);
     ensureLibraryIndex(db);
-    this.owner = new SqliteOwner(db, checkLeaseMs(options.leaseMs ?? DEFAULT_LEASE_MS));
+    this.owner = new SqliteOwner(db, leaseMsOf(options));
     this.tools = new SqliteTools(db, options.beforeCommit);
     this.objects = new SqliteObjects(db, options.beforeCommit);
     this.records = new SqliteRecords(db, this.owner.id);
