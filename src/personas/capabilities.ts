@@ -194,7 +194,7 @@ export function assertPersonaModels(report: PersonaModelReport): void {
   }
   const failed = report.personas.filter((p) => !p.ok && p.essential);
   if (failed.length === 0) return;
-  const lines = failed.map((p) => `${titleCase(p.title)} (${p.variable}=${p.model}): ${p.problem}`);
+  const lines = failed.map(problemLine);
   const fixes = [...new Set(failed.map((p) => p.fix).filter((f): f is string => Boolean(f)))];
   throw new ModelUnavailableError(`persona models are not ready:\n  ${lines.join("\n  ")}`, fixes.join("\n  → "));
 }
@@ -202,7 +202,12 @@ export function assertPersonaModels(report: PersonaModelReport): void {
 /** One line per problem of the report (empty when all is well), for logs and /healthz. */
 export function describeProblems(report: PersonaModelReport): string[] {
   if (!report.ollama.reachable) return [`Ollama is not reachable at ${report.ollama.host}: ${report.ollama.error ?? "no answer"}`];
-  return report.personas.filter((p) => !p.ok).map((p) => `${titleCase(p.title)} (${p.variable}=${p.model}): ${p.problem}`);
+  return report.personas.filter((p) => !p.ok).map(problemLine);
+}
+
+/** A failed check as one line: who, which variable and model, and the problem. */
+function problemLine(p: PersonaModelCheck): string {
+  return `${titleCase(p.title)} (${p.variable}=${p.model}): ${p.problem}`;
 }
 
 function titleCase(title: string): string {
