@@ -6,13 +6,10 @@
  * model can correct itself exactly as BRICK does.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { isJsonObject } from "../objects/invoke.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 import { outcomeText } from "../tools/outcome.js";
 import type { ToolCallOutcome } from "../tools/types.js";
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function jsonResult(value: JsonValue, text = typeof value === "string" ? value : JSON.stringify(value)): CallToolResult {
   return { content: [{ type: "text", text }], ...(isJsonObject(value) ? { structuredContent: value } : {}) };
