@@ -281,10 +281,13 @@ function exportProblems(exports: ValidatedExports | null, options: ValidateCommo
   if (!exports) return ["the runner reported no exports"];
   if (exports.name === null) {
     if (isTool) problems.push("`name` is not exported as a string");
-  } else if (nameProblem(exports.name) !== null) {
-    problems.push(`\`name\` ${JSON.stringify(exports.name)} ${nameProblem(exports.name)}`);
-  } else if (options.expectedName !== undefined && exports.name !== options.expectedName) {
-    problems.push(`\`name\` is ${JSON.stringify(exports.name)} but must be ${JSON.stringify(options.expectedName)}`);
+  } else {
+    const problem = nameProblem(exports.name);
+    if (problem !== null) {
+      problems.push(`\`name\` ${JSON.stringify(exports.name)} ${problem}`);
+    } else if (options.expectedName !== undefined && exports.name !== options.expectedName) {
+      problems.push(`\`name\` is ${JSON.stringify(exports.name)} but must be ${JSON.stringify(options.expectedName)}`);
+    }
   }
   if (isTool && (exports.description === null || exports.description.trim() === ""))
     problems.push("`description` is not a non-empty string");

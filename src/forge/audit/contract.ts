@@ -43,13 +43,10 @@ export function contractFindings(
     if (isTool) report("contract-name", 'the module must `export const name = "snake_case_name"`.', null);
   } else {
     const value = constString(name, folder);
+    const problem = value === null ? null : nameProblem(value);
     if (value === null) report("contract-name", '`name` must be exported as `export const name = "…"` with a string literal.', name.at);
-    else if (nameProblem(value) !== null) {
-      report(
-        "contract-name",
-        `\`name\` ${JSON.stringify(value)} ${nameProblem(value)}: write it in snake_case, like "word_count".`,
-        name.at,
-      );
+    else if (problem !== null) {
+      report("contract-name", `\`name\` ${JSON.stringify(value)} ${problem}: write it in snake_case, like "word_count".`, name.at);
     } else if (options.expectedName !== undefined && value !== options.expectedName) {
       report("contract-name", `\`name\` is ${JSON.stringify(value)} but must be ${JSON.stringify(options.expectedName)}.`, name.at);
     }
