@@ -49,6 +49,8 @@ interface Block {
   tag: string;
   lines: string[];
   closed: boolean;
+  /** The line (0-based) of its opening fence. */
+  start: number;
 }
 
 /** How much of the contract a piece of code carries: 2, a module (a default export and name or
@@ -214,26 +216,13 @@ function bareModule(text: string): string | null {
   return null;
 }
 
-/** The reply with every fenced block (fences included) blanked out. */
+/** The reply with every fenced block (`blocks`, found in it; fences included) blanked out. */
 function outsideFences(content: string, blocks: Block[]): string {
   if (blocks.length === 0) return content;
-  const kept: string[] = [];
-  let inside: { fence: string } | null = null;
-  for (const line of content.split("\n")) {
-    const match = FENCE.exec(line);
-    if (inside) {
-      if (match && isClosing(match, inside.fence)) inside = null;
-      kept.push("");
-      continue;
-    }
-    if (match && !(match[1]![0] === "`" && match[2]!.includes("`"))) {
-      inside = { fence: match[1]! };
-      kept.push("");
-      continue;
-    }
-    kept.push(line);
-  }
-  return kept.join("\n");
+  const lines = content.split("\n");
+  // A block spans its opening fence, its lines and its closing fence (an unclosed one: to the end).
+  for (const block of blocks) lines.fill("", block.start, block.start + 1 + block.lines.length + (block.closed ? 1 : 0));
+  return lines.join("\n");
 }
 
 // ------------------------------------------------------------------ fences and thinking
@@ -241,7 +230,7 @@ function outsideFences(content: string, blocks: Block[]): string {
 function fencedBlocks(text: string): Block[] {
   const blocks: Block[] = [];
   let open: { fence: string; block: Block } | null = null;
-  for (const line of text.split("\n")) {
+  for (const [index, line] of text.split("\n").entries()) {
     const match = FENCE.exec(line);
     if (open) {
       if (match && isClosing(match, open.fence)) {
@@ -256,7 +245,7 @@ function fencedBlocks(text: string): Block[] {
     const info = match[2]!.trim();
     // A backtick fence's info string may not contain backticks (CommonMark); such a line is text.
     if (match[1]![0] === "`" && info.includes("`")) continue;
-    const block: Block = { tag: (info.split(/\s+/)[0] ?? "").toLowerCase(), lines: [], closed: false };
+    const block: Block = { tag: (info.split(/\s+/)[0] ?? "").toLowerCase(), lines: [], closed: false, start: index };
     blocks.push(block);
     open = { fence: match[1]!, block };
   }
