@@ -69,7 +69,10 @@ export interface LiveToolRegistry extends ToolRegistry {
 
 export const DEFAULT_FIND_TOOLS_LIMIT = 4;
 
-/** Forged tools kept described for binding (each a small object; the library may hold thousands). */
+/**
+ * Forged tools kept described for binding, and store reads of forged tools kept for the current
+ * revision (each a small object; the library may hold thousands).
+ */
 const DESCRIBED_CACHE = 2_000;
 
 interface ForgedEntry {
@@ -78,8 +81,6 @@ interface ForgedEntry {
   check: ArgsCheck;
   sha256: string;
   loader: LoaderModule;
-  /** The registry revision at which this entry was last known to be the active version. */
-  checkedAt: number;
 }
 
 interface BuiltinEntry {
@@ -130,7 +131,9 @@ class Registry implements LiveToolRegistry {
   private counted: { revision: number; count: number } | null = null;
   private listed: { revision: number; tools: readonly RegisteredTool[] } | null = null;
   /** LangChain tools of forged tools by name, for binding (description and schema only; nothing loaded). */
-  private readonly described = new Map<string, { version: number; checkedAt: number; langChain: StructuredToolInterface }>();
+  private readonly described = new Map<string, { version: number; langChain: StructuredToolInterface }>();
+  /** Forged tools as the store described them (null: no such tool) at the revision they were read at. */
+  private readonly stored = new Map<string, { revision: number; tool: RegisteredTool | null }>();
   private allTools: { revision: number; tools: StructuredToolInterface[] } | null = null;
   private readonly maxResultBytes: number;
 
@@ -205,18 +208,14 @@ class Registry implements LiveToolRegistry {
   private async entry(name: string): Promise<Entry | null> {
     const builtin = this.builtins.get(name);
     if (builtin) return builtin;
-    const cached = this.forged.get(name);
-    if (cached && cached.checkedAt === this.loadedRevision) return cached;
-    const summary = await this.options.store.getTool(name);
-    if (!summary) {
+    const active = await this.storedTool(name);
+    if (!active) {
       this.forged.delete(name);
       return null;
     }
-    if (cached && cached.tool.version === summary.activeVersion) {
-      cached.checkedAt = this.loadedRevision;
-      return cached;
-    }
-    const version = await this.options.store.getToolVersion(name, summary.activeVersion);
+    const cached = this.forged.get(name);
+    if (cached && cached.tool.version === active.version) return cached;
+    const version = await this.options.store.getToolVersion(name, active.version);
     if (!version) return null;
     try {
       const loaded = await this.load(version);
@@ -248,7 +247,6 @@ class Registry implements LiveToolRegistry {
       check,
       sha256: version.sha256,
       loader,
-      checkedAt: this.loadedRevision,
     };
   }
 
@@ -268,10 +266,24 @@ class Registry implements LiveToolRegistry {
     await this.refresh();
     const builtin = this.builtins.get(name);
     if (builtin) return builtin.tool;
-    const loaded = this.forged.get(name);
-    if (loaded && loaded.checkedAt === this.loadedRevision) return loaded.tool;
+    return this.storedTool(name);
+  }
+
+  /**
+   * The store's active version of a forged tool, read once per registry revision (a bound or loaded
+   * tool is re-checked through here after the revision moves).
+   */
+  private async storedTool(name: string): Promise<RegisteredTool | null> {
+    const cached = this.stored.get(name);
+    if (cached && cached.revision === this.loadedRevision) return cached.tool;
+    // The revision before the read: a read racing a newer refresh is never kept as the newer revision's.
+    const revision = this.loadedRevision;
     const summary = await this.options.store.getTool(name);
-    return summary ? forgedTool(summary) : null;
+    const tool = summary ? forgedTool(summary) : null;
+    this.stored.delete(name);
+    if (this.stored.size >= DESCRIBED_CACHE) this.stored.delete(this.stored.keys().next().value!);
+    this.stored.set(name, { revision, tool });
+    return tool;
   }
 
   async count(): Promise<number> {
@@ -341,21 +353,17 @@ class Registry implements LiveToolRegistry {
     name: string,
     callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>,
   ): Promise<StructuredToolInterface | null> {
-    const cached = this.described.get(name);
-    if (cached && cached.checkedAt === this.loadedRevision) return cached.langChain;
-    const summary = await this.options.store.getTool(name);
-    if (!summary) {
+    const active = await this.storedTool(name);
+    if (!active) {
       this.described.delete(name);
       return null;
     }
-    if (cached && cached.version === summary.activeVersion) {
-      cached.checkedAt = this.loadedRevision;
-      return cached.langChain;
-    }
+    const cached = this.described.get(name);
+    if (cached && cached.version === active.version) return cached.langChain;
     // A library of thousands is bound a few tools at a time: keep the most recent ones only.
     if (this.described.size >= DESCRIBED_CACHE) this.described.delete(this.described.keys().next().value!);
-    const langChain = toLangChainTool(forgedTool(summary), callThrough);
-    this.described.set(name, { version: summary.activeVersion, checkedAt: this.loadedRevision, langChain });
+    const langChain = toLangChainTool(active, callThrough);
+    this.described.set(name, { version: active.version, langChain });
     return langChain;
   }
 
