@@ -289,8 +289,11 @@ class Registry implements LiveToolRegistry {
   async count(): Promise<number> {
     await this.refresh();
     if (this.counted?.revision !== this.loadedRevision) {
+      // As in list(): the revision before the read, so a count racing a newer refresh is never kept as the newer one's.
+      const revision = this.loadedRevision;
+      const shadowed = this.shadowed.size;
       const stored = await this.options.store.countTools();
-      this.counted = { revision: this.loadedRevision, count: stored + this.builtins.size - this.shadowed.size };
+      this.counted = { revision, count: stored + this.builtins.size - shadowed };
     }
     return this.counted.count;
   }
