@@ -5,31 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { openStore, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
+import { conceptVector } from "../fixtures/embeddings.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { toolVersion } from "../support/store.js";
 import { runCli, tempDirs } from "./cli-harness.js";
 
-function tool(toolName: string, description: string): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 1; }`;
-  return {
-    toolName,
-    description,
-    schema: { type: "object", properties: {} },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
-}
-
-/** Concepts as axes: cars, food, signals; anything else a little of each. */
-function conceptVector(text: string): number[] {
-  const t = text.toLowerCase();
-  if (/\b(car|automobile)\b/.test(t)) return [1, 0, 0];
-  if (/\b(food|dishes)\b/.test(t)) return [0, 1, 0];
-  if (/\b(fourier|signal)\b/.test(t)) return [0, 0, 1];
-  return [0.2, 0.2, 0.2];
-}
+/** A stored tool that only its description tells apart. */
+const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", description);
 
 describe("toolforge tools search --local", () => {
   const dirs = tempDirs();
