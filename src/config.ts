@@ -37,12 +37,19 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 const url = z.url({ protocol: /^https?$/ });
+const think = z.enum(["on", "off", "low", "medium", "high", "decisions"]);
 
 /**
  * The one model a first run needs for every persona and the forge: tool calling (Ollama's "tools"
  * capability) and good code in 8B, one `ollama pull` (see the README for why this one).
  */
 export const DEFAULT_MODEL = "qwen3:8b";
+
+/** The context window every model call asks for unless NUM_CTX says otherwise (tokens). */
+export const DEFAULT_NUM_CTX = 16_384;
+
+const THINK_FORM =
+  "on, off, low, medium or high (Ollama's think), or decisions (BRICK: think when choosing what to do, not when reporting tool results)";
 
 /** Each entry: the variable's schema and the accepted form, shown when a value is refused. */
 const settings = {
@@ -56,8 +63,23 @@ const settings = {
   ROBIN_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
   BABS_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
   ALFRED_ADAPTER: { schema: optionalText, form: "a path to a LoRA adapter for genesis to attach" },
-  NUM_CTX: { schema: integer(512, 1_048_576).default(16_384), form: "a number of tokens from 512 to 1048576" },
+  NUM_CTX: { schema: integer(512, 1_048_576).default(DEFAULT_NUM_CTX), form: "a number of tokens from 512 to 1048576" },
   METACOG: { schema: onOff.default(false), form: "on or off" },
+  BRICK_THINK: { schema: think.default("decisions"), form: THINK_FORM },
+  ROBIN_THINK: { schema: think.default("off"), form: THINK_FORM },
+  BABS_THINK: { schema: think.default("off"), form: THINK_FORM },
+  ALFRED_THINK: { schema: think.default("off"), form: THINK_FORM },
+  FORGE_THINK: { schema: think.default("on"), form: THINK_FORM },
+  NOTE_MAX_TOKENS: { schema: integer(32, 4_096).default(200), form: "a number of tokens from 32 to 4096" },
+  MODEL_KEEP_ALIVE: {
+    schema: optionalText.pipe(
+      z
+        .string()
+        .regex(/^-?\d+(\.\d+)?(ms|s|m|h)?$/)
+        .optional(),
+    ),
+    form: "a duration Ollama reads, e.g. 30m, 2h, 3600 (seconds) or -1 (keep loaded); empty = Ollama's own default",
+  },
   MAX_TOOL_ROUNDS: { schema: integer(1, 50).default(6), form: "a whole number from 1 to 50" },
   MAX_FORGES_PER_TURN: { schema: integer(0, 10).default(2), form: "a whole number from 0 to 10" },
 
@@ -103,6 +125,14 @@ type Raw = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
 
 export type PersonaName = "brick" | "robin" | "babs" | "alfred";
 
+/**
+ * Whether a model thinks before it answers (sent as Ollama's `think`, and only to models whose
+ * /api/show lists the `thinking` capability): on, off, a level (gpt-oss), or `decisions`: on for
+ * calls that choose what to do (a new question, after a forge or a failed tool), off for a call
+ * that reports tool results that came back fine.
+ */
+export type ThinkSetting = z.infer<typeof think>;
+
 export interface Config {
   ollamaHost: string;
   models: Record<PersonaName, string> & { forge: string };
@@ -110,6 +140,12 @@ export interface Config {
   /** The context window (tokens) each model call asks Ollama for, at most the model's maximum. */
   numCtx: number;
   metacognition: boolean;
+  /** Thinking per persona and for the forge. */
+  thinking: Record<PersonaName | "forge", ThinkSetting>;
+  /** The most tokens ROBIN's and BABS's notes may take (Ollama's num_predict). */
+  noteMaxTokens: number;
+  /** Ollama's keep_alive sent with every model call; undefined: Ollama's own default (5 minutes). */
+  keepAlive: string | undefined;
   maxToolRounds: number;
   maxForgesPerTurn: number;
   dataDir: string;
@@ -185,6 +221,9 @@ function toConfig(r: Raw): Config {
     adapters,
     numCtx: r.NUM_CTX,
     metacognition: r.METACOG,
+    thinking: { brick: r.BRICK_THINK, robin: r.ROBIN_THINK, babs: r.BABS_THINK, alfred: r.ALFRED_THINK, forge: r.FORGE_THINK },
+    noteMaxTokens: r.NOTE_MAX_TOKENS,
+    keepAlive: r.MODEL_KEEP_ALIVE,
     maxToolRounds: r.MAX_TOOL_ROUNDS,
     maxForgesPerTurn: r.MAX_FORGES_PER_TURN,
     dataDir: resolveDir(r.DATA_DIR, "data"),

@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { loadConfig } from "./config.js";
 import { EventBus } from "./events.js";
 import { createForge } from "./forge/forge.js";
+import { ModelFactsCache } from "./personas/model-info.js";
 import type { ForgeModelSource } from "./forge/prompt.js";
 import type { Forge } from "./forge/types.js";
 import { createSandbox } from "./sandbox/index.js";
@@ -26,6 +27,8 @@ export interface Runtime {
   bus: EventBus;
   registry: ToolRegistry;
   forge: Forge;
+  /** What Ollama says about each model (window, capabilities), shared by the personas and the forge. */
+  modelFacts: ModelFactsCache;
   /** Closes the sandbox and the store this runtime opened (not overrides); safe to call twice. */
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
     const sandbox = overrides.sandbox ?? (await createSandbox(config));
     if (!overrides.sandbox) owned.push(sandbox);
     const bus = overrides.bus ?? new EventBus();
+    const modelFacts = new ModelFactsCache(config.ollamaHost);
     const registry =
       overrides.registry ??
       (await createToolRegistry({
@@ -58,14 +62,14 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
       }));
     const forge =
       overrides.forge ??
-      createForge({ store, sandbox, bus, registry, config, ...(overrides.forgeModel ? { model: overrides.forgeModel } : {}) });
+      createForge({ store, sandbox, bus, registry, config, modelFacts, ...(overrides.forgeModel ? { model: overrides.forgeModel } : {}) });
 
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= closeAll(owned);
       return closing;
     };
-    return { config, store, sandbox, bus, registry, forge, close };
+    return { config, store, sandbox, bus, registry, forge, modelFacts, close };
   } catch (error) {
     // A part failed to start: close what did start, then report the original error.
     await closeAll(owned).catch((closeError: unknown) => {

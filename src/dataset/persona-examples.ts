@@ -1,13 +1,15 @@
 /**
  * Dataset examples from the conversations kept in the checkpoints: every persona turn (an AI
- * message named brick, robin, babs or alfred) becomes one example — the persona's role prompt and
- * the view of the conversation that persona is given (src/graph/conversation.ts) → what it said.
+ * message named brick, robin, babs or alfred) becomes one example — the team's prompt and the
+ * transcript the persona was given (src/graph/conversation.ts: the conversation so far, its cue
+ * last) → what it said.
  * The latest checkpoint of each thread holds the whole conversation.
  */
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { PersonaName } from "../config.js";
-import { brickView, cascadeView } from "../graph/conversation.js";
+import { transcript } from "../graph/conversation.js";
 import { PERSONAS } from "../personas/registry.js";
+import { TEAM_PROMPT } from "../personas/team.js";
 import type { Store } from "../store/types.js";
 import { toChatMessage, toChatMessages, type ChatExample, type ChatMessage } from "./chat-format.js";
 
@@ -19,10 +21,8 @@ export async function personaExamples(store: Store, options: { persona?: Persona
       if (options.persona && message.name !== options.persona) return;
       const reply = toChatMessage(message);
       if (!reply || (reply.role === "assistant" && !reply.content.trim() && !reply.tool_calls)) return;
-      const before = messages.slice(0, index);
-      const view = message.name === "brick" ? brickView(before) : cascadeView(before, []);
-      const system: ChatMessage = { role: "system", content: PERSONAS[message.name].role };
-      examples.push({ messages: [system, ...toChatMessages(view), reply] });
+      const system: ChatMessage = { role: "system", content: TEAM_PROMPT };
+      examples.push({ messages: [system, ...toChatMessages(transcript(messages.slice(0, index))), reply] });
     });
   }
   return examples;

@@ -18,6 +18,8 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { Config } from "../config.js";
 import { InvalidInputError, ModelReplyError, ModelUnavailableError, errorMessage } from "../errors.js";
 import { explainModelError } from "../personas/model.js";
+import type { ModelFactsCache } from "../personas/model-info.js";
+import { callUsage, type ModelCallUsage } from "../personas/usage.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { ForgeAttempt, ForgeRun, ForgeStage, JsonObject, Store } from "../store/types.js";
@@ -46,7 +48,10 @@ export interface ForgeDeps {
   bus: EventBus;
   /** Refreshed after an install so this process binds the new tool at once; its names go into the prompt. */
   registry?: ToolRegistry | undefined;
-  config: Pick<Config, "ollamaHost" | "models" | "forgeMaxAttempts" | "dynamicToolsDir">;
+  config: Pick<Config, "ollamaHost" | "models" | "forgeMaxAttempts" | "dynamicToolsDir"> &
+    Partial<Pick<Config, "numCtx" | "thinking" | "keepAlive">>;
+  /** What Ollama says about the forge model (window, thinking); shared with the personas so that both ask for the same num_ctx. */
+  modelFacts?: ModelFactsCache | undefined;
   /** The chat model (or a factory); default: ChatOllama with FORGE_MODEL at OLLAMA_HOST. */
   model?: ForgeModelSource | undefined;
   /** Default: the mirror in config.dynamicToolsDir. */
@@ -169,7 +174,8 @@ export function createForge(deps: ForgeDeps): Forge {
 
   /** The loop shared by tools and methods. */
   async function loop(run: ForgeRun, flavour: Flavour, signal: AbortSignal | undefined): Promise<ForgeOutcome> {
-    const model: BaseChatModel = resolveForgeModel(deps.model, deps.config);
+    const model: BaseChatModel = resolveForgeModel(deps.model, deps.config, await deps.modelFacts?.get(deps.config.models.forge));
+    const usage: ModelCallUsage[] = [];
     const maxAttempts = deps.config.forgeMaxAttempts;
     let previous: AttemptFeedback | undefined;
     let lastFailure = "";
@@ -183,6 +189,7 @@ export function createForge(deps: ForgeDeps): Forge {
       const modelStart = performance.now();
       try {
         const message = await model.invoke(flavour.messages(previous), signal ? { signal } : {});
+        usage.push(callUsage(message, "forge", "forge", deps.config.models.forge));
         reply = replyText(message.content);
         // ChatOllama ends an aborted stream quietly, returning the partial reply: treat it as aborted.
         if (signal?.aborted) throw signal.reason;
@@ -261,7 +268,7 @@ export function createForge(deps: ForgeDeps): Forge {
           await record(run.id, number, { stage: "install", outcome: "passed", failure: null, reply, code: check.code, check, durations });
           await store.finishForgeRun(run.id, { status: "installed", result: { name: installed.name, version: installed.version } });
           installed.announce();
-          return { status: "installed", runId: run.id, name: installed.name, version: installed.version, attempts: number };
+          return { status: "installed", runId: run.id, name: installed.name, version: installed.version, attempts: number, usage };
         }
       }
       await record(run.id, number, result);
@@ -279,7 +286,7 @@ export function createForge(deps: ForgeDeps): Forge {
       run.id,
       `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; the last failed at ${lastFailure}`,
     );
-    return { ...outcome, attempts: maxAttempts };
+    return { ...outcome, attempts: maxAttempts, usage };
   }
 
   async function forgeTool(request: ToolForgeRequest): Promise<ForgeOutcome> {

@@ -7,29 +7,38 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { ChatOllama } from "@langchain/ollama";
-import type { Config } from "../config.js";
+import { DEFAULT_NUM_CTX, type Config } from "../config.js";
+import { contextWindow, type ModelFacts } from "../personas/model-info.js";
+import { createPersonaModel } from "../personas/model.js";
+import { thinkParam } from "../personas/thinking.js";
 import type { AuditFinding, ForgeStage, JsonObject, JsonValue } from "../store/types.js";
 
 /** A chat model, or a function that makes one (called once per forge run). */
 export type ForgeModelSource = BaseChatModel | (() => BaseChatModel);
 
-export function createForgeModel(config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>): BaseChatModel {
-  // Low temperature: code that must pass its own tests, not prose. An explicit num_ctx (Ollama
-  // clamps it to the model's maximum): without one, a long retry prompt loses its start.
-  return new ChatOllama({
-    baseUrl: config.ollamaHost,
-    model: config.models.forge,
+type ForgeModelConfig = Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx" | "thinking" | "keepAlive">>;
+
+/**
+ * FORGE_MODEL through ChatOllama. Low temperature: code that must pass its own tests, not prose.
+ * The window is the one every call to this model asks for (NUM_CTX at most the model's maximum,
+ * as the personas ask: one num_ctx per model, so the forge never reloads a model the personas
+ * use), and `think` follows FORGE_THINK where the model can think.
+ */
+export function createForgeModel(config: ForgeModelConfig, facts: ModelFacts | null = null): BaseChatModel {
+  const think = config.thinking ? thinkParam(config.thinking.forge, facts) : undefined;
+  return createPersonaModel({ ...config, numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, "forge", {
+    numCtx: contextWindow({ numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, facts),
     temperature: 0.2,
-    ...(config.numCtx ? { numCtx: config.numCtx } : {}),
+    ...(think !== undefined ? { think } : {}),
   });
 }
 
 export function resolveForgeModel(
   source: ForgeModelSource | undefined,
-  config: Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Config, "numCtx">>,
+  config: ForgeModelConfig,
+  facts: ModelFacts | null = null,
 ): BaseChatModel {
-  if (source === undefined) return createForgeModel(config);
+  if (source === undefined) return createForgeModel(config, facts);
   return typeof source === "function" ? source() : source;
 }
 

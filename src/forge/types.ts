@@ -2,6 +2,7 @@
  * The forge's face to the rest of ToolForge: the graph's tool_forge node and the objects'
  * doesNotUnderstand both come here. Implementation in ./forge.ts.
  */
+import type { ModelCallUsage } from "../personas/usage.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 
 export interface ToolForgeRequest {
@@ -26,10 +27,14 @@ export interface MethodForgeRequest {
   signal?: AbortSignal;
 }
 
-export type ForgeOutcome =
+export type ForgeOutcome = (
   | { status: "installed"; runId: string; name: string; version: number; attempts: number }
   | { status: "reused"; runId: string; name: string; version: number; attempts: 0 }
-  | { status: "failed"; runId: string; reason: string; attempts: number };
+  | { status: "failed"; runId: string; reason: string; attempts: number }
+) & {
+  /** The forge model's calls in this run (none for a reuse): tokens evaluated and generated, Ollama's time. */
+  usage?: ModelCallUsage[];
+};
 
 export interface Forge {
   forgeTool(request: ToolForgeRequest): Promise<ForgeOutcome>;

@@ -1,27 +1,47 @@
 /**
- * How the conversation in the state is split into turns and shown to each persona.
+ * The conversation as the team sees it: one transcript that the four personas take turns on.
  *
- * - A user turn starts at a user message (a human message that is not a tool_forge note).
- * - BRICK sees earlier turns as question/answer pairs (the user's message and ALFRED's answer) and
- *   the current turn in full: its own messages with their tool calls, the tool results, the forge's
- *   notes — the tool-calling protocol as the model expects it.
- * - ROBIN, BABS and ALFRED see the same earlier turns, the user's message, and the team's notes of
- *   the current turn as one text (their models need not understand tool messages).
+ * - A user turn starts at a user message: a human message that is neither a tool_forge note nor a
+ *   cue.
+ * - The transcript is the conversation as it happened, in order: every user message, BRICK's
+ *   messages with their tool calls, the tool results, the forge's notes, and for each later persona
+ *   the cue that gave it the word followed by what it said. Thinking is never in it.
+ * - Every persona's model call sends the transcript so far (plus its own cue), so each call is the
+ *   previous one plus what was added since: Ollama's prompt cache serves the rest. Earlier turns
+ *   are shortened to question and answer only when the whole does not fit (context-budget.ts).
+ * - A persona whose model is not BRICK's (it shares no prompt cache with BRICK, and need not know
+ *   tool messages) gets the same transcript with tool calls and results written as text.
  */
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { PERSONAS } from "../personas/registry.js";
+import { CUE_NAME } from "../personas/team.js";
 import type { PersonaName } from "../config.js";
-import { withoutThinking } from "../util/thinking.js";
+import { splitThinking, withoutThinking } from "../util/thinking.js";
+
+export { CUE_NAME } from "../personas/team.js";
 
 /** The `name` of the human message the tool_forge node adds to the conversation. */
 export const FORGE_NOTE_NAME = "tool_forge";
+/** How a forge note begins when it is sent to a model. */
+const FORGE_NOTE_PREFIX = "Tool forge: ";
+/** The `name` of a tool result written as text (withToolsAsText). */
+const TOOL_NOTE_NAME = "tool_result";
+const NOT_USER = new Set([FORGE_NOTE_NAME, CUE_NAME, TOOL_NOTE_NAME]);
 
 export function isForgeNote(message: BaseMessage): boolean {
   return HumanMessage.isInstance(message) && message.name === FORGE_NOTE_NAME;
 }
 
+export function isCue(message: BaseMessage): boolean {
+  return HumanMessage.isInstance(message) && message.name === CUE_NAME;
+}
+
 export function isUserMessage(message: BaseMessage): boolean {
-  return HumanMessage.isInstance(message) && message.name !== FORGE_NOTE_NAME;
+  return HumanMessage.isInstance(message) && !NOT_USER.has(message.name ?? "");
+}
+
+export function cueMessage(text: string): HumanMessage {
+  return new HumanMessage({ content: text, name: CUE_NAME });
 }
 
 export function textOf(message: BaseMessage): string {
@@ -38,15 +58,15 @@ export function spokenText(message: BaseMessage): string {
 }
 
 export interface Turns {
-  /** Earlier turns as user message + final answer (when the turn got one). */
-  history: BaseMessage[];
+  /** Earlier turns as they happened. */
+  earlier: BaseMessage[];
   /** The current turn: the user's message and everything after it. */
   current: BaseMessage[];
   /** The user's message that opened the current turn (null when there is none). */
   user: BaseMessage | null;
 }
 
-export function splitTurns(messages: BaseMessage[]): Turns {
+export function splitTurns(messages: readonly BaseMessage[]): Turns {
   let start = -1;
   for (let i = messages.length - 1; i >= 0; i--) {
     if (isUserMessage(messages[i]!)) {
@@ -54,22 +74,21 @@ export function splitTurns(messages: BaseMessage[]): Turns {
       break;
     }
   }
-  const before = start === -1 ? messages : messages.slice(0, start);
   return {
-    history: historyPairs(before),
+    earlier: start === -1 ? [...messages] : messages.slice(0, start),
     current: start === -1 ? [] : messages.slice(start),
     user: start === -1 ? null : messages[start]!,
   };
 }
 
-/** Each earlier turn as its user message and the last answer given to it (ALFRED's, else the last AI text). */
-function historyPairs(messages: BaseMessage[]): BaseMessage[] {
+/** Earlier turns shortened to each user message and the last answer given to it (ALFRED's, else the last AI words). */
+export function questionsAndAnswers(messages: readonly BaseMessage[]): BaseMessage[] {
   const out: BaseMessage[] = [];
   let answer: AIMessage | null = null;
   let fallback: AIMessage | null = null;
   const flush = () => {
     const chosen = answer ?? fallback;
-    if (chosen) out.push(new AIMessage({ content: spokenText(chosen) }));
+    if (chosen) out.push(new AIMessage({ content: spokenText(chosen), ...(chosen.name ? { name: chosen.name } : {}) }));
     answer = null;
     fallback = null;
   };
@@ -86,58 +105,58 @@ function historyPairs(messages: BaseMessage[]): BaseMessage[] {
   return out;
 }
 
-/** BRICK's view: earlier turns as pairs, then the current turn as it is. */
-export function brickView(messages: BaseMessage[]): BaseMessage[] {
-  const { history, current } = splitTurns(messages);
-  return [...history, ...current];
+/** The transcript: every message as it is sent to a model, without thinking. */
+export function transcript(messages: readonly BaseMessage[]): BaseMessage[] {
+  return messages.map(asSent);
 }
 
 /**
- * The cascade's view: earlier turns as pairs, the user's message, and one message with the team's
- * notes so far in this turn (BRICK's analysis and tool calls with results, the forge's notes, and
- * the remarks of the personas who spoke before).
+ * A message as it is sent to a model: an AI message with its words without thinking, its tool
+ * calls and its name; a forge note said to be one (a model reads it as the user's otherwise).
  */
-export function cascadeView(messages: BaseMessage[], notices: string[]): BaseMessage[] {
-  const { history, current, user } = splitTurns(messages);
-  const out = [...history];
-  if (user) out.push(new HumanMessage({ content: textOf(user) }));
-  out.push(teamNotesMessage(current.slice(1), notices));
-  return out;
-}
-
-/**
- * The last message of the cascade's view: the team's notes on `turn` (the current turn after the
- * user's message) and the notices; each note longer than `maxNoteChars` is clipped.
- */
-export function teamNotesMessage(turn: BaseMessage[], notices: string[], maxNoteChars = Infinity): HumanMessage {
-  const notes = teamNotes(turn, notices, maxNoteChars);
-  return new HumanMessage({
-    content: `Notes from your team on this question (the user does not see them):\n\n${notes || "(none)"}`,
+function asSent(message: BaseMessage): BaseMessage {
+  if (isForgeNote(message))
+    return new HumanMessage({
+      content: `${FORGE_NOTE_PREFIX}${textOf(message)}`,
+      name: FORGE_NOTE_NAME,
+      ...(message.id ? { id: message.id } : {}),
+    });
+  if (!AIMessage.isInstance(message)) return message;
+  const text = textOf(message);
+  const split = splitThinking(text);
+  if (!split.thinking && typeof message.content === "string") return message;
+  return new AIMessage({
+    content: split.content,
+    tool_calls: message.tool_calls ?? [],
+    ...(message.name ? { name: message.name } : {}),
+    ...(message.id ? { id: message.id } : {}),
   });
 }
 
-/** The turn's notes, one entry each; an entry longer than `maxChars` is clipped (to fit a context window). */
-function teamNotes(turn: BaseMessage[], notices: string[], maxChars: number): string {
-  const lines: string[] = [];
-  const clip = (text: string) => (text.length <= maxChars ? text : `${text.slice(0, maxChars)}… [clipped]`);
-  for (const message of turn) {
-    if (AIMessage.isInstance(message)) {
-      const who = titleOf(message.name);
-      const text = clip(spokenText(message));
-      if (text) lines.push(`${who}: ${text}`);
-      for (const call of message.tool_calls ?? [])
-        lines.push(`${who} called the tool ${call.name} with ${clip(JSON.stringify(call.args))}.`);
+/**
+ * The transcript with the tool protocol written as text: each tool call as a line of its caller's
+ * message, each tool result as a note. For a model that does not share BRICK's tools.
+ */
+export function withToolsAsText(messages: readonly BaseMessage[]): BaseMessage[] {
+  const out: BaseMessage[] = [];
+  for (const message of messages) {
+    if (AIMessage.isInstance(message) && message.tool_calls?.length) {
+      const calls = message.tool_calls.map(
+        (call) => `(${titleOf(message.name)} called the tool ${call.name} with ${JSON.stringify(call.args)}.)`,
+      );
+      const words = spokenText(message);
+      out.push(new AIMessage({ content: [words, ...calls].filter(Boolean).join("\n"), ...(message.name ? { name: message.name } : {}) }));
     } else if (ToolMessage.isInstance(message)) {
       const failed = message.status === "error";
-      lines.push(`${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${clip(textOf(message))}`);
-    } else if (isForgeNote(message)) {
-      lines.push(`Tool forge: ${clip(textOf(message))}`);
+      const text = `${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${textOf(message)}`;
+      out.push(new HumanMessage({ content: text, name: TOOL_NOTE_NAME }));
+    } else {
+      out.push(asSent(message));
     }
   }
-  for (const notice of notices) lines.push(`System: ${clip(notice)}`);
-  return lines.join("\n\n");
+  return out;
 }
 
 function titleOf(name: string | undefined): string {
-  return name && name in PERSONAS ? PERSONAS[name as PersonaName].title : "Assistant";
+  return name && name in PERSONAS ? PERSONAS[name as PersonaName].title : "The assistant";
 }

@@ -43,7 +43,7 @@ export async function createToolForge(options: CreateGraphOptions = {}): Promise
         registry: runtime.registry,
         forge: runtime.forge,
         bus: runtime.bus,
-        models: new PersonaModels(runtime.config, models),
+        models: new PersonaModels(runtime.config, models, runtime.modelFacts),
       },
       { checkpointer: checkpointer === false ? undefined : (checkpointer ?? runtime.store.checkpointer()) },
     );

@@ -1,9 +1,13 @@
 /**
  * The chat models the graph's nodes talk to: one ChatOllama per (persona, model tag, context
- * window), built on first use, unless the caller supplied a chat model for that persona. Each asks
- * Ollama for an explicit `num_ctx`: NUM_CTX, at most the model's maximum (from /api/show, kept in
- * `facts`). BRICK's model is bound to the registry's current tools; the bound model is rebuilt
- * only when the registry revision (or the model, or the window) changed.
+ * window, think, reply budget), built on first use, unless the caller supplied a chat model for
+ * that persona. Each asks Ollama for an explicit `num_ctx`: NUM_CTX, at most the model's maximum
+ * (from /api/show, kept in `facts`, which the forge shares) — one window per model whoever calls
+ * it, so switching between personas and the forge never reloads the model.
+ *
+ * Tools are bound by name: the same names (in the same order) give the same definitions, loaded
+ * once per registry revision, so every persona that shares BRICK's model sends BRICK's tool
+ * definitions byte for byte and Ollama's prompt cache serves them.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
@@ -14,15 +18,33 @@ import type { Config, PersonaName } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { contextWindow, ModelFactsCache, type ModelFacts } from "../personas/model-info.js";
 import { createPersonaModel } from "../personas/model.js";
+import type { ThinkParam } from "../personas/thinking.js";
 import { estimateToolTokens } from "./context-budget.js";
 
 export type PersonaChatModels = Partial<Record<PersonaName, BaseChatModel>>;
 export type ToolBoundModel = Runnable<BaseLanguageModelInput, AIMessageChunk>;
 
+/** How one call is made: Ollama's think and num_predict (both left out when undefined). */
+export interface CallOptions {
+  think?: ThinkParam | undefined;
+  numPredict?: number | undefined;
+}
+
+/** A set of tools loaded for binding: their names in order, and their definitions' size in tokens. */
+export interface ToolSet {
+  key: string;
+  names: string[];
+  tools: StructuredToolInterface[];
+  tokens: number;
+}
+
+/** Built models and tool sets kept at most (least recently used go first). */
+const MAX_CACHED = 32;
+
 export class PersonaModels {
-  private readonly built = new Map<string, BaseChatModel>();
-  private bound: { key: string; model: ToolBoundModel | BaseChatModel; toolNames: string[]; toolTokens: number } | null = null;
-  /** How many times BRICK's tools were bound (for tests and diagnostics). */
+  private readonly built = new Map<string, BaseChatModel | ToolBoundModel>();
+  private readonly toolSets = new Map<string, ToolSet>();
+  /** How many times a model was bound to a tool set (for tests and diagnostics). */
   bindCount = 0;
   /** What Ollama says about each model (capabilities, maximum context), asked once a minute at most. */
   readonly facts: ModelFactsCache;
@@ -35,17 +57,58 @@ export class PersonaModels {
     this.facts = facts ?? new ModelFactsCache(config.ollamaHost);
   }
 
-  /** The chat model for the persona: the supplied one, else a ChatOllama for `modelName` asking for `numCtx`. */
-  model(persona: PersonaName, modelName: string, numCtx: number = this.config.numCtx): BaseChatModel {
+  /** The chat model for the persona: the supplied one, else a ChatOllama for `modelName` with this window and these options. */
+  model(persona: PersonaName, modelName: string, numCtx: number = this.config.numCtx, options: CallOptions = {}): BaseChatModel {
     const supplied = this.supplied[persona];
     if (supplied) return supplied;
-    const key = `${persona}\u0000${modelName}\u0000${numCtx}`;
-    let model = this.built.get(key);
-    if (!model) {
-      model = createPersonaModel(this.config, persona, { model: modelName, numCtx });
-      this.built.set(key, model);
-    }
-    return model;
+    const key = ["model", persona, modelName, numCtx, options.think, options.numPredict].join("\u0000");
+    return this.remember(key, () =>
+      createPersonaModel(this.config, persona, {
+        model: modelName,
+        numCtx,
+        ...(options.think !== undefined ? { think: options.think } : {}),
+        ...(options.numPredict !== undefined ? { numPredict: options.numPredict } : {}),
+      }),
+    );
+  }
+
+  /** The model bound to `tools` (the plain model when the set is empty: Ollama then gets no `tools` field). */
+  bound(
+    persona: PersonaName,
+    modelName: string,
+    numCtx: number,
+    tools: ToolSet,
+    options: CallOptions = {},
+  ): BaseChatModel | ToolBoundModel {
+    const model = this.model(persona, modelName, numCtx, options);
+    if (tools.tools.length === 0) return model;
+    const key = ["bound", persona, modelName, numCtx, options.think, options.numPredict, tools.key].join("\u0000");
+    return this.remember(key, () => {
+      if (typeof model.bindTools !== "function") {
+        throw new InvalidInputError(
+          `the chat model given for ${persona.toUpperCase()} (${model.getName()}) cannot bind tools`,
+          "supply a chat model that implements bindTools, e.g. ChatOllama",
+        );
+      }
+      this.bindCount++;
+      return model.bindTools(tools.tools) as ToolBoundModel;
+    });
+  }
+
+  /** The tools of these names, in this order, loaded once per registry `revision` (names that cannot load are left out). */
+  async tools(
+    revision: number | string,
+    names: readonly string[],
+    load: (names: readonly string[]) => Promise<StructuredToolInterface[]>,
+  ): Promise<ToolSet> {
+    const key = `${revision}\u0000${names.join(",")}`;
+    const known = this.toolSets.get(key);
+    if (known) return known;
+    const tools = names.length ? await load(names) : [];
+    const set: ToolSet = { key, names: tools.map((t) => t.name), tools, tokens: estimateToolTokens(tools) };
+    this.toolSets.set(key, set);
+    if (this.toolSets.size > MAX_CACHED) this.toolSets.delete(this.toolSets.keys().next().value!);
+    return set;
   }
 
   /**
@@ -57,6 +120,11 @@ export class PersonaModels {
     return { numCtx: contextWindow(this.config, facts), facts };
   }
 
+  /** Whether the caller supplied the persona's chat model. */
+  isSupplied(persona: PersonaName): boolean {
+    return this.supplied[persona] !== undefined;
+  }
+
   /** The model name to report for the persona (the supplied model's own, when it has one). */
   modelName(persona: PersonaName, modelName: string): string {
     const supplied = this.supplied[persona];
@@ -64,34 +132,19 @@ export class PersonaModels {
     return typeof own === "string" ? own : modelName;
   }
 
-  /**
-   * BRICK's model bound to the registry's tools, reused while the registry `revision` and the model
-   * stay the same (the tools are only loaded when they changed). With no tools, the plain model
-   * (Ollama then gets no `tools` field at all).
-   */
-  async brickWithTools(
-    modelName: string,
-    revision: number | string,
-    loadTools: () => Promise<StructuredToolInterface[]>,
-    numCtx: number = this.config.numCtx,
-  ): Promise<{ model: ToolBoundModel | BaseChatModel; toolNames: string[]; toolTokens: number }> {
-    const key = `${modelName}\u0000${revision}\u0000${numCtx}`;
-    if (this.bound?.key === key) return { model: this.bound.model, toolNames: this.bound.toolNames, toolTokens: this.bound.toolTokens };
-    const model = this.model("brick", modelName, numCtx);
-    const tools = await loadTools();
-    let boundModel: ToolBoundModel | BaseChatModel = model;
-    if (tools.length > 0) {
-      if (typeof model.bindTools !== "function") {
-        throw new InvalidInputError(
-          `the chat model given for BRICK (${model.getName()}) cannot bind tools`,
-          "supply a chat model that implements bindTools, e.g. ChatOllama",
-        );
-      }
-      boundModel = model.bindTools(tools) as ToolBoundModel;
+  private remember<T extends BaseChatModel | ToolBoundModel>(key: string, make: () => T): T {
+    const known = this.built.get(key);
+    if (known) {
+      this.built.delete(key);
+      this.built.set(key, known);
+      return known as T;
     }
-    // The definitions sent with every call take room in the context window: the budget counts them.
-    this.bound = { key, model: boundModel, toolNames: tools.map((t) => t.name), toolTokens: estimateToolTokens(tools) };
-    this.bindCount++;
-    return { model: boundModel, toolNames: this.bound.toolNames, toolTokens: this.bound.toolTokens };
+    const made = make();
+    this.built.set(key, made);
+    if (this.built.size > MAX_CACHED) this.built.delete(this.built.keys().next().value!);
+    return made;
   }
 }
+
+/** An empty tool set (no tools bound). */
+export const NO_TOOLS: ToolSet = { key: "", names: [], tools: [], tokens: 0 };

@@ -8,9 +8,12 @@
  *   no tool calls), is asked for once more; an interrupted second try is a ModelReplyError, an
  *   empty one is returned with `empty` for the node to decide;
  * - a reply cut at the length limit (`done_reason: "length"`) is marked `cut`, never retried;
- * - a prompt that Ollama read far less of than was sent (`prompt_eval_count` well under the
- *   estimate: it cut the start) is reported as a `context.truncated` event, on the bus and in the
- *   stream, with the model and the numbers.
+ * - a prompt that Ollama read far less of than was sent — beyond what its prompt cache could have
+ *   served (personas/prompt-cache.ts) — is reported as a `context.truncated` event, on the bus and
+ *   in the stream, with the model and the numbers: it cut the start.
+ *
+ * Every call appends to what the previous one sent, so Ollama's cache serves the prefix: the plan
+ * request goes after the conversation, and the answer after the plan request and the plan.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
@@ -19,24 +22,37 @@ import type { Config } from "../config.js";
 import { ModelReplyError } from "../errors.js";
 import type { EventBus } from "../events.js";
 import { explainModelError } from "../personas/model.js";
-import { planInstruction, requestPlan, type Plan } from "../personas/metacognition.js";
+import { planRequestMessage, planInstruction, requestPlan, type Plan } from "../personas/metacognition.js";
+import { promptCacheLog } from "../personas/prompt-cache.js";
 import type { PersonaDefinition } from "../personas/types.js";
-import { spokenText } from "./conversation.js";
+import { callUsage, type ModelCallUsage } from "../personas/usage.js";
+import { CHARS_PER_TOKEN, estimateTextTokens } from "../util/tokens.js";
+import { estimateMessagesTokens } from "./context-budget.js";
+import { cueMessage, spokenText } from "./conversation.js";
 import { emit } from "./events.js";
-import type { ToolBoundModel } from "./models.js";
+import type { ToolBoundModel, ToolSet } from "./models.js";
 
-/** "Clearly below the estimate": Ollama read less than this share of the tokens estimated. */
+/** "Clearly below the estimate": Ollama read less than this share of the tokens it could not have cached. */
 export const TRUNCATION_RATIO = 0.5;
+/**
+ * A prompt estimated below this share of the window is never taken for a cut one: the estimate
+ * would have to be four times too low (a cache Ollama kept from before this process started, or
+ * another client's, is the likelier reason for a small count).
+ */
+export const TRUNCATION_MIN_SHARE = 0.25;
 
 export interface SpeakInput {
   persona: PersonaDefinition;
-  /** The plain chat model (used for the plan). */
-  model: BaseChatModel;
-  /** What answers: the plain model, or BRICK's model bound to tools. */
+  /** The model that writes the plan: the answerer without thinking (the plan is the thinking), bound to the same tools. */
+  planner: BaseChatModel | ToolBoundModel;
+  /** What answers: the plain model, or the model bound to the tools. */
   answerer: BaseChatModel | ToolBoundModel;
+  /** The tools bound to the answerer (for the prompt-cache estimate). */
+  tools: ToolSet;
   modelName: string;
-  /** System prompt: the persona's role plus whatever the node adds. */
+  /** The team's system prompt. */
   system: string;
+  /** The transcript as this persona sends it (fitted), its cue last. */
   messages: BaseMessage[];
   metacognition: boolean;
   /** A plan made earlier in this turn (BRICK plans once per turn, not on every tool round). */
@@ -58,10 +74,13 @@ export interface Spoken {
   empty: boolean;
   /** Ollama stopped the reply at the length limit (`done_reason: "length"`). */
   cut: boolean;
+  /** Every model call made: the plan, the answer, a retry. */
+  usage: ModelCallUsage[];
 }
 
 export async function speak(input: SpeakInput): Promise<Spoken> {
   const { persona, runnable } = input;
+  const usage: ModelCallUsage[] = [];
   const context = { persona: persona.name, model: input.modelName, host: input.config.ollamaHost };
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -70,25 +89,45 @@ export async function speak(input: SpeakInput): Promise<Spoken> {
       throw explainModelError(error, context);
     }
   };
+  /** Records the request with the prompt-cache log; returns the estimated tokens of it Ollama's cache can serve. */
+  const note = (messages: BaseMessage[], tools: ToolSet): number => {
+    const held = promptCacheLog.note(input.config.ollamaHost, input.modelName, { system: input.system, tools: tools.key, messages });
+    if (!held.system) return 0;
+    return (
+      estimateTextTokens(input.system) +
+      (held.tools ? tools.tokens : 0) +
+      estimateMessagesTokens(messages.slice(0, held.messages)) +
+      Math.floor(held.partialChars / CHARS_PER_TOKEN)
+    );
+  };
 
   let plan: Plan | null = input.metacognition ? (input.plan ?? null) : null;
   let planError: string | null = null;
+  let tail: BaseMessage[] = [];
   if (input.metacognition && !plan) {
-    const result = await call(() => requestPlan(persona, input.model, [new SystemMessage(input.system), ...input.messages], runnable));
+    const asked = [...input.messages, planRequestMessage(persona)];
+    note(asked, input.tools);
+    const result = await call(() => requestPlan(input.planner, [new SystemMessage(input.system), ...asked], runnable));
+    usage.push(callUsage(result.reply, persona.name, "plan", input.modelName));
     if (result.ok) {
       plan = result.plan;
       emit(runnable, { type: "plan", persona: persona.name, plan });
+      tail = [planRequestMessage(persona), new AIMessage({ content: result.raw }), cueMessage(planInstruction(plan))];
     } else {
       planError = result.error;
       emit(runnable, { type: "plan.failed", persona: persona.name, error: result.error });
     }
+  } else if (plan) {
+    tail = [cueMessage(planInstruction(plan))];
   }
 
-  const system = plan ? `${input.system}\n\n${planInstruction(plan)}` : input.system;
-  const request = [new SystemMessage(system), ...input.messages];
+  const messages = [...input.messages, ...tail];
+  const request = [new SystemMessage(input.system), ...messages];
   let raw: AIMessageChunk | AIMessage | undefined;
+  let cached = 0;
   for (let attempt = 1; raw === undefined; attempt++) {
     let answer: AIMessageChunk | AIMessage;
+    cached = note(messages, input.tools);
     try {
       answer = await call(() => input.answerer.invoke(request, runnable));
     } catch (error) {
@@ -100,6 +139,8 @@ export async function speak(input: SpeakInput): Promise<Spoken> {
     }
     // ChatOllama ends an aborted stream quietly with what it had: that is no reply.
     runnable.signal?.throwIfAborted();
+    usage.push(callUsage(answer, persona.name, "answer", input.modelName));
+    promptCacheLog.noteReply(input.config.ollamaHost, input.modelName, answer);
     if (attempt === 1 && isEmpty(answer) && !isCut(answer)) {
       retrying(input, "empty", `${persona.title}'s model (${input.modelName}) answered with nothing`);
       continue;
@@ -117,8 +158,8 @@ export async function speak(input: SpeakInput): Promise<Spoken> {
     ...(raw.usage_metadata ? { usage_metadata: raw.usage_metadata } : {}),
     ...(raw.id ? { id: raw.id } : {}),
   });
-  if (input.context) noticeTruncation(input, input.context, reply);
-  return { reply, plan, planError, empty: isEmpty(reply), cut: isCut(reply) };
+  if (input.context) noticeTruncation(input, input.context, cached, reply);
+  return { reply, plan, planError, empty: isEmpty(reply), cut: isCut(reply), usage };
 }
 
 function retrying(input: SpeakInput, problem: "interrupted" | "empty", message: string): void {
@@ -129,15 +170,20 @@ function isEmpty(reply: AIMessage | AIMessageChunk): boolean {
   return !spokenText(reply) && !reply.tool_calls?.length && !reply.invalid_tool_calls?.length;
 }
 
-function isCut(reply: AIMessage | AIMessageChunk): boolean {
+export function isCut(reply: AIMessage | AIMessageChunk): boolean {
   return (reply.response_metadata as { done_reason?: unknown } | undefined)?.done_reason === "length";
 }
 
-/** Ollama's `prompt_eval_count` well under the estimate: the start of the prompt was dropped. */
-function noticeTruncation(input: SpeakInput, context: { numCtx: number; estimatedTokens: number }, reply: AIMessage): void {
+/**
+ * Ollama's `prompt_eval_count` well under what it had to read: the start of the prompt was dropped.
+ * What it had to read is the estimate less what its prompt cache could serve (`cached`), and a
+ * prompt far smaller than the window is never taken for a cut one (see TRUNCATION_MIN_SHARE).
+ */
+function noticeTruncation(input: SpeakInput, context: { numCtx: number; estimatedTokens: number }, cached: number, reply: AIMessage): void {
   const promptEvalCount = (reply.response_metadata as { prompt_eval_count?: unknown }).prompt_eval_count;
   if (typeof promptEvalCount !== "number" || promptEvalCount <= 0) return;
-  if (promptEvalCount >= context.estimatedTokens * TRUNCATION_RATIO) return;
+  if (context.estimatedTokens < context.numCtx * TRUNCATION_MIN_SHARE) return;
+  if (promptEvalCount >= (context.estimatedTokens - cached) * TRUNCATION_RATIO) return;
   const numbers = {
     persona: input.persona.name,
     model: input.modelName,

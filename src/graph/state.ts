@@ -13,6 +13,33 @@ import type { Plan } from "../personas/metacognition.js";
 /** Messages: LangGraph's messages reducer (append, replace by id); shown as a chat in Studio. */
 const messages = () => (z.array(z.any()) as unknown as z.ZodType<BaseMessage[], BaseMessage[]>).register(registry, { ...MessagesZodMeta });
 
+const ModelCallUsageSchema = z.object({
+  who: z.enum(["brick", "robin", "babs", "alfred", "forge"]),
+  kind: z.enum(["answer", "plan", "forge"]),
+  model: z.string(),
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  durationMs: z.number(),
+  loadMs: z.number(),
+});
+
+/**
+ * The model calls of one turn. A node adds its calls with the turn's id; calls for another turn
+ * replace what is there (BRICK's first call of a turn starts it afresh). A reducer, so that nodes
+ * running side by side can both add theirs.
+ */
+const TurnUsageSchema = z.object({ turnId: z.string().nullable(), calls: z.array(ModelCallUsageSchema) });
+type TurnUsage = z.infer<typeof TurnUsageSchema>;
+
+const turnUsage = () =>
+  TurnUsageSchema.register(registry, {
+    reducer: {
+      fn: (current: TurnUsage, update: TurnUsage): TurnUsage =>
+        update.turnId !== current.turnId ? update : { turnId: current.turnId, calls: [...current.calls, ...update.calls] },
+    },
+    default: () => ({ turnId: null, calls: [] }),
+  });
+
 const ForgeOutcomeSchema = z.object({
   status: z.enum(["installed", "reused", "failed"]),
   runId: z.string().nullable(),
@@ -35,6 +62,14 @@ export const GraphStateSchema = z.object({
   forgeOutcomes: z.array(ForgeOutcomeSchema).default(() => []),
   toolRounds: z.number().int().default(0),
   forgesThisTurn: z.number().int().default(0),
+  /**
+   * The tools bound to BRICK's last call, in order; the personas who share BRICK's model send the
+   * same definitions. Kept across turns and only added to (in order) while they fit, so that the
+   * definitions at the front of every prompt stay the same and Ollama's prompt cache serves them.
+   */
+  boundTools: z.array(z.string()).default(() => []),
+  /** Every model call of this turn: who, tokens evaluated and generated, Ollama's time. */
+  usage: turnUsage(),
   /** Tool names called this turn, in first-use order. */
   toolsUsed: z.array(z.string()).default(() => []),
   /** Tools forged (installed) this turn. */
@@ -53,6 +88,7 @@ export const GraphStateSchema = z.object({
 export const GraphInputSchema = z.object({ messages: messages() });
 
 export type ForgeOutcomeSummary = z.infer<typeof ForgeOutcomeSchema>;
+export type { TurnUsage };
 export type GraphState = Omit<z.infer<typeof GraphStateSchema>, "messages" | "plans"> & {
   messages: BaseMessage[];
   plans: Record<string, Plan>;

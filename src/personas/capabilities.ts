@@ -8,11 +8,14 @@
  * and forging is off (see src/graph/nodes/brick.ts). It is reported as a problem that is not
  * essential (`essential: false`): the check fails, the server still serves.
  */
-import type { Config, PersonaName } from "../config.js";
+import type { Config } from "../config.js";
 import { ModelUnavailableError } from "../errors.js";
 import { contextWindow, networkReason, showModel, type ShowResult } from "./model-info.js";
 import { pullHint, startOllamaHint, toolModelHint } from "./model.js";
 import { PERSONA_ORDER, PERSONAS } from "./registry.js";
+import type { ModelUser } from "./types.js";
+
+export type { ModelUser } from "./types.js";
 
 export interface OllamaStatus {
   host: string;
@@ -24,9 +27,6 @@ export interface OllamaStatus {
   /** What to do about it. */
   fix: string | null;
 }
-
-/** Who uses a model: a persona, or the forge (FORGE_MODEL). */
-export type ModelUser = PersonaName | "forge";
 
 export interface PersonaModelCheck {
   persona: ModelUser;

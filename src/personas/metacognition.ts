@@ -3,10 +3,10 @@
  * a short plan as structured JSON — Ollama's `format` carries the JSON Schema below, so the model is
  * constrained to it — and then answers with the plan in its instructions.
  */
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
+import { CUE_NAME } from "./team.js";
 import type { PersonaDefinition } from "./types.js";
 
 /** The JSON Schema sent as Ollama's `format` for the plan request. */
@@ -44,35 +44,44 @@ export const PLAN_TAG = "toolforge:plan";
 /** LangGraph's tag that keeps a model call's tokens out of the "messages" stream: the plan is not the answer. */
 const NO_STREAM_TAG = "langsmith:nostream";
 
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; error: string; raw: string };
+export type PlanResult = ({ ok: true; plan: Plan } | { ok: false; error: string }) & {
+  /** The model's words as written. */
+  raw: string;
+  /** The reply, for its usage. */
+  reply: BaseMessage;
+};
 
-/** Asks the persona's model for its plan over the same messages it will answer. */
+/** The request for a plan, sent after the conversation (so the prompt before it is the one the answer will send too). */
+export function planRequestMessage(persona: PersonaDefinition): HumanMessage {
+  return new HumanMessage({
+    content:
+      `Before you answer as ${persona.title}, write your plan as JSON: {"goal": one sentence, ` +
+      `"steps": at most five short steps, "risks": at most three}. Only the JSON, no answer yet.`,
+    name: CUE_NAME,
+  });
+}
+
+/** Asks the model for a plan: `messages` is the whole request, ending with planRequestMessage. */
 export async function requestPlan(
-  persona: PersonaDefinition,
-  model: BaseChatModel,
+  model: Runnable<BaseMessage[], BaseMessage>,
   messages: BaseMessage[],
   config: RunnableConfig = {},
 ): Promise<PlanResult> {
-  const instruction = new HumanMessage(
-    `Before you answer as ${persona.title}, write your plan as JSON: {"goal": one sentence, ` +
-      `"steps": at most five short steps, "risks": at most three}. Only the JSON, no answer yet.`,
-  );
   const options = { ...config, format: PLAN_JSON_SCHEMA, tags: [...(config.tags ?? []), PLAN_TAG, NO_STREAM_TAG] };
-  const reply = await model.invoke([...messages, instruction], options);
+  const reply = await model.invoke(messages, options as RunnableConfig);
   const raw = typeof reply.content === "string" ? reply.content : JSON.stringify(reply.content);
-  return parsePlan(raw);
+  return { ...parsePlan(raw), raw, reply };
 }
 
-export function parsePlan(raw: string): PlanResult {
+export function parsePlan(raw: string): { ok: true; plan: Plan } | { ok: false; error: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    return { ok: false, error: `the plan is not JSON: ${(error as Error).message}`, raw };
+    return { ok: false, error: `the plan is not JSON: ${(error as Error).message}` };
   }
   const parsed = PlanSchema.safeParse(json);
-  if (!parsed.success)
-    return { ok: false, error: `the plan does not match its schema: ${parsed.error.issues[0]?.message ?? "invalid"}`, raw };
+  if (!parsed.success) return { ok: false, error: `the plan does not match its schema: ${parsed.error.issues[0]?.message ?? "invalid"}` };
   return { ok: true, plan: parsed.data };
 }
 

@@ -6,6 +6,7 @@ import { ChatOllama } from "@langchain/ollama";
 import { DEFAULT_MODEL, type Config, type PersonaName } from "../config.js";
 import { ModelMissingError, ModelReplyError, ModelUnavailableError, ModelWithoutToolsError, OllamaUnreachableError } from "../errors.js";
 import { PERSONAS } from "./registry.js";
+import type { ThinkParam } from "./thinking.js";
 
 export interface PersonaModelOptions {
   /** Ollama model tag; default: the persona's model from the configuration. */
@@ -14,6 +15,12 @@ export interface PersonaModelOptions {
   baseUrl?: string;
   /** The context window to ask for (Ollama's num_ctx); default: config.numCtx. */
   numCtx?: number;
+  /** Ollama's think (see ./thinking.ts); not sent when undefined. */
+  think?: ThinkParam;
+  /** The most tokens the reply may take (Ollama's num_predict); no limit when undefined. */
+  numPredict?: number;
+  /** Sampling temperature; the model's own default when undefined. */
+  temperature?: number;
 }
 
 /** The model tag the configuration gives the persona (BRICK_MODEL, …). */
@@ -21,12 +28,24 @@ export function personaModelName(config: Config, persona: PersonaName): string {
   return config.models[persona];
 }
 
-/** A ChatOllama for the persona, talking to config.ollamaHost, with an explicit num_ctx. */
-export function createPersonaModel(config: Config, persona: PersonaName, options: PersonaModelOptions = {}): ChatOllama {
+/**
+ * A ChatOllama for the persona (or the forge), talking to config.ollamaHost, with an explicit
+ * num_ctx and, when set, think, num_predict and keep_alive (MODEL_KEEP_ALIVE).
+ */
+export function createPersonaModel(
+  config: Pick<Config, "ollamaHost" | "models" | "numCtx"> & Partial<Pick<Config, "keepAlive">>,
+  persona: PersonaName | "forge",
+  options: PersonaModelOptions = {},
+): ChatOllama {
   return new ChatOllama({
     baseUrl: options.baseUrl ?? config.ollamaHost,
-    model: options.model ?? personaModelName(config, persona),
+    model: options.model ?? config.models[persona],
     numCtx: options.numCtx ?? config.numCtx,
+    // ChatOllama types think as a boolean; Ollama also takes a level ("low", "medium", "high") and gets it as given.
+    ...(options.think !== undefined ? { think: options.think as boolean } : {}),
+    ...(options.numPredict !== undefined ? { numPredict: options.numPredict } : {}),
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(config.keepAlive !== undefined ? { keepAlive: config.keepAlive } : {}),
   });
 }
 

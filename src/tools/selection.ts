@@ -137,3 +137,27 @@ export async function selectTools(registry: ToolRegistry, turn: TurnContext, lim
   }
   return done();
 }
+
+/**
+ * The tools to bind on this call, given those bound on the thread's last call: the earlier ones
+ * stay, in their order, and the ones this turn wants that are not there yet are added at the end.
+ * Only when that passes `limit` do earlier tools this turn does not want go, oldest first. Tool
+ * definitions sit at the front of every prompt, so a set that changes from call to call makes the
+ * model read the whole conversation again; a set that only grows keeps Ollama's prompt cache.
+ * Tools that no longer exist are dropped.
+ */
+export async function keepBound(
+  registry: ToolRegistry,
+  previous: readonly string[],
+  wanted: readonly string[],
+  limit: number,
+): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of previous) if (!names.includes(name) && (await registry.get(name)) !== null) names.push(name);
+  for (const name of wanted) if (!names.includes(name)) names.push(name);
+  while (names.length > limit) {
+    const stale = names.findIndex((name) => !wanted.includes(name));
+    names.splice(stale === -1 ? names.length - 1 : stale, 1);
+  }
+  return names;
+}

@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { exportDataset, type ChatExample } from "../../src/dataset/index.js";
 import type { ForgeAttempt, Store } from "../../src/store/types.js";
 import { PERSONAS } from "../../src/personas/registry.js";
+import { cueText, TEAM_PROMPT } from "../../src/personas/team.js";
+import { cueMessage } from "../../src/graph/conversation.js";
 import { tempStore, type TempStore } from "../support/store.js";
 
 let temp: TempStore | undefined;
@@ -92,6 +94,7 @@ describe("dataset export", () => {
       new AIMessage({ content: "", name: "brick", tool_calls: [{ id: "c1", name: "word_count", args: { text: "a b c" } }] }),
       new ToolMessage({ content: "3", tool_call_id: "c1", name: "word_count" }),
       new AIMessage({ content: "The tool says 3.", name: "brick" }),
+      cueMessage(cueText(PERSONAS.alfred)),
       new AIMessage({ content: "Three words.", name: "alfred" }),
     ]);
 
@@ -114,7 +117,9 @@ describe("dataset export", () => {
     expect(JSON.stringify(examples)).not.toContain("lists files");
 
     const personas = examples.slice(3);
-    expect(personas.map((e) => e.messages[0]!.content)).toEqual([PERSONAS.brick.role, PERSONAS.brick.role, PERSONAS.alfred.role]);
+    // Each persona turn: the team's prompt and the transcript it was given (ALFRED's ends with its cue).
+    expect(personas.map((e) => e.messages[0]!.content)).toEqual([TEAM_PROMPT, TEAM_PROMPT, TEAM_PROMPT]);
+    expect(personas[2]!.messages.at(-2)).toMatchObject({ role: "user", content: cueText(PERSONAS.alfred) });
     const call = personas[0]!.messages.at(-1)!;
     expect(call).toMatchObject({
       role: "assistant",

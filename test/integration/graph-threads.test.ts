@@ -4,11 +4,12 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, type HumanMessage } from "@langchain/core/messages";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { echoLastQuestion, type GraphHarness, MODELS, refusingSandbox, startGraph, turn } from "../support/graph.js";
 import { tempStore } from "../support/store.js";
 import { createToolForge } from "../../src/index.js";
+import { isUserMessage } from "../../src/graph/conversation.js";
 
 describe("threads", () => {
   let ollama: ScriptedOllama;
@@ -28,16 +29,15 @@ describe("threads", () => {
     const second = await h.graph.invoke(turn("What is my name?"), h.thread("ada"));
     const brickRequest = ollama.chatRequests[before]!;
 
-    // BRICK sees the first turn as question and ALFRED's answer.
-    expect(brickRequest.messages.map((m) => [m.role, m.content]).slice(1)).toEqual([
-      ["user", "My name is Ada."],
+    // BRICK sees the first turn as it happened (the team's notes and ALFRED's answer), then the new question.
+    const seen = brickRequest.messages.map((m) => [m.role, m.content]).slice(1);
+    expect(seen[0]).toEqual(["user", "My name is Ada."]);
+    expect(seen.slice(-2)).toEqual([
       ["assistant", first.answer],
       ["user", "What is my name?"],
     ]);
-    expect(second.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual([
-      "My name is Ada.",
-      "What is my name?",
-    ]);
+    expect(seen.filter(([role]) => role === "assistant")).toHaveLength(4);
+    expect(second.messages.filter(isUserMessage).map((m) => m.content)).toEqual(["My name is Ada.", "What is my name?"]);
     expect(second.answer).toBe(`${MODELS.alfred} on "What is my name?"`);
 
     const state = await h.graph.getState(h.thread("ada"));
@@ -45,7 +45,7 @@ describe("threads", () => {
     expect(state.values.messages.filter((m: AIMessage) => AIMessage.isInstance(m) && m.name === "alfred")).toHaveLength(2);
 
     const other = await h.graph.invoke(turn("Who am I?"), h.thread("someone-else"));
-    expect(other.messages.filter((m) => HumanMessage.isInstance(m))).toHaveLength(1);
+    expect(other.messages.filter(isUserMessage)).toHaveLength(1);
   });
 
   it("continues after the graph is rebuilt from the same data directory", async () => {
@@ -64,10 +64,7 @@ describe("threads", () => {
     expect(brickRequest.messages.some((m) => m.role === "assistant" && m.content === `${MODELS.alfred} on "Remember the number 42."`)).toBe(
       true,
     );
-    expect(result.messages.filter((m) => HumanMessage.isInstance(m)).map((m) => m.content)).toEqual([
-      "Remember the number 42.",
-      "Which number?",
-    ]);
+    expect(result.messages.filter(isUserMessage).map((m) => m.content)).toEqual(["Remember the number 42.", "Which number?"]);
   });
 
   it("createToolForge keeps threads in the store it is given, and its close leaves a store passed in open", async () => {

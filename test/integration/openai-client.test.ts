@@ -73,4 +73,41 @@ describe("the OpenAI client against ToolForge", () => {
     const brick = ollama.chatRequests.slice(before).find((r) => speakerOf(r) === "brick");
     expect(brick?.messages.some((m) => m.content.includes("PELICAN"))).toBe(true);
   });
+
+  it("reports usage as Ollama's counts summed over the turn, and in a stream when the client asks for it", async () => {
+    const before = ollama.exchanges.length;
+    const completion = await client.chat.completions.create({ model: "toolforge", messages: [{ role: "user", content: "How much?" }] });
+    const sum = (from: number, to: number, pick: (e: (typeof ollama.exchanges)[number]) => number) =>
+      ollama.exchanges.slice(from, to).reduce((total, e) => total + pick(e), 0);
+    const prompt = sum(before, ollama.exchanges.length, (e) => e.promptEvalCount ?? 0);
+    const generated = sum(before, ollama.exchanges.length, (e) => e.cost?.generatedTokens ?? 0);
+    expect(prompt).toBeGreaterThan(0);
+    expect(completion.usage).toEqual({ prompt_tokens: prompt, completion_tokens: generated, total_tokens: prompt + generated });
+    const breakdown = (completion as unknown as { toolforge: { usage: { calls: number; by: Record<string, { calls: number }> } } })
+      .toolforge.usage;
+    expect(breakdown.calls).toBe(4);
+    expect(Object.fromEntries(Object.entries(breakdown.by).map(([who, t]) => [who, t.calls]))).toEqual({
+      brick: 1,
+      robin: 1,
+      babs: 1,
+      alfred: 1,
+    });
+
+    const streamed = async (includeUsage: boolean) => {
+      const from = ollama.exchanges.length;
+      const stream = await client.chat.completions.create({
+        model: "toolforge",
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+        messages: [{ role: "user", content: "And streamed?" }],
+      });
+      const usages = [];
+      for await (const chunk of stream) if (chunk.usage) usages.push({ usage: chunk.usage, choices: chunk.choices.length });
+      return { usages, prompt: sum(from, ollama.exchanges.length, (e) => e.promptEvalCount ?? 0) };
+    };
+    const asked = await streamed(true);
+    expect(asked.usages).toHaveLength(1);
+    expect(asked.usages[0]).toMatchObject({ choices: 0, usage: { prompt_tokens: asked.prompt } });
+    expect((await streamed(false)).usages).toEqual([]);
+  });
 });

@@ -122,7 +122,10 @@ describe("LangGraph Studio's dev server", () => {
       values: { answer: string; messages: { type: string; name?: string }[] };
     };
     expect(state.values.answer).toBe(first.answer);
-    expect(state.values.messages.map((m) => m.name ?? m.type)).toEqual(["human", "brick", "robin", "babs", "alfred"]);
+    expect(state.values.messages.map((m) => m.name ?? m.type)).toEqual([
+      ...["human", "brick"],
+      ...["team_cue", "robin", "team_cue", "babs", "team_cue", "alfred"],
+    ]);
 
     const before = ollama.chatRequests.length;
     const second = (await api("POST", `/threads/${thread.thread_id}/runs/wait`, {
@@ -131,7 +134,7 @@ describe("LangGraph Studio's dev server", () => {
       config: { configurable: { alfredModel: "alfred-studio:1b" } },
     })) as { answer: string; messages: unknown[] };
     expect(second.answer).toBe('alfred-studio:1b on "And again"');
-    expect(second.messages).toHaveLength(10);
+    expect(second.messages).toHaveLength(16);
     // BRICK saw the first turn: the dev server's own checkpointer kept the thread.
     expect(ollama.chatRequests[before]!.messages.some((m) => m.content === "Hello from Studio")).toBe(true);
   });

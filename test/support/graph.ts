@@ -146,9 +146,17 @@ export function useGraph(options: Omit<StartGraphOptions, "ollama"> & { respond?
   };
 }
 
-/** Every persona echoes the last user question it saw (the team's notes aside), so answers differ per turn. */
+/** Whether a user-role message on the wire is the team's (a cue, a note to BRICK, a forge note) rather than the user's. */
+export function isTeamMessage(message: { role: string; content: string }): boolean {
+  return message.role === "user" && TEAM_MESSAGE.test(message.content);
+}
+const TEAM_MESSAGE = new RegExp(
+  `^(?:${["ROBIN", "BABS", "ALFRED"].map((t) => `${t}, your turn`).join("|")}|BRICK: |Tool forge: |Tool result |The tool failed )`,
+);
+
+/** Every persona echoes the last user question it saw (the team's messages aside), so answers differ per turn. */
 export function echoLastQuestion(request: OllamaChatRequest): string {
-  const users = request.messages.filter((m) => m.role === "user" && !m.content.startsWith("Notes from your team"));
+  const users = request.messages.filter((m) => m.role === "user" && !isTeamMessage(m));
   return `${request.model} on "${users.at(-1)?.content ?? ""}"`;
 }
 

@@ -7,9 +7,10 @@
  *
  * It imitates the documented behaviour of real Ollama and of the models it serves, as a new user
  * meets it (docs.ollama.com: /api/chat, /api/show, thinking; Ollama's issues):
- * - Thinking: a reply's `thinking` goes to `message.thinking` when the request sets `think` (newer
- *   Ollama), else into the content as `<think>…</think>` (older servers, templates that do not
- *   parse it). `thinkingAs` forces one or the other.
+ * - Thinking: a reply's `thinking` goes to `message.thinking` for a model with the `thinking`
+ *   capability, whose `think` defaults to true (Ollama's ChatHandler), else into the content as
+ *   `<think>…</think>` (older servers, models whose template Ollama does not parse, a model that
+ *   ignores `think: false`). `thinkingAs` forces one or the other.
  * - A stream cut mid-answer (`interrupt`): the socket is destroyed, the response ends without a
  *   `done: true` line, or an `{"error": …}` line arrives mid-stream (a runner that crashed).
  * - `doneReason: "length"`: the answer ran into `num_predict` or the context.
@@ -22,9 +23,19 @@
  *   The responder sees the request as the model saw it (cut); `exchanges` has both.
  * - Tool calls written as text (`textToolCall`): what small models do when the template does not
  *   parse them.
+ * - What a call costs (see ./ollama-runner.ts): the prompt rendered by a ChatML template, one
+ *   prompt-cache slot per loaded model holding the last prompt and what followed it, a reload when
+ *   `num_ctx` changes. `prompt_eval_count` counts only the tokens evaluated (a cached prefix is not
+ *   counted, as in Ollama), `eval_count` the tokens generated; durations follow `speed`.
+ * - Thinking models (capability `thinking`) think unless the request says `think: false`: a reply
+ *   scripted without `thinking` gets `thinkingTokens` of it (qwen3's habit). `think` sent to a
+ *   model without that capability is refused with 400, as Ollama does.
+ * - `options.num_predict` ends the reply at that many tokens, thinking included, with
+ *   `done_reason: "length"`.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { OllamaRunners, renderPrompt, tokensOf, type RunnerCall, type RunnerSpeed } from "./ollama-runner.js";
 
 export interface OllamaChatMessage {
   role: "system" | "user" | "assistant" | "tool";
@@ -49,7 +60,7 @@ export interface ScriptedReply {
   content?: string;
   /** Tool calls, sent in Ollama's format in one chunk after the content. */
   toolCalls?: { name: string; arguments: Record<string, unknown> }[];
-  /** Reasoning: `message.thinking` when the request sets `think`, else inline `<think>…</think>` before the content. */
+  /** Reasoning: `message.thinking` for a model with the `thinking` capability (unless the request says `think: false`), else inline `<think>…</think>` before the content (a model Ollama does not parse). */
   thinking?: string;
   /** Where the thinking goes, whatever the request says. */
   thinkingAs?: "field" | "inline";
@@ -84,6 +95,8 @@ export interface ModelInfo {
   defaultNumCtx?: number;
   /** false: /api/show says nothing about capabilities (an older Ollama), though chat still enforces them. */
   reportCapabilities?: boolean;
+  /** With the `thinking` capability: the tokens it thinks when a reply is scripted without thinking (default 300). */
+  thinkingTokens?: number;
 }
 
 export interface RecordedRequest {
@@ -108,6 +121,8 @@ export interface ChatExchange {
   promptEvalCount: number | null;
   /** How the reply ended. */
   ending: "done" | "length" | "interrupted" | "http_error";
+  /** What the imitated runner accounted for the call (null until the reply was generated). */
+  cost: RunnerCall | null;
 }
 
 export interface ScriptedOllamaOptions {
@@ -117,6 +132,8 @@ export interface ScriptedOllamaOptions {
   respond?: Responder;
   /** /api/embed: one vector per input text. Default: a bag of its lowercase words hashed into 64 dimensions. */
   embed?: (text: string, model: string) => number[];
+  /** The imitated machine's speed, for the durations reported (default: an 8B Q4 model on an RTX 3080). */
+  speed?: RunnerSpeed;
 }
 
 /** The default embedding: texts sharing words get similar vectors. */
@@ -138,21 +155,12 @@ const DEFAULT_CONTEXT_LENGTH = 32_768;
 const DEFAULT_NUM_CTX = 4_096;
 
 /**
- * This server's token estimate of a chat prompt: 4 characters a token (plus 4 tokens of template
- * per message) for the messages, and the tool definitions as JSON at 4 characters a token. A stand-
- * in for a tokenizer, consistent with itself: tests compare against it.
+ * This server's token count of a chat prompt: the prompt as its ChatML template renders it, at 4
+ * characters a token (see ./ollama-runner.ts). A stand-in for a tokenizer, consistent with itself:
+ * tests compare against it.
  */
 export function estimatePromptTokens(request: Pick<OllamaChatRequest, "messages" | "tools">): number {
-  return toolTokens(request.tools) + request.messages.reduce((sum, m) => sum + messageTokens(m), 0);
-}
-
-function messageTokens(message: OllamaChatMessage): number {
-  const calls = message.tool_calls ? JSON.stringify(message.tool_calls).length : 0;
-  return 4 + Math.ceil(((message.content ?? "").length + calls) / 4);
-}
-
-function toolTokens(tools: OllamaChatRequest["tools"]): number {
-  return tools?.length ? Math.ceil(JSON.stringify(tools).length / 4) : 0;
+  return tokensOf(renderPrompt(request));
 }
 
 /** Tool calls written as text in the content, the way models do when the template does not parse them. */
@@ -178,12 +186,15 @@ export class ScriptedOllama {
   private readonly embedder: (text: string, model: string) => number[];
   private chatCount = 0;
   private server: http.Server | undefined;
+  /** The imitated model runners: what each call cost (see ./ollama-runner.ts). */
+  readonly runners: OllamaRunners;
   url = "";
 
   constructor(options: ScriptedOllamaOptions = {}) {
     this.responder = options.respond;
     this.models = options.models;
     this.embedder = options.embed ?? hashedWords;
+    this.runners = new OllamaRunners(options.speed);
   }
 
   static async start(options: ScriptedOllamaOptions = {}): Promise<ScriptedOllama> {
@@ -295,7 +306,7 @@ export class ScriptedOllama {
   }
 
   /** The window that applies to a request, and the request as the model sees it within that window. */
-  private fit(request: OllamaChatRequest, info: ModelInfo): Omit<ChatExchange, "promptEvalCount" | "ending"> {
+  private fit(request: OllamaChatRequest, info: ModelInfo): Omit<ChatExchange, "promptEvalCount" | "ending" | "cost"> {
     const maximum = info.contextLength ?? DEFAULT_CONTEXT_LENGTH;
     const asked = Number(request.options?.num_ctx);
     const numCtx = Math.min(Number.isFinite(asked) && asked > 0 ? asked : (info.defaultNumCtx ?? DEFAULT_NUM_CTX), maximum);
@@ -303,21 +314,12 @@ export class ScriptedOllama {
     if (estimatedTokens <= numCtx) return { request, seen: request, estimatedTokens, numCtx, truncated: false };
 
     // Cut from the start: the tool definitions and the system prompt go first, then the oldest messages.
-    let over = estimatedTokens - numCtx;
-    let tools = request.tools;
-    if (tools?.length) {
-      over -= toolTokens(tools);
-      tools = undefined;
-    }
-    const messages = [...request.messages];
-    while (over > 0 && messages.length > 1) over -= messageTokens(messages.shift()!);
-    if (over > 0 && messages[0]) {
-      const only = messages[0];
-      messages[0] = { ...only, content: only.content.slice(Math.min(only.content.length, over * 4)) };
-    }
-    const seen: OllamaChatRequest = { ...request, messages };
-    if (tools) seen.tools = tools;
-    else delete seen.tools;
+    const seen: OllamaChatRequest = { ...request, messages: [...request.messages] };
+    delete seen.tools;
+    while (estimatePromptTokens(seen) > numCtx && seen.messages.length > 1) seen.messages.shift();
+    const over = estimatePromptTokens(seen) - numCtx;
+    const only = seen.messages[0];
+    if (over > 0 && only) seen.messages[0] = { ...only, content: only.content.slice(Math.min(only.content.length, over * 4)) };
     return { request, seen, estimatedTokens, numCtx, truncated: true };
   }
 
@@ -325,11 +327,16 @@ export class ScriptedOllama {
     const index = this.chatCount++;
     const info = this.modelInfo(request.model);
     if (!info) return json(404, { error: `model "${request.model}" not found, try pulling it first` });
-    if (request.tools?.length && !(info.capabilities ?? DEFAULT_CAPABILITIES).includes("tools")) {
+    const capabilities = info.capabilities ?? DEFAULT_CAPABILITIES;
+    if (request.tools?.length && !capabilities.includes("tools")) {
       return json(400, { error: `registry.ollama.ai/library/${request.model} does not support tools` });
     }
+    const thinks = capabilities.includes("thinking");
+    if (request.think !== undefined && request.think !== false && !thinks) {
+      return json(400, { error: `"${request.model}" does not support thinking` });
+    }
     const fitted = this.fit(request, info);
-    const exchange: ChatExchange = { ...fitted, promptEvalCount: null, ending: "done" };
+    const exchange: ChatExchange = { ...fitted, promptEvalCount: null, ending: "done", cost: null };
     this.exchanges.push(exchange);
 
     const next = this.queue.length > 0 ? this.queue.shift() : undefined;
@@ -339,6 +346,7 @@ export class ScriptedOllama {
       exchange.ending = "http_error";
       return json(reply.httpError.status, { error: reply.httpError.error });
     }
+    const begun = this.runners.begin(request.model, fitted.numCtx, renderPrompt(fitted.seen));
 
     const created = () => new Date().toISOString();
     const line = (value: unknown) => res.write(JSON.stringify(value) + "\n");
@@ -351,15 +359,36 @@ export class ScriptedOllama {
     });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
 
-    const thinkingField = reply.thinking !== undefined && (reply.thinkingAs ?? (request.think ? "field" : "inline")) === "field";
-    const content =
-      reply.thinking !== undefined && !thinkingField
-        ? `<think>\n${reply.thinking}\n</think>\n\n${reply.content ?? ""}`
-        : (reply.content ?? "");
+    // A thinking model thinks unless told not to; a scripted reply may say how.
+    const thinking = reply.thinking ?? (thinks && request.think !== false ? defaultThinking(info.thinkingTokens ?? 300) : undefined);
+    // Ollama parses thinking out (into message.thinking) for a model with the thinking capability,
+    // whose think defaults to true; any other model's thinking stays in the words.
+    const parsed = thinks && request.think !== false;
+    const thinkingField = thinking !== undefined && (reply.thinkingAs ?? (parsed ? "field" : "inline")) === "field";
+    let shownThinking = thinkingField ? thinking : "";
+    let content =
+      thinking !== undefined && !thinkingField ? `<think>\n${thinking}\n</think>\n\n${reply.content ?? ""}` : (reply.content ?? "");
+    let toolCalls = reply.toolCalls;
+    let doneReason = reply.doneReason ?? "stop";
+    const budget = Number(request.options?.num_predict);
+    if (Number.isFinite(budget) && budget > 0) {
+      const limit = budget * 4;
+      const thinkingChars = thinkingField ? `<think>\n${shownThinking}\n</think>\n\n`.length : 0;
+      if (thinkingChars >= limit) {
+        shownThinking = shownThinking.slice(0, Math.max(0, limit - 20));
+        content = "";
+        toolCalls = undefined;
+        doneReason = "length";
+      } else if (thinkingChars + content.length > limit) {
+        content = content.slice(0, limit - thinkingChars);
+        toolCalls = undefined;
+        doneReason = "length";
+      }
+    }
     const size = Math.max(1, reply.chunkSize ?? 16);
     if (thinkingField) {
-      for (let i = 0; i < reply.thinking!.length; i += size) {
-        line(message({ thinking: reply.thinking!.slice(i, i + size) }));
+      for (let i = 0; i < shownThinking.length; i += size) {
+        line(message({ thinking: shownThinking.slice(i, i + size) }));
         await pause();
       }
     }
@@ -383,22 +412,37 @@ export class ScriptedOllama {
       }
       return;
     }
-    if (reply.toolCalls?.length) {
-      line(message({ tool_calls: reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) }));
-    }
-    const promptEvalCount = reply.promptEvalCount ?? Math.min(fitted.estimatedTokens, fitted.numCtx);
+    const wireCalls = toolCalls?.map((call) => ({ function: { name: call.name, arguments: call.arguments } }));
+    if (wireCalls?.length) line(message({ tool_calls: wireCalls }));
+    const cost = this.runners.finish(request.model, fitted.numCtx, begun, {
+      thinking: thinkingField ? shownThinking : "",
+      content,
+      toolCalls: wireCalls,
+    });
+    exchange.cost = cost;
+    // What the runner read: the prompt within the window, less what its cache already held.
+    const promptEvalCount = reply.promptEvalCount ?? Math.max(1, Math.min(fitted.estimatedTokens, fitted.numCtx) - begun.cachedTokens);
     exchange.promptEvalCount = promptEvalCount;
-    exchange.ending = reply.doneReason === "length" ? "length" : "done";
+    exchange.ending = doneReason === "length" ? "length" : "done";
     line({
       model: request.model,
       created_at: created(),
       message: { role: "assistant", content: "" },
       done: true,
-      done_reason: reply.doneReason ?? "stop",
-      total_duration: 1_000_000,
+      done_reason: doneReason,
+      total_duration: cost.durations.totalNs,
+      load_duration: cost.durations.loadNs,
       prompt_eval_count: promptEvalCount,
-      eval_count: Math.ceil(content.length / 4),
+      prompt_eval_duration: cost.durations.promptEvalNs,
+      eval_count: cost.generatedTokens,
+      eval_duration: cost.durations.evalNs,
     });
     res.end();
   }
+}
+
+/** Filler thinking of about `tokens` tokens, as a model's reasoning runs on before it answers. */
+function defaultThinking(tokens: number): string {
+  const sentence = "Let me consider what is asked and check each step carefully before answering. ";
+  return sentence.repeat(Math.ceil((tokens * 4) / sentence.length)).slice(0, tokens * 4 - 20);
 }

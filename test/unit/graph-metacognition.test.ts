@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OllamaChatRequest } from "../support/scripted-ollama.js";
-import { isPlanRequest, startGraph, systemOf, turn, useGraph } from "../support/graph.js";
+import { isPlanRequest, startGraph, turn, useGraph } from "../support/graph.js";
 import { PLAN_JSON_SCHEMA } from "../../src/personas/index.js";
 
 /** Plan requests get a plan naming the model; answers echo the model. */
@@ -43,11 +43,13 @@ describe("metacognition", () => {
       [models.alfred, false],
     ]);
     for (let i = 0; i < requests.length; i += 2) {
-      expect(requests[i]!.format).toEqual(PLAN_JSON_SCHEMA);
-      // The plan request binds no tools; the answer carries the plan in its instructions.
-      expect(requests[i]!.tools ?? []).toEqual([]);
-      expect(systemOf(requests[i + 1]!)).toContain(`Goal: goal of ${requests[i]!.model}`);
-      expect(systemOf(requests[i + 1]!)).toContain(`1. step one of ${requests[i]!.model}`);
+      const [plan, answer] = [requests[i]!, requests[i + 1]!];
+      expect(plan.format).toEqual(PLAN_JSON_SCHEMA);
+      expect(plan.messages.at(-1)!.content).toMatch(/write your plan as JSON/);
+      // The answer repeats the plan request and the plan (the cache serves them), then follows it.
+      expect(answer.messages.slice(0, plan.messages.length)).toEqual(plan.messages);
+      expect(answer.messages.at(-1)!.content).toContain(`Goal: goal of ${plan.model}`);
+      expect(answer.messages.at(-1)!.content).toContain(`1. step one of ${plan.model}`);
     }
     expect(Object.keys(result.plans).sort()).toEqual(["alfred", "babs", "brick", "robin"]);
     expect(result.plans.brick).toEqual({ goal: `goal of ${models.brick}`, steps: [`step one of ${models.brick}`, "step two"] });
@@ -80,7 +82,7 @@ describe("metacognition", () => {
       else final = chunk;
     }
     const robinAnswer = ctx.ollama.chatRequests.slice(before).find((r) => r.model === ctx.h.config.models.robin && !isPlanRequest(r))!;
-    expect(systemOf(robinAnswer)).not.toContain("Your plan for this answer");
+    expect(robinAnswer.messages.map((m) => m.content).join("\n")).not.toContain("Your plan for this answer");
     expect(final.notices?.join("\n")).toMatch(/ROBIN's plan could not be used: the plan is not JSON/);
     expect(events).toContainEqual(expect.objectContaining({ type: "plan.failed", persona: "robin" }));
     expect(final.answer).toBe(`${ctx.h.config.models.alfred} answers`);

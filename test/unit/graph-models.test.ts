@@ -8,34 +8,46 @@ import { PersonaModels } from "../../src/graph/models.js";
 const config = loadConfig({ OLLAMA_HOST: "http://127.0.0.1:9" });
 const makeTool = (name: string) => tool(async () => "x", { name, description: name, schema: z.object({}) });
 
-describe("BRICK's bound model", () => {
-  it("is rebuilt only when the registry revision or the model changes", async () => {
+describe("the personas' models and tools", () => {
+  it("loads a tool set once per registry revision and binds each model to it once", async () => {
     const models = new PersonaModels(config);
     let loads = 0;
-    const load = (names: string[]) => async () => {
+    const load = async (names: readonly string[]) => {
       loads++;
       return names.map(makeTool);
     };
-    const first = await models.brickWithTools("llama3.1:8b", 1, load(["a"]));
-    const again = await models.brickWithTools("llama3.1:8b", 1, load(["a"]));
-    expect(again.model).toBe(first.model);
+    const first = await models.tools(1, ["a"], load);
+    const again = await models.tools(1, ["a"], load);
+    expect(again).toBe(first);
     expect(loads).toBe(1);
+    const bound = models.bound("brick", "llama3.1:8b", 4096, first);
+    expect(models.bound("brick", "llama3.1:8b", 4096, again)).toBe(bound);
     expect(models.bindCount).toBe(1);
 
-    const moved = await models.brickWithTools("llama3.1:8b", 2, load(["a", "b"]));
-    expect(moved.model).not.toBe(first.model);
-    expect(moved.toolNames).toEqual(["a", "b"]);
-    const otherModel = await models.brickWithTools("qwen2.5:7b", 2, load(["a", "b"]));
-    expect(otherModel.model).not.toBe(moved.model);
-    expect(loads).toBe(3);
+    const moved = await models.tools(2, ["a", "b"], load);
+    expect(moved.names).toEqual(["a", "b"]);
+    expect(moved.tokens).toBeGreaterThan(first.tokens);
+    expect(models.bound("brick", "llama3.1:8b", 4096, moved)).not.toBe(bound);
+    expect(models.bound("brick", "qwen2.5:7b", 4096, moved)).not.toBe(bound);
+    expect(loads).toBe(2);
     expect(models.bindCount).toBe(3);
   });
 
-  it("is the plain model when the registry has no tools", async () => {
+  it("gives the plain model when the tool set is empty", async () => {
     const models = new PersonaModels(config);
-    const { model, toolNames } = await models.brickWithTools("llama3.1:8b", 0, async () => []);
-    expect(model).toBe(models.model("brick", "llama3.1:8b"));
-    expect(toolNames).toEqual([]);
+    const none = await models.tools(0, [], async () => []);
+    expect(models.bound("brick", "llama3.1:8b", 4096, none)).toBe(models.model("brick", "llama3.1:8b", 4096));
+    expect(none.names).toEqual([]);
+  });
+
+  it("builds one ChatOllama per window, think and reply budget, with those options", () => {
+    const models = new PersonaModels(config);
+    const plain = models.model("robin", "qwen3:8b", 8192) as ChatOllama;
+    const budgeted = models.model("robin", "qwen3:8b", 8192, { think: false, numPredict: 200 }) as ChatOllama;
+    expect(budgeted).not.toBe(plain);
+    expect(models.model("robin", "qwen3:8b", 8192, { think: false, numPredict: 200 })).toBe(budgeted);
+    expect(budgeted.invocationParams({})).toMatchObject({ think: false, options: { num_ctx: 8192, num_predict: 200 } });
+    expect(plain.invocationParams({}).think).toBeUndefined();
   });
 
   it("uses the chat model supplied for a persona, whatever model name the run asks for", async () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { cleanSpec, requestedToolName } from "../../src/forge/names.js";
-import { fitBrickView, fitCascadeView, estimateMessagesTokens, replyReserve } from "../../src/graph/context-budget.js";
+import { fitTranscript, estimateMessagesTokens, replyReserve } from "../../src/graph/context-budget.js";
+import { cueMessage, isCue } from "../../src/graph/conversation.js";
 import { findTextToolCalls } from "../../src/personas/text-tool-calls.js";
 import { normaliseSpec, parseToolRequest, stripToolRequiredMarker } from "../../src/personas/tool-request.js";
 import { textToolCall } from "../support/scripted-ollama.js";
@@ -88,24 +89,36 @@ describe("fitting a request to the context window", () => {
   const long = (label: string, n: number) => `${label}: ${"word ".repeat(n)}`;
   const history = Array.from({ length: 10 }, (_, i) => [
     new HumanMessage(long(`question ${i}`, 300)),
+    new AIMessage({ content: long(`analysis ${i}`, 100), name: "brick" }),
+    cueMessage("ROBIN, your turn."),
+    new AIMessage({ content: `note ${i}`, name: "robin" }),
     new AIMessage({ content: long(`answer ${i}`, 300), name: "alfred" }),
   ]).flat();
 
   it("leaves everything in when it fits", () => {
     const messages = [new HumanMessage("hi")];
-    const fitted = fitBrickView(messages, { system: "You are BRICK.", numCtx: 4_096 });
+    const fitted = fitTranscript(messages, { system: "You are a team.", numCtx: 4_096 });
     expect(fitted).toMatchObject({ droppedMessages: 0, clippedMessages: 0, fits: true });
     expect(fitted.messages).toHaveLength(1);
   });
 
-  it("drops the oldest turns first, a question with its answer, and keeps the newest and the question", () => {
+  it("keeps earlier turns whole, notes and cues included, while they fit: the prompt only grows", () => {
+    const messages = [...history.slice(0, 10), new HumanMessage("the latest question")];
+    const fitted = fitTranscript(messages, { system: "You are a team.", numCtx: 16_384 });
+    expect(fitted.droppedMessages).toBe(0);
+    expect(fitted.messages.map((m) => m.content)).toEqual(messages.map((m) => m.content));
+  });
+
+  it("shortens earlier turns to question and answer, then drops the oldest four at a time, keeping the newest and the question", () => {
     const messages = [...history, new HumanMessage("the latest question")];
-    const fitted = fitBrickView(messages, { system: "You are BRICK.", toolTokens: 300, numCtx: 4_096 });
+    const fitted = fitTranscript(messages, { system: "You are a team.", toolTokens: 300, numCtx: 4_096 });
     expect(fitted.fits).toBe(true);
     expect(fitted.estimatedTokens).toBeLessThanOrEqual(4_096 - replyReserve(4_096));
-    expect(fitted.droppedMessages % 2).toBe(0);
     expect(fitted.messages.at(-1)?.content).toBe("the latest question");
     expect(String(fitted.messages.at(-2)?.content)).toMatch(/^answer 9:/);
+    expect(fitted.messages.some(isCue)).toBe(false);
+    const kept = fitted.messages.filter((m) => HumanMessage.isInstance(m)).length - 1;
+    expect((10 - kept) % 4).toBe(0);
     expect(String(fitted.messages[0]?.content)).toMatch(/^question \d:/);
   });
 
@@ -115,7 +128,7 @@ describe("fitting a request to the context window", () => {
       new ToolMessage({ content: long(`result ${i}`, 2_000), tool_call_id: `c${i}`, name: "dump" }),
     ];
     const messages = [new HumanMessage("the question"), ...round(1), ...round(2), ...round(3)];
-    const fitted = fitBrickView(messages, { system: "You are BRICK.", numCtx: 2_048 });
+    const fitted = fitTranscript(messages, { system: "You are a team.", numCtx: 2_048 });
     expect(fitted.fits).toBe(true);
     expect(fitted.messages[0]?.content).toBe("the question");
     expect(fitted.clippedMessages).toBeGreaterThan(0);
@@ -124,17 +137,18 @@ describe("fitting a request to the context window", () => {
     expect(String(last.content)).toMatch(/left out to fit the context window/);
   });
 
-  it("clips the team's notes for the cascade and keeps the user's message whole", () => {
+  it("clips a long note of this turn for the next persona, never the user's message or the cue", () => {
     const messages = [
       ...history,
       new HumanMessage("the latest question"),
       new AIMessage({ content: long("BRICK's long analysis", 3_000), name: "brick" }),
+      cueMessage("ROBIN, your turn."),
     ];
-    const fitted = fitCascadeView(messages, ["a notice"], { system: "You are ROBIN.", numCtx: 2_048 });
+    const fitted = fitTranscript(messages, { system: "You are a team.", numCtx: 2_048 });
     expect(fitted.fits).toBe(true);
-    expect(fitted.messages.at(-2)?.content).toBe("the latest question");
-    expect(String(fitted.messages.at(-1)?.content)).toMatch(/^Notes from your team/);
-    expect(String(fitted.messages.at(-1)?.content)).toMatch(/clipped|left out/);
+    expect(fitted.messages.at(-1)?.content).toBe("ROBIN, your turn.");
+    expect(fitted.messages.at(-3)?.content).toBe("the latest question");
+    expect(String(fitted.messages.at(-2)?.content)).toMatch(/left out to fit the context window/);
     expect(estimateMessagesTokens(fitted.messages)).toBeLessThan(2_048);
   });
 });

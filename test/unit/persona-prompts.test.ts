@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { PERSONAS, PERSONA_ORDER, parseToolRequest, TOOL_REQUIRED_MARKER, createPersonaModel } from "../../src/personas/index.js";
 import { requestedToolName } from "../../src/forge/names.js";
+import { TEAM_PROMPT, cueText } from "../../src/personas/team.js";
 
 describe("the personas", () => {
   it("are BRICK, ROBIN, BABS and ALFRED, in speaking order, each with a role of its own", () => {
@@ -11,11 +12,20 @@ describe("the personas", () => {
     roles.forEach((role, i) => expect(role).toContain(`You are ${PERSONAS[PERSONA_ORDER[i]!].title}`));
   });
 
+  it("share one system prompt that names all four and what each does, and are given the word by a cue naming them", () => {
+    for (const name of PERSONA_ORDER)
+      expect(TEAM_PROMPT).toContain(`${PERSONAS[name].title}, ${PERSONAS[name].summary}: ${PERSONAS[name].duties}`);
+    for (const name of ["robin", "babs", "alfred"] as const)
+      expect(cueText(PERSONAS[name])).toMatch(new RegExp(`^${PERSONAS[name].title}\\b`));
+    expect(cueText(PERSONAS.babs, ["A tool failed."])).toMatch(/Notices: A tool failed\.$/);
+  });
+
   it("only BRICK needs a tool-capable model", () => {
     expect(PERSONA_ORDER.filter((p) => PERSONAS[p].requiresTools)).toEqual(["brick"]);
   });
 
-  it("BRICK's role teaches the TOOL_REQUIRED line with a name the forge can read", () => {
+  it("BRICK's part teaches the TOOL_REQUIRED line with a name the forge can read, in the team's prompt and alone", () => {
+    expect(TEAM_PROMPT).toContain(PERSONAS.brick.duties);
     const role = PERSONAS.brick.role;
     expect(role).toContain(TOOL_REQUIRED_MARKER);
     const example = role.split("\n").find((line) => line.startsWith(`${TOOL_REQUIRED_MARKER} word_count`));

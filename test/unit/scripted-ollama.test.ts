@@ -51,13 +51,58 @@ describe("the scripted Ollama server imitates what real models and servers do", 
   afterAll(async () => ollama.close());
   const chat = (fields: Record<string, unknown> = {}) => new ChatOllama({ baseUrl: ollama.url, model: "qwen3:8b", ...fields });
 
-  it("puts thinking in message.thinking when the request sets think, and inline <think> otherwise", async () => {
-    ollama.enqueue({ thinking: "Let me count.", content: "Three." }, { thinking: "Let me count.", content: "Three." });
+  it("puts a thinking model's reasoning in message.thinking, think set or not, and leaves other models' inline", async () => {
+    ollama.setModels({ "qwen3:8b": { capabilities: ["completion", "tools", "thinking"] }, "deepseek-r1:7b": {} });
+    const reply = { thinking: "Let me count.", content: "Three." };
+    ollama.enqueue(reply, reply, reply);
     const withField = await chat({ think: true }).invoke([new HumanMessage("count")]);
     expect(withField.content).toBe("Three.");
     expect(withField.additional_kwargs.reasoning_content).toBe("Let me count.");
-    const inline = await chat().invoke([new HumanMessage("count")]);
+    const unset = await chat().invoke([new HumanMessage("count")]);
+    expect(unset.content).toBe("Three.");
+    expect(unset.additional_kwargs.reasoning_content).toBe("Let me count.");
+    const inline = await new ChatOllama({ baseUrl: ollama.url, model: "deepseek-r1:7b" }).invoke([new HumanMessage("count")]);
     expect(inline.content).toBe("<think>\nLet me count.\n</think>\n\nThree.");
+    ollama.setModels(undefined);
+  });
+
+  it("lets a thinking model think unless the request says think: false, and refuses think for other models", async () => {
+    ollama.setModels({ "qwen3:8b": { capabilities: ["completion", "tools", "thinking"], thinkingTokens: 50 }, "llama3.2:3b": {} });
+    ollama.enqueue("Three.", "Three.");
+    const thought = await chat({ think: true }).invoke([new HumanMessage("count")]);
+    expect(String(thought.additional_kwargs.reasoning_content).length).toBeGreaterThan(100);
+    expect(ollama.exchanges.at(-1)!.cost!.thinkingTokens).toBeGreaterThanOrEqual(50);
+    const plain = await chat({ think: false }).invoke([new HumanMessage("count")]);
+    expect(plain.content).toBe("Three.");
+    expect(ollama.exchanges.at(-1)!.cost!.thinkingTokens).toBe(0);
+    await expect(
+      new ChatOllama({ baseUrl: ollama.url, model: "llama3.2:3b", think: true }).invoke([new HumanMessage("x")]),
+    ).rejects.toThrow(/does not support thinking/);
+    ollama.setModels(undefined);
+    ollama.respondWith(undefined);
+  });
+
+  it("ends a reply at num_predict tokens, thinking included, with done_reason length", async () => {
+    ollama.enqueue({ content: "word ".repeat(200) });
+    const cut = await chat({ numPredict: 20 }).invoke([new HumanMessage("talk")]);
+    expect(String(cut.content).length).toBeLessThanOrEqual(80);
+    expect(cut.response_metadata).toMatchObject({ done_reason: "length", eval_count: 20 });
+  });
+
+  it("evaluates only what follows the cached prefix, and reloads (emptying the cache) when num_ctx changes", async () => {
+    const system = new SystemMessage("You are a careful assistant. ".repeat(40));
+    ollama.enqueue("First answer.", "Second answer.", "Third answer.");
+    const first = await chat({ numCtx: 8_192 }).invoke([system, new HumanMessage("one")]);
+    const second = await chat({ numCtx: 8_192 }).invoke([system, new HumanMessage("one"), first, new HumanMessage("two")]);
+    const [a, b] = ollama.exchanges.slice(-2).map((e) => e.cost!);
+    expect(a!.evaluatedTokens).toBe(a!.sentTokens);
+    // The second prompt repeats the first and its reply: only the new question and the template around it are read.
+    expect(b!.cachedTokens).toBeGreaterThan(a!.sentTokens);
+    expect(second.response_metadata.prompt_eval_count).toBe(b!.evaluatedTokens);
+    expect(b!.evaluatedTokens).toBeLessThan(25);
+    await chat({ numCtx: 4_096 }).invoke([system, new HumanMessage("one")]);
+    const c = ollama.exchanges.at(-1)!.cost!;
+    expect(c).toMatchObject({ loaded: true, reloaded: true, cachedTokens: 0 });
   });
 
   it("cuts a stream mid-answer three ways, each an error in ChatOllama", async () => {

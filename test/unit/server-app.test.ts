@@ -68,7 +68,8 @@ describe("request validation", () => {
   it("answers POST /chat with the reply, the thread and the tools", async () => {
     const { status, body } = await post(`${served.url}/chat`, JSON.stringify({ message: "hello", thread_id: "t-1" }));
     expect(status).toBe(200);
-    expect(body).toEqual({ reply: "you said: hello", thread_id: "t-1", tools_used: ["echo"], tools_created: [] });
+    // A chat service that reports no usage: null, never made-up zeros.
+    expect(body).toEqual({ reply: "you said: hello", thread_id: "t-1", tools_used: ["echo"], tools_created: [], usage: null });
   });
 
   it("refuses a /chat body without `message`, naming the field", async () => {

@@ -48,6 +48,8 @@ describe("createGraphChatService", () => {
       toolsCreated: ["word_count"],
       finishReason: "stop",
       notices: [],
+      // The stub graph's state carries no model calls: nothing to sum, but the turn was timed.
+      usage: expect.objectContaining({ calls: 0, promptTokens: 0, completionTokens: 0, firstAnswerTokenMs: expect.any(Number) }),
     });
     expect(progress.filter((p) => p.type === "answer").map((p) => (p as { text: string }).text)).toEqual(["Two ", "words."]);
     expect(progress.filter((p) => p.type !== "answer")).toEqual([

@@ -13,7 +13,7 @@ import { EventBus } from "../../src/events.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
 import { createToolRegistry, type LiveToolRegistry } from "../../src/tools/registry.js";
-import { findToolsLimit, selectTools, turnContext } from "../../src/tools/selection.js";
+import { findToolsLimit, keepBound, selectTools, turnContext } from "../../src/tools/selection.js";
 import { tempStore, type TempStore } from "../support/store.js";
 
 const refusingSandbox: Sandbox = {
@@ -158,6 +158,29 @@ describe("the tools BRICK gets bound", () => {
     const turn = { text: "", used: ["gone_tool"], found: ["also_gone", "validate_invoice_0"] };
     const selection = await selectTools(registry, turn, 4);
     expect(selection.names).toEqual(["find_tools", "validate_invoice_0"]);
+  });
+});
+
+describe("the tools bound across a thread", () => {
+  it("keep those bound earlier, in their order, and add the new ones at the end while they fit", async () => {
+    await library(30);
+    registry = await openRegistry(6);
+    const [a, b, c, d, e] = (await registry.list()).filter((t) => t.origin === "forged").map((t) => t.name);
+    const first = await keepBound(registry, [], ["find_tools", a!, b!], 6);
+    expect(first).toEqual(["find_tools", a, b]);
+    // The next turn wants other tools: the earlier ones stay in front, unchanged.
+    const second = await keepBound(registry, first, ["find_tools", c!, a!], 6);
+    expect(second).toEqual(["find_tools", a, b, c]);
+    // Past the limit, tools this turn does not want go, oldest first; wanted ones never do.
+    const third = await keepBound(registry, second, ["find_tools", d!, e!, c!], 5);
+    expect(third).toEqual(["find_tools", b, c, d, e]);
+  });
+
+  it("drop a tool that is no longer in the library", async () => {
+    await library(3);
+    registry = await openRegistry(8);
+    const names = (await registry.list()).map((t) => t.name);
+    expect(await keepBound(registry, ["gone_tool", ...names], [], 8)).toEqual(names);
   });
 });
 

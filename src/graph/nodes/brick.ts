@@ -14,21 +14,25 @@
  * - the request is fitted to the model's context window (see context-budget.ts).
  */
 import { randomUUID } from "node:crypto";
-import { AIMessage } from "@langchain/core/messages";
+import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ModelWithoutToolsError } from "../../errors.js";
 import { brick, parseToolRequest } from "../../personas/brick.js";
 import { lacksTools } from "../../personas/model-info.js";
 import { toolModelHint } from "../../personas/model.js";
+import { TEAM_PROMPT } from "../../personas/team.js";
 import { findTextToolCalls } from "../../personas/text-tool-calls.js";
+import { thinkParam } from "../../personas/thinking.js";
 import { compileArgsSchema, type ArgsCheck } from "../../tools/args.js";
-import { selectTools, turnContext } from "../../tools/selection.js";
+import { FIND_TOOLS } from "../../tools/find-tools.js";
+import { keepBound, selectTools, turnContext } from "../../tools/selection.js";
 import type { RegisteredTool, ToolRegistry } from "../../tools/types.js";
-import { fitBrickView } from "../context-budget.js";
-import { isUserMessage, splitTurns, textOf } from "../conversation.js";
+import { fitTranscript } from "../context-budget.js";
+import { cueMessage, isUserMessage, splitTurns, textOf } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { emit, emitContextFitted } from "../events.js";
+import { NO_TOOLS, type ToolSet } from "../models.js";
 import { resolveRunSettings, type RunSettings } from "../settings.js";
 import { speak, type Spoken } from "../speak.js";
 import type { GraphState, GraphUpdate } from "../state.js";
@@ -51,43 +55,37 @@ export function brickNode(deps: GraphDeps) {
     let withoutTools = lacksTools(facts);
     const canCallTools = toolRounds < settings.maxToolRounds;
     const forgeAllowed = forgesThisTurn < settings.maxForgesPerTurn;
+    const think = thinkParam(deps.config.thinking.brick, facts, isDeciding(state.messages));
     await deps.registry.refresh();
     // The right few tools for this turn (TOOL_BIND_LIMIT): find_tools, the ones it found, those
-    // used or forged this turn, and the best matches for the conversation.
+    // used or forged this turn, and the best matches for the conversation — added to the tools
+    // bound earlier in the thread, which stay (and stay bound at the round cap: the guard refuses
+    // calls), so that the definitions at the front of the prompt change as little as possible.
     const offered = [...(state.toolsCreated ?? []), ...(state.forgeOutcome?.name ? [state.forgeOutcome.name] : [])];
-    const selection =
-      canCallTools && !withoutTools
-        ? await selectTools(deps.registry, turnContext(state.messages, isUserMessage, offered), deps.config.toolBindLimit)
-        : null;
+    const names = withoutTools
+      ? []
+      : await keepBound(
+          deps.registry,
+          state.boundTools ?? [],
+          (await selectTools(deps.registry, turnContext(state.messages, isUserMessage, offered), deps.config.toolBindLimit)).names,
+          deps.config.toolBindLimit,
+        );
 
-    const ask = async (bindTools: boolean): Promise<{ spoken: Spoken; toolNames: string[] }> => {
-      const model = deps.models.model("brick", modelName, numCtx);
-      const bound =
-        bindTools && selection
-          ? await deps.models.brickWithTools(
-              modelName,
-              `${deps.registry.revision}:${selection.key}`,
-              () => deps.registry.langChainToolsFor(selection.names),
-              numCtx,
-            )
-          : { model, toolNames: [] as string[], toolTokens: 0 };
-      const system = brickSystemPrompt({
-        toolNames: bound.toolNames,
-        canCallTools,
-        canForge: forgeAllowed && !withoutTools,
-        settings,
-        toolRounds,
-        forgesThisTurn,
-        withoutTools,
-      });
-      const fitted = fitBrickView(state.messages, { system, toolTokens: bound.toolTokens, numCtx });
+    const ask = async (bindTools: boolean): Promise<{ spoken: Spoken; tools: ToolSet }> => {
+      const tools = bindTools
+        ? await deps.models.tools(deps.registry.revision, names, (n) => deps.registry.langChainToolsFor(n))
+        : NO_TOOLS;
+      const situation = brickSituation({ canCallTools, canForge: forgeAllowed && bindTools, settings, withoutTools: !bindTools });
+      const messages = situation ? [...state.messages, cueMessage(situation)] : state.messages;
+      const fitted = fitTranscript(messages, { system: TEAM_PROMPT, toolTokens: tools.tokens, numCtx });
       emitContextFitted(config, "brick", shownName, numCtx, fitted);
       const spoken = await speak({
         persona: brick,
-        model,
-        answerer: bound.model,
+        planner: deps.models.bound("brick", modelName, numCtx, tools, { think: think === undefined ? undefined : false }),
+        answerer: deps.models.bound("brick", modelName, numCtx, tools, { think }),
+        tools,
         modelName: shownName,
-        system,
+        system: TEAM_PROMPT,
         messages: fitted.messages,
         metacognition: settings.metacognition,
         plan: turn.plans.brick,
@@ -96,12 +94,12 @@ export function brickNode(deps: GraphDeps) {
         context: { numCtx, estimatedTokens: fitted.estimatedTokens },
         bus: deps.bus,
       });
-      return { spoken, toolNames: bound.toolNames };
+      return { spoken, tools };
     };
 
-    let answered: { spoken: Spoken; toolNames: string[] };
+    let answered: { spoken: Spoken; tools: ToolSet };
     try {
-      answered = await ask(canCallTools && !withoutTools);
+      answered = await ask(!withoutTools);
     } catch (error) {
       // An Ollama that reports no capabilities refuses tools only when they are sent.
       if (!(error instanceof ModelWithoutToolsError)) throw error;
@@ -110,7 +108,8 @@ export function brickNode(deps: GraphDeps) {
       answered = await ask(false);
     }
     if (withoutTools) notice(withoutToolsNotice(shownName));
-    const { spoken, toolNames } = answered;
+    const { spoken, tools } = answered;
+    const toolNames = tools.names;
     const canForge = forgeAllowed && !withoutTools;
     if (spoken.planError) notice(`BRICK's plan could not be used: ${spoken.planError}`);
     if (spoken.empty) notice(`BRICK gave no analysis: its model (${shownName}) answered with nothing, twice.`);
@@ -149,9 +148,23 @@ export function brickNode(deps: GraphDeps) {
       messages: [message],
       pendingToolSpec,
       notices,
+      boundTools: toolNames,
+      usage: { turnId: turn.id, calls: spoken.usage },
       ...(spoken.plan ? { plans: { ...turn.plans, brick: spoken.plan } } : {}),
     };
   };
+}
+
+/**
+ * Whether BRICK's call chooses what to do — a new question, a note from the forge, a failed tool
+ * or a find_tools result to pick from — rather than reporting tool results that came back fine.
+ * With BRICK_THINK=decisions, only these calls think.
+ */
+export function isDeciding(messages: readonly BaseMessage[]): boolean {
+  const results: ToolMessage[] = [];
+  for (let i = messages.length - 1; i >= 0 && ToolMessage.isInstance(messages[i]!); i--) results.push(messages[i] as ToolMessage);
+  if (results.length === 0) return true;
+  return results.some((result) => result.status === "error" || result.name === FIND_TOOLS);
 }
 
 function firstLine(text: string): string {
@@ -167,6 +180,8 @@ export function withoutToolsNotice(model: string): string {
 }
 
 interface OpenedTurn {
+  /** The turn's id: its user message's. */
+  id: string;
   toolRounds: number;
   forgesThisTurn: number;
   notices: string[];
@@ -183,9 +198,17 @@ export function openTurn(state: GraphState): OpenedTurn {
   // A conversation without a user message (e.g. a run started with no input) is one turn too.
   const userId = user?.id ?? NO_USER_MESSAGE;
   if (userId === state.turnId) {
-    return { toolRounds: state.toolRounds, forgesThisTurn: state.forgesThisTurn, notices: state.notices, plans: state.plans, reset: {} };
+    return {
+      id: userId,
+      toolRounds: state.toolRounds,
+      forgesThisTurn: state.forgesThisTurn,
+      notices: state.notices,
+      plans: state.plans,
+      reset: {},
+    };
   }
   return {
+    id: userId,
     toolRounds: 0,
     forgesThisTurn: 0,
     notices: [],
@@ -266,37 +289,32 @@ async function textToolCalls(
   return { message, refused };
 }
 
-interface PromptInput {
-  toolNames: string[];
+interface SituationInput {
   canCallTools: boolean;
   canForge: boolean;
   settings: Pick<RunSettings, "maxToolRounds" | "maxForgesPerTurn">;
-  toolRounds: number;
-  forgesThisTurn: number;
-  /** BRICK's model cannot call tools in Ollama. */
-  withoutTools?: boolean;
+  /** BRICK's model cannot call tools here. */
+  withoutTools: boolean;
 }
 
-/** BRICK's role plus the situation of this call: which tools are bound, which guards apply. */
-export function brickSystemPrompt(input: PromptInput): string {
-  const parts = [brick.role, ""];
+/**
+ * What BRICK must know about this call beyond its part in the team (personas/team.ts): a guard
+ * that was reached, forging switched off, a model that cannot call tools. Sent as a cue after the
+ * conversation, so that the team's prompt stays the same on every call; null when all is as usual.
+ */
+export function brickSituation(input: SituationInput): string | null {
   if (input.withoutTools) {
-    parts.push(
-      "Your model cannot call tools here: no tools are bound and no new tools can be made, so do not write TOOL_REQUIRED.",
-      "Answer with your own analysis, and say plainly what could not be computed exactly.",
+    return (
+      "BRICK: your model cannot call tools here: no tools are bound and no new tools can be made, so do not write TOOL_REQUIRED. " +
+      "Answer with your own analysis, and say plainly what could not be computed exactly."
     );
-    return parts.join("\n");
   }
+  const parts: string[] = [];
   if (!input.canCallTools) {
     parts.push(
-      `You have used all ${input.settings.maxToolRounds} tool rounds allowed this turn: no tools are bound now.`,
+      `BRICK: you have used all ${input.settings.maxToolRounds} tool rounds allowed this turn: do not call tools now.`,
       "Finish your analysis with the results you have, and say what is missing.",
     );
-  } else if (input.toolNames.length > 0) {
-    parts.push(`Tools bound now: ${input.toolNames.join(", ")}.`);
-    parts.push(`Tool rounds used this turn: ${input.toolRounds} of ${input.settings.maxToolRounds}.`);
-  } else {
-    parts.push("No tools are bound yet.");
   }
   if (!input.canForge) {
     parts.push(
@@ -305,5 +323,6 @@ export function brickSystemPrompt(input: PromptInput): string {
         : `The limit of ${input.settings.maxForgesPerTurn} new tools this turn is reached: do not write TOOL_REQUIRED again; answer with what you have and say what could not be done.`,
     );
   }
-  return parts.join("\n");
+  if (parts.length === 0) return null;
+  return parts[0]!.startsWith("BRICK") ? parts.join(" ") : `BRICK: ${parts.join(" ")}`;
 }

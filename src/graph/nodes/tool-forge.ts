@@ -15,6 +15,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { EventBus, PublishedEvent } from "../../events.js";
 import { cleanSpec, requestedToolName } from "../../forge/names.js";
 import type { ForgeOutcome } from "../../forge/types.js";
+import type { ModelCallUsage } from "../../personas/usage.js";
 import { normaliseSpec } from "../../personas/tool-request.js";
 import { FORGE_NOTE_NAME } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
@@ -46,9 +47,11 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
     emit(config, { type: "forge.requested", spec });
     const forwarding = forwardForgeEvents(deps.bus, spec, (event) => emit(config, event));
     let summary: ForgeOutcomeSummary | undefined;
+    let usage: ModelCallUsage[] = [];
     try {
       const outcome = await deps.forge.forgeTool({ spec, ...(config.signal ? { signal: config.signal } : {}) });
       summary = summarise(outcome, spec);
+      usage = outcome.usage ?? [];
     } catch (error) {
       if (config.signal?.aborted) throw error;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -65,6 +68,7 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
       forgeOutcomes: [...state.forgeOutcomes, summary],
       forgesThisTurn: state.forgesThisTurn + 1,
       toolsCreated: created ? [...state.toolsCreated, summary.name!] : state.toolsCreated,
+      usage: { turnId: state.turnId, calls: usage },
     };
   };
 }

@@ -6,6 +6,7 @@
  */
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { GraphStreamEvent } from "../../graph/events.js";
+import { summariseUsage, type ModelCallUsage } from "../../personas/usage.js";
 import { visibleWhileStreaming, withoutThinking } from "../../util/thinking.js";
 import type { ChatInputMessage, ChatProgress, ChatService, ChatTurnResult } from "./types.js";
 
@@ -32,12 +33,18 @@ interface FinalState {
   toolsCreated?: string[];
   finishReason?: "stop" | "length" | null;
   notices?: string[];
+  usage?: { calls?: ModelCallUsage[] };
 }
 
 export function createGraphChatService(graph: StreamingGraph): ChatService {
   return {
     async run(request, onProgress) {
-      const emit = onProgress ?? (() => undefined);
+      const started = performance.now();
+      let firstAnswerTokenMs: number | null = null;
+      const emit = (progress: ChatProgress) => {
+        if (progress.type === "answer" && firstAnswerTokenMs === null) firstAnswerTokenMs = performance.now() - started;
+        onProgress?.(progress);
+      };
       const stream = await graph.stream(
         { messages: request.messages.map(toMessage) },
         {
@@ -59,7 +66,8 @@ export function createGraphChatService(graph: StreamingGraph): ChatService {
           if (progress) emit(progress);
         }
       }
-      return resultOf(request.threadId, final, answer.text);
+      const timing = { elapsedMs: Math.round(performance.now() - started), firstAnswerTokenMs: roundOrNull(firstAnswerTokenMs) };
+      return resultOf(request.threadId, final, answer.text, timing);
     },
   };
 }
@@ -198,7 +206,16 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
   }
 }
 
-function resultOf(threadId: string, final: FinalState, streamedAnswer: string): ChatTurnResult {
+function roundOrNull(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms);
+}
+
+function resultOf(
+  threadId: string,
+  final: FinalState,
+  streamedAnswer: string,
+  timing: { elapsedMs: number; firstAnswerTokenMs: number | null },
+): ChatTurnResult {
   const lastAlfred = [...(final.messages ?? [])].reverse().find((m) => AIMessage.isInstance(m) && m.name === ANSWER_NODE);
   const reply = final.answer ?? (lastAlfred ? withoutThinking(textOf(lastAlfred)) : streamedAnswer);
   return {
@@ -208,5 +225,6 @@ function resultOf(threadId: string, final: FinalState, streamedAnswer: string): 
     toolsCreated: [...new Set(final.toolsCreated ?? [])],
     finishReason: final.finishReason === "length" ? "length" : "stop",
     notices: final.notices ?? [],
+    usage: { ...summariseUsage(final.usage?.calls ?? []), ...timing },
   };
 }

@@ -2,6 +2,15 @@
  * The chat service: one user turn through the agent graph, with progress as it happens. The HTTP
  * routes (/chat, /v1/chat/completions) and the CLI (`chat --local`, `ask --local`) all use it.
  */
+import type { UsageSummary } from "../../personas/usage.js";
+
+/** What a turn cost: the model calls' tokens and Ollama's time, by who made them, and the times a person waited. */
+export interface TurnUsage extends UsageSummary {
+  /** From the request to the end of the turn, ms. */
+  elapsedMs: number;
+  /** From the request to the first token of the answer, ms (null: no token was streamed). */
+  firstAnswerTokenMs: number | null;
+}
 
 /** A message of the conversation as a client sends it (OpenAI roles). */
 export interface ChatInputMessage {
@@ -47,6 +56,8 @@ export interface ChatTurnResult {
   finishReason?: "stop" | "length";
   /** What the user should know about the turn (a model without tools, an answer cut short, …). */
   notices?: string[];
+  /** The turn's model calls, summed from Ollama's own counts. */
+  usage?: TurnUsage;
 }
 
 export interface ChatService {

@@ -5,6 +5,7 @@ import type { ChatService } from "../chat/types.js";
 import type { RequestLogLocals } from "../logger.js";
 import { resolveThreadId, threadIdSchema } from "../threads.js";
 import { parseBody } from "../validate.js";
+import { turnUsageJson } from "./usage.js";
 
 const chatBody = z.object({
   message: z.string().trim().min(1, "must not be empty"),
@@ -24,6 +25,7 @@ export function chatRouter(chat: ChatService): Router {
       thread_id: result.threadId,
       tools_used: result.toolsUsed,
       tools_created: result.toolsCreated,
+      usage: turnUsageJson(result.usage),
     });
   });
   return router;

@@ -14,6 +14,12 @@
  * ordinary HTTP error; a failure after it is an `{error}` frame, as OpenAI sends.
  * `finish_reason` is "length" when Ollama cut ALFRED's answer at the length limit; the
  * `toolforge.notices` field says what else the user should know about the turn.
+ *
+ * `usage` sums Ollama's own counts over the turn's model calls (every persona, a plan, the forge):
+ * `prompt_tokens` the prompt tokens Ollama evaluated (`prompt_eval_count`: a prefix served from its
+ * cache is not counted), `completion_tokens` those it generated (thinking included). A stream sends
+ * it in a last chunk with no choices when the client asks (`stream_options.include_usage`), as
+ * OpenAI does. `toolforge.usage` breaks it down by persona and the forge, with calls and times.
  */
 import { randomUUID } from "node:crypto";
 import { Router, type Request, type Response } from "express";
@@ -27,6 +33,7 @@ import { openSse, type SseStream } from "../sse.js";
 import { resolveThreadId, threadKeyFromUser } from "../threads.js";
 import { parseBody } from "../validate.js";
 import { abortOnClientGone } from "./chat.js";
+import { turnUsageJson, usageJson } from "./usage.js";
 
 export const MODEL_ID = "toolforge";
 /** A fixed creation time for the one model (the first release of ToolForge). */
@@ -45,6 +52,7 @@ const completionBody = z
     model: z.string().min(1, 'must name a model (use "toolforge")'),
     messages: z.array(message).min(1, "must hold at least one message"),
     stream: z.boolean().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullable().optional(),
     user: z.string().optional(),
   })
   .loose();
@@ -81,7 +89,7 @@ export function openAiRouter(options: OpenAiRouterOptions): Router {
     (res.locals as RequestLogLocals).threadId = threadId;
     const controller = abortOnClientGone(res);
     const request = { threadId, messages, signal: controller.signal };
-    if (body.stream) await streamCompletion(req, res, options, request);
+    if (body.stream) await streamCompletion(req, res, options, request, body.stream_options?.include_usage === true);
     else res.json(completionJson(await options.chat.run(request)));
   });
 
@@ -139,7 +147,13 @@ function completionId(): string {
 }
 
 function toolforgeJson(result: ChatTurnResult) {
-  return { thread_id: result.threadId, tools_used: result.toolsUsed, tools_created: result.toolsCreated, notices: result.notices ?? [] };
+  return {
+    thread_id: result.threadId,
+    tools_used: result.toolsUsed,
+    tools_created: result.toolsCreated,
+    notices: result.notices ?? [],
+    usage: turnUsageJson(result.usage),
+  };
 }
 
 function completionJson(result: ChatTurnResult) {
@@ -156,7 +170,7 @@ function completionJson(result: ChatTurnResult) {
         logprobs: null,
       },
     ],
-    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    usage: usageJson(result.usage),
     toolforge: toolforgeJson(result),
   };
 }
@@ -166,6 +180,7 @@ async function streamCompletion(
   res: Response,
   options: OpenAiRouterOptions,
   request: { threadId: string; messages: ChatInputMessage[]; signal: AbortSignal },
+  includeUsage: boolean,
 ): Promise<void> {
   const id = completionId();
   const created = Math.floor(Date.now() / 1000);
@@ -211,6 +226,8 @@ async function streamCompletion(
   const out = open();
   if (!answered && result.reply) out.send(chunk({ content: result.reply }));
   out.send(chunk({}, { toolforge: toolforgeJson(result) }, result.finishReason ?? "stop"));
+  if (includeUsage)
+    out.send({ id, object: "chat.completion.chunk", created, model: MODEL_ID, choices: [], usage: usageJson(result.usage) });
   out.sendRaw("[DONE]");
   out.end();
 }

@@ -1,0 +1,11 @@
+/**
+ * The token estimate used wherever ToolForge must guess a prompt's size before Ollama has read it:
+ * about 4 characters a token for English text (OpenAI's rule of thumb), taken as 3.5 because code,
+ * JSON and other languages need more tokens. An over-estimate only makes a fit a little tight; an
+ * under-estimate is what Ollama's `prompt_eval_count` shows after the fact.
+ */
+export const CHARS_PER_TOKEN = 3.5;
+
+export function estimateTextTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
