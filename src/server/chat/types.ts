@@ -2,6 +2,7 @@
  * The chat service: one user turn through the agent graph, with progress as it happens. The HTTP
  * routes (/chat, /v1/chat/completions) and the CLI (`chat --local`, `ask --local`) all use it.
  */
+import { truncate } from "../../util/text.js";
 
 /** A message of the conversation as a client sends it (OpenAI roles). */
 export interface ChatInputMessage {
@@ -69,8 +70,4 @@ export function describeProgress(progress: ChatProgress): string {
     case "notice":
       return progress.text;
   }
-}
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
