@@ -378,13 +378,18 @@ describeSandbox("the console in a real browser", (sandbox) => {
     await screenshot(page, "console-live");
   });
 
-  test("stops an answer with the Stop button and with Escape; the server aborts the turn", async () => {
+  test("stops an answer with the Stop button (after a visit to another page) and with Escape; the server aborts the turn", async () => {
     scenario = "story";
     await nav("Chat");
     const before = events.filter((e) => e.type === "turn.failed").length;
     await ask("Tell me a long story.");
     const story = exchange(2);
     await story.locator(".answer", { hasText: "Once upon a time" }).waitFor(SLOW);
+    // Another page meanwhile: the answer goes on being written, and Stop still reaches it.
+    await nav("Live");
+    await nav("Chat");
+    const sofar = (await story.locator(".answer").textContent())!.length;
+    await expect.poll(async () => (await story.locator(".answer").textContent())!.length).toBeGreaterThan(sofar);
     const stopAt = Date.now();
     await page.getByRole("button", { name: "Stop" }).click();
     await page.locator('.exchange[data-status="stopped"]').first().waitFor();

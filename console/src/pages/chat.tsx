@@ -37,6 +37,15 @@ const THREAD_ITEM = "toolforge.chatThread";
 
 /** The conversations shown in this tab, by thread: they survive a change of page. */
 const shown = new Map<string, Exchange[]>();
+/** The answer being streamed (it goes on while another page is shown, and Stop still reaches it). */
+let streaming: AbortController | null = null;
+/** The chat page shown now, told when a conversation changes (a stream started before it was opened included). */
+const watchers = new Set<() => void>();
+
+function keep(thread: string, exchanges: Exchange[]): void {
+  shown.set(thread, exchanges);
+  for (const watcher of watchers) watcher();
+}
 
 function currentThread(): string {
   let id = sessionStorage.getItem(THREAD_ITEM);
@@ -62,18 +71,18 @@ export function ChatPage() {
   const [exchanges, setExchanges] = useState<Exchange[]>(() => shown.get(thread) ?? []);
   const [restoring, setRestoring] = useState(false);
   const [text, setText] = useState("");
-  const stream = useRef<AbortController | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const health = useHealth();
   const busy = exchanges.some((e) => e.status === "streaming");
   const threads = useLoad("threads", (signal) => getJson<{ threads: ThreadSummary[] }>("/threads?limit=20", signal));
 
   // The tab's copy is the truth: a stream that goes on while another page is shown still lands in it.
-  const change = (next: (list: Exchange[]) => Exchange[]) => {
-    const updated = next(shown.get(thread) ?? []);
-    shown.set(thread, updated);
-    setExchanges(updated);
-  };
+  const change = (next: (list: Exchange[]) => Exchange[]) => keep(thread, next(shown.get(thread) ?? []));
+  useEffect(() => {
+    const watcher = () => setExchanges(shown.get(thread) ?? []);
+    watchers.add(watcher);
+    return () => void watchers.delete(watcher);
+  }, [thread]);
   const update = (index: number, edit: (e: Exchange) => Exchange) => change((list) => list.map((e, i) => (i === index ? edit(e) : e)));
 
   // After a reload (or for a past conversation), the server's copy of the thread.
@@ -82,11 +91,7 @@ export function ChatPage() {
     const controller = new AbortController();
     setRestoring(true);
     getJson<{ messages: { role: "user" | "assistant"; content: string }[] }>(`/threads/${encodeURIComponent(thread)}`, controller.signal)
-      .then((kept) => {
-        const restored = exchangesOf(kept.messages);
-        shown.set(thread, restored);
-        setExchanges(restored);
-      })
+      .then((kept) => keep(thread, exchangesOf(kept.messages)))
       .catch(() => {
         // A thread that has no turn yet is not kept (404): an empty conversation.
       })
@@ -103,7 +108,7 @@ export function ChatPage() {
   // Escape stops the answer being written, wherever the focus is on this page.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && stream.current && !document.querySelector("dialog[open]")) {
+      if (e.key === "Escape" && streaming && !document.querySelector("dialog[open]")) {
         e.preventDefault();
         stop();
       }
@@ -118,12 +123,12 @@ export function ChatPage() {
   }, [exchanges.length]);
 
   function stop() {
-    stream.current?.abort();
+    streaming?.abort();
   }
 
   async function ask(question: string, index: number) {
     const controller = new AbortController();
-    stream.current = controller;
+    streaming = controller;
     try {
       const response = await request("/v1/chat/completions", {
         method: "POST",
@@ -154,7 +159,7 @@ export function ChatPage() {
         void health.check({ suspect: true });
       }
     } finally {
-      if (stream.current === controller) stream.current = null;
+      if (streaming === controller) streaming = null;
       threads.reload();
     }
   }
@@ -188,7 +193,7 @@ export function ChatPage() {
     if (busy) return;
     sessionStorage.removeItem(THREAD_ITEM);
     const id = currentThread();
-    shown.set(id, []);
+    keep(id, []);
     open(id);
   }
 

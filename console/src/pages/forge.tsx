@@ -4,6 +4,7 @@ import { RunHeader, Timeline, attemptVerdict } from "../components/timeline.js";
 import { formatMs, formatTime, truncate } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { BusEvent, Run, RunSummary } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 /** Bus events that change a forge run's record. */
 export function isForgeEvent(event: BusEvent): event is BusEvent & { runId: string } {
@@ -47,18 +48,9 @@ export function ForgePage({ runId }: { runId: string | undefined }) {
           </ol>
         ) : null}
       </section>
-      <section class="detail-pane">
-        {runId ? (
-          <>
-            <a class="back" href={href("forge")}>
-              ← All runs
-            </a>
-            <RunPane runId={runId} />
-          </>
-        ) : (
-          <p class="muted">Choose a run to see its attempts.</p>
-        )}
-      </section>
+      <DetailPane chosen={runId !== undefined} back={{ href: href("forge"), label: "All runs" }} empty="Choose a run to see its attempts.">
+        {runId ? <RunPane runId={runId} /> : null}
+      </DetailPane>
     </div>
   );
 }

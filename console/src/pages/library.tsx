@@ -14,6 +14,7 @@ import { TryTool } from "../components/try-tool.js";
 import { formatMs, formatTime, json, shortHash } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 export function LibraryPage({ name }: { name: string | undefined }) {
   const tools = useLoad("tools", (signal) => getJson<{ tools: ToolSummary[] }>("/tools", signal));
@@ -58,18 +59,9 @@ export function LibraryPage({ name }: { name: string | undefined }) {
           </table>
         ) : null}
       </section>
-      <section class="detail-pane">
-        {name ? (
-          <>
-            <a class="back" href={href("library")}>
-              ← All tools
-            </a>
-            <ToolPane name={name} onChanged={tools.reload} />
-          </>
-        ) : (
-          <p class="muted">Choose a tool.</p>
-        )}
-      </section>
+      <DetailPane chosen={name !== undefined} back={{ href: href("library"), label: "All tools" }} empty="Choose a tool.">
+        {name ? <ToolPane name={name} onChanged={tools.reload} /> : null}
+      </DetailPane>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { CodeView } from "../components/code.js";
 import { formatTime, json, truncate } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { Json, Message, ObjectDetail, ObjectSummary } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 export function ObjectsPage({ id }: { id: string | undefined }) {
   const objects = useLoad("objects", (signal) => getJson<{ objects: ObjectSummary[] }>("/objects", signal));
@@ -46,18 +47,9 @@ export function ObjectsPage({ id }: { id: string | undefined }) {
           </ul>
         ) : null}
       </section>
-      <section class="detail-pane">
-        {id ? (
-          <>
-            <a class="back" href={href("objects")}>
-              ← All objects
-            </a>
-            <ObjectPane id={id} />
-          </>
-        ) : (
-          <p class="muted">Choose an object.</p>
-        )}
-      </section>
+      <DetailPane chosen={id !== undefined} back={{ href: href("objects"), label: "All objects" }} empty="Choose an object.">
+        {id ? <ObjectPane id={id} /> : null}
+      </DetailPane>
     </div>
   );
 }
