@@ -356,6 +356,9 @@ describeSandbox("the console in a real browser", (sandbox) => {
     await failedTest.locator("details.changes").scrollIntoViewIfNeeded();
     await page.evaluate("scrollBy(0, -120)");
     await docImage(page, "forge-timeline");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await screenshot(page, "console-forge-refused-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   test("shows the event stream live: turns, tool calls with their results, forges, refusals, and an event as it happens", async () => {
@@ -369,6 +372,22 @@ describeSandbox("the console in a real browser", (sandbox) => {
       expect.arrayContaining([expect.stringContaining(`attempt 1 refused by the audit: ${IMPORTS_REFUSED}`)]),
     );
     expect(await live.locator('li[data-type="tool.called"]').first().textContent()).toMatch(/vowel_count → 5 \(\d+ ms\)/);
+
+    // Ollama cut a prompt: filed under "model", in words, not JSON.
+    served.server.runtime.bus.publish({
+      type: "model.context_truncated",
+      persona: "brick",
+      model: "brick:test",
+      numCtx: 4096,
+      estimatedTokens: 9000,
+      promptEvalCount: 4096,
+    });
+    const truncated = live.locator('li[data-type="model.context_truncated"]');
+    await truncated.waitFor();
+    expect(await truncated.locator(".badge").textContent()).toBe("model");
+    expect(await truncated.locator(".event-text").textContent()).toMatch(
+      /^BRICK's prompt was cut: Ollama read 4,096 of about 9,000 tokens/,
+    );
 
     const before = await live.locator('li[data-type="tool.called"]').count();
     const called = await api("/tools/vowel_count/call", { method: "POST", body: JSON.stringify({ args: { text: "aeiou" } }) });
@@ -565,9 +584,22 @@ describeSandbox("the console in a real browser", (sandbox) => {
     expect(await sidewaysOverflow()).toBeNull();
     await screenshot(page, "console-narrow-forge");
 
+    // Durations never wrap ("132 ms" on one line).
+    const wrapped = `[...document.querySelectorAll(".nowrap, .ms")]
+      .filter((e) => new Set([...e.getClientRects()].map((r) => Math.round(r.top))).size > 1)
+      .map((e) => e.textContent)`;
+    expect(await page.evaluate<string[]>(wrapped)).toEqual([]);
+
     await nav("Live");
     await page.locator("ol.live li").first().waitFor();
     expect(await sidewaysOverflow()).toBeNull();
+    // Each event's kind and its text never overlap.
+    const overlapping = await page.evaluate<number>(`[...document.querySelectorAll("li.event")].filter((row) => {
+      const badge = row.querySelector(".badge").getBoundingClientRect();
+      const text = row.querySelector(".event-text").getBoundingClientRect();
+      return text.left < badge.right && text.top < badge.bottom && badge.top < text.bottom;
+    }).length`);
+    expect(overlapping).toBe(0);
 
     await nav("Objects");
     await page.getByRole("link", { name: "counter", exact: true }).click();
