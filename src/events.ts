@@ -27,12 +27,16 @@ export type ToolForgeEvent =
       durationMs: number;
       outcome: "ok" | "error";
       error?: string;
+      /** The arguments and (when it answered) the result, each a one-line preview cut to PREVIEW_CHARS. */
+      args: string;
+      result?: string;
     }
   | { type: "tool.rolled_back"; name: string; version: number }
   /** A hand-written module passed validation and was installed (`toolforge tools add`, POST /tools). */
   | { type: "tool.added"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
-  | { type: "message.finished"; messageId: string; status: "done" | "failed" }
+  /** `forgeRunId`: the forge run the message started, when it made the object learn (or try to learn) a method. */
+  | { type: "message.finished"; messageId: string; status: "done" | "failed"; forgeRunId?: string | null }
   /** A chat turn through the agent (any surface: /chat, /v1/chat/completions); `message` is the user's words, cut to 200 characters. */
   | { type: "turn.started"; threadId: string; message: string }
   | { type: "turn.finished"; threadId: string; durationMs: number; toolsUsed: string[]; toolsCreated: string[] }

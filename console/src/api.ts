@@ -31,6 +31,11 @@ export class ApiError extends Error {
   get refused(): boolean {
     return this.status === 401;
   }
+
+  /** The server did not answer (down, restarting, or the network between is gone). */
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
 }
 
 type RefusedListener = (error: ApiError) => void;
@@ -47,11 +52,31 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
   return key ? { ...extra, authorization: `Bearer ${key}` } : extra;
 }
 
-/** fetch() with the key; throws ApiError for any status that is not 2xx. */
+/** What to say when the server does not answer at all (the browser only says "Failed to fetch"). */
+export function serverDownMessage(): string {
+  return `The ToolForge server at ${location.origin} is not answering. Start it again (\`toolforge serve\`, or \`npm start\` in the clone); this page picks up again when it answers.`;
+}
+
+/**
+ * fetch() with the key; throws ApiError for any status that is not 2xx, and ApiError
+ * `server_unreachable` (status 0) when the server cannot be reached at all. An abort stays an abort.
+ */
 export async function request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
-  const response = await fetch(path, { ...init, headers: authHeaders(init.headers ?? {}), cache: "no-store" });
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: authHeaders(init.headers ?? {}), cache: "no-store" });
+  } catch (error) {
+    if (init.signal?.aborted || (error instanceof DOMException && error.name === "AbortError")) throw error;
+    throw new ApiError(0, "server_unreachable", serverDownMessage());
+  }
   if (response.ok) return response;
   throw await errorOf(response);
+}
+
+/** The error a stream read failing midway becomes: the server went away, unless the reader was stopped. */
+export function streamError(error: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted || error instanceof ApiError || (error instanceof DOMException && error.name === "AbortError")) return error;
+  return error instanceof TypeError ? new ApiError(0, "server_unreachable", serverDownMessage()) : error;
 }
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

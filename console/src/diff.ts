@@ -59,8 +59,9 @@ export function diffLines(before: string, after: string): DiffLine[] {
 /** Hunks for display: changed lines with `context` kept lines around them; longer runs of kept lines fold. */
 export type DiffRow = DiffLine | { kind: "fold"; count: number };
 
-export function foldUnchanged(lines: DiffLine[], context = 3): DiffRow[] {
-  const changed = lines.map((line) => line.kind !== "same");
+/** `pinned` lines (e.g. one with a note under it) are never folded away, like changed ones. */
+export function foldUnchanged(lines: DiffLine[], context = 3, pinned: (line: DiffLine) => boolean = () => false): DiffRow[] {
+  const changed = lines.map((line) => line.kind !== "same" || pinned(line));
   const keep = lines.map((_, index) => {
     for (let k = Math.max(0, index - context); k <= Math.min(lines.length - 1, index + context); k++) if (changed[k]) return true;
     return false;

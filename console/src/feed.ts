@@ -3,7 +3,7 @@
  * KEEP events, reconnects after a dropped stream (with a growing pause), and stops for good when
  * the server refuses the key.
  */
-import { authHeaders, errorOf } from "./api.js";
+import { ApiError, request } from "./api.js";
 import { readSse } from "./sse.js";
 import type { BusEvent } from "./types.js";
 
@@ -51,18 +51,17 @@ export class EventFeed {
     while (!signal.aborted) {
       try {
         this.setStatus(this.status === "retrying" ? "retrying" : "connecting");
-        const response = await fetch("/events", { headers: authHeaders(), signal, cache: "no-store" });
-        if (response.status === 401) {
-          await errorOf(response);
-          this.setStatus("refused");
-          return;
-        }
-        if (!response.ok || !response.body) throw await errorOf(response);
+        const response = await request("/events", { signal });
+        if (!response.body) throw new Error("the /events answer has no body");
         this.setStatus("open");
         pause = 1000;
         for await (const message of readSse(response.body)) this.receive(message.data);
-      } catch {
+      } catch (error) {
         if (signal.aborted) return;
+        if (error instanceof ApiError && error.refused) {
+          this.setStatus("refused");
+          return;
+        }
       }
       this.setStatus("retrying");
       await new Promise((resolve) => setTimeout(resolve, pause));

@@ -21,9 +21,7 @@ export function formatClock(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
 }
 
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+export { truncate } from "../../src/util/text.js";
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "undefined";

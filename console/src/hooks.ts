@@ -3,6 +3,7 @@ import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "./api.js";
 import type { EventFeed } from "./feed.js";
+import type { HealthMonitor } from "./health.js";
 import type { BusEvent } from "./types.js";
 
 export const FeedContext = createContext<EventFeed | null>(null);
@@ -11,6 +12,17 @@ export function useFeed(): EventFeed {
   const feed = useContext(FeedContext);
   if (!feed) throw new Error("useFeed outside the console's FeedContext");
   return feed;
+}
+
+export const HealthContext = createContext<HealthMonitor | null>(null);
+
+/** The server's health; re-renders when it changes. */
+export function useHealth(): HealthMonitor {
+  const health = useContext(HealthContext);
+  if (!health) throw new Error("useHealth outside the console's HealthContext");
+  const [, setTick] = useState(0);
+  useEffect(() => health.subscribe(() => setTick((n) => n + 1)), [health]);
+  return health;
 }
 
 /** Re-renders on every change of the feed (its events or status). */
@@ -67,6 +79,18 @@ export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Pr
     return () => controller.abort();
   }, [key, generation]);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
+  // What failed while the server was not answering loads again when it answers.
+  const health = useContext(HealthContext);
+  const failed = useRef(false);
+  failed.current = state.error !== null;
+  useEffect(() => {
+    if (!health) return;
+    let seen = health.cameBack;
+    return health.subscribe(() => {
+      if (health.cameBack !== seen && failed.current) reload();
+      seen = health.cameBack;
+    });
+  }, [health, reload]);
   return { data: state.forKey === key ? state.data : null, error: state.error, loading: state.loading, reload };
 }
 
@@ -89,4 +113,14 @@ export function useRoute(): string[] {
 
 export function href(...parts: string[]): string {
   return `#/${parts.map(encodeURIComponent).join("/")}`;
+}
+
+/** Below this width a list and its detail are one column, and a chosen item shows its detail alone. */
+export const NARROW_QUERY = "(max-width: 900px)";
+
+/** On a narrow screen, a newly chosen item's detail opens at the top of the page. */
+export function useDetailAtTop(chosen: string | undefined): void {
+  useEffect(() => {
+    if (chosen !== undefined && matchMedia(NARROW_QUERY).matches) scrollTo(0, 0);
+  }, [chosen]);
 }

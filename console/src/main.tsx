@@ -7,7 +7,8 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, describeError, forgetKey, getJson, onKeyRefused, storeKey, storedKey } from "./api.js";
 import { EventFeed } from "./feed.js";
-import { FeedContext, href, useFeedState, useRoute } from "./hooks.js";
+import { HealthMonitor, type HealthState } from "./health.js";
+import { FeedContext, HealthContext, href, useFeedState, useHealth, useRoute } from "./hooks.js";
 import { ChatPage } from "./pages/chat.js";
 import { ForgePage } from "./pages/forge.js";
 import { LibraryPage } from "./pages/library.js";
@@ -126,7 +127,23 @@ function KeyPrompt({ reason, onKey }: { reason: string | null; onKey: (key: stri
 
 function Console({ onForget }: { onForget: () => void }) {
   const feed = useMemo(() => new EventFeed().start(), []);
-  useEffect(() => () => feed.stop(), [feed]);
+  const health = useMemo(() => new HealthMonitor().start(), []);
+  useEffect(
+    () => () => {
+      feed.stop();
+      health.stop();
+    },
+    [feed, health],
+  );
+  // A dropped event stream may mean the server went away, a reopened one that it is back: ask /healthz at once.
+  useEffect(() => {
+    let last = feed.status;
+    return feed.subscribe(() => {
+      if (feed.status !== last && (feed.status === "retrying" || feed.status === "open"))
+        void health.check({ suspect: feed.status === "retrying" });
+      last = feed.status;
+    });
+  }, [feed, health]);
   const route = useRoute();
   const page = PAGES.find((p) => p.id === route[0])?.id ?? "library";
   useEffect(() => {
@@ -135,53 +152,101 @@ function Console({ onForget }: { onForget: () => void }) {
   }, [page]);
   return (
     <FeedContext.Provider value={feed}>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
-        Skip to the page
-      </a>
-      <header class="top">
-        <h1>ToolForge</h1>
-        <nav aria-label="Pages">
-          <ul>
-            {PAGES.map((p) => (
-              <li>
-                <a href={href(p.id)} aria-current={p.id === page ? "page" : undefined}>
-                  {p.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <FeedStatus />
-        {storedKey() !== null ? (
-          <button type="button" class="link" onClick={onForget}>
-            Forget the key
-          </button>
-        ) : null}
-      </header>
-      <main id="main" tabIndex={-1} data-page={page}>
-        {page === "library" ? <LibraryPage name={route[1]} /> : null}
-        {page === "forge" ? <ForgePage runId={route[1]} /> : null}
-        {page === "live" ? <LivePage /> : null}
-        {page === "objects" ? <ObjectsPage id={route[1]} /> : null}
-        {page === "chat" ? <ChatPage /> : null}
-      </main>
+      <HealthContext.Provider value={health}>
+        <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+          Skip to the page
+        </a>
+        <header class="top">
+          <h1>ToolForge</h1>
+          <nav aria-label="Pages">
+            <ul>
+              {PAGES.map((p) => (
+                <li>
+                  <a href={href(p.id)} aria-current={p.id === page ? "page" : undefined}>
+                    {p.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <ServerStatus />
+          {storedKey() !== null ? (
+            <button type="button" class="link forget" onClick={onForget}>
+              Forget the key
+            </button>
+          ) : null}
+        </header>
+        <ServerDown />
+        <main id="main" tabIndex={-1} data-page={page}>
+          {page === "library" ? <LibraryPage name={route[1]} /> : null}
+          {page === "forge" ? <ForgePage runId={route[1]} /> : null}
+          {page === "live" ? <LivePage /> : null}
+          {page === "objects" ? <ObjectsPage id={route[1]} /> : null}
+          {page === "chat" ? <ChatPage /> : null}
+        </main>
+      </HealthContext.Provider>
     </FeedContext.Provider>
   );
 }
 
-function FeedStatus() {
+const FEED_TEXT: Record<EventFeed["status"], string> = {
+  connecting: "connecting…",
+  open: "live",
+  retrying: "events: reconnecting…",
+  refused: "events: key refused",
+  stopped: "events: stopped",
+};
+
+/** The component names of /healthz's checks as a person reads them. */
+const CHECK_NAMES: Record<string, string> = { ollama: "Ollama", models: "models", sandbox: "sandbox", store: "store", server: "server" };
+
+/**
+ * One place in the header for the state of the server: "● live" only when the event stream is
+ * open AND /healthz says ok; degraded (which checks fail, with their fixes) or not answering otherwise.
+ */
+function ServerStatus() {
   const feed = useFeedState();
-  const text: Record<typeof feed.status, string> = {
-    connecting: "connecting to events…",
-    open: "live",
-    retrying: "events: reconnecting…",
-    refused: "events: key refused",
-    stopped: "events: stopped",
-  };
+  const health = useHealth().state;
+  if (health.status === "down") {
+    return (
+      <span class="server-status status-down" role="status" data-health="down" data-feed={feed.status}>
+        server not answering
+      </span>
+    );
+  }
+  if (health.status === "degraded") return <Degraded failing={health.failing} feed={feed.status} />;
   return (
-    <span class={`feed-status feed-${feed.status}`} role="status" data-feed={feed.status}>
-      {text[feed.status]}
+    <span class={`server-status feed-${feed.status}`} role="status" data-health={health.status} data-feed={feed.status}>
+      {health.status === "checking" && feed.status === "open" ? "checking…" : FEED_TEXT[feed.status]}
     </span>
+  );
+}
+
+function Degraded({ failing, feed }: { failing: Extract<HealthState, { status: "degraded" }>["failing"]; feed: EventFeed["status"] }) {
+  const names = failing.map(([name]) => CHECK_NAMES[name] ?? name);
+  return (
+    <details class="server-status status-degraded" data-health="degraded" data-feed={feed}>
+      <summary role="status">degraded: {names.join(", ") || "see /healthz"}</summary>
+      <ul>
+        {failing.map(([name, check]) => (
+          <li data-check={name}>
+            <strong>{CHECK_NAMES[name] ?? name}</strong>: {check.detail}
+            {check.hint ? <div class="hint">Fix: {check.hint}</div> : null}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/** Under the header on every page while the server does not answer: what happened and what to do. */
+function ServerDown() {
+  const health = useHealth().state;
+  if (health.status !== "down") return null;
+  return (
+    <p class="banner" role="alert">
+      {health.reason}
+    </p>
   );
 }
 

@@ -17,6 +17,8 @@ export interface ToolVersion {
   description: string;
   schema: Json;
   sha256: string;
+  /** "forged" (it has a forge run), "added" by hand (`toolforge tools add`, POST /tools), or "imported" into the store. */
+  origin: "forged" | "added" | "imported";
   forge_run_id: string | null;
   created_at: string;
   source: string;
@@ -31,8 +33,22 @@ export interface ToolCalls {
   name: string;
   calls: number;
   failures: number;
-  recent: { at: string; outcome: "ok" | "error"; duration_ms: number; error: string | null; version: number | null }[];
+  recent: {
+    at: string;
+    outcome: "ok" | "error";
+    duration_ms: number;
+    error: string | null;
+    version: number | null;
+    /** One-line previews (null when the call was recorded without them). */
+    args: string | null;
+    result: string | null;
+  }[];
 }
+
+/** POST /tools/:name/call's answer. */
+export type ToolCallOutcome = { name: string; version: number; duration_ms: number } & (
+  { ok: true; result: Json } | { ok: false; kind: string; error: string }
+);
 
 export type ForgeStage = "model" | "extract" | "transpile" | "audit" | "sandbox" | "install";
 
@@ -48,6 +64,8 @@ export interface Attempt {
   stage: ForgeStage;
   outcome: "passed" | "failed";
   failure: string | null;
+  /** Why it failed, for people (null when it passed): the one line, and where in the module when known. */
+  summary: { text: string; at: { line: number; column: number } | null } | null;
   findings: Finding[];
   code: string;
   reply: string;
@@ -90,7 +108,16 @@ export interface ObjectDetail {
   attributes: { [key: string]: Json };
   revision: number;
   prototypes: string[];
-  methods: { selector: string; version: number; versions: number; description: string; updated_at: string }[];
+  methods: {
+    selector: string;
+    version: number;
+    versions: number[];
+    description: string;
+    updated_at: string;
+    /** The active version's source and the forge run that wrote it (null: not forged). */
+    source: string;
+    forge_run_id: string | null;
+  }[];
   created_at: string;
   updated_at: string;
 }
@@ -106,6 +133,8 @@ export interface Message {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** GET /messages only: the forge run the message started (it taught a method, or failed to). */
+  forge_run_id?: string | null;
 }
 
 /** An event from GET /events: its type, the time it was published, and the rest of its fields. */

@@ -4,14 +4,8 @@
  * Without a TTY the spinner does not animate and stdout carries only the answer.
  */
 import ora from "ora";
-import {
-  describeProgress,
-  truncate,
-  type ChatProgress,
-  type ChatService,
-  type ChatTurnRequest,
-  type ChatTurnResult,
-} from "../server/chat/types.js";
+import { describeProgress, type ChatProgress, type ChatService, type ChatTurnRequest, type ChatTurnResult } from "../server/chat/types.js";
+import { truncate } from "../util/text.js";
 import { paint } from "./output.js";
 
 export interface RenderOptions {

@@ -27,6 +27,7 @@ import { compileArgsSchema } from "../tools/args.js";
 import { createToolMirror, type ToolMirror } from "../tools/mirror.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { checkModule, type CheckedModule, type ModuleCheck } from "./check.js";
+import { describeFailedAttempt, summariseFailure } from "./failure-summary.js";
 import { installTool } from "./install.js";
 import { findReusableTool } from "./reuse.js";
 import { cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
@@ -93,16 +94,6 @@ const SANDBOX_OUTPUT_CHARS = 4_000;
 /** How many of the library's closest matches the tool prompt names as taken. */
 const SIMILAR_TOOLS_IN_PROMPT = 12;
 
-function firstLine(text: string | null): string | null {
-  if (text === null) return null;
-  return (
-    text
-      .split("\n")
-      .find((line) => line.trim() !== "")
-      ?.trim() ?? text.trim()
-  );
-}
-
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max)}`;
 }
@@ -154,7 +145,7 @@ export function createForge(deps: ForgeDeps): Forge {
       attempt: number,
       stage: result.stage,
       outcome: result.outcome,
-      failure: firstLine(result.failure),
+      failure: result.outcome === "failed" ? summariseFailure({ ...result, findings: attempt.findings }).text : null,
     });
   }
 
@@ -203,7 +194,7 @@ export function createForge(deps: ForgeDeps): Forge {
         await record(run.id, number, { stage: "model", outcome: "failed", failure, reply: "", code: "", check: null, durations });
         // A reply cut off mid-stream (Ollama up, the stream ended early) costs this attempt, not the run.
         if (!aborted && explained instanceof ModelReplyError) {
-          lastFailure = `model: ${firstLine(failure) ?? "failed"}`;
+          lastFailure = describeFailedAttempt(number, { stage: "model", failure });
           continue;
         }
         await fail(run.id, failure);
@@ -272,7 +263,7 @@ export function createForge(deps: ForgeDeps): Forge {
         }
       }
       await record(run.id, number, result);
-      lastFailure = `${result.stage}: ${firstLine(result.failure) ?? "failed"}`;
+      lastFailure = describeFailedAttempt(number, { ...result, findings: check.findings });
       previous = {
         attempt: number,
         stage: result.stage,
@@ -282,10 +273,7 @@ export function createForge(deps: ForgeDeps): Forge {
         findings: check.findings,
       };
     }
-    const outcome = await fail(
-      run.id,
-      `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; the last failed at ${lastFailure}`,
-    );
+    const outcome = await fail(run.id, `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; ${lastFailure}`);
     return { ...outcome, attempts: maxAttempts, usage };
   }
 

@@ -16,7 +16,8 @@ export type GraphStreamEvent =
   | PublishedEvent
   | { type: "forge.requested"; spec: string }
   | { type: "tool.calling"; name: string; args: unknown; toolCallId: string }
-  | { type: "tool.result"; name: string; toolCallId: string; ok: boolean; durationMs: number; error: string | null }
+  /** `result`: a one-line preview of what the tool answered (null when it failed). */
+  | { type: "tool.result"; name: string; toolCallId: string; ok: boolean; durationMs: number; result: string | null; error: string | null }
   | { type: "guard"; guard: "tool_rounds" | "forges"; limit: number; message: string }
   | { type: "plan"; persona: PersonaName; plan: Plan }
   | { type: "plan.failed"; persona: PersonaName; error: string }

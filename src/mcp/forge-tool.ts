@@ -11,8 +11,7 @@ import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import { cleanSpec } from "../forge/names.js";
 import type { Forge, ForgeOutcome, ToolForgeRequest } from "../forge/types.js";
-import { formatFinding } from "../objects/refusal.js";
-import type { ForgeAttempt, ForgeRun, JsonObject, Store } from "../store/types.js";
+import type { AuditFinding, ForgeAttempt, ForgeRun, JsonObject, Store } from "../store/types.js";
 import { compileArgsSchema } from "../tools/args.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { callResultOf, errorResult, jsonResult } from "./results.js";
@@ -125,6 +124,10 @@ export function refusalReport(
     })),
   };
   return { text: lines.join("\n"), structured };
+}
+
+function formatFinding(finding: AuditFinding): string {
+  return `  ${finding.rule} at line ${finding.line}, column ${finding.column}: ${finding.message}`;
 }
 
 /** An attempt's reasons, indented: each audit finding with its rule and line, else the failure itself. */

@@ -38,7 +38,6 @@ import { MethodNotLearnedError, NoSuchObjectError, ObjectContendedError } from "
 import { objectFace, type DynamicMethods, type ObjectFace } from "./face.js";
 import { invokeMethod } from "./invoke.js";
 import { KeyedSerial } from "../util/keyed-serial.js";
-import { refusalReason } from "./refusal.js";
 import { taughtSkill, teachingSpec } from "./teach.js";
 
 export interface ObjectSpaceDeps {
@@ -68,6 +67,9 @@ export interface MethodSummary {
   versions: number[];
   description: string;
   updatedAt: string;
+  /** The active version's source (TypeScript) and the forge run that wrote it (null: not forged). */
+  source: string;
+  forgeRunId: string | null;
 }
 
 export interface ObjectDescription {
@@ -104,6 +106,8 @@ const DEFAULT_CONFLICT_RETRIES = 12;
 
 interface Delivery {
   learned: boolean;
+  /** The forge run this message started (it taught a method, or failed to), for the message.finished event. */
+  forgeRunId: string | null;
 }
 
 type Settled = { ok: true; outcome: SendOutcome } | { ok: false; error: unknown };
@@ -129,7 +133,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
    * it and returned; only a failure to record (the store itself failing) rejects.
    */
   async function settle(message: MessageRecord): Promise<Settled> {
-    const delivery: Delivery = { learned: false };
+    const delivery: Delivery = { learned: false, forgeRunId: null };
     try {
       const id = normaliseObjectId(message.targetId);
       const selector = checkSelector(message.selector);
@@ -138,7 +142,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
         return dispatch(id, selector, message.args, message.kwargs, delivery);
       });
       await store.updateMessage(message.id, { status: "done", result, learned: delivery.learned, finishedAt: now() });
-      bus.publish({ type: "message.finished", messageId: message.id, status: "done" });
+      bus.publish({ type: "message.finished", messageId: message.id, status: "done", forgeRunId: delivery.forgeRunId });
       return { ok: true, outcome: { messageId: message.id, result, learned: delivery.learned } };
     } catch (error) {
       // Another process took the message over (this one stalled past its lease): its record counts.
@@ -149,7 +153,8 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
         learned: delivery.learned,
         finishedAt: now(),
       });
-      bus.publish({ type: "message.finished", messageId: message.id, status: "failed" });
+      const forgeRunId = error instanceof MethodNotLearnedError ? error.forgeRunId : delivery.forgeRunId;
+      bus.publish({ type: "message.finished", messageId: message.id, status: "failed", forgeRunId });
       return { ok: false, error };
     }
   }
@@ -160,7 +165,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     if (skill !== null) return teach(receiver, skill, args, kwargs, delivery);
     let resolved = await store.lookupMethod(id, selector);
     if (!resolved) {
-      await learn(receiver, selector, undefined, { args, kwargs });
+      delivery.forgeRunId = (await learn(receiver, selector, undefined, { args, kwargs })).runId;
       delivery.learned = true;
       resolved = await store.lookupMethod(id, selector);
       if (!resolved) throw new MethodNotLearnedError(id, selector, "the forge reported it installed, but the lookup does not find it");
@@ -183,7 +188,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
       ...(example === undefined ? {} : { example }),
     });
     if (outcome.status === "failed") {
-      throw new MethodNotLearnedError(receiver.id, selector, await refusalReason(store, outcome.runId, outcome.reason), outcome.runId);
+      throw new MethodNotLearnedError(receiver.id, selector, outcome.reason, outcome.runId);
     }
     return outcome;
   }
@@ -200,6 +205,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
     if (known && spec === undefined) return { learned: skill, version: known.method.version, already_known: true };
     const outcome = await learn(receiver, skill, spec, undefined);
     delivery.learned = outcome.status === "installed";
+    delivery.forgeRunId = outcome.runId;
     return outcome.status === "installed"
       ? { learned: skill, version: outcome.version }
       : { learned: skill, version: outcome.version, already_known: true };
@@ -291,6 +297,8 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
           versions: versions.map((v) => v.version).sort((a, b) => a - b),
           description: method.description,
           updatedAt: method.createdAt,
+          source: method.source,
+          forgeRunId: method.forgeRunId,
         });
       }
       summaries.sort((a, b) => a.selector.localeCompare(b.selector));

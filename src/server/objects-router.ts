@@ -127,6 +127,8 @@ export function descriptionJson(object: ObjectDescription) {
       versions: method.versions,
       description: method.description,
       updated_at: method.updatedAt,
+      forge_run_id: method.forgeRunId,
+      source: method.source,
     })),
     created_at: object.createdAt,
     updated_at: object.updatedAt,

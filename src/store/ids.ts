@@ -45,3 +45,6 @@ export function checkVersion(version: number): number {
   }
   return version;
 }
+
+/** How many conversations `Store.listThreads` answers with when no limit is given. */
+export const DEFAULT_THREAD_LIMIT = 50;

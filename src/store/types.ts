@@ -316,6 +316,8 @@ export interface Store {
 
   /** The LangGraph checkpointer that keeps conversations in this store's data. */
   checkpointer(): BaseCheckpointSaver;
+  /** The conversations the checkpointer holds: their thread ids, the most recently written first (at most `limit`, default 50). */
+  listThreads(options?: { limit?: number }): Promise<string[]>;
 
   /**
    * Writes a consistent snapshot of the whole store into `dir` (SQLite: an online backup file;

@@ -26,6 +26,7 @@ import { createToolMirror, type ToolMirror } from "./mirror.js";
 import { DEFAULT_MAX_RESULT_BYTES, capResult, failure, outcomeFromJob } from "./outcome.js";
 import type { RegisteredTool, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
 import { errorMessage } from "../errors.js";
+import { previewValue } from "../util/text.js";
 
 /** A tool that ships with ToolForge and runs in the server's process (trusted code only). */
 export interface BuiltinTool {
@@ -390,7 +391,8 @@ class Registry implements LiveToolRegistry {
       version,
       durationMs: outcome.durationMs,
       outcome: outcome.ok ? "ok" : "error",
-      ...(outcome.ok ? {} : { error: `${outcome.kind}: ${outcome.error}` }),
+      args: previewValue(args ?? {}),
+      ...(outcome.ok ? { result: previewValue(outcome.result) } : { error: `${outcome.kind}: ${outcome.error}` }),
     });
     return outcome;
   }

@@ -79,12 +79,12 @@ describe("the CLI against a running server", () => {
     expect(run.stdout).toMatch(/^shout\s+v2 \(2 versions\)\s+Shouts a text \(v2\)\.$/m);
   });
 
-  it("`tools show` prints the schema, the versions and the active source", async () => {
+  it("`tools show` prints the schema, the versions with their origin, and the active source", async () => {
     const run = await runCli(["tools", "show", "shout", "--url", served.url], env(), served.dir);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/input schema:\n\s+\{\n\s+"type": "object"/);
     expect(run.stdout).toMatch(/"required": \[\n\s+"text"\n\s+\]/);
-    expect(run.stdout).toMatch(/v1\s+inactive/);
+    expect(run.stdout).toMatch(/v1\s+inactive\s+imported\s/);
     expect(run.stdout).toContain("// shout v2");
   });
 

@@ -36,9 +36,9 @@ interface Terminal {
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
-/** `toolforge ARGS…` on a pseudo-terminal of its own. */
-function inTerminal(args: string[], env: Record<string, string>, cwd: string): Terminal {
-  const command = [process.execPath, BIN, ...args].map(quote).join(" ");
+/** `toolforge ARGS…` on a pseudo-terminal of its own (of `columns` width: without one it has no size, and the CLI draws no spinner). */
+function inTerminal(args: string[], env: Record<string, string>, cwd: string, columns?: number): Terminal {
+  const command = (columns ? `stty cols ${columns} rows 40; ` : "") + [process.execPath, BIN, ...args].map(quote).join(" ");
   const child = spawn("script", ["-qefc", command, "/dev/null"], {
     cwd,
     env: { ...cliEnv(env), TERM: "dumb" },
@@ -119,6 +119,48 @@ describe("toolforge chat and send, as a user meets them", () => {
         expect(await terminal.exited).toBe(130);
       } finally {
         if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
+      }
+    },
+  );
+
+  it.skipIf(terminalProblem !== null)(
+    `on a terminal: a tool call's line says what the tool answered, not only that it finished${terminalProblem ? ` (skipped: ${terminalProblem})` : ""}`,
+    async () => {
+      const tools = await ScriptedOllama.start({
+        respond: (request) => {
+          const speaker = speakerOf(request);
+          if (speaker === "brick") {
+            if (request.messages.at(-1)?.role !== "tool")
+              return { toolCalls: [{ name: "count_words", arguments: { text: "one two three" } }] };
+            return "count_words says 3.";
+          }
+          return speaker === "alfred" ? "Three words." : `${speaker.toUpperCase()} notes.`;
+        },
+      });
+      const server = await startTestServer({
+        ollama: tools,
+        builtins: [
+          {
+            name: "count_words",
+            description: "Counts the words in a text.",
+            schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+            run: async (args) => String(args.text).split(/\s+/).length,
+          },
+        ],
+      });
+      const terminal = inTerminal(["chat", "--url", server.url], env(), server.dir, 120);
+      try {
+        await terminal.waitFor(/you › /, "the first prompt");
+        terminal.type("how many words are in 'one two three'?\r");
+        await terminal.waitFor(/Three words\./, "the answer");
+        expect(terminal.screen()).toMatch(/count_words → 3 \(\d+ ms\)/);
+        expect(terminal.screen()).not.toMatch(/done in \d+ ms/);
+        terminal.type("\x04"); // Ctrl-D leaves
+        expect(await terminal.exited).toBe(0);
+      } finally {
+        if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
+        await server.close();
+        await tools.close();
       }
     },
   );

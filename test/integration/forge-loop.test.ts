@@ -101,7 +101,7 @@ describeSandbox("the forge loop on the real sandbox and store", (sandbox) => {
     ]);
   });
 
-  it("after three failures installs nothing, records every attempt and announces forge.failed; each failure is fed back", async () => {
+  it("after three failures installs nothing, records every attempt and announces forge.failed; each failure is fed back, and summarised for people", async () => {
     ollama.enqueue(
       "I would count the words by splitting on spaces.", // no code block at all
       reply(wordCountModule("word_count", { extraTest: 'eval("1 + 1");' })), // refused by the audit
@@ -127,7 +127,17 @@ describeSandbox("the forge loop on the real sandbox and store", (sandbox) => {
     expect(prompts()[2]).toContain(`line ${auditFinding?.line}, column ${auditFinding?.column} [${auditFinding?.rule}]`);
     const failed = events.find((e) => e.type === "forge.failed");
     expect(failed).toMatchObject({ runId: outcome.runId });
-    expect(failed && "reason" in failed ? failed.reason : "").toContain("3 attempts");
+    const reason = failed && "reason" in failed ? failed.reason : "";
+    // Why it stopped, whole: the last attempt's failing assertion with its line, not a headline cut at a colon.
+    expect(reason).toMatch(
+      /^no module passed in 3 attempts; attempt 3 failed in the sandbox: test\(\) failed: AssertionError: .*\(line \d+\)$/,
+    );
+    expect(run?.error).toBe(reason);
+    const summaries = events.flatMap((e) => (e.type === "forge.attempt" ? [e.failure] : []));
+    expect(summaries[0]).toMatch(/^No ```typescript code block holding the module was found in the reply/);
+    expect(summaries[1]).toBe(`it uses eval (line ${auditFinding?.line})`);
+    expect(summaries[2]).toMatch(/^test\(\) failed: AssertionError: .*\(line \d+\)$/);
+    for (const summary of summaries) expect(summary).not.toMatch(/:$|Rewrite it|ANSWER|```typescript\n/);
   });
 
   it("does not install a module that fakes a passing report (printed fake token; exit before the runner reports)", async () => {

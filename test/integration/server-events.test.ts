@@ -74,7 +74,7 @@ describeSandbox("GET /events during a forge", (sandbox) => {
     }
   });
 
-  it("shows the forge and the tool call in a streamed completion as they happen, before the answer", async () => {
+  it("shows the forge and the tool call with its result in a streamed completion as they happen, before the answer", async () => {
     const ollama = await ScriptedOllama.start({ respond: script });
     const served = await startTestServer({ ollama, sandbox: sandbox() });
     try {
@@ -85,6 +85,7 @@ describeSandbox("GET /events during a forge", (sandbox) => {
         messages: [{ role: "user", content: "How many words are in 'one two three'?" }],
       });
       const order: string[] = [];
+      const reasoning: string[] = [];
       let content = "";
       for await (const chunk of stream) {
         const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string } | undefined;
@@ -93,6 +94,7 @@ describeSandbox("GET /events during a forge", (sandbox) => {
           order.push(
             event.type === "forge" ? `forge:${event.stage}` : event.type === "persona" ? "persona" : `${event.type}:${event.name}`,
           );
+        if (delta?.reasoning_content) reasoning.push(delta.reasoning_content.trim());
         if (delta?.content) {
           if (!content) order.push("answer");
           content += delta.content;
@@ -105,6 +107,8 @@ describeSandbox("GET /events during a forge", (sandbox) => {
       expect(at("tool_result:word_count")).toBeGreaterThan(at("tool_call:word_count"));
       expect(at("answer")).toBeGreaterThan(at("tool_result:word_count"));
       expect(Math.min(at("forge:requested"), at("forge:installed"), at("tool_call:word_count"))).toBeGreaterThanOrEqual(0);
+      // The tool's line says what it answered.
+      expect(reasoning).toEqual(expect.arrayContaining([expect.stringMatching(/^word_count → 3 \(\d+ ms\)$/)]));
     } finally {
       await served.close();
       await ollama.close();

@@ -451,6 +451,28 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         expect(listed).toEqual([second.id, first.id]);
       });
 
+      it("lists the conversations once each, the one written last first, and not the subgraph namespaces", async () => {
+        const saver = store.checkpointer();
+        const older = `older-${randomUUID()}`;
+        const newer = `newer-${randomUUID()}`;
+        const put = (threadId: string, ns = "") =>
+          saver.put(
+            { configurable: { thread_id: threadId, checkpoint_ns: ns } },
+            { ...emptyCheckpoint(), id: uuid6(-1) },
+            { source: "loop", step: 0, parents: {} },
+            {},
+          );
+        await put(older);
+        await put(newer);
+        await put(older); // older is written to again: now it is the most recent
+        await put(`sub-${randomUUID()}`, "tools:1");
+        const listed = await store.listThreads({ limit: 1000 });
+        expect(listed.filter((id) => id === older || id === newer)).toEqual([older, newer]);
+        expect(listed.indexOf(older)).toBe(0);
+        expect(listed.some((id) => id.startsWith("sub-"))).toBe(false);
+        expect(await store.listThreads({ limit: 1 })).toEqual([older]);
+      });
+
       it("restores an exported snapshot exactly, discarding what changed after it", async () => {
         await store.updateAttributes("system", 1, { greeting: "hello" });
         await store.installToolVersion(toolVersion("word_count"));

@@ -47,3 +47,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Where the README and docs/ keep the console's screenshots. */
+export const DOC_IMAGES_DIR = path.resolve(import.meta.dirname, "..", "..", "docs", "images");
+
+/**
+ * With WRITE_DOC_IMAGES=1, saves what the window shows now as docs/images/NAME.png (the
+ * screenshots the README and docs/console.md show); otherwise does nothing, so that a test run
+ * leaves the work tree as it was. `npm run docs:images` runs the browser test with it set.
+ */
+export async function docImage(page: Page, name: string): Promise<string | null> {
+  if (process.env.WRITE_DOC_IMAGES !== "1") return null;
+  const file = path.join(DOC_IMAGES_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}

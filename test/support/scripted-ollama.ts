@@ -232,7 +232,13 @@ export class ScriptedOllama {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private async listen(): Promise<void> {
+  /** Listens again at the same address after `close()` (Ollama started again), with the same script. */
+  async restart(): Promise<void> {
+    if (this.server) return;
+    await this.listen(Number(new URL(this.url).port));
+  }
+
+  private async listen(port = 0): Promise<void> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (res.destroyed) return;
@@ -243,7 +249,10 @@ export class ScriptedOllama {
     // Ollama (Go's net/http) never closes an idle keep-alive connection; Node's 5 s default would
     // race a client that reuses one, failing a request with "fetch failed" that real Ollama never causes.
     server.keepAliveTimeout = 0;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", resolve);
+    });
     this.server = server;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

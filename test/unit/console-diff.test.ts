@@ -49,4 +49,14 @@ describe("foldUnchanged", () => {
     ]);
     expect(rows.at(-1)).toEqual({ kind: "fold", count: 8 });
   });
+
+  it("never folds away a pinned line (one with a note under it), however far from the changes", () => {
+    const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n");
+    const after = before.replace("line 2", "line two");
+    const rows = foldUnchanged(diffLines(before, after), 1, (line) => line.kind === "same" && line.newLine === 18);
+    const shown = rows.filter((r) => r.kind !== "fold").map((r) => ("text" in r ? r.text : ""));
+    expect(shown).toContain("line 18");
+    expect(shown).toContain("line 17");
+    expect(shown).not.toContain("line 10");
+  });
 });

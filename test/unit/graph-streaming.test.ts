@@ -56,7 +56,7 @@ describe("streaming a turn", () => {
     expect(tokens.get("brick")).toBe("BRICK got SHOUT.");
     expect(custom).toEqual([
       expect.objectContaining({ type: "tool.calling", name: "to_upper", args: { text: "shout" } }),
-      expect.objectContaining({ type: "tool.result", name: "to_upper", ok: true, error: null }),
+      expect.objectContaining({ type: "tool.result", name: "to_upper", ok: true, result: "SHOUT", error: null }),
     ]);
   });
 

@@ -1,10 +1,12 @@
 /**
  * The console's server side against a real (temporary) store: the page and its assets are served
  * without the key and with a strict Content-Security-Policy; the read routes it adds (forge runs,
- * tool calls, objects, messages) need the key, validate their input strictly and answer 400/404
+ * tool calls, objects, messages, conversations) need the key, validate their input strictly and answer 400/404
  * with reasons; tool calls and finished messages seen on the bus are kept in the store's event log;
  * every chat turn is published on the bus.
  */
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
 import { sha256Hex } from "../../src/store/index.js";
@@ -220,6 +222,7 @@ describe("GET /forge/runs/:id", () => {
       stage: "audit",
       outcome: "failed",
       failure: "process at line 6, column 10: the process object",
+      summary: { text: "it uses the process object (line 6)", at: null },
       findings: [{ rule: "process", message: "the process object", line: 6, column: 10 }],
       code: MODULE,
       durations_ms: { model: 12.5, audit: 1.5 },
@@ -248,8 +251,8 @@ describe("GET /forge/runs/:id", () => {
 });
 
 describe("GET /tools/:name/calls", () => {
-  it("counts the calls and failures the bus reported, newest first, with the version each call was for", async () => {
-    bus.publish({ type: "tool.called", name: "shout", version: 1, durationMs: 41, outcome: "ok" });
+  it("counts the calls and failures the bus reported, newest first, with the version, arguments and result of each", async () => {
+    bus.publish({ type: "tool.called", name: "shout", version: 1, durationMs: 41, outcome: "ok", args: '{"text":"hi"}', result: "HI" });
     // The event's version is recorded, whichever version is active when it is written.
     bus.publish({
       type: "tool.called",
@@ -258,15 +261,23 @@ describe("GET /tools/:name/calls", () => {
       durationMs: 5000,
       outcome: "error",
       error: "timeout: shout did not finish in 5000 ms",
+      args: '{"text":"slow"}',
     });
-    bus.publish({ type: "tool.called", name: "other", version: 1, durationMs: 1, outcome: "ok" });
+    bus.publish({ type: "tool.called", name: "other", version: 1, durationMs: 1, outcome: "ok", args: "{}", result: "1" });
     await expect.poll(async () => (await get("/tools/shout/calls")).body.calls).toBe(2);
     const { status, body } = await get("/tools/shout/calls");
     expect(status).toBe(200);
     expect(body).toMatchObject({ name: "shout", calls: 2, failures: 1 });
     expect(body.recent).toEqual([
-      expect.objectContaining({ outcome: "error", duration_ms: 5000, error: "timeout: shout did not finish in 5000 ms", version: 2 }),
-      expect.objectContaining({ outcome: "ok", duration_ms: 41, error: null, version: 1 }),
+      expect.objectContaining({
+        outcome: "error",
+        duration_ms: 5000,
+        error: "timeout: shout did not finish in 5000 ms",
+        version: 2,
+        args: '{"text":"slow"}',
+        result: null,
+      }),
+      expect.objectContaining({ outcome: "ok", duration_ms: 41, error: null, version: 1, args: '{"text":"hi"}', result: "HI" }),
     ]);
     const kept = await handle.store.listEvents({ limit: 1000 });
     expect(kept.filter((e) => e.type === "tool.called").map((e) => e.payload.name)).toEqual(["shout", "shout", "other"]);
@@ -284,6 +295,58 @@ describe("GET /tools/:name/calls", () => {
   });
 });
 
+describe("GET /threads and GET /threads/:id", () => {
+  async function putConversation(threadId: string, messages: BaseMessage[]) {
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages } };
+    await handle.store
+      .checkpointer()
+      .put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, checkpoint, { source: "loop", step: 1, parents: {} }, {});
+  }
+
+  beforeAll(async () => {
+    await putConversation("older-thread", [
+      new HumanMessage("An older question?"),
+      new AIMessage({ content: "Old answer.", name: "alfred" }),
+    ]);
+    await putConversation("console-thread", [
+      new HumanMessage("How many vowels are in 'forge'?"),
+      new AIMessage({ content: "TOOL_REQUIRED: vowel_count", name: "brick" }),
+      new HumanMessage({ content: "The tool vowel_count was forged…", name: "tool_forge" }),
+      new AIMessage({ content: "<think>count them</think>There are 2 vowels.", name: "alfred" }),
+      new HumanMessage("And in 'console'?"),
+      new AIMessage({ content: "ROBIN notes.", name: "robin" }),
+    ]);
+  });
+
+  it("lists the conversations, the latest first, each with its first question as the title and its number of turns", async () => {
+    const { status, body } = await get("/threads");
+    expect(status).toBe(200);
+    expect(body.threads.map((t: { id: string }) => t.id)).toEqual(["console-thread", "older-thread"]);
+    expect(body.threads[0]).toMatchObject({ id: "console-thread", title: "How many vowels are in 'forge'?", turns: 2 });
+    expect(Number.isNaN(Date.parse(body.threads[0].updated_at))).toBe(false);
+    expect((await get("/threads?limit=1")).body.threads).toHaveLength(1);
+    expect((await get("/threads?limit=0")).status).toBe(400);
+  });
+
+  it("gives a conversation's questions and answers in order, without the team's notes or thinking, a turn without an answer left open", async () => {
+    const { status, body } = await get("/threads/console-thread");
+    expect(status).toBe(200);
+    expect(body.messages).toEqual([
+      { role: "user", content: "How many vowels are in 'forge'?" },
+      { role: "assistant", content: "There are 2 vowels." },
+      { role: "user", content: "And in 'console'?" },
+    ]);
+  });
+
+  it("answers 404 for a conversation that does not exist, 400 for an id that cannot be one, and 401 without the key", async () => {
+    const missing = await get("/threads/never-was");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toMatch(/no conversation "never-was"/);
+    expect((await get("/threads/has%20space")).status).toBe(400);
+    expect((await get("/threads", {})).status).toBe(401);
+  });
+});
+
 describe("GET /objects and GET /messages", () => {
   it("lists the objects with their prototypes, attributes and methods", async () => {
     const { status, body } = await get("/objects");
@@ -294,14 +357,14 @@ describe("GET /objects and GET /messages", () => {
     expect((await get("/objects?x=1")).status).toBe(400);
   });
 
-  it("lists an object's finished messages newest first, with status and result or error", async () => {
+  it("lists an object's finished messages newest first, with status, result or error, and the forge run a message started", async () => {
     const { store } = handle;
     const first = await store.createMessage({ targetId: "counter", selector: "count", args: [], kwargs: {} });
     await store.updateMessage(first.id, { status: "done", result: 3, finishedAt: new Date().toISOString() });
     bus.publish({ type: "message.finished", messageId: first.id, status: "done" });
     const second = await store.createMessage({ targetId: "UvmObjects/counter", selector: "explode", args: [1], kwargs: {} });
     await store.updateMessage(second.id, { status: "failed", error: "the forge refused explode", finishedAt: new Date().toISOString() });
-    bus.publish({ type: "message.finished", messageId: second.id, status: "failed" });
+    bus.publish({ type: "message.finished", messageId: second.id, status: "failed", forgeRunId: failedRun.id });
 
     await expect.poll(async () => (await get("/messages?target_object_id=counter")).body.messages?.length).toBe(2);
     const { body } = await get("/messages?target_object_id=counter");
@@ -310,8 +373,9 @@ describe("GET /objects and GET /messages", () => {
       method_name: "explode",
       status: "failed",
       error: "the forge refused explode",
+      forge_run_id: failedRun.id,
     });
-    expect(body.messages[1]).toMatchObject({ message_id: first.id, method_name: "count", status: "done", result: 3 });
+    expect(body.messages[1]).toMatchObject({ message_id: first.id, method_name: "count", status: "done", result: 3, forge_run_id: null });
     expect((await get("/messages?target_object_id=UvmObjects/counter&limit=1")).body.messages).toHaveLength(1);
     expect((await get("/messages?target_object_id=child")).body.messages).toEqual([]);
   });

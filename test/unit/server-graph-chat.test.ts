@@ -6,7 +6,7 @@
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { createGraphChatService, type StreamingGraph } from "../../src/server/chat/graph-chat.js";
-import type { ChatProgress } from "../../src/server/chat/types.js";
+import { describeProgress, type ChatProgress } from "../../src/server/chat/types.js";
 
 function replay(items: unknown[]) {
   const calls: { input: { messages: BaseMessage[] }; options: Parameters<StreamingGraph["stream"]>[1] }[] = [];
@@ -22,7 +22,7 @@ function replay(items: unknown[]) {
 }
 
 describe("createGraphChatService", () => {
-  it("streams ALFRED's tokens as the answer and the rest as progress", async () => {
+  it("streams ALFRED's tokens as the answer and the rest as progress, a tool's result with its value", async () => {
     const { graph, calls } = replay([
       ["messages", [new AIMessageChunk({ content: "thinking" }), { langgraph_node: "brick" }]],
       ["updates", { brick: { messages: [new AIMessage({ content: "TOOL_REQUIRED: word_count", name: "brick" })] } }],
@@ -30,7 +30,7 @@ describe("createGraphChatService", () => {
       ["custom", { type: "forge.attempt", runId: "r", attempt: 1, stage: "audit", outcome: "failed", failure: "eval is refused", at: "" }],
       ["custom", { type: "tool.created", runId: "r", name: "word_count", version: 1, at: "" }],
       ["custom", { type: "tool.calling", name: "word_count", args: { text: "a b" }, toolCallId: "c1" }],
-      ["custom", { type: "tool.result", name: "word_count", toolCallId: "c1", ok: true, durationMs: 41.6, error: null }],
+      ["custom", { type: "tool.result", name: "word_count", toolCallId: "c1", ok: true, durationMs: 41.6, result: "2", error: null }],
       ["updates", { tools: { messages: [] } }],
       ["messages", [new AIMessageChunk({ content: "Two " }), { langgraph_node: "alfred" }]],
       ["messages", [new AIMessageChunk({ content: "words." }), { langgraph_node: "alfred" }]],
@@ -58,8 +58,9 @@ describe("createGraphChatService", () => {
       { type: "forge", stage: "attempt", text: "attempt 1 failed at audit: eval is refused" },
       { type: "forge", stage: "installed", text: "installed word_count v1", name: "word_count", version: 1 },
       { type: "tool_call", name: "word_count", args: { text: "a b" } },
-      { type: "tool_result", name: "word_count", ok: true, preview: "done in 42 ms" },
+      { type: "tool_result", name: "word_count", ok: true, preview: "2 (42 ms)" },
     ]);
+    expect(describeProgress(progress.find((p) => p.type === "tool_result")!)).toBe("word_count → 2 (42 ms)");
     expect(calls[0]?.options.configurable.thread_id).toBe("t-9");
     expect(calls[0]?.options.streamMode).toEqual(expect.arrayContaining(["messages", "updates", "custom", "values"]));
   });

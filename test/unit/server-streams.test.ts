@@ -139,7 +139,7 @@ describe("GET /events", () => {
     const decoder = new TextDecoder();
     let text = "";
     while (!text.includes(": connected")) text += decoder.decode((await reader.read()).value);
-    bus.publish({ type: "tool.called", name: "skipped", version: 1, durationMs: 1, outcome: "ok" });
+    bus.publish({ type: "tool.called", name: "skipped", version: 1, durationMs: 1, outcome: "ok", args: "{}", result: "1" });
     bus.publish({ type: "tool.created", runId: "r1", name: "word_count", version: 1 });
     while (!text.includes("event: tool.created") || !text.includes(": heartbeat")) text += decoder.decode((await reader.read()).value);
     controller.abort();

@@ -1,11 +1,16 @@
 /**
- * GET /tools, GET /tools/:name and POST /tools/:name/rollback against a real (temporary) store:
- * versions, schema and source are shown; rollback moves the active version and announces it on the
- * bus; unknown tools and bad versions are refused with messages that name them.
+ * GET /tools, GET /tools/:name, POST /tools/:name/rollback and POST /tools/:name/call against a
+ * real (temporary) store: versions, schema and source are shown; rollback moves the active version
+ * and announces it on the bus; a call runs through the registry (a built-in here: the sandbox's
+ * part is the browser test's); unknown tools and bad input are refused with messages that name them.
  */
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
 import { sha256Hex } from "../../src/store/index.js";
+import { createToolRegistry } from "../../src/tools/registry.js";
+import { PREVIEW_CHARS } from "../../src/util/text.js";
+import { refusingSandbox } from "../support/graph.js";
 import { tempStore, type TempStore } from "../support/store.js";
 import { serveApp, type ServedApp } from "./server-harness.js";
 
@@ -110,5 +115,82 @@ describe("the tools routes", () => {
     const { status, body } = await rollback("ghost", {});
     expect(status).toBe(404);
     expect(body.error.message).toMatch(/no tool named "ghost"/);
+  });
+});
+
+describe("POST /tools/:name/call", () => {
+  let withLibrary: ServedApp;
+  const calls: PublishedEvent[] = [];
+
+  beforeAll(async () => {
+    const libraryBus = new EventBus();
+    libraryBus.subscribe((event) => event.type === "tool.called" && calls.push(event));
+    const registry = await createToolRegistry({
+      store: handle.store,
+      sandbox: refusingSandbox,
+      bus: libraryBus,
+      dynamicToolsDir: path.join(handle.dataDir, "dynamic_tools"),
+      findTools: false,
+      builtins: [
+        {
+          name: "repeat_text",
+          description: "Repeats a text.",
+          schema: { type: "object", properties: { text: { type: "string" }, times: { type: "integer" } }, required: ["text"] },
+          run: async (args) => String(args.text).repeat(Number(args.times ?? 1)),
+        },
+      ],
+    });
+    withLibrary = await serveApp({
+      store: handle.store,
+      bus: libraryBus,
+      library: {
+        registry,
+        bindLimit: 8,
+        addTool: async () => ({ status: "refused", file: "x", stage: "audit", reason: "no", durationMs: 0 }),
+      },
+    });
+  });
+
+  afterAll(() => withLibrary?.close());
+
+  const call = (base: string, name: string, body: unknown) =>
+    fetch(`${base}/tools/${name}/call`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> }));
+
+  it("runs the tool with the arguments given and answers its result, recording the call with its arguments and result", async () => {
+    const { status, body } = await call(withLibrary.url, "repeat_text", { args: { text: "ab", times: 3 } });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ name: "repeat_text", version: 1, ok: true, result: "ababab" });
+    expect(typeof body.duration_ms).toBe("number");
+    expect(calls.at(-1)).toMatchObject({ name: "repeat_text", outcome: "ok", args: '{"text":"ab","times":3}', result: "ababab" });
+  });
+
+  it("answers a long result whole, and records a preview of it cut to one short line", async () => {
+    const { body } = await call(withLibrary.url, "repeat_text", { args: { text: "ab\n", times: 500 } });
+    expect(body.result).toHaveLength(1500);
+    const recorded = calls.at(-1);
+    const preview = recorded?.type === "tool.called" ? (recorded.result ?? "") : "";
+    expect(preview.length).toBeLessThanOrEqual(PREVIEW_CHARS);
+    expect(preview).toMatch(/^ab ab ab .*…$/);
+  });
+
+  it("answers a failed call as an outcome that says what was wrong with the arguments", async () => {
+    const { status, body } = await call(withLibrary.url, "repeat_text", { args: { times: 2 } });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: false, kind: "invalid_arguments" });
+    expect(body.error).toMatch(/text/);
+  });
+
+  it("refuses arguments that are not an object, an unknown tool, and a server without a sandbox", async () => {
+    expect((await call(withLibrary.url, "repeat_text", { args: [1] })).status).toBe(400);
+    const unknown = await call(withLibrary.url, "ghost", { args: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toMatch(/no tool named "ghost"/);
+    const bare = await call(url, "word_count", { args: { text: "a b" } });
+    expect(bare.status).toBe(503);
+    expect(bare.body.error.code).toBe("calling_unavailable");
   });
 });

@@ -1,28 +1,40 @@
 /**
- * A module with line numbers, and the audit's findings shown under the lines they point at (with a
- * caret at the column). Findings outside the module's lines are listed after it.
+ * A module with line numbers, and notes under the lines they point at (with a caret at the
+ * column): the audit's findings, and where the module failed in the sandbox (the failing
+ * assertion). Notes outside the module's lines are listed after it.
  */
 import { splitLines } from "../diff.js";
 import type { Finding } from "../types.js";
+
+/** A note under a line: an audit finding, or the place the module failed. */
+export interface LineNote {
+  kind: "finding" | "failure";
+  line: number;
+  column: number;
+  /** Bold before the text: the rule, or what failed. */
+  label: string;
+  text: string;
+}
+
+export function findingNotes(findings: Finding[]): LineNote[] {
+  return findings.map((f) => ({ kind: "finding", line: f.line, column: f.column, label: f.rule, text: f.message }));
+}
 
 interface CodeViewProps {
   code: string;
   /** Prefix of the line anchors (`${idPrefix}-L12`), unique on the page. */
   idPrefix: string;
   label: string;
-  findings?: Finding[];
+  notes?: LineNote[];
   /** Lines to mark (e.g. the start of `export function test`). */
   highlight?: number[];
 }
 
-export function CodeView({ code, idPrefix, label, findings = [], highlight = [] }: CodeViewProps) {
+export function CodeView({ code, idPrefix, label, notes = [], highlight = [] }: CodeViewProps) {
   const lines = splitLines(code);
   if (lines.length === 0) return <p class="muted">(no module: nothing could be extracted from the reply)</p>;
-  const byLine = new Map<number, Finding[]>();
-  for (const finding of findings) {
-    if (finding.line >= 1 && finding.line <= lines.length) byLine.set(finding.line, [...(byLine.get(finding.line) ?? []), finding]);
-  }
-  const outside = findings.filter((f) => !(f.line >= 1 && f.line <= lines.length));
+  const byLine = notesByLine(notes, lines.length);
+  const outside = notes.filter((n) => !(n.line >= 1 && n.line <= lines.length));
   const width = String(lines.length).length;
   return (
     <div class="code" role="group" aria-label={label}>
@@ -38,29 +50,50 @@ export function CodeView({ code, idPrefix, label, findings = [], highlight = [] 
               </span>
               <code>{text || " "}</code>
             </div>
-            {here.map((finding) => (
-              <div class="finding" role="note" data-finding-line={finding.line} data-rule={finding.rule}>
-                <span class="ln" aria-hidden="true">
-                  {" ".repeat(width)}
-                </span>
-                <span class="caret-row">
-                  <span class="caret" aria-hidden="true">
-                    {" ".repeat(Math.max(0, finding.column - 1))}^
-                  </span>
-                  <span class="finding-text">
-                    <strong>{finding.rule}</strong> at line {finding.line}, column {finding.column}: {finding.message}
-                  </span>
-                </span>
-              </div>
+            {here.map((note) => (
+              <NoteRow note={note} gutter={" ".repeat(width)} />
             ))}
           </>
         );
       })}
-      {outside.map((finding) => (
-        <div class="finding" role="note" data-finding-line={finding.line} data-rule={finding.rule}>
-          <strong>{finding.rule}</strong> (line {finding.line}): {finding.message}
+      {outside.map((note) => (
+        <div {...noteAttributes(note)}>
+          <strong>{note.label}</strong> (line {note.line}): {note.text}
         </div>
       ))}
+    </div>
+  );
+}
+
+export function notesByLine(notes: LineNote[], lineCount: number): Map<number, LineNote[]> {
+  const byLine = new Map<number, LineNote[]>();
+  for (const note of notes) {
+    if (note.line >= 1 && note.line <= lineCount) byLine.set(note.line, [...(byLine.get(note.line) ?? []), note]);
+  }
+  return byLine;
+}
+
+function noteAttributes(note: LineNote) {
+  return note.kind === "finding"
+    ? { class: "finding", role: "note" as const, "data-finding-line": note.line, "data-rule": note.label }
+    : { class: "finding failure-note", role: "note" as const, "data-failure-line": note.line };
+}
+
+/** One note in the gutter's width, its caret under the column it points at. */
+export function NoteRow({ note, gutter }: { note: LineNote; gutter: string }) {
+  return (
+    <div {...noteAttributes(note)}>
+      <span class="ln" aria-hidden="true">
+        {gutter}
+      </span>
+      <span class="caret-row">
+        <span class="caret" aria-hidden="true">
+          {" ".repeat(Math.max(0, note.column - 1))}^
+        </span>
+        <span class="finding-text">
+          <strong>{note.label}</strong> at line {note.line}, column {note.column}: {note.text}
+        </span>
+      </span>
     </div>
   );
 }

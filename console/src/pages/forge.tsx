@@ -2,8 +2,9 @@
 import { getJson } from "../api.js";
 import { RunHeader, Timeline, attemptVerdict } from "../components/timeline.js";
 import { formatMs, formatTime, truncate } from "../format.js";
-import { href, useBusEvents, useLoad } from "../hooks.js";
+import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { BusEvent, Run, RunSummary } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 /** Bus events that change a forge run's record. */
 export function isForgeEvent(event: BusEvent): event is BusEvent & { runId: string } {
@@ -17,8 +18,9 @@ export function ForgePage({ runId }: { runId: string | undefined }) {
   useBusEvents((event) => {
     if (isForgeEvent(event)) runs.reload();
   });
+  useDetailAtTop(runId);
   return (
-    <div class="split">
+    <div class="split" data-detail={runId ? "open" : "none"}>
       <section class="list-pane" aria-labelledby="runs-heading">
         <h2 id="runs-heading">Forge runs</h2>
         {runs.error ? (
@@ -37,7 +39,7 @@ export function ForgePage({ runId }: { runId: string | undefined }) {
                 </a>
                 <div class="muted small">
                   {formatTime(run.started_at)} · {run.attempt_count} attempt{run.attempt_count === 1 ? "" : "s"} ·{" "}
-                  {formatMs(run.duration_ms)}
+                  <span class="nowrap">{formatMs(run.duration_ms)}</span>
                   {run.last_stage && run.last_stage.outcome === "failed" ? ` · last ${attemptVerdict(run.last_stage)}` : ""}
                 </div>
                 <div class="small">{truncate(run.spec, 120)}</div>
@@ -46,7 +48,9 @@ export function ForgePage({ runId }: { runId: string | undefined }) {
           </ol>
         ) : null}
       </section>
-      <section class="detail-pane">{runId ? <RunPane runId={runId} /> : <p class="muted">Choose a run to see its attempts.</p>}</section>
+      <DetailPane chosen={runId !== undefined} back={{ href: href("forge"), label: "All runs" }} empty="Choose a run to see its attempts.">
+        {runId ? <RunPane runId={runId} /> : null}
+      </DetailPane>
     </div>
   );
 }

@@ -1,23 +1,29 @@
 /**
  * The library: every tool with its active version; for the chosen tool its description and
- * schema, its versions over time (each with the forge run that made it), the source of a version
- * with its tests, its calls and failures, and rollback to a chosen version after a confirmation.
+ * schema, a form to try it, its versions over time (each with where it came from: the forge run
+ * that made it, added by hand, or imported), the source of a version with its tests, the changes
+ * between two versions, its calls (arguments, result or error) and rollback to a chosen version
+ * after a confirmation.
  */
 import { useState } from "preact/hooks";
 import { describeError, getJson, postJson } from "../api.js";
 import { CodeView, testLine } from "../components/code.js";
 import { Confirm } from "../components/confirm.js";
+import { DiffView } from "../components/diff-view.js";
+import { TryTool } from "../components/try-tool.js";
 import { formatMs, formatTime, json, shortHash } from "../format.js";
-import { href, useBusEvents, useLoad } from "../hooks.js";
+import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 export function LibraryPage({ name }: { name: string | undefined }) {
   const tools = useLoad("tools", (signal) => getJson<{ tools: ToolSummary[] }>("/tools", signal));
   useBusEvents((event) => {
-    if (event.type === "tool.created" || event.type === "tool.rolled_back") tools.reload();
+    if (event.type === "tool.created" || event.type === "tool.rolled_back" || event.type === "tool.added") tools.reload();
   });
+  useDetailAtTop(name);
   return (
-    <div class="split">
+    <div class="split" data-detail={name ? "open" : "none"}>
       <section class="list-pane" aria-labelledby="tools-heading">
         <h2 id="tools-heading">Tools</h2>
         {tools.error ? (
@@ -45,7 +51,7 @@ export function LibraryPage({ name }: { name: string | undefined }) {
                       {tool.name}
                     </a>
                   </td>
-                  <td>v{tool.active_version}</td>
+                  <td class="nowrap">v{tool.active_version}</td>
                   <td>{tool.version_count}</td>
                 </tr>
               ))}
@@ -53,9 +59,9 @@ export function LibraryPage({ name }: { name: string | undefined }) {
           </table>
         ) : null}
       </section>
-      <section class="detail-pane">
-        {name ? <ToolPane name={name} onChanged={tools.reload} /> : <p class="muted">Choose a tool.</p>}
-      </section>
+      <DetailPane chosen={name !== undefined} back={{ href: href("library"), label: "All tools" }} empty="Choose a tool.">
+        {name ? <ToolPane name={name} onChanged={tools.reload} /> : null}
+      </DetailPane>
     </div>
   );
 }
@@ -70,7 +76,7 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
   useBusEvents((event) => {
     if (event.name !== name) return;
     if (event.type === "tool.called") calls.reload();
-    if (event.type === "tool.created" || event.type === "tool.rolled_back") tool.reload();
+    if (event.type === "tool.created" || event.type === "tool.rolled_back" || event.type === "tool.added") tool.reload();
   });
 
   if (tool.error)
@@ -118,6 +124,8 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         <pre>{json(detail.schema)}</pre>
       </details>
 
+      <TryTool key={detail.name} name={detail.name} schema={detail.schema} onCalled={calls.reload} />
+
       <h3>Versions</h3>
       <table class="list versions">
         <thead>
@@ -125,7 +133,7 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
             <th scope="col">Version</th>
             <th scope="col">Installed</th>
             <th scope="col">Description</th>
-            <th scope="col">Made by</th>
+            <th scope="col">Origin</th>
             <th scope="col">sha256</th>
             <th scope="col">
               <span class="visually-hidden">Actions</span>
@@ -135,24 +143,28 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         <tbody>
           {[...detail.versions].reverse().map((v) => (
             <tr data-version={v.version} class={v.version === version?.version ? "current" : ""}>
-              <td>
+              <td data-label="Version" class="nowrap">
                 v{v.version} {v.status === "active" ? <span class="badge status-installed">active</span> : null}
               </td>
-              <td>{formatTime(v.created_at)}</td>
-              <td>{v.description}</td>
-              <td>{v.forge_run_id ? <a href={href("forge", v.forge_run_id)}>forge run</a> : "imported"}</td>
-              <td>
+              <td data-label="Installed">{formatTime(v.created_at)}</td>
+              <td data-label="Description">{v.description}</td>
+              <td data-label="Origin">
+                <Origin version={v} />
+              </td>
+              <td data-label="sha256">
                 <code>{shortHash(v.sha256)}</code>
               </td>
               <td class="actions">
-                <button type="button" onClick={() => setShown(v.version)} aria-pressed={v.version === version?.version}>
-                  Source
-                </button>
-                {v.status !== "active" ? (
-                  <button type="button" onClick={() => setAsking(v)}>
-                    Make v{v.version} active…
+                <div class="action-buttons">
+                  <button type="button" onClick={() => setShown(v.version)} aria-pressed={v.version === version?.version}>
+                    Source
                   </button>
-                ) : null}
+                  {v.status !== "active" ? (
+                    <button type="button" onClick={() => setAsking(v)}>
+                      Roll back to v{v.version}…
+                    </button>
+                  ) : null}
+                </div>
               </td>
             </tr>
           ))}
@@ -185,6 +197,10 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         </section>
       ) : null}
 
+      {detail.versions.length > 1 ? (
+        <VersionDiff key={`${name}@${detail.active_version}`} name={name} versions={detail.versions} active={detail.active_version} />
+      ) : null}
+
       <section aria-labelledby="calls-heading">
         <h3 id="calls-heading">Calls</h3>
         {calls.error ? <p class="error-text">{calls.error}</p> : null}
@@ -200,19 +216,33 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
                   <tr>
                     <th scope="col">When</th>
                     <th scope="col">Version</th>
-                    <th scope="col">Outcome</th>
                     <th scope="col">Took</th>
-                    <th scope="col">Error</th>
+                    <th scope="col">Arguments</th>
+                    <th scope="col">Result or error</th>
                   </tr>
                 </thead>
                 <tbody>
                   {calls.data.recent.map((call) => (
-                    <tr class={call.outcome === "error" ? "failed" : ""}>
-                      <td>{formatTime(call.at)}</td>
-                      <td>{call.version === null ? "—" : `v${call.version}`}</td>
-                      <td>{call.outcome === "ok" ? "ok" : "failed"}</td>
-                      <td>{formatMs(call.duration_ms)}</td>
-                      <td class="error-text">{call.error ?? ""}</td>
+                    <tr class={call.outcome === "error" ? "failed" : ""} data-outcome={call.outcome}>
+                      <td data-label="When">{formatTime(call.at)}</td>
+                      <td data-label="Version">{call.version === null ? "—" : `v${call.version}`}</td>
+                      <td data-label="Took" class="nowrap">
+                        {formatMs(call.duration_ms)}
+                      </td>
+                      <td data-label="Arguments" class="value">
+                        {call.args === null ? <span class="muted">(not recorded)</span> : <code>{call.args}</code>}
+                      </td>
+                      <td data-label={call.outcome === "ok" ? "Result" : "Error"} class="value">
+                        {call.outcome === "ok" ? (
+                          call.result === null ? (
+                            <span class="muted">ok (result not recorded)</span>
+                          ) : (
+                            <code>{call.result}</code>
+                          )
+                        ) : (
+                          <span class="error-text">failed: {call.error ?? "no reason recorded"}</span>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -225,7 +255,7 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
       {asking ? (
         <Confirm
           title={`Roll ${name} back to v${asking.version}?`}
-          confirmLabel={`Make v${asking.version} active`}
+          confirmLabel={`Roll back to v${asking.version}`}
           onConfirm={() => void rollback(asking)}
           onCancel={() => setAsking(null)}
         >
@@ -236,5 +266,52 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         </Confirm>
       ) : null}
     </article>
+  );
+}
+
+/** Where a version came from, in the words the CLI uses: forged (with its run), added by hand, or imported. */
+function Origin({ version }: { version: ToolVersion }) {
+  if (version.forge_run_id) return <a href={href("forge", version.forge_run_id)}>forged (the run)</a>;
+  return <span>{version.origin === "forged" ? "forged" : version.origin}</span>;
+}
+
+/** The changes between two installed versions of a tool, the older chosen first. */
+function VersionDiff({ name, versions, active }: { name: string; versions: ToolVersion[]; active: number }) {
+  const numbers = versions.map((v) => v.version).sort((a, b) => a - b);
+  // The active version and the one before it; for the oldest, it and the one after it.
+  const earlier = numbers.filter((n) => n < active).at(-1);
+  const [from, setFrom] = useState(earlier ?? active);
+  const [to, setTo] = useState(earlier === undefined ? (numbers.find((n) => n > active) ?? active) : active);
+  const before = versions.find((v) => v.version === from);
+  const after = versions.find((v) => v.version === to);
+  return (
+    <section aria-labelledby="compare-heading" class="compare">
+      <h3 id="compare-heading">Compare versions</h3>
+      <div class="compare-pick">
+        <label>
+          From
+          <select value={String(from)} onChange={(e) => setFrom(Number(e.currentTarget.value))}>
+            {numbers.map((n) => (
+              <option value={String(n)}>v{n}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          to
+          <select value={String(to)} onChange={(e) => setTo(Number(e.currentTarget.value))}>
+            {numbers.map((n) => (
+              <option value={String(n)}>v{n}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {before && after ? (
+        from === to ? (
+          <p class="muted">Choose two different versions.</p>
+        ) : (
+          <DiffView before={before.source} after={after.source} label={`Changes from ${name} v${from} to v${to}`} />
+        )
+      ) : null}
+    </section>
   );
 }

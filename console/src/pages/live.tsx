@@ -5,10 +5,11 @@
 import { useState } from "preact/hooks";
 import { formatClock, formatMs, truncate } from "../format.js";
 import { href, useFeedState } from "../hooks.js";
-import type { BusEvent } from "../types.js";
+import { STAGES, attemptVerdict } from "../components/timeline.js";
+import type { BusEvent, ForgeStage } from "../types.js";
 
-export type Category = "turn" | "tool" | "forge" | "guard" | "refusal" | "library" | "object";
-export const CATEGORIES: Category[] = ["turn", "tool", "forge", "guard", "refusal", "library", "object"];
+export type Category = "turn" | "tool" | "forge" | "guard" | "refusal" | "library" | "object" | "model" | "other";
+export const CATEGORIES: Category[] = ["turn", "tool", "forge", "guard", "refusal", "library", "object", "model", "other"];
 
 export interface Described {
   category: Category;
@@ -37,7 +38,7 @@ export function describeEvent(e: BusEvent): Described {
       return e.outcome === "ok"
         ? {
             category: "tool",
-            text: `${str(e.name)} answered in ${formatMs(Number(e.durationMs))}`,
+            text: `${str(e.name)} → ${e.result === undefined ? "ok" : truncate(str(e.result), 160)} (${formatMs(Number(e.durationMs))})`,
             link: { href: href("library", str(e.name)), label: str(e.name) },
           }
         : {
@@ -53,7 +54,7 @@ export function describeEvent(e: BusEvent): Described {
         return { category: "forge", text: `attempt ${str(e.attempt)} passed every check`, ...(run ? { link: run } : {}) };
       return {
         category: e.stage === "audit" ? "refusal" : "forge",
-        text: `attempt ${str(e.attempt)} ${e.stage === "audit" ? "refused by the audit" : `failed at ${str(e.stage)}`}${e.failure ? `: ${str(e.failure)}` : ""}`,
+        text: `attempt ${str(e.attempt)} ${STAGES.includes(e.stage as ForgeStage) ? attemptVerdict({ stage: e.stage as ForgeStage, outcome: "failed" }) : `failed at ${str(e.stage)}`}${e.failure ? `: ${str(e.failure)}` : ""}`,
         failed: true,
         ...(run ? { link: run } : {}),
       };
@@ -79,11 +80,38 @@ export function describeEvent(e: BusEvent): Described {
         text: `${str(e.name)} rolled back to v${str(e.version)}`,
         link: { href: href("library", str(e.name)), label: str(e.name) },
       };
+    case "tool.added":
+      return {
+        category: "library",
+        text: `added ${str(e.name)} v${str(e.version)} (by hand: audited and tested in the sandbox)`,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
     case "message.finished":
-      return { category: "object", text: `message ${truncate(str(e.messageId), 8)} ${str(e.status)}`, failed: e.status === "failed" };
+      return {
+        category: "object",
+        text: `message ${truncate(str(e.messageId), 8)} ${str(e.status)}`,
+        failed: e.status === "failed",
+        ...(typeof e.forgeRunId === "string" ? { link: { href: href("forge", e.forgeRunId), label: "the run" } } : {}),
+      };
+    case "model.context_truncated":
+      return {
+        category: "model",
+        text:
+          `${str(e.persona).toUpperCase()}'s prompt was cut: Ollama read ${Number(e.promptEvalCount).toLocaleString()} of about ` +
+          `${Number(e.estimatedTokens).toLocaleString()} tokens (${str(e.model)}, window ${Number(e.numCtx).toLocaleString()}); raise NUM_CTX or use a model with a larger context`,
+        failed: true,
+      };
     default:
-      return { category: "library", text: `${e.type}: ${truncate(JSON.stringify(e), 160)}` };
+      return { category: "other", text: readable(e) };
   }
+}
+
+/** An event of a kind this page does not know, as "field: value" pairs rather than JSON. */
+function readable(e: BusEvent): string {
+  const fields = Object.entries(e)
+    .filter(([key]) => key !== "type" && key !== "at")
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  return truncate(fields.join(" · ") || "(no details)", 200);
 }
 
 export function LivePage() {

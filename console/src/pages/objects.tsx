@@ -1,20 +1,24 @@
 /**
- * Living objects: each with its prototypes, attributes and methods, and its recent messages with
- * their status and result or error; a form sends a message and follows it until it is done.
+ * Living objects: each with its prototypes, attributes and methods (each with its source and the
+ * forge run that wrote it), and its recent messages with their status and result or error (and the
+ * forge run a message started); a form sends a message and follows it until it is done.
  */
 import { useEffect, useState } from "preact/hooks";
 import { describeError, getJson, postJson } from "../api.js";
+import { CodeView } from "../components/code.js";
 import { formatTime, json, truncate } from "../format.js";
-import { href, useBusEvents, useLoad } from "../hooks.js";
+import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { Json, Message, ObjectDetail, ObjectSummary } from "../types.js";
+import { DetailPane } from "../components/detail-pane.js";
 
 export function ObjectsPage({ id }: { id: string | undefined }) {
   const objects = useLoad("objects", (signal) => getJson<{ objects: ObjectSummary[] }>("/objects", signal));
   useBusEvents((event) => {
     if (event.type === "method.learned" || event.type === "message.finished") objects.reload();
   });
+  useDetailAtTop(id);
   return (
-    <div class="split">
+    <div class="split" data-detail={id ? "open" : "none"}>
       <section class="list-pane" aria-labelledby="objects-heading">
         <h2 id="objects-heading">Objects</h2>
         {objects.error ? (
@@ -43,7 +47,9 @@ export function ObjectsPage({ id }: { id: string | undefined }) {
           </ul>
         ) : null}
       </section>
-      <section class="detail-pane">{id ? <ObjectPane id={id} /> : <p class="muted">Choose an object.</p>}</section>
+      <DetailPane chosen={id !== undefined} back={{ href: href("objects"), label: "All objects" }} empty="Choose an object.">
+        {id ? <ObjectPane id={id} /> : null}
+      </DetailPane>
     </div>
   );
 }
@@ -54,7 +60,11 @@ function ObjectPane({ id }: { id: string }) {
     getJson<{ messages: Message[] }>(`/messages?target_object_id=${encodeURIComponent(id)}&limit=20`, signal),
   );
   const [sent, setSent] = useState<Message[]>([]);
-  useEffect(() => setSent([]), [id]);
+  const [source, setSource] = useState<string | null>(null);
+  useEffect(() => {
+    setSent([]);
+    setSource(null);
+  }, [id]);
   useBusEvents((event) => {
     if (event.type === "method.learned" && event.objectId === id) object.reload();
     // A finished message may have changed the object's attributes.
@@ -72,6 +82,7 @@ function ObjectPane({ id }: { id: string }) {
     );
   if (!object.data) return <p class="muted">Loading {id}…</p>;
   const detail = object.data;
+  const shownMethod = detail.methods.find((m) => m.selector === source);
   const listed = new Set((messages.data?.messages ?? []).map((m) => m.message_id));
   const rows = [...sent.filter((m) => !listed.has(m.message_id)), ...(messages.data?.messages ?? [])];
 
@@ -113,23 +124,44 @@ function ObjectPane({ id }: { id: string }) {
               <th scope="col">Method</th>
               <th scope="col">Version</th>
               <th scope="col">Description</th>
+              <th scope="col">Made by</th>
             </tr>
           </thead>
           <tbody>
             {detail.methods.map((m) => (
-              <tr data-method={m.selector}>
-                <td>
+              <tr data-method={m.selector} class={m.selector === source ? "current" : ""}>
+                <td data-label="Method">
                   <code>{m.selector}</code>
                 </td>
-                <td>
-                  v{m.version} of {m.versions}
+                <td data-label="Version" class="nowrap">
+                  v{m.version} of {m.versions.length}
                 </td>
-                <td>{m.description}</td>
+                <td data-label="Description">{m.description}</td>
+                <td data-label="Made by" class="actions">
+                  <div class="action-buttons">
+                    {m.forge_run_id ? <a href={href("forge", m.forge_run_id)}>the forge run</a> : <span class="muted">not forged</span>}
+                    <button
+                      type="button"
+                      onClick={() => setSource(source === m.selector ? null : m.selector)}
+                      aria-pressed={source === m.selector}
+                    >
+                      Source
+                    </button>
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {shownMethod ? (
+        <section aria-labelledby="method-source-heading">
+          <h4 id="method-source-heading">
+            Source of {shownMethod.selector} v{shownMethod.version}
+          </h4>
+          <CodeView code={shownMethod.source} idPrefix="method-src" label={`Source of ${shownMethod.selector} v${shownMethod.version}`} />
+        </section>
+      ) : null}
       <SendForm target={detail.id} onSent={onSent} />
       <h3>Messages</h3>
       {messages.error ? <p class="error-text">{messages.error}</p> : null}
@@ -180,17 +212,25 @@ function MessageRow({ message, onFinished }: { message: Message; onFinished: () 
   }, [current.message_id, open]);
   return (
     <tr data-message={current.message_id} data-status={current.status} class={current.status === "failed" ? "failed" : ""}>
-      <td>{formatTime(current.created_at)}</td>
-      <td>
+      <td data-label="Sent">{formatTime(current.created_at)}</td>
+      <td data-label="Method">
         <code>{current.method_name}</code>
         {current.learned ? <span class="badge">learned</span> : null}
       </td>
-      <td>
+      <td data-label="Status">
         <span class={`badge msg-${current.status}`}>{current.status}</span>
       </td>
-      <td class="result">
+      <td class="result value" data-label="Result or error">
         {current.status === "done" ? <code>{truncate(JSON.stringify(current.result ?? null), 400)}</code> : null}
         {current.error ? <span class="error-text">{current.error}</span> : null}
+        {message.forge_run_id ? (
+          <>
+            {" "}
+            <a class="run-link" href={href("forge", message.forge_run_id)}>
+              {current.status === "failed" ? "why: the forge run" : "the forge run"}
+            </a>
+          </>
+        ) : null}
       </td>
     </tr>
   );

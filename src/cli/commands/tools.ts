@@ -157,7 +157,9 @@ export function register(program: Command): void {
       indent(JSON.stringify(tool.schema, null, 2)),
       "",
       "versions:",
-      ...tool.versions.map((v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`),
+      ...tool.versions.map(
+        (v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.origin.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`,
+      ),
       "",
       `source (v${tool.active_version}):`,
       indent(tool.source ?? "(not available)"),

@@ -8,6 +8,7 @@ import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messag
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { ToolCallOutcome, ToolRegistry } from "../../tools/types.js";
+import { previewValue } from "../../util/text.js";
 import type { GraphDeps } from "../deps.js";
 import { emit } from "../events.js";
 import type { GraphState, GraphUpdate } from "../state.js";
@@ -27,6 +28,7 @@ export function toolsNode(deps: Pick<GraphDeps, "registry">) {
         toolCallId,
         ok: outcome.ok,
         durationMs: outcome.durationMs,
+        result: outcome.ok ? previewValue(outcome.result) : null,
         error: outcome.ok ? null : outcome.error,
       });
       results.push(toolMessage(call, toolCallId, outcome));

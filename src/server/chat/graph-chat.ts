@@ -154,7 +154,7 @@ export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
         type: "tool_result",
         name: event.name,
         ok: event.ok,
-        preview: event.ok ? `done in ${Math.round(event.durationMs)} ms` : (event.error ?? "failed"),
+        preview: event.ok ? `${event.result ?? "done"} (${Math.round(event.durationMs)} ms)` : (event.error ?? "failed"),
       };
     case "forge.requested":
       return { type: "forge", stage: "requested", text: `BRICK asked for a new tool: ${event.spec}` };

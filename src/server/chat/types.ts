@@ -3,6 +3,7 @@
  * routes (/chat, /v1/chat/completions) and the CLI (`chat --local`, `ask --local`) all use it.
  */
 import type { UsageSummary } from "../../personas/usage.js";
+import { truncate } from "../../util/text.js";
 
 /** What a turn cost: the model calls' tokens and Ollama's time, by who made them, and the times a person waited. */
 export interface TurnUsage extends UsageSummary {
@@ -80,8 +81,4 @@ export function describeProgress(progress: ChatProgress): string {
     case "notice":
       return progress.text;
   }
-}
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

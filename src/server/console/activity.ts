@@ -27,6 +27,9 @@ export interface ToolCallEntry {
   error: string | null;
   /** The version called, as the tool.called event says (null: the tool was unknown). */
   version: number | null;
+  /** The arguments and the result, as one-line previews (null: not recorded, e.g. before they were). */
+  args: string | null;
+  result: string | null;
 }
 
 export interface ToolCallStats {
@@ -36,10 +39,17 @@ export interface ToolCallStats {
   recent: ToolCallEntry[];
 }
 
+/** A finished message of an object, as the journal keeps it. */
+export interface MessageEntry {
+  messageId: string;
+  /** The forge run the message started (it taught the object a method, or failed to). */
+  forgeRunId: string | null;
+}
+
 export interface ActivityJournal {
   toolCalls(name: string): Promise<ToolCallStats>;
-  /** Ids of the object's recent finished messages, newest first. */
-  recentMessages(objectId: string): Promise<string[]>;
+  /** The object's recent finished messages, newest first. */
+  recentMessages(objectId: string): Promise<MessageEntry[]>;
   /** Resolves when every event seen so far is written (tests and shutdown). */
   flushed(): Promise<void>;
   /** Stops recording. */
@@ -58,7 +68,7 @@ export function createActivityJournal(store: Store, bus: EventBus, logger?: Logg
   const unsubscribe = bus.subscribe(record);
 
   const tools = new Map<string, ToolCallStats>();
-  const objects = new Map<string, string[]>();
+  const objects = new Map<string, MessageEntry[]>();
   let lastSeq = 0;
   let catchingUp: Promise<void> | null = null;
 
@@ -75,14 +85,16 @@ export function createActivityJournal(store: Store, bus: EventBus, logger?: Logg
         durationMs: typeof p.durationMs === "number" ? p.durationMs : 0,
         error: typeof p.error === "string" ? p.error : null,
         version: typeof p.version === "number" ? p.version : null,
+        args: typeof p.args === "string" ? p.args : null,
+        result: typeof p.result === "string" ? p.result : null,
       });
       stats.recent.length = Math.min(stats.recent.length, RECENT_LIMIT);
       tools.set(p.name, stats);
     } else if (event.type === MESSAGE_EVENT && typeof p.targetId === "string" && typeof p.messageId === "string") {
-      const ids = objects.get(p.targetId) ?? [];
-      ids.unshift(p.messageId);
-      ids.length = Math.min(ids.length, RECENT_LIMIT);
-      objects.set(p.targetId, ids);
+      const entries = objects.get(p.targetId) ?? [];
+      entries.unshift({ messageId: p.messageId, forgeRunId: typeof p.forgeRunId === "string" ? p.forgeRunId : null });
+      entries.length = Math.min(entries.length, RECENT_LIMIT);
+      objects.set(p.targetId, entries);
     }
   }
 
@@ -132,12 +144,20 @@ async function payloadOf(store: Store, event: PublishedEvent): Promise<JsonObjec
       durationMs: event.durationMs,
       error: event.error ?? null,
       version: event.version,
+      args: event.args,
+      result: event.result ?? null,
     };
   }
   if (event.type === "message.finished") {
     const message = await store.getMessage(event.messageId);
     if (!message) return null;
-    return { messageId: message.id, targetId: normaliseObjectId(message.targetId), selector: message.selector, status: event.status };
+    return {
+      messageId: message.id,
+      targetId: normaliseObjectId(message.targetId),
+      selector: message.selector,
+      status: event.status,
+      forgeRunId: event.forgeRunId ?? null,
+    };
   }
   return null;
 }

@@ -1,10 +1,12 @@
 /**
  * The web console: its page and assets (open: they hold no data), and the read routes it uses
- * besides the existing ones (behind the API key): forge runs, tool calls, objects, messages.
+ * besides the existing ones (behind the API key): forge runs, tool calls, objects, messages,
+ * conversations.
  * The app mounts `consoleAssetsRouter` before its own API-key check and `consoleDataRouter` after it.
  */
 import { Router } from "express";
 import type { Store } from "../../store/types.js";
+import { conversationsRouter } from "../routes/conversations.js";
 import { forgeRunsRouter } from "../routes/forge-runs.js";
 import { objectListRouter } from "../routes/object-list.js";
 import { toolCallsRouter } from "../routes/tool-calls.js";
@@ -23,6 +25,11 @@ export interface ConsoleDeps {
 /** The console's data routes; they check no key themselves: the app mounts them after its own check. */
 export function consoleDataRouter(deps: ConsoleDeps): Router {
   const router = Router();
-  router.use(forgeRunsRouter(deps.store), toolCallsRouter(deps.store, deps.journal), objectListRouter(deps.store, deps.journal));
+  router.use(
+    forgeRunsRouter(deps.store),
+    toolCallsRouter(deps.store, deps.journal),
+    objectListRouter(deps.store, deps.journal),
+    conversationsRouter(deps.store),
+  );
   return router;
 }

@@ -5,7 +5,8 @@
  */
 import { errorMessage } from "../../errors.js";
 import type { EventBus } from "../../events.js";
-import { truncate, type ChatService } from "../chat/types.js";
+import { truncate } from "../../util/text.js";
+import type { ChatService } from "../chat/types.js";
 
 /** How much of the user's message a `turn.started` event carries. */
 export const TURN_MESSAGE_CHARS = 200;

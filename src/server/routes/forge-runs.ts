@@ -3,13 +3,15 @@
  *   GET /forge/runs?status=&limit=  → {runs: [summary…]} newest first (status: running | installed |
  *                                     failed | reused; limit 1–200, default 50)
  *   GET /forge/runs/:id             → the run with every attempt: the model's reply and module, the
- *                                     stage that failed, the failure fed back, the audit findings
+ *                                     stage that failed, the failure fed back and its summary for
+ *                                     people ({text, at: {line, column} | null}), the audit findings
  *                                     (line and column in the module), the sandbox's output and the
  *                                     milliseconds of each stage.
  */
 import { Router } from "express";
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../errors.js";
+import { summariseFailure } from "../../forge/failure-summary.js";
 import type { ForgeAttempt, ForgeRun, Store } from "../../store/types.js";
 import { limitParam, parseQuery } from "./query.js";
 
@@ -82,6 +84,7 @@ export function attemptJson(attempt: ForgeAttempt) {
     stage: attempt.stage,
     outcome: attempt.outcome,
     failure: attempt.failure,
+    summary: attempt.outcome === "failed" ? summariseFailure(attempt) : null,
     findings: attempt.findings.map((f) => ({ rule: f.rule, message: f.message, line: f.line, column: f.column })),
     code: attempt.code,
     reply: attempt.reply,

@@ -2,13 +2,14 @@
  * Objects and their messages, read-only (the single object and sending are in ../objects-router.ts):
  *   GET /objects                           → {objects: [{id, prototypes, attributes, methods, revision, …}]}
  *   GET /messages?target_object_id=&limit= → {messages: […]} the object's recent finished messages,
- *                                            newest first, each as GET /message/:id shows it
+ *                                            newest first, each as GET /message/:id shows it plus
+ *                                            `forge_run_id` (the forge run it started, or null)
  *                                            (limit 1–100, default 20). Messages still pending are
  *                                            not listed: poll GET /message/:id for those.
  */
 import { Router } from "express";
 import { z } from "zod";
-import type { MessageRecord, Store } from "../../store/types.js";
+import type { Store } from "../../store/types.js";
 import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
 import { isObjectId, messageJson } from "../objects-router.js";
 import { limitParam, parseQuery } from "./query.js";
@@ -43,9 +44,14 @@ export function objectListRouter(store: Store, journal: ActivityJournal): Router
 
   router.get("/messages", async (req, res) => {
     const query = parseQuery(messagesQuery, req.query);
-    const ids = (await journal.recentMessages(query.target_object_id)).slice(0, query.limit);
-    const messages = (await Promise.all(ids.map((id) => store.getMessage(id)))).filter((m): m is MessageRecord => m !== null);
-    res.json({ messages: messages.map(messageJson) });
+    const entries = (await journal.recentMessages(query.target_object_id)).slice(0, query.limit);
+    const messages = await Promise.all(
+      entries.map(async (entry) => {
+        const message = await store.getMessage(entry.messageId);
+        return message ? { ...messageJson(message), forge_run_id: entry.forgeRunId } : null;
+      }),
+    );
+    res.json({ messages: messages.filter((m) => m !== null) });
   });
 
   return router;

@@ -1,6 +1,7 @@
 /**
  * GET /tools/:name/calls?limit= → how often the tool was called and how often it failed, with the
- * recent calls newest first ({at, outcome, duration_ms, error, version}; limit 1–100, default 20).
+ * recent calls newest first ({at, outcome, duration_ms, error, version, args, result}: the arguments
+ * and the result as one-line previews; limit 1–100, default 20).
  * The calls are those this server recorded (see ../console/activity.ts). A tool that was never
  * installed is a 404; one that exists but was never called answers with zero calls.
  */
@@ -33,6 +34,8 @@ export function toolCallsRouter(store: Store, journal: ActivityJournal): Router 
         duration_ms: call.durationMs,
         error: call.error,
         version: call.version,
+        args: call.args,
+        result: call.result,
       })),
     });
   });

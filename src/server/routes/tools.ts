@@ -3,7 +3,8 @@
  * that request), GET /tools/:name (every version with its schema and source), POST /tools
  * `{source, file?}` (add a hand-written module: same contract, audit and sandbox validation as a
  * forged one; 201, or 422 with the stage and the reason), POST /tools/:name/rollback `{version?}`
- * (default: the version before the active one).
+ * (default: the version before the active one), POST /tools/:name/call `{args}` (runs the active
+ * version as the agent would: argument check, then the sandbox; the outcome, failed or not, is a 200).
  */
 import { Router } from "express";
 import { z } from "zod";
@@ -22,6 +23,10 @@ export type { ToolLibraryDeps };
 const addBody = z.strictObject({
   source: z.string().min(1, "must be the module's source").max(MAX_SOURCE_CHARS, `must be at most ${MAX_SOURCE_CHARS} characters`),
   file: z.string().max(1000).optional(),
+});
+
+const callBody = z.strictObject({
+  args: z.record(z.string(), z.json(), { message: "must be a JSON object of the tool's arguments" }).default({}),
 });
 
 const rollbackBody = z.strictObject({
@@ -60,6 +65,23 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
 
   router.get("/tools/:name", async (req, res) => {
     res.json(await toolDetailJson(store, req.params.name));
+  });
+
+  router.post("/tools/:name/call", async (req, res) => {
+    const { args } = parseBody(callBody, req.body ?? {});
+    if (!library) {
+      throw new HttpError(503, "calling_unavailable", "this server cannot call tools: it was started without a sandbox to run them", {
+        hint: "call it through the agent, or with `toolforge mcp` on a machine with Docker and gVisor",
+      });
+    }
+    const tool = await library.registry.get(req.params.name);
+    if (!tool) throw noSuchTool(req.params.name);
+    const outcome = await library.registry.call(tool.name, args);
+    res.json(
+      outcome.ok
+        ? { name: tool.name, version: tool.version, ok: true, result: outcome.result, duration_ms: outcome.durationMs }
+        : { name: tool.name, version: tool.version, ok: false, kind: outcome.kind, error: outcome.error, duration_ms: outcome.durationMs },
+    );
   });
 
   router.post("/tools/:name/rollback", async (req, res) => {

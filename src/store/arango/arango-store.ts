@@ -6,6 +6,7 @@
  */
 import type { Database } from "arangojs";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";
+import { DEFAULT_THREAD_LIMIT } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
 import { leaseMsOf } from "../ownership.js";
 import type {
@@ -197,6 +198,10 @@ export class ArangoStore implements Store {
     this.assertOpen();
     this.saver ??= new ArangoSaver(this.db);
     return this.saver;
+  }
+
+  listThreads(options: { limit?: number } = {}): Promise<string[]> {
+    return this.guard(() => this.checkpointer().threadIds(options.limit ?? DEFAULT_THREAD_LIMIT));
   }
 
   exportSnapshot(dir: string): Promise<string[]> {

@@ -219,6 +219,21 @@ export class ArangoSaver extends BaseCheckpointSaver {
     });
   }
 
+  /** Thread ids of the root namespace, the thread with the newest checkpoint first. */
+  threadIds(limit: number): Promise<string[]> {
+    return queryAll<string>(
+      this.db,
+      noTransaction,
+      aql`
+      FOR c IN ${this.checkpoints}
+        FILTER c.checkpointNs == ""
+        COLLECT threadId = c.threadId AGGREGATE newest = MAX(c.checkpointId)
+        SORT newest DESC
+        LIMIT ${Math.max(1, Math.floor(limit))}
+        RETURN threadId`,
+    );
+  }
+
   private rows(filters: AqlQuery[], limit: number | null): Promise<CheckpointRow[]> {
     return queryAll<CheckpointRow>(
       this.db,

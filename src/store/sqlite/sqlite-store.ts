@@ -8,6 +8,7 @@ import path from "node:path";
 import type Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { StoreUnavailableError } from "../../errors.js";
+import { DEFAULT_THREAD_LIMIT } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
 import { leaseMsOf } from "../ownership.js";
 import { writeManifest } from "../snapshot-manifest.js";
@@ -228,6 +229,16 @@ export class SqliteStore implements Store {
     this.live();
     this.saver ??= new SqliteSaver(openDatabase(storeFiles(this.dataDir).checkpoints));
     return this.saver;
+  }
+
+  async listThreads(options: { limit?: number } = {}): Promise<string[]> {
+    const db = this.checkpointer().db;
+    // SqliteSaver creates its tables on first use: no table yet, no conversation yet.
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get()) return [];
+    const rows = db
+      .prepare(`SELECT thread_id FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY MAX(checkpoint_id) DESC LIMIT ?`)
+      .all(options.limit ?? DEFAULT_THREAD_LIMIT) as { thread_id: string }[];
+    return rows.map((row) => row.thread_id);
   }
 
   async exportSnapshot(dir: string): Promise<string[]> {
