@@ -29,7 +29,7 @@ import { parseArgs } from "node:util";
 import { loadConfig, type Config, type Env } from "../src/config.js";
 import { ConfigError, errorMessage } from "../src/errors.js";
 import type { ForgeOutcome } from "../src/forge/types.js";
-import { validateModule } from "../src/forge/validate.js";
+import { validateModule } from "../src/admission/validate.js";
 import { OllamaClient } from "../src/genesis/ollama-client.js";
 import { createRuntime, type Runtime } from "../src/runtime.js";
 import { createSandbox } from "../src/sandbox/index.js";

@@ -19,7 +19,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { loadConfig } from "../src/config.js";
-import { validateModule, type ValidationResult } from "../src/forge/validate.js";
+import { validateModule, type ValidationResult } from "../src/admission/validate.js";
 import { createSandbox } from "../src/sandbox/index.js";
 import { SandboxPool } from "../src/sandbox/pool.js";
 import type { Sandbox } from "../src/sandbox/types.js";

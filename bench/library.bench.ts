@@ -31,7 +31,7 @@ import { REUSE_THRESHOLD, matchStrength } from "../src/forge/reuse.js";
 import { createSandbox } from "../src/sandbox/index.js";
 import { openStore } from "../src/store/index.js";
 import type { Store } from "../src/store/types.js";
-import { addToolModules, readModuleSources } from "../src/tools/add.js";
+import { createAdmission, readModuleSources } from "../src/admission/index.js";
 import { createToolMirror } from "../src/tools/mirror.js";
 import { selectTools, turnContext } from "../src/tools/selection.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../test/support/scripted-ollama.js";
@@ -271,9 +271,9 @@ async function measureAdd(): Promise<
       writeFileSync(path.join(modulesDir, `${forged.toolName}.ts`), forged.source);
     }
     const modules = await readModuleSources(modulesDir);
-    const deps = { store, sandbox, mirror: createToolMirror(path.join(dir, "tools")) };
+    const admission = createAdmission({ store, sandbox, mirror: createToolMirror(path.join(dir, "tools")) });
     const started = performance.now();
-    const outcomes = await addToolModules(deps, modules, poolSize);
+    const outcomes = await admission.addTools(modules, poolSize);
     const seconds = (performance.now() - started) / 1000;
     const added = outcomes.filter((o) => o.status === "added").length;
     const refusals = outcomes.flatMap((o) =>

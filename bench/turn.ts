@@ -35,8 +35,6 @@ import { ChatOllama } from "@langchain/ollama";
 import { z } from "zod";
 import { loadConfig } from "../src/config.js";
 import { createToolForge } from "../src/graph/create.js";
-import { addToolModule } from "../src/tools/add.js";
-import { createToolMirror } from "../src/tools/mirror.js";
 import { RTX_3080_8B_Q4 } from "../test/support/ollama-runner.js";
 import { ScriptedOllama } from "../test/support/scripted-ollama.js";
 import { RecordingProxy, type RecordedCall } from "./turn-proxy.js";
@@ -143,10 +141,8 @@ async function runToolForge(name: string, turns: readonly ScriptedTurn[]): Promi
   const forge = await createToolForge({ config });
   const records: TurnRecord[] = [];
   try {
-    const { store, sandbox, registry, bus } = forge.runtime;
-    const mirror = createToolMirror(config.dynamicToolsDir);
     for (const module of LIBRARY_TOOLS) {
-      const added = await addToolModule({ store, sandbox, mirror, registry, bus }, module);
+      const added = await forge.runtime.admission.addTool(module);
       if (added.status !== "added") throw new Error(`could not add ${module.file}: ${added.reason}`);
     }
     const thread = { configurable: { thread_id: "bench-turn" } };

@@ -18,6 +18,9 @@
  *   therefore MAX_MESSAGE_SELECTOR_LENGTH, and the method it names always fits MAX_NAME_LENGTH.
  */
 
+/** A module longer than this (characters) is refused before compiling (a model answer is never this long). */
+export const MAX_SOURCE_CHARS = 200_000;
+
 /** The longest tool name or method selector. */
 export const MAX_NAME_LENGTH = 64;
 

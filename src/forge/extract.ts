@@ -30,7 +30,7 @@
 import { parse } from "acorn";
 import type * as ESTree from "estree";
 import { splitThinking } from "../util/thinking.js";
-import { compiledOrNull } from "./transpile.js";
+import { compiledOrNull } from "../admission/transpile.js";
 
 export type ExtractResult = { ok: true; code: string } | { ok: false; failure: string };
 

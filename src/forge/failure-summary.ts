@@ -10,7 +10,7 @@
  */
 import type { AuditFinding as Finding, ForgeStage as Stage } from "../store/types.js";
 import { truncate } from "../util/text.js";
-import { isSecurityRule, SECURITY_RULES } from "./audit/rules.js";
+import { isSecurityRule, SECURITY_RULES } from "../admission/audit/rules.js";
 
 /** What an attempt that failed at each stage did, after "attempt 2 …". */
 export const ATTEMPT_VERDICT: Readonly<Record<Stage, string>> = {

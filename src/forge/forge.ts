@@ -13,81 +13,46 @@
  * two forges of the same tool never install twice; across processes the store's install
  * transaction is the guard.
  */
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { BaseMessage } from "@langchain/core/messages";
+import type { Admission, CheckedModule } from "../admission/index.js";
 import type { Config } from "../config.js";
-import { InvalidInputError, ModelReplyError, ModelUnavailableError, errorMessage } from "../errors.js";
-import { explainModelError } from "../personas/model.js";
-import type { ModelFactsCache } from "../personas/model-info.js";
-import { callUsage, type ModelCallUsage } from "../personas/usage.js";
+import { InvalidInputError } from "../errors.js";
 import type { EventBus } from "../events.js";
-import type { Sandbox } from "../sandbox/types.js";
-import type { ForgeAttempt, ForgeRun, ForgeStage, JsonObject, Store } from "../store/types.js";
-import { compileArgsSchema } from "../tools/args.js";
-import { createToolMirror, type ToolMirror } from "../tools/mirror.js";
+import type { ModelFactsCache } from "../personas/model-info.js";
+import type { ModelCallUsage } from "../personas/usage.js";
+import type { ForgeAttempt, ForgeRun, JsonObject, Store } from "../store/types.js";
 import type { ToolRegistry } from "../tools/types.js";
-import { checkModule, type CheckedModule, type ModuleCheck } from "./check.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
+import { runAttempt, type AttemptRecord, type Flavour, type InstallDone } from "./attempt.js";
 import { describeFailedAttempt, summariseFailure } from "./failure-summary.js";
-import { installTool } from "./install.js";
-import { findReusableTool } from "./reuse.js";
 import { cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
 import {
   buildMethodPrompt,
   buildToolPrompt,
   defaultMethodSpec,
-  replyText,
   resolveForgeModel,
   type AttemptFeedback,
   type ForgeModelSource,
 } from "./prompt.js";
-import { KeyedSerial } from "../util/keyed-serial.js";
+import { findReusableTool } from "./reuse.js";
 import type { Forge, ForgeOutcome, MethodForgeRequest, ToolForgeRequest } from "./types.js";
 
 export interface ForgeDeps {
   store: Store;
-  sandbox: Sandbox;
+  /** How a module is checked, admitted and installed (src/admission). */
+  admission: Admission;
   bus: EventBus;
-  /** Refreshed after an install so this process binds the new tool at once; its names go into the prompt. */
+  /** Its names go into the prompt; built-ins are never forged over. */
   registry?: ToolRegistry | undefined;
-  config: Pick<Config, "ollamaHost" | "models" | "forgeMaxAttempts" | "dynamicToolsDir"> &
-    Partial<Pick<Config, "numCtx" | "thinking" | "keepAlive">>;
+  config: Pick<Config, "ollamaHost" | "models" | "forgeMaxAttempts"> & Partial<Pick<Config, "numCtx" | "thinking" | "keepAlive">>;
   /** What Ollama says about the forge model (window, thinking); shared with the personas so that both ask for the same num_ctx. */
   modelFacts?: ModelFactsCache | undefined;
   /** The chat model (or a factory); default: ChatOllama with FORGE_MODEL at OLLAMA_HOST. */
   model?: ForgeModelSource | undefined;
-  /** Default: the mirror in config.dynamicToolsDir. */
-  mirror?: ToolMirror | undefined;
-}
-
-/** What one attempt produced, before it is recorded. */
-interface AttemptResult {
-  stage: ForgeStage;
-  outcome: "passed" | "failed";
-  failure: string | null;
-  reply: string;
-  code: string;
-  check: ModuleCheck | null;
-  durations: Partial<Record<ForgeStage, number>>;
-}
-
-/** One flavour of the loop: how to prompt, check, admit and install. */
-interface Flavour {
-  messages(previous: AttemptFeedback | undefined): BaseMessage[];
-  check(code: string): Promise<ModuleCheck>;
-  /** Host-side checks after a passing validation; a string is the failure fed back. */
-  admit(module: CheckedModule): Promise<string | null>;
-  /** Installs, or refuses with a failure fed back (e.g. the name was taken meanwhile). */
-  install(module: CheckedModule, runId: string): Promise<InstallDone | { refused: string }>;
 }
 
 interface Installed {
   name: string;
   version: number;
-}
-
-/** An install, with the event that announces it (published after the attempt is recorded). */
-interface InstallDone extends Installed {
-  announce(): void;
 }
 
 const SANDBOX_OUTPUT_CHARS = 4_000;
@@ -100,8 +65,7 @@ function tail(text: string, max: number): string {
 
 export function createForge(deps: ForgeDeps): Forge {
   const serial = new KeyedSerial();
-  const mirror = deps.mirror ?? createToolMirror(deps.config.dynamicToolsDir);
-  const { store, bus } = deps;
+  const { store, bus, admission } = deps;
 
   /**
    * The tools the prompt names as taken: the library's closest matches to the spec, never the whole
@@ -115,7 +79,7 @@ export function createForge(deps: ForgeDeps): Forge {
     return { names: hits.map((hit) => hit.name), total };
   }
 
-  async function record(runId: string, number: number, result: AttemptResult): Promise<void> {
+  async function record(runId: string, number: number, result: AttemptRecord): Promise<void> {
     const job = result.check?.sandbox ?? null;
     const attempt: ForgeAttempt = {
       number,
@@ -163,9 +127,9 @@ export function createForge(deps: ForgeDeps): Forge {
     return { status: "reused", runId: run.id, ...result, attempts: 0 };
   }
 
-  /** The loop shared by tools and methods. */
+  /** The loop shared by tools and methods: attempts until one installs, or the attempts run out. */
   async function loop(run: ForgeRun, flavour: Flavour, signal: AbortSignal | undefined): Promise<ForgeOutcome> {
-    const model: BaseChatModel = resolveForgeModel(deps.model, deps.config, await deps.modelFacts?.get(deps.config.models.forge));
+    const model = resolveForgeModel(deps.model, deps.config, await deps.modelFacts?.get(deps.config.models.forge));
     const usage: ModelCallUsage[] = [];
     const maxAttempts = deps.config.forgeMaxAttempts;
     let previous: AttemptFeedback | undefined;
@@ -175,103 +139,29 @@ export function createForge(deps: ForgeDeps): Forge {
         await fail(run.id, `aborted before attempt ${number}`);
         throw signal.reason;
       }
-      const durations: Partial<Record<ForgeStage, number>> = {};
-      let reply: string;
-      const modelStart = performance.now();
-      try {
-        const message = await model.invoke(flavour.messages(previous), signal ? { signal } : {});
-        usage.push(callUsage(message, "forge", "forge", deps.config.models.forge));
-        reply = replyText(message.content);
-        // ChatOllama ends an aborted stream quietly, returning the partial reply: treat it as aborted.
-        if (signal?.aborted) throw signal.reason;
-      } catch (error) {
-        durations.model = performance.now() - modelStart;
-        const aborted = signal?.aborted === true;
-        const explained = aborted
-          ? error
-          : explainModelError(error, { persona: "forge", model: deps.config.models.forge, host: deps.config.ollamaHost });
-        const failure = aborted ? "aborted while waiting for the model" : `the forge model failed: ${errorMessage(explained)}`;
-        await record(run.id, number, { stage: "model", outcome: "failed", failure, reply: "", code: "", check: null, durations });
-        // A reply cut off mid-stream (Ollama up, the stream ended early) costs this attempt, not the run.
-        if (!aborted && explained instanceof ModelReplyError) {
-          lastFailure = describeFailedAttempt(number, { stage: "model", failure });
-          continue;
-        }
-        await fail(run.id, failure);
-        if (aborted) throw signal?.reason ?? error;
-        if (explained instanceof ModelUnavailableError) throw explained;
-        throw new ModelUnavailableError(
-          `the forge model ${deps.config.models.forge} at ${deps.config.ollamaHost} did not answer: ${errorMessage(error)}`,
-          `start Ollama (ollama serve) and pull the model (ollama pull ${deps.config.models.forge}), or set FORGE_MODEL / OLLAMA_HOST`,
-          error,
-        );
+      const outcome = await runAttempt({
+        number,
+        previous,
+        flavour,
+        model,
+        modelName: deps.config.models.forge,
+        host: deps.config.ollamaHost,
+        signal,
+        usage,
+      });
+      await record(run.id, number, outcome.record);
+      if (outcome.kind === "stopped") {
+        await fail(run.id, outcome.reason);
+        throw outcome.error;
       }
-      durations.model = performance.now() - modelStart;
-
-      let check: ModuleCheck;
-      const checkStart = performance.now();
-      try {
-        check = await flavour.check(reply);
-      } catch (error) {
-        // The checks could not run (sandbox down, compiler crashed): not the model's fault.
-        durations.sandbox = performance.now() - checkStart;
-        const failure = `validation could not run: ${errorMessage(error)}`;
-        await record(run.id, number, { stage: "sandbox", outcome: "failed", failure, reply, code: "", check: null, durations });
-        await fail(run.id, failure);
-        throw error;
+      if (outcome.kind === "installed") {
+        const { name, version } = outcome.installed;
+        await store.finishForgeRun(run.id, { status: "installed", result: { name, version } });
+        outcome.installed.announce();
+        return { status: "installed", runId: run.id, name, version, attempts: number, usage };
       }
-      Object.assign(durations, check.durations);
-      if (signal?.aborted) {
-        const failure = "aborted before install";
-        await record(run.id, number, {
-          stage: check.ok ? "install" : check.stage,
-          outcome: "failed",
-          failure,
-          reply,
-          code: check.code,
-          check,
-          durations,
-        });
-        await fail(run.id, failure);
-        throw signal.reason;
-      }
-      let result: AttemptResult;
-      if (!check.ok) {
-        result = { stage: check.stage, outcome: "failed", failure: check.failure, reply, code: check.code, check, durations };
-      } else {
-        const installStart = performance.now();
-        let installed: InstallDone | { refused: string };
-        try {
-          const refusal = await flavour.admit(check.module);
-          installed = refusal !== null ? { refused: refusal } : await flavour.install(check.module, run.id);
-        } catch (error) {
-          // A store failure is not the model's fault: record it and stop, with the store's error.
-          durations.install = performance.now() - installStart;
-          const failure = `install failed: ${errorMessage(error)}`;
-          await record(run.id, number, { stage: "install", outcome: "failed", failure, reply, code: check.code, check, durations });
-          await fail(run.id, failure);
-          throw error;
-        }
-        durations.install = performance.now() - installStart;
-        if ("refused" in installed) {
-          result = { stage: "install", outcome: "failed", failure: installed.refused, reply, code: check.code, check, durations };
-        } else {
-          await record(run.id, number, { stage: "install", outcome: "passed", failure: null, reply, code: check.code, check, durations });
-          await store.finishForgeRun(run.id, { status: "installed", result: { name: installed.name, version: installed.version } });
-          installed.announce();
-          return { status: "installed", runId: run.id, name: installed.name, version: installed.version, attempts: number, usage };
-        }
-      }
-      await record(run.id, number, result);
-      lastFailure = describeFailedAttempt(number, { ...result, findings: check.findings });
-      previous = {
-        attempt: number,
-        stage: result.stage,
-        code: result.code,
-        reply,
-        failure: result.failure ?? "failed",
-        findings: check.findings,
-      };
+      lastFailure = describeFailedAttempt(number, { ...outcome.record, findings: outcome.record.check?.findings ?? [] });
+      previous = outcome.feedback ?? previous;
     }
     const outcome = await fail(run.id, `no module passed in ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; ${lastFailure}`);
     return { ...outcome, attempts: maxAttempts, usage };
@@ -310,50 +200,22 @@ export function createForge(deps: ForgeDeps): Forge {
     const run = await store.createForgeRun({ kind: "tool", spec, target: requested });
     bus.publish({ type: "forge.started", runId: run.id, kind: "tool", spec, target: requested });
 
-    const admitName = async (name: string): Promise<string | null> => {
-      if (requested && name !== requested) return `the module's name is "${name}" but it must be exactly "${requested}"`;
-      if (!requested && ((await store.getTool(name)) !== null || (await deps.registry?.get(name)) != null)) {
-        return `a tool named "${name}" already exists; choose a different, more specific snake_case name`;
-      }
-      return null;
-    };
-
+    // A requested name gets its next version; a name the model picks must be new.
+    const rules = { expectedName: requested, newVersion: requested !== null };
     const flavour: Flavour = {
       messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }),
-      check: (reply) => checkModule({ reply, contract: "tool", expectedName: requested ?? undefined, sandbox: deps.sandbox }),
-      admit: async (module) => {
-        const nameRefusal = await admitName(module.name);
-        if (nameRefusal) return nameRefusal;
-        try {
-          compileArgsSchema(module.name, module.schema);
-        } catch (error) {
-          return errorMessage(error);
-        }
-        return null;
-      },
-      install: async (module, runId) => {
-        const doInstall = async () => {
-          const installed = await installTool(
-            { store, mirror, registry: deps.registry },
-            {
-              toolName: module.name,
-              description: module.description,
-              schema: module.schema ?? { type: "object", properties: {} },
-              source: module.source,
-              compiled: module.compiled,
-              sha256: module.sha256,
-              forgeRunId: runId,
-            },
-          );
+      check: (code) => admission.check({ source: code, contract: "tool", expectedName: requested ?? undefined }),
+      install: async (module) => {
+        const admitAndInstall = async (): Promise<InstallDone | { refused: string }> => {
+          const refusal = await admission.toolRefusal(module, rules);
+          if (refusal !== null) return { refused: refusal };
+          const installed = await admission.installTool(module, { origin: "forged", forgeRunId: run.id });
           const { toolName: name, version } = installed.version;
-          return { name, version, announce: () => bus.publish({ type: "tool.created", runId, name, version }) };
+          return { name, version, announce: () => bus.publish({ type: "tool.created", runId: run.id, name, version }) };
         };
-        if (requested) return doInstall(); // already serialised on this name
-        return serial.run(`tool:${module.name}`, async () => {
-          // Another forge may have taken the name while this one was validating.
-          const refusal = await admitName(module.name);
-          return refusal !== null ? { refused: refusal } : doInstall();
-        });
+        // A requested name is already serialised; a name the model picked is serialised here, so
+        // that two forges picking it at once cannot both install it.
+        return requested ? admitAndInstall() : serial.run(`tool:${module.name}`, admitAndInstall);
       },
     };
     return loop(run, flavour, request.signal);
@@ -375,31 +237,21 @@ export function createForge(deps: ForgeDeps): Forge {
       const example = request.example;
       const flavour: Flavour = {
         messages: (previous) => buildMethodPrompt({ objectId, selector, spec, receiver, example, previous }),
-        check: (reply) =>
-          checkModule({
-            reply,
+        check: (code) =>
+          admission.check({
+            source: code,
             contract: "method",
             expectedName: selector,
-            sandbox: deps.sandbox,
             ...(example ? { dryRun: { self: receiver, args: example.args, kwargs: example.kwargs } } : {}),
           }),
-        admit: async (module) =>
-          module.name === selector ? null : `the module's name is "${module.name}" but it must be exactly "${selector}"`,
-        install: async (module, runId) => {
-          const installed = await store.installMethodVersion({
-            objectId,
-            selector,
-            description: module.description,
-            source: module.source,
-            compiled: module.compiled,
-            sha256: module.sha256,
-            forgeRunId: runId,
-          });
+        install: async (module: CheckedModule) => {
+          if (module.name !== selector) return { refused: `the module's name is "${module.name}" but it must be exactly "${selector}"` };
+          const installed = await admission.installMethod(module, { objectId, selector, forgeRunId: run.id });
           const { objectId: holder, version } = installed;
           return {
             name: selector,
             version,
-            announce: () => bus.publish({ type: "method.learned", runId, objectId: holder, selector, version }),
+            announce: () => bus.publish({ type: "method.learned", runId: run.id, objectId: holder, selector, version }),
           };
         },
       };

@@ -13,7 +13,6 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.j
 import { createAgentChat } from "./agent.js";
 import { createApp } from "./app.js";
 import { createActivityJournal, type ActivityJournal } from "./console/index.js";
-import { toolLibrary } from "../tools/library-deps.js";
 import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
 import { modelsProbe, storeProbe, sandboxProbe } from "./health-probes.js";
@@ -85,7 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       ollamaHost: config.ollamaHost,
       apiKey,
-      library: toolLibrary(runtime),
+      library: { registry: runtime.registry, bindLimit: config.toolBindLimit, addTool: (module) => runtime.admission.addTool(module) },
       // The objects routes (/message, /objects), written with the objects feature.
       routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle })],
       lifecycle,

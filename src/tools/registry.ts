@@ -12,35 +12,33 @@
  * the revision moves. Listing, counting and searching go through the store.
  * Forged tools run only in the sandbox; built-in tools (trusted, shipped with ToolForge) run here.
  */
-import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
+import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox } from "../sandbox/types.js";
-import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, coverage, libraryFields, queryTerms, type LibraryFields } from "../store/library-text.js";
-import type { JsonObject, JsonValue, Store, ToolSummary, ToolVersion } from "../store/types.js";
+import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, coverage, queryTerms } from "../store/library-text.js";
+import type { JsonObject, Store, ToolSummary } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
-import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";
+import { builtinEntries, type BuiltinEntry, type BuiltinTool } from "./builtins.js";
+import { FIND_TOOLS } from "./find-tools.js";
+import { loadForgedTool, type ForgedEntry } from "./forged-loader.js";
 import { toLangChainTool } from "./langchain.js";
-import type { LoaderModule } from "./loader-template.js";
-import { createToolMirror, type ToolMirror } from "./mirror.js";
+import type { ToolMirror } from "./mirror.js";
 import { DEFAULT_MAX_RESULT_BYTES, capResult, failure, outcomeFromJob } from "./outcome.js";
+import { RevisionCache } from "./revision-cache.js";
 import type { RegisteredTool, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
-import { errorMessage } from "../errors.js";
 import { previewValue } from "../util/text.js";
 
-/** A tool that ships with ToolForge and runs in the server's process (trusted code only). */
-export interface BuiltinTool {
-  name: string;
-  description: string;
-  schema: JsonObject;
-  run(args: JsonObject): Promise<JsonValue>;
-}
+export type { BuiltinTool } from "./builtins.js";
+export { DEFAULT_FIND_TOOLS_LIMIT } from "./builtins.js";
 
 export interface ToolRegistryOptions {
   store: Store;
   sandbox: Sandbox;
   bus: EventBus;
-  dynamicToolsDir: string;
+  /** Where installed tools' files are (the registry rebuilds them from the store when missing or different). */
+  mirror: ToolMirror;
   builtins?: BuiltinTool[];
   /**
    * The `find_tools` built-in (search the library; what it finds is bound on BRICK's next call):
@@ -53,6 +51,8 @@ export interface ToolRegistryOptions {
   maxResultBytes?: number;
   /** Re-ranks store search results (e.g. by embeddings); given the query and the hits, best first. */
   rerank?: (query: string, matches: ToolMatch[]) => Promise<ToolMatch[]>;
+  /** Where a tool that cannot be bound is reported (default: process warnings). */
+  diagnostics?: Diagnostics;
 }
 
 /** A tool version the registry could not load (kept out of the bound set, reported here). */
@@ -63,48 +63,17 @@ export interface LoadProblem {
 }
 
 export interface LiveToolRegistry extends ToolRegistry {
-  readonly mirror: ToolMirror;
   /** Versions that failed to load when last bound or called (bad schema, unreadable mirror, …) and forged tools shadowed by a built-in. */
   readonly loadProblems: readonly LoadProblem[];
 }
 
-export const DEFAULT_FIND_TOOLS_LIMIT = 4;
-
 /**
- * Forged tools kept described for binding, and store reads of forged tools kept for the current
- * revision (each a small object; the library may hold thousands).
+ * Forged tools kept described for binding, argument checks, and store reads of forged tools kept
+ * for the current revision (each a small object; the library may hold thousands).
  */
 const DESCRIBED_CACHE = 2_000;
 
-interface ForgedEntry {
-  origin: "forged";
-  tool: RegisteredTool;
-  check: ArgsCheck;
-  sha256: string;
-  loader: LoaderModule;
-}
-
-interface BuiltinEntry {
-  origin: "builtin";
-  tool: RegisteredTool;
-  check: ArgsCheck;
-  builtin: BuiltinTool;
-  langChain: StructuredToolInterface | null;
-  /** What a search matches it by (built-ins are not in the store's index). */
-  fields: LibraryFields;
-}
-
 type Entry = ForgedEntry | BuiltinEntry;
-
-/** Imports a generated loader; the query makes each (version, sha256) its own module instance. */
-async function importLoader(file: string, version: ToolVersion): Promise<LoaderModule> {
-  const url = `${pathToFileURL(file).href}?v=${version.version}-${version.sha256.slice(0, 16)}`;
-  const loaded = (await import(/* @vite-ignore */ url)) as LoaderModule;
-  if (loaded.name !== version.toolName || loaded.version !== version.version || loaded.sha256 !== version.sha256) {
-    throw new Error(`loader ${file} does not describe ${version.toolName} v${version.version} as the store does`);
-  }
-  return loaded;
-}
 
 export async function createToolRegistry(options: ToolRegistryOptions): Promise<LiveToolRegistry> {
   const registry = new Registry(options);
@@ -121,54 +90,25 @@ const forgedTool = (summary: ToolSummary): RegisteredTool => ({
 });
 
 class Registry implements LiveToolRegistry {
-  readonly mirror: ToolMirror;
-  private readonly builtins = new Map<string, BuiltinEntry>();
+  private readonly builtins: Map<string, BuiltinEntry>;
   private readonly forged = new Map<string, ForgedEntry>();
   private loadedRevision = -1;
   /** Forged tools shadowed by a built-in (checked at each revision) and tools that failed to load. */
   private readonly shadowed = new Map<string, LoadProblem>();
   private readonly failed = new Map<string, LoadProblem>();
   private chain: Promise<unknown> = Promise.resolve();
-  private counted: { revision: number; count: number } | null = null;
-  private listed: { revision: number; tools: readonly RegisteredTool[] } | null = null;
+  private readonly reads = new RevisionCache(DESCRIBED_CACHE);
   /** LangChain tools of forged tools by name, for binding (description and schema only; nothing loaded). */
   private readonly described = new Map<string, { version: number; langChain: StructuredToolInterface }>();
-  /** Forged tools as the store described them (null: no such tool) at the revision they were read at. */
-  private readonly stored = new Map<string, { revision: number; tool: RegisteredTool | null }>();
-  private allTools: { revision: number; tools: StructuredToolInterface[] } | null = null;
+  /** Compiled argument checks of forged tools, by name and version. */
+  private readonly checks = new Map<string, ArgsCheck>();
   private readonly maxResultBytes: number;
+  private readonly diagnostics: Diagnostics;
 
   constructor(private readonly options: ToolRegistryOptions) {
-    this.mirror = createToolMirror(options.dynamicToolsDir);
     this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
-    const builtins = [...(options.builtins ?? [])];
-    if (options.findTools !== false && !builtins.some((b) => b.name === FIND_TOOLS)) {
-      const limit = options.findTools?.limit ?? DEFAULT_FIND_TOOLS_LIMIT;
-      builtins.push({
-        name: FIND_TOOLS,
-        description: FIND_TOOLS_DESCRIPTION,
-        schema: FIND_TOOLS_SCHEMA,
-        run: (args) => runFindTools(args, (query, max) => this.search(query, { limit: max }), limit),
-      });
-    }
-    for (const builtin of builtins) {
-      this.builtins.set(builtin.name, {
-        origin: "builtin",
-        tool: { name: builtin.name, version: 1, description: builtin.description, schema: builtin.schema, origin: "builtin" },
-        check: compileArgsSchema(builtin.name, builtin.schema),
-        builtin,
-        langChain: null,
-        fields: libraryFields({
-          kind: "tool",
-          name: builtin.name,
-          objectId: null,
-          version: 1,
-          description: builtin.description,
-          schema: builtin.schema,
-          spec: null,
-        }),
-      });
-    }
+    this.diagnostics = options.diagnostics ?? processDiagnostics;
+    this.builtins = builtinEntries(options.builtins ?? [], options.findTools, (query, limit) => this.search(query, { limit }));
   }
 
   get revision(): number {
@@ -198,7 +138,7 @@ class Registry implements LiveToolRegistry {
       if (this.shadowed.get(name)?.version !== forged.activeVersion) {
         const problem = { name, version: forged.activeVersion, error: "a built-in tool has this name; the forged one is not bound" };
         this.shadowed.set(name, problem);
-        process.emitWarning(`tool ${name} v${forged.activeVersion} is not bound: ${problem.error}`, "ToolRegistryWarning");
+        this.diagnostics.warn("tools", `tool ${name} v${forged.activeVersion} is not bound: ${problem.error}`);
       }
     }
     this.loadedRevision = revision;
@@ -219,7 +159,7 @@ class Registry implements LiveToolRegistry {
     const version = await this.options.store.getToolVersion(name, active.version);
     if (!version) return null;
     try {
-      const loaded = await this.load(version);
+      const loaded = await loadForgedTool(this.options.mirror, version);
       this.forged.set(name, loaded);
       this.failed.delete(name);
       return loaded;
@@ -227,40 +167,17 @@ class Registry implements LiveToolRegistry {
       const problem = { name, version: version.version, error: errorMessage(error) };
       this.forged.delete(name);
       this.failed.set(name, problem);
-      process.emitWarning(`tool ${name} v${version.version} is not bound: ${problem.error}`, "ToolRegistryWarning");
+      this.diagnostics.warn("tools", `tool ${name} v${version.version} is not bound: ${problem.error}`);
       return null;
     }
   }
 
-  private async load(version: ToolVersion): Promise<ForgedEntry> {
-    await this.mirror.ensure(version);
-    const check = compileArgsSchema(version.toolName, version.schema);
-    const loader = await importLoader(this.mirror.paths(version.toolName, version.version).loader, version);
-    return {
-      origin: "forged",
-      tool: {
-        name: version.toolName,
-        version: version.version,
-        description: version.description,
-        schema: version.schema,
-        origin: "forged",
-      },
-      check,
-      sha256: version.sha256,
-      loader,
-    };
-  }
-
   async list(): Promise<readonly RegisteredTool[]> {
     await this.refresh();
-    if (this.listed?.revision !== this.loadedRevision) {
-      // The revision before the read: a read racing a newer refresh is never kept as the newer revision's list.
-      const revision = this.loadedRevision;
+    return this.reads.list(this.loadedRevision, async () => {
       const forged = (await this.options.store.listTools()).filter((t) => !this.builtins.has(t.name)).map(forgedTool);
-      const tools = [...[...this.builtins.values()].map((e) => e.tool), ...forged].sort((a, b) => a.name.localeCompare(b.name));
-      this.listed = { revision, tools };
-    }
-    return this.listed.tools;
+      return [...[...this.builtins.values()].map((e) => e.tool), ...forged].sort((a, b) => a.name.localeCompare(b.name));
+    });
   }
 
   async get(name: string): Promise<RegisteredTool | null> {
@@ -270,33 +187,38 @@ class Registry implements LiveToolRegistry {
     return this.storedTool(name);
   }
 
-  /**
-   * The store's active version of a forged tool, read once per registry revision (a bound or loaded
-   * tool is re-checked through here after the revision moves).
-   */
-  private async storedTool(name: string): Promise<RegisteredTool | null> {
-    const cached = this.stored.get(name);
-    if (cached && cached.revision === this.loadedRevision) return cached.tool;
-    // The revision before the read: a read racing a newer refresh is never kept as the newer revision's.
-    const revision = this.loadedRevision;
-    const summary = await this.options.store.getTool(name);
-    const tool = summary ? forgedTool(summary) : null;
-    this.stored.delete(name);
-    if (this.stored.size >= DESCRIBED_CACHE) this.stored.delete(this.stored.keys().next().value!);
-    this.stored.set(name, { revision, tool });
-    return tool;
+  /** The store's active version of a forged tool, read once per registry revision (a bound or loaded tool is re-checked through here after it moves). */
+  private storedTool(name: string): Promise<RegisteredTool | null> {
+    return this.reads.tool(this.loadedRevision, name, async () => {
+      const summary = await this.options.store.getTool(name);
+      return summary ? forgedTool(summary) : null;
+    });
   }
 
   async count(): Promise<number> {
     await this.refresh();
-    if (this.counted?.revision !== this.loadedRevision) {
-      // As in list(): the revision before the read, so a count racing a newer refresh is never kept as the newer one's.
-      const revision = this.loadedRevision;
-      const shadowed = this.shadowed.size;
-      const stored = await this.options.store.countTools();
-      this.counted = { revision, count: stored + this.builtins.size - shadowed };
+    const shadowed = this.shadowed.size;
+    return this.reads.count(this.loadedRevision, async () => (await this.options.store.countTools()) + this.builtins.size - shadowed);
+  }
+
+  async checkArgs(name: string, args: unknown): Promise<{ ok: true } | { ok: false; message: string }> {
+    const tool = await this.get(name);
+    if (!tool) return { ok: false, message: await this.unknownToolMessage(name) };
+    return this.argsCheck(tool)(args);
+  }
+
+  /** A tool's compiled argument check (a built-in's from its entry; a forged version's compiled once). */
+  private argsCheck(tool: RegisteredTool): ArgsCheck {
+    const builtin = this.builtins.get(tool.name);
+    if (builtin) return builtin.check;
+    const key = `${tool.name}@${tool.version}`;
+    let check = this.checks.get(key);
+    if (!check) {
+      check = compileArgsSchema(tool.name, tool.schema);
+      if (this.checks.size >= DESCRIBED_CACHE) this.checks.delete(this.checks.keys().next().value!);
+      this.checks.set(key, check);
     }
-    return this.counted.count;
+    return check;
   }
 
   async search(query: string, options: { limit?: number } = {}): Promise<ToolMatch[]> {
@@ -369,17 +291,6 @@ class Registry implements LiveToolRegistry {
     const langChain = toLangChainTool(active, callThrough);
     this.described.set(name, { version: active.version, langChain });
     return langChain;
-  }
-
-  async langChainTools(): Promise<StructuredToolInterface[]> {
-    await this.refresh();
-    if (this.allTools?.revision !== this.loadedRevision) {
-      const revision = this.loadedRevision;
-      // With every tool bound there is nothing left to find: find_tools is left out.
-      const tools = await this.langChainToolsFor((await this.list()).map((t) => t.name).filter((name) => name !== FIND_TOOLS));
-      this.allTools = { revision, tools };
-    }
-    return this.allTools.tools;
   }
 
   async call(name: string, args: unknown): Promise<ToolCallOutcome> {

@@ -46,14 +46,14 @@ export interface ToolRegistry {
   /** The current tools (after a refresh), as plain descriptions (cached until the revision moves: read, never change). */
   list(): Promise<readonly RegisteredTool[]>;
   get(name: string): Promise<RegisteredTool | null>;
-  /** Every current tool but find_tools as a LangChain tool (loads them all: for small libraries and tests; BRICK binds `langChainToolsFor`). */
-  langChainTools(): Promise<StructuredToolInterface[]>;
   /** The LangChain tools of these names, in this order (names that do not exist or cannot load are left out), each loaded on first use. */
   langChainToolsFor(names: readonly string[]): Promise<StructuredToolInterface[]>;
   /** How many tools there are, built-ins included (cheap: cached until the revision moves). */
   count(): Promise<number>;
   /** Tools whose name, description, arguments or spec match `query`, best first (built-ins and the store's). */
   search(query: string, options?: { limit?: number }): Promise<ToolMatch[]>;
+  /** Checks `args` against the tool's schema (coercing unambiguous scalars in place), as `call` would; never throws. */
+  checkArgs(name: string, args: unknown): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Validates `args` against the tool's schema, runs it (sandbox for forged tools), never throws. */
   call(name: string, args: unknown): Promise<ToolCallOutcome>;
 }

@@ -15,7 +15,7 @@ import { createConnection, createServer, type AddressInfo, type Server } from "n
 import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { validateModule, type ValidationResult } from "../../src/forge/validate.js";
+import { validateModule, type ValidationResult } from "../../src/admission/validate.js";
 import { loadHostileCorpus, PAYLOAD_PLACEHOLDER, URL_PLACEHOLDER } from "../fixtures/hostile/corpus.js";
 import { describeSandbox } from "../support/sandbox.js";
 

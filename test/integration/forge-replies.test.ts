@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { validateModule } from "../../src/forge/validate.js";
+import { validateModule } from "../../src/admission/validate.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import {
   ASSERT_IMPORT_FORMS,

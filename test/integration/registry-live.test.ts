@@ -52,7 +52,7 @@ describeSandbox("the live registry on the real sandbox and store", (sandbox) => 
     await expect(runtime.registry.call("shout", { text: "hey" })).resolves.toMatchObject({ ok: true, result: "v2:HEY" });
     const before = runtime.registry.revision;
     await runtime.store.rollbackTool("shout");
-    const tools = await runtime.registry.langChainTools();
+    const tools = await runtime.registry.langChainToolsFor(["shout"]);
     expect(runtime.registry.revision).toBeGreaterThan(before);
     expect(tools.find((t) => t.name === "shout")?.description).toBe("Shouts a text (v1).");
     await expect(runtime.registry.call("shout", { text: "hey" })).resolves.toMatchObject({ ok: true, result: "v1:HEY" });
@@ -81,7 +81,7 @@ describeSandbox("the live registry on the real sandbox and store", (sandbox) => 
       ollama.enqueue(reply(wordCountModule("word_count")));
       expect(await runtime.forge.forgeTool({ spec: "word_count: counts words" })).toMatchObject({ status: "installed" });
       expect(await second.registry.refresh()).toBe(true);
-      expect((await second.registry.langChainTools()).map((t) => t.name)).toContain("word_count");
+      expect((await second.registry.langChainToolsFor(["word_count"])).map((t) => t.name)).toEqual(["word_count"]);
     } finally {
       await second.close();
     }

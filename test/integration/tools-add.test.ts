@@ -10,8 +10,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { addToolModules, readModuleSources } from "../../src/tools/add.js";
-import { createToolMirror } from "../../src/tools/mirror.js";
+import { readModuleSources } from "../../src/admission/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { runCli } from "./cli-harness.js";
@@ -44,14 +43,7 @@ describeSandbox("adding hand-written tools", (sandbox) => {
     const sources = await readModuleSources(modules);
     expect(sources.map((s) => path.basename(s.file))).toEqual(["a-word-count.ts", "b-failing-test.ts", "c-hostile.ts"]);
 
-    const deps = {
-      store: runtime.store,
-      sandbox: runtime.sandbox,
-      mirror: createToolMirror(runtime.config.dynamicToolsDir),
-      registry: runtime.registry,
-      bus: runtime.bus,
-    };
-    const outcomes = await addToolModules(deps, sources, 2);
+    const outcomes = await runtime.admission.addTools(sources, 2);
     expect(outcomes[0]).toMatchObject({ status: "added", name: "word_count", version: 1 });
     expect(outcomes[1]).toMatchObject({ status: "refused", stage: "sandbox" });
     expect(outcomes[1]!.status === "refused" && outcomes[1]!.reason).toContain("add_numbers(2, 2) should be 4");

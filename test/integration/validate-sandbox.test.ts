@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { validateModule } from "../../src/forge/validate.js";
+import { validateModule } from "../../src/admission/validate.js";
 import { describeSandbox } from "../support/sandbox.js";
 
 const MODULES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/modules");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isContractRule } from "../../src/forge/audit.js";
+import { isContractRule } from "../../src/admission/audit.js";
 import { auditTypeScript, loadHostileCorpus } from "../fixtures/hostile/corpus.js";
 
 const corpus = loadHostileCorpus();

@@ -1,12 +1,12 @@
 /**
- * The security rules as families (src/forge/audit/security/): every rule id has a family, and the
+ * The security rules as families (src/admission/audit/security/): every rule id has a family, and the
  * routes the audit used to miss before it asked one question, "what is the root of this chain?",
  * in one place: writes and run-time keys through a local that holds a builtin or an import, and
  * Object.assign/defineProperty aimed at a member of an import.
  */
 import { describe, expect, it } from "vitest";
-import { SECURITY_RULES } from "../../src/forge/audit.js";
-import { RULE_FAMILIES } from "../../src/forge/audit/security.js";
+import { SECURITY_RULES } from "../../src/admission/audit.js";
+import { RULE_FAMILIES } from "../../src/admission/audit/security.js";
 import { APPENDED_LINE as LINE, judgeAppended as judge } from "../fixtures/hostile/corpus.js";
 
 describe("the security rule families", () => {

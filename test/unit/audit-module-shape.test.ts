@@ -4,7 +4,7 @@
  * missing export, while what CommonJS code does that is hostile is still refused.
  */
 import { describe, expect, it } from "vitest";
-import { formatFindings, hasSecurityFindings, type AuditOptions } from "../../src/forge/audit.js";
+import { formatFindings, hasSecurityFindings, type AuditOptions } from "../../src/admission/audit.js";
 import type { AuditFinding } from "../../src/store/types.js";
 import { auditTypeScript } from "../fixtures/hostile/corpus.js";
 import { ASSERT_IMPORT_FORMS, WORD_COUNT_COMMONJS, wordCountWithAssertImport } from "../fixtures/replies.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_RULES, auditModule, formatFindings, hasSecurityFindings, type AuditOptions } from "../../src/forge/audit.js";
-import { transpileModule } from "../../src/forge/transpile.js";
+import { AUDIT_RULES, auditModule, formatFindings, hasSecurityFindings, type AuditOptions } from "../../src/admission/audit.js";
+import { transpileModule } from "../../src/admission/transpile.js";
 import type { AuditFinding } from "../../src/store/types.js";
 import { APPENDED_LINE as LINE, auditTypeScript, judgeAppended as judge, SAMPLE_CONTRACT as CONTRACT } from "../fixtures/hostile/corpus.js";
 

@@ -8,8 +8,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { transpileModule } from "../../src/forge/transpile.js";
-import { validateModule, MAX_SOURCE_CHARS, type ValidateOptions } from "../../src/forge/validate.js";
+import { transpileModule } from "../../src/admission/transpile.js";
+import { validateModule, type ValidateOptions } from "../../src/admission/validate.js";
+import { MAX_SOURCE_CHARS } from "../../src/contract.js";
+import { extractModule } from "../../src/forge/extract.js";
 import type { JobResult, RunnerReport, Sandbox, SandboxJob } from "../../src/sandbox/types.js";
 
 const MODULES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/modules");
@@ -65,20 +67,14 @@ async function compiledLineOf(text: string): Promise<number> {
 }
 
 const validate = (sandbox: Sandbox, options: Partial<ValidateOptions> = {}) =>
-  validateModule({ source: WORD_COUNT, contract: "tool", sandbox, ...options } as ValidateOptions);
+  validateModule({ source: WORD_COUNT, contract: "tool", sandbox, ...options });
 
 describe("validateModule stages before the sandbox", () => {
-  it("fails at extract when the reply has no typescript block, without touching the sandbox", async () => {
+  it("validates the module the forge extracted from a reply", async () => {
     const sandbox = scriptedSandbox();
-    const result = await validateModule({ reply: "Sure, here is the idea in prose.", contract: "tool", sandbox });
-    expect(result).toMatchObject({ ok: false, stage: "extract", code: null, sandbox: null });
-    expect(result.failure).toContain("No ```typescript code block");
-    expect(sandbox.jobs).toEqual([]);
-  });
-
-  it("extracts the module from a reply and validates it", async () => {
-    const sandbox = scriptedSandbox();
-    const result = await validateModule({ reply: `Here:\n\`\`\`ts\n${WORD_COUNT}\`\`\``, contract: "tool", sandbox });
+    const extracted = extractModule(`Here:\n\`\`\`ts\n${WORD_COUNT}\`\`\``);
+    expect(extracted.ok).toBe(true);
+    const result = await validateModule({ source: extracted.ok ? extracted.code : "", contract: "tool", sandbox });
     expect(result).toMatchObject({ ok: true, stage: "passed", code: WORD_COUNT });
   });
 

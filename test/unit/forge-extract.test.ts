@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { auditModule } from "../../src/forge/audit.js";
+import { auditModule } from "../../src/admission/audit.js";
 import { extractModule } from "../../src/forge/extract.js";
-import { transpileModule } from "../../src/forge/transpile.js";
+import { transpileModule } from "../../src/admission/transpile.js";
 import {
   bareCodeReply,
   commonJsReply,

@@ -4,9 +4,9 @@
  * error, and never the instructions that the failure fed back to the model carries.
  */
 import { describe, expect, it } from "vitest";
-import { auditModule, formatFindings } from "../../src/forge/audit.js";
+import { auditModule, formatFindings } from "../../src/admission/audit.js";
 import { describeFailedAttempt, summariseFailure } from "../../src/forge/failure-summary.js";
-import { transpileModule } from "../../src/forge/transpile.js";
+import { transpileModule } from "../../src/admission/transpile.js";
 import type { AuditFinding } from "../../src/store/types.js";
 
 async function audited(source: string): Promise<{ findings: AuditFinding[]; failure: string }> {

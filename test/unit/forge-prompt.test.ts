@@ -1,4 +1,4 @@
-import { formatFindings as formatAuditFindings } from "../../src/forge/audit.js";
+import { formatFindings as formatAuditFindings } from "../../src/admission/audit.js";
 import { describe, expect, it } from "vitest";
 import type { BaseMessage } from "@langchain/core/messages";
 import { cleanSpec, isToolName, requestedToolName } from "../../src/forge/names.js";

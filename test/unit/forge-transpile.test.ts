@@ -1,6 +1,6 @@
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { describe, expect, it } from "vitest";
-import { SOURCE_FILE, transpileModule } from "../../src/forge/transpile.js";
+import { SOURCE_FILE, transpileModule } from "../../src/admission/transpile.js";
 
 describe("transpileModule", () => {
   it("compiles TypeScript into an ES module with the types removed and the exports kept", async () => {

@@ -12,6 +12,7 @@ import type { Sandbox } from "../../src/sandbox/types.js";
 import { openStore } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
 import { sha256Hex } from "../../src/store/index.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry, type BuiltinTool } from "../../src/tools/registry.js";
 import { createRuntime } from "../../src/runtime.js";
 import { tempStore, type TempStore } from "../support/store.js";
@@ -68,7 +69,7 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     expect((await registry.list()).map((t) => [t.name, t.version, t.origin])).toEqual([
@@ -90,7 +91,7 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     expect(await registry.refresh()).toBe(false);
@@ -106,7 +107,7 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
@@ -116,7 +117,7 @@ describe("the registry loads what the store says", () => {
     const bound = await registry.get("alpha_tool");
     expect(bound).toMatchObject({ version: 1, description: "alpha_tool (a1)" });
     expect(registry.revision).toBeGreaterThan(revisionBefore);
-    const lcTools = await registry.langChainTools();
+    const lcTools = await registry.langChainToolsFor(["alpha_tool"]);
     expect(lcTools.map((t) => t.description)).toEqual(["alpha_tool (a1)"]);
   });
 
@@ -125,7 +126,7 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     const other = await openStore(temp.config);
@@ -144,7 +145,7 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     await first.call("alpha_tool", { text: "x" });
@@ -154,28 +155,29 @@ describe("the registry loads what the store says", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     await second.call("alpha_tool", { text: "x" });
     expect(await readFile(file, "utf8")).toContain('"a1"');
   });
 
-  it("keeps the LangChain tool list until the revision moves", async () => {
+  it("keeps a bound tool's LangChain tool until its active version moves", async () => {
     await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
-    const first = await registry.langChainTools();
-    expect(await registry.langChainTools()).toBe(first);
+    const [first] = await registry.langChainToolsFor(["alpha_tool"]);
     await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
-    const second = await registry.langChainTools();
+    expect((await registry.langChainToolsFor(["alpha_tool"]))[0]).toBe(first);
+    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    const [second] = await registry.langChainToolsFor(["alpha_tool"]);
     expect(second).not.toBe(first);
-    expect(second.map((t) => t.name)).toEqual(["alpha_tool", "beta_tool"]);
+    expect(second!.description).toBe("alpha_tool (a2)");
   });
 });
 
@@ -186,7 +188,7 @@ describe("calls that never reach the sandbox", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     const outcome = await registry.call("no_such_tool", {});
@@ -200,7 +202,7 @@ describe("calls that never reach the sandbox", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     const outcome = await registry.call("alpha_tool", { text: 7 });
@@ -215,7 +217,7 @@ describe("calls that never reach the sandbox", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       builtins: [clock],
       findTools: false,
     });
@@ -242,7 +244,7 @@ describe("calls that never reach the sandbox", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
       builtins: [clock],
     });
@@ -257,7 +259,7 @@ describe("calls that never reach the sandbox", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     const outcome = await registry.call("alpha_tool", { text: "x" });
@@ -277,7 +279,7 @@ describe("a library too large to load whole", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       builtins: [clock],
     });
     expect(await registry.count()).toBe(33); // 31 forged + echo_builtin + find_tools
@@ -298,7 +300,7 @@ describe("a library too large to load whole", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: false,
     });
     const [v1] = await registry.langChainToolsFor(["alpha_tool"]);
@@ -316,7 +318,7 @@ describe("a library too large to load whole", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus,
-      dynamicToolsDir: toolsDir,
+      mirror: createToolMirror(toolsDir),
       findTools: { limit: 1 },
     });
     const found = await registry.call("find_tools", { query: "how many words" });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readProblems, toForgedModule, entryPointOf, type Problem } from "../../bench/humaneval.js";
 import { PROJECT_ROOT } from "../../src/config.js";
-import { transpileModule } from "../../src/forge/transpile.js";
+import { transpileModule } from "../../src/admission/transpile.js";
 import { parseReport } from "../../src/sandbox/output.js";
 
 const problems = readProblems();

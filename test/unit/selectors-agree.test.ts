@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { methodSelectorOf, MAX_NAME_LENGTH, RESERVED_NAMES, TEACH_PREFIX } from "../../src/contract.js";
 import { InvalidInputError } from "../../src/errors.js";
 import { EventBus } from "../../src/events.js";
-import { FORBIDDEN_PROPERTIES } from "../../src/forge/audit/names.js";
+import { FORBIDDEN_PROPERTIES } from "../../src/admission/audit/names.js";
 import { createForge } from "../../src/forge/forge.js";
 import type { ObjectSpace } from "../../src/objects/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { createObjectsRouter } from "../../src/server/objects-router.js";
 import { checkSelector } from "../../src/store/ids.js";
 import type { ForgeRun, MessageRecord, Store } from "../../src/store/types.js";
-import type { ToolMirror } from "../../src/tools/mirror.js";
+import type { Admission } from "../../src/admission/index.js";
 import { tempStore, type TempStore } from "../support/store.js";
 import { serveApp, type ServedApp } from "./server-harness.js";
 
@@ -68,13 +68,12 @@ function forgeWithKnownMethods() {
   } as unknown as Store;
   return createForge({
     store,
-    sandbox: {} as Sandbox,
+    admission: {} as Admission,
     bus: new EventBus(),
-    mirror: {} as ToolMirror,
     model: () => {
       throw new Error("no model call is expected");
     },
-    config: { ollamaHost: "http://127.0.0.1:9", models: { forge: "none" } as never, forgeMaxAttempts: 1, dynamicToolsDir: "/nonexistent" },
+    config: { ollamaHost: "http://127.0.0.1:9", models: { forge: "none" } as never, forgeMaxAttempts: 1 },
   });
 }
 

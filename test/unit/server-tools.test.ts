@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
 import { sha256Hex } from "../../src/store/index.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { PREVIEW_CHARS } from "../../src/util/text.js";
 import { refusingSandbox } from "../support/graph.js";
@@ -129,7 +130,7 @@ describe("POST /tools/:name/call", () => {
       store: handle.store,
       sandbox: refusingSandbox,
       bus: libraryBus,
-      dynamicToolsDir: path.join(handle.dataDir, "dynamic_tools"),
+      mirror: createToolMirror(path.join(handle.dataDir, "dynamic_tools")),
       findTools: false,
       builtins: [
         {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events.js";
 import { createEmbeddingRerank } from "../../src/tools/embeddings.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { refusingSandbox } from "../support/graph.js";
 import { conceptVector } from "../fixtures/embeddings.js";
@@ -41,7 +42,7 @@ describe("re-ranking the library search with embeddings", () => {
       store: temp.store,
       sandbox: refusingSandbox,
       bus: new EventBus(),
-      dynamicToolsDir: dir,
+      mirror: createToolMirror(dir),
       findTools: false,
       ...(rerank ? { rerank } : {}),
     });

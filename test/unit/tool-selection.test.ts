@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry, type LiveToolRegistry } from "../../src/tools/registry.js";
 import { findToolsLimit, keepBound, selectTools, turnContext } from "../../src/tools/selection.js";
 import { tempStore, type TempStore } from "../support/store.js";
@@ -89,7 +90,7 @@ async function openRegistry(limit: number): Promise<LiveToolRegistry> {
     store: temp.store,
     sandbox: refusingSandbox,
     bus: new EventBus(),
-    dynamicToolsDir: toolsDir,
+    mirror: createToolMirror(toolsDir),
     findTools: { limit: findToolsLimit(limit) },
   });
 }

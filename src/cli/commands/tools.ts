@@ -10,8 +10,8 @@ import { loadConfig, type Config } from "../../config.js";
 import { InvalidInputError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
 import { inParallel } from "../../util/in-parallel.js";
-import type { addedJson, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../server/routes/tools.js";
-import type { AddOutcome, ModuleSource } from "../../tools/add.js";
+import type { offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
+import type { addedJson, AddOutcome, ModuleSource } from "../../admission/index.js";
 import { ServerError } from "../failure.js";
 import { paint } from "../output.js";
 import { ServerClient, serverTarget, withServerOptions } from "../server-client.js";
@@ -74,7 +74,7 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
 
 /** The store (and, only when adding, the sandbox and registry) of this machine. */
 async function openLocalSource(config: Config): Promise<ToolsSource> {
-  const [{ openStore }, routes] = await Promise.all([import("../../store/index.js"), import("../../server/routes/tools.js")]);
+  const [{ openStore }, routes] = await Promise.all([import("../../store/index.js"), import("../../tools/library-json.js")]);
   const store: Store = await openStore(config);
   let runtime: Runtime | null = null;
   const library = async () => {
@@ -82,8 +82,7 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
       const { createRuntime } = await import("../../runtime.js");
       runtime = await createRuntime(config, { store });
     }
-    const { toolLibrary } = await import("../../tools/library-deps.js");
-    return toolLibrary(runtime);
+    return runtime.admission;
   };
   const searchOnly = async () => {
     const [{ EventBus }, { createToolRegistry }, { toolRegistryOptions }] = await Promise.all([
@@ -102,8 +101,8 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
     rollback: (name, version) => routes.rollbackToolJson(store, name, version),
     search: async (query) => routes.offeredToolsJson(store, await searchOnly(), query),
     add: async (modules, jobs) => {
-      const { addTool } = await library();
-      return inParallel(modules, jobs, async (module) => addTool(module));
+      const admission = await library();
+      return inParallel(modules, jobs, async (module) => admission.addTool(module));
     },
     close: async () => {
       const opened = runtime;
@@ -212,7 +211,7 @@ function registerSearchAndAdd(tools: Command): void {
       .option("-j, --jobs <n>", "modules validated at once (default: SANDBOX_POOL_SIZE, at least 1)"),
   ).action(async (paths: string[], options: SourceOptions & { jobs?: string }) => {
     const config = loadConfig();
-    const { readModuleSources } = await import("../../tools/add.js");
+    const { readModuleSources } = await import("../../admission/add.js");
     const modules = (await Promise.all(paths.map((p) => readModuleSources(p)))).flat();
     const jobs = options.jobs === undefined ? Math.max(1, config.sandbox.poolSize) : parseJobs(options.jobs);
     const started = performance.now();

@@ -24,10 +24,9 @@ import { toolModelHint } from "../../personas/model.js";
 import { TEAM_PROMPT } from "../../personas/team.js";
 import { findTextToolCalls } from "../../personas/text-tool-calls.js";
 import { thinkParam } from "../../personas/thinking.js";
-import { compileArgsSchema, type ArgsCheck } from "../../tools/args.js";
 import { FIND_TOOLS } from "../../tools/find-tools.js";
 import { keepBound, selectTools, turnContext } from "../../tools/selection.js";
-import type { RegisteredTool, ToolRegistry } from "../../tools/types.js";
+import type { ToolRegistry } from "../../tools/types.js";
 import { fitTranscript } from "../context-budget.js";
 import { cueMessage, isUserMessage, splitTurns, textOf } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
@@ -238,17 +237,6 @@ function withoutToolCalls(reply: AIMessage, notice: string): AIMessage {
   });
 }
 
-const argChecks = new Map<string, { schema: unknown; check: ArgsCheck }>();
-
-function argsCheck(tool: RegisteredTool): ArgsCheck {
-  const key = `${tool.origin}:${tool.name}@${tool.version}`;
-  const cached = argChecks.get(key);
-  if (cached?.schema === tool.schema) return cached.check;
-  const check = compileArgsSchema(tool.name, tool.schema);
-  argChecks.set(key, { schema: tool.schema, check });
-  return check;
-}
-
 /**
  * The tool calls BRICK wrote as text, as a message with real tool calls (ids of our own) when at
  * least one names a bound tool with arguments that validate (unambiguous scalars coerced); the
@@ -263,13 +251,12 @@ async function textToolCalls(
   const accepted: ToolCall[] = [];
   const refused: string[] = [];
   for (const call of found.calls) {
-    const tool = bound.includes(call.name) ? await registry.get(call.name) : null;
-    if (!tool) {
+    if (!bound.includes(call.name)) {
       refused.push(`"${call.name}" is not a bound tool`);
       continue;
     }
     const args = structuredClone(call.args);
-    const checked = argsCheck(tool)(args);
+    const checked = await registry.checkArgs(call.name, args);
     if (!checked.ok) {
       refused.push(checked.message);
       continue;

@@ -9,16 +9,22 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { EventBus } from "../../events.js";
-import { NotFoundError } from "../../errors.js";
-import { MAX_SOURCE_CHARS } from "../../forge/validate.js";
-import type { Store, ToolSummary, ToolVersion } from "../../store/types.js";
-import type { AddOutcome } from "../../tools/add.js";
-import type { ToolLibraryDeps } from "../../tools/library-deps.js";
-import { selectTools } from "../../tools/selection.js";
+import { MAX_SOURCE_CHARS } from "../../contract.js";
+import { addedJson, type AddOutcome, type ModuleSource } from "../../admission/index.js";
+import type { Store } from "../../store/types.js";
+import { noSuchTool, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
+import type { ToolRegistry } from "../../tools/types.js";
 import { HttpError } from "../errors.js";
 import { parseBody } from "../validate.js";
 
-export type { ToolLibraryDeps };
+/** What GET /tools?q=, POST /tools and POST /tools/:name/call need beyond the store (the server passes its runtime's). */
+export interface ToolLibraryDeps {
+  registry: ToolRegistry;
+  /** TOOL_BIND_LIMIT. */
+  bindLimit: number;
+  /** Checks a module in the sandbox and installs it (the runtime's admission). */
+  addTool: (module: ModuleSource) => Promise<AddOutcome>;
+}
 
 const addBody = z.strictObject({
   source: z.string().min(1, "must be the module's source").max(MAX_SOURCE_CHARS, `must be at most ${MAX_SOURCE_CHARS} characters`),
@@ -92,88 +98,4 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
   });
 
   return router;
-}
-
-/**
- * GET /tools?q='s answer: the tools BRICK would get bound for `q` as the first message of a thread
- * (TOOL_BIND_LIMIT, find_tools included when the library does not fit), each with why. Without the
- * registry (a bare store), the store's best matches.
- */
-export async function offeredToolsJson(store: Store, library: Pick<ToolLibraryDeps, "registry" | "bindLimit"> | undefined, q: string) {
-  if (!library) {
-    const hits = await store.searchLibrary(q, { kind: "tool" });
-    return {
-      query: q,
-      bind_limit: null,
-      tools: hits.map((h) => ({ name: h.name, description: h.description, origin: "forged", reason: "matched" })),
-    };
-  }
-  const selection = await selectTools(library.registry, { text: q, used: [], found: [] }, library.bindLimit);
-  const tools = [];
-  for (const name of selection.names) {
-    const tool = await library.registry.get(name);
-    if (tool) tools.push({ name, description: tool.description, origin: tool.origin, reason: selection.reasons[name] });
-  }
-  return { query: q, bind_limit: library.bindLimit, tools };
-}
-
-/** POST /tools' answer for an installed module. */
-export function addedJson(outcome: Extract<AddOutcome, { status: "added" }>) {
-  return {
-    status: "added",
-    name: outcome.name,
-    version: outcome.version,
-    origin: "added",
-    file: outcome.file,
-    duration_ms: outcome.durationMs,
-  };
-}
-
-/** GET /tools/:name's answer: the tool, its active source and every version. */
-export async function toolDetailJson(store: Store, name: string) {
-  const summary = await store.getTool(name);
-  if (!summary) throw noSuchTool(name);
-  const versions = await store.listToolVersions(name);
-  const active = versions.find((v) => v.version === summary.activeVersion);
-  return { ...summaryJson(summary), source: active?.source ?? null, versions: versions.map(versionJson) };
-}
-
-/** Makes `version` (default: the one before the active one) active; POST /tools/:name/rollback's answer. */
-export async function rollbackToolJson(store: Store, name: string, version: number | undefined) {
-  const before = await store.getTool(name);
-  if (!before) throw noSuchTool(name);
-  const active = await store.rollbackTool(name, version);
-  return { name, active_version: active.version, previous_version: before.activeVersion };
-}
-
-function noSuchTool(name: string): NotFoundError {
-  return new NotFoundError(`no tool named "${name}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
-}
-
-/** The JSON of a tool in GET /tools (also what `toolforge tools --local` prints). */
-export function summaryJson(tool: ToolSummary) {
-  return {
-    name: tool.name,
-    description: tool.description,
-    active_version: tool.activeVersion,
-    version_count: tool.versionCount,
-    origin: tool.origin,
-    schema: tool.schema,
-    updated_at: tool.updatedAt,
-  };
-}
-
-/** The JSON of one version in GET /tools/:name. */
-export function versionJson(version: ToolVersion) {
-  return {
-    version: version.version,
-    status: version.status,
-    description: version.description,
-    schema: version.schema,
-    sha256: version.sha256,
-    origin: version.origin,
-    forge_run_id: version.forgeRunId,
-    created_at: version.createdAt,
-    source: version.source,
-  };
 }

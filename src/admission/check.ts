@@ -1,14 +1,14 @@
 /**
- * One attempt's checks on a model reply, through ./validate.ts: extract the module, transpile,
- * audit, run it in the sandbox. The result says which stage failed and exactly how,
- * in the words fed back to the model, or gives the checked module with the metadata the sandbox
- * reported (never read by importing the code on the host).
+ * One module's checks, through ./validate.ts: transpile, audit, run it in the sandbox. The result
+ * says which stage failed and exactly how, in the words fed back to a model (or shown to a person),
+ * or gives the checked module with the metadata the sandbox reported (never read by importing the
+ * code on the host).
  */
 import type { JobResult, Sandbox } from "../sandbox/types.js";
-import type { AuditFinding, ForgeStage, JsonObject, JsonValue } from "../store/types.js";
-import { validateModule } from "./validate.js";
+import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
+import { validateModule, type ValidationStage } from "./validate.js";
 
-/** A module that passed every check, ready to install. */
+/** A module that passed every check, ready to admit and install. */
 export interface CheckedModule {
   name: string;
   description: string;
@@ -20,34 +20,35 @@ export interface CheckedModule {
 }
 
 interface CheckCommon {
-  /** The extracted TypeScript ("" when extraction failed). */
+  /** The TypeScript checked. */
   code: string;
   findings: AuditFinding[];
   sandbox: JobResult | null;
-  durations: Partial<Record<ForgeStage, number>>;
+  durations: Partial<Record<ValidationStage, number>>;
 }
 
 export type ModuleCheck =
-  (CheckCommon & { ok: true; module: CheckedModule }) | (CheckCommon & { ok: false; stage: ForgeStage; failure: string });
+  (CheckCommon & { ok: true; module: CheckedModule }) | (CheckCommon & { ok: false; stage: ValidationStage; failure: string });
 
 export interface CheckRequest {
-  reply: string;
+  source: string;
   contract: "tool" | "method";
+  /** The name the module must export (a requested tool, a method's selector). */
   expectedName?: string | undefined;
-  sandbox: Sandbox;
+  /** Methods: after the test, call the method on a copy of the receiver in the sandbox. */
   dryRun?: { self: JsonObject; args: JsonValue[]; kwargs: JsonObject } | undefined;
 }
 
-export async function checkModule(request: CheckRequest): Promise<ModuleCheck> {
+export async function checkModule(sandbox: Sandbox, request: CheckRequest): Promise<ModuleCheck> {
   const result = await validateModule({
-    reply: request.reply,
+    source: request.source,
     contract: request.contract,
-    sandbox: request.sandbox,
+    sandbox,
     expectedName: request.expectedName,
     dryRun: request.dryRun,
   });
   const common: CheckCommon = {
-    code: result.code ?? "",
+    code: result.code,
     findings: result.findings,
     sandbox: result.sandbox,
     durations: { ...result.durations },

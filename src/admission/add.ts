@@ -8,22 +8,17 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { MAX_SOURCE_CHARS } from "../contract.js";
 import { InvalidInputError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
-import { installTool } from "../forge/install.js";
-import { MAX_SOURCE_CHARS, validateModule, type ValidationStage } from "../forge/validate.js";
 import type { Sandbox } from "../sandbox/types.js";
-import type { Store } from "../store/types.js";
 import { inParallel } from "../util/in-parallel.js";
-import { compileArgsSchema } from "./args.js";
-import type { ToolMirror } from "./mirror.js";
-import type { ToolRegistry } from "./types.js";
+import { checkModule } from "./check.js";
+import { installTool, toolRefusal, type InstallDeps } from "./install.js";
+import type { ValidationStage } from "./validate.js";
 
-export interface AddToolDeps {
-  store: Store;
+export interface AddToolDeps extends InstallDeps {
   sandbox: Sandbox;
-  mirror: ToolMirror;
-  registry?: ToolRegistry | undefined;
   bus?: EventBus | undefined;
 }
 
@@ -40,7 +35,7 @@ export type AddOutcome =
 /** The file endings `tools add` reads from a directory. */
 const MODULE_FILE = /\.(ts|mts|js|mjs)$/;
 
-/** Validates one module in the sandbox and installs it when it passes; never throws for the module's faults. */
+/** Checks one module in the sandbox and installs it when it passes; never throws for the module's faults. */
 export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Promise<AddOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -52,34 +47,26 @@ export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Pr
     durationMs: elapsed(),
   });
 
-  const result = await validateModule({ source: module.source, contract: "tool", sandbox: deps.sandbox });
-  if (!result.ok) return refuse(result.stage, result.failure);
-  const { name, description, schema } = result.exports;
-  if (name === null || description === null || schema === null)
-    return refuse("sandbox", "the module does not export name, description and schema");
-  const builtin = await deps.registry?.get(name);
-  if (builtin?.origin === "builtin") return refuse("install", `"${name}" is the name of a built-in tool: choose another name`);
-  try {
-    compileArgsSchema(name, schema);
-  } catch (error) {
-    return refuse("install", errorMessage(error));
-  }
-  const installed = await installTool(
-    { store: deps.store, mirror: deps.mirror, registry: deps.registry },
-    {
-      toolName: name,
-      description,
-      schema,
-      source: result.code,
-      compiled: result.compiled,
-      sha256: result.sha256,
-      forgeRunId: null,
-      origin: "added",
-    },
-  );
-  const { version } = installed.version;
+  const check = await checkModule(deps.sandbox, { source: module.source, contract: "tool" });
+  if (!check.ok) return refuse(check.stage, check.failure);
+  const refusal = await toolRefusal(deps, check.module, { expectedName: null, newVersion: true });
+  if (refusal !== null) return refuse("install", refusal);
+  const installed = await installTool(deps, check.module, { origin: "added" });
+  const { toolName: name, version } = installed.version;
   deps.bus?.publish({ type: "tool.added", name, version });
   return { file: module.file, status: "added", name, version, durationMs: elapsed() };
+}
+
+/** An added module as JSON: POST /tools' answer, and what `toolforge tools add` prints. */
+export function addedJson(outcome: Extract<AddOutcome, { status: "added" }>) {
+  return {
+    status: "added",
+    name: outcome.name,
+    version: outcome.version,
+    origin: "added",
+    file: outcome.file,
+    duration_ms: outcome.durationMs,
+  };
 }
 
 /**

@@ -1,11 +1,10 @@
 /**
- * The validation pipeline for one forged module: (extract →) transpile → audit → sandbox.
+ * The validation pipeline for one module, forged or written by hand: transpile → audit → sandbox.
  *
- *   validateModule({ source | reply, contract, expectedName?, sandbox, dryRun?, timeoutMs? })
+ *   validateModule({ source, contract, expectedName?, sandbox, dryRun?, timeoutMs? })
  *     → Promise<ValidationResult>
  *
- * - `source` is the TypeScript module; give `reply` (the model's whole answer) instead to run
- *   extraction first (./extract.ts).
+ * - `source` is the TypeScript module (the forge extracts it from the model's answer first).
  * - A module passes only when it transpiles, the audit finds nothing, and in the sandbox the runner
  *   (verified by its per-run token) reports a clean run: exit code 0, no timeout or OOM kill, no
  *   contract problems, and — for tools, and for methods that export `test` — `test()` completed.
@@ -27,12 +26,11 @@
 import { performance } from "node:perf_hooks";
 import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
-import { nameProblem, REPORT_MARKER } from "../contract.js";
+import { MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
 import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
 import { auditModule, formatFindings, type ModuleContract } from "./audit.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
-import { extractModule } from "./extract.js";
 import { transpileModule } from "./transpile.js";
 
 interface ValidateCommon {
@@ -48,9 +46,9 @@ interface ValidateCommon {
   timeoutMs?: number | undefined;
 }
 
-export type ValidateOptions = ValidateCommon & ({ source: string; reply?: never } | { reply: string; source?: never });
+export type ValidateOptions = ValidateCommon & { source: string };
 
-export type ValidationStage = "extract" | "transpile" | "audit" | "sandbox";
+export type ValidationStage = "transpile" | "audit" | "sandbox";
 
 /** What the runner reported about the module's exports (JSON data, checked on the host). */
 export interface ValidatedExports {
@@ -63,8 +61,8 @@ export interface ValidatedExports {
 }
 
 interface ResultCommon {
-  /** The TypeScript that was validated (null when extraction failed). */
-  code: string | null;
+  /** The TypeScript that was validated. */
+  code: string;
   compiled?: string;
   /** The source map of `compiled` (JSON text). */
   sourceMap?: string;
@@ -88,21 +86,12 @@ export type ValidationResult =
     })
   | (ResultCommon & { ok: false; stage: ValidationStage; failure: string; exports?: ValidatedExports });
 
-/** A module longer than this is refused before compiling (a model answer is never this long). */
-export const MAX_SOURCE_CHARS = 200_000;
 /** How much of stderr / the module's stdout goes into a failure text. */
 const OUTPUT_EXCERPT_CHARS = 1_500;
 
 export async function validateModule(options: ValidateOptions): Promise<ValidationResult> {
   const durations = { transpile: 0, audit: 0, sandbox: 0 };
-  let code: string;
-  if (options.reply !== undefined) {
-    const extracted = extractModule(options.reply);
-    if (!extracted.ok) return fail("extract", extracted.failure, { code: null, durations });
-    code = extracted.code;
-  } else {
-    code = options.source;
-  }
+  const code = options.source;
   if (code.length > MAX_SOURCE_CHARS) {
     return fail("transpile", `The module is ${code.length} characters long, over the ${MAX_SOURCE_CHARS} limit: write a smaller module.`, {
       code,

@@ -1,0 +1,81 @@
+/**
+ * The library as JSON, one shape for every face that shows it: GET /tools, GET /tools/:name,
+ * GET /tools?q= and the rollback answer over HTTP, and `toolforge tools list | show | search |
+ * rollback` on the command line.
+ */
+import { NotFoundError } from "../errors.js";
+import type { Store, ToolSummary, ToolVersion } from "../store/types.js";
+import { selectTools } from "./selection.js";
+import type { ToolRegistry } from "./types.js";
+
+/**
+ * GET /tools?q='s answer: the tools BRICK would get bound for `q` as the first message of a thread
+ * (TOOL_BIND_LIMIT, find_tools included when the library does not fit), each with why. Without the
+ * registry (a bare store), the store's best matches.
+ */
+export async function offeredToolsJson(store: Store, library: { registry: ToolRegistry; bindLimit: number } | undefined, q: string) {
+  if (!library) {
+    const hits = await store.searchLibrary(q, { kind: "tool" });
+    return {
+      query: q,
+      bind_limit: null,
+      tools: hits.map((h) => ({ name: h.name, description: h.description, origin: "forged", reason: "matched" })),
+    };
+  }
+  const selection = await selectTools(library.registry, { text: q, used: [], found: [] }, library.bindLimit);
+  const tools = [];
+  for (const name of selection.names) {
+    const tool = await library.registry.get(name);
+    if (tool) tools.push({ name, description: tool.description, origin: tool.origin, reason: selection.reasons[name] });
+  }
+  return { query: q, bind_limit: library.bindLimit, tools };
+}
+
+/** GET /tools/:name's answer: the tool, its active source and every version. */
+export async function toolDetailJson(store: Store, name: string) {
+  const summary = await store.getTool(name);
+  if (!summary) throw noSuchTool(name);
+  const versions = await store.listToolVersions(name);
+  const active = versions.find((v) => v.version === summary.activeVersion);
+  return { ...summaryJson(summary), source: active?.source ?? null, versions: versions.map(versionJson) };
+}
+
+/** Makes `version` (default: the one before the active one) active; POST /tools/:name/rollback's answer. */
+export async function rollbackToolJson(store: Store, name: string, version: number | undefined) {
+  const before = await store.getTool(name);
+  if (!before) throw noSuchTool(name);
+  const active = await store.rollbackTool(name, version);
+  return { name, active_version: active.version, previous_version: before.activeVersion };
+}
+
+export function noSuchTool(name: string): NotFoundError {
+  return new NotFoundError(`no tool named "${name}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
+}
+
+/** The JSON of a tool in GET /tools (also what `toolforge tools --local` prints). */
+export function summaryJson(tool: ToolSummary) {
+  return {
+    name: tool.name,
+    description: tool.description,
+    active_version: tool.activeVersion,
+    version_count: tool.versionCount,
+    origin: tool.origin,
+    schema: tool.schema,
+    updated_at: tool.updatedAt,
+  };
+}
+
+/** The JSON of one version in GET /tools/:name. */
+export function versionJson(version: ToolVersion) {
+  return {
+    version: version.version,
+    status: version.status,
+    description: version.description,
+    schema: version.schema,
+    sha256: version.sha256,
+    origin: version.origin,
+    forge_run_id: version.forgeRunId,
+    created_at: version.createdAt,
+    source: version.source,
+  };
+}
