@@ -4,6 +4,8 @@
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
+import { ROOM_LAYERS } from "./eslint-rules/room-layers.js";
+import rooms from "./eslint-rules/rooms.js";
 
 export default tseslint.config(
   {
@@ -40,6 +42,11 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
     },
+  },
+  {
+    files: ["src/**/*.ts"],
+    plugins: { rooms },
+    rules: { "rooms/one-direction": ["error", { srcDir: "src", layers: ROOM_LAYERS }] },
   },
   {
     // Tests read JSON answers of every shape; spelling each out would say nothing the assertions do not.

@@ -17,7 +17,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage } from "../errors.js";
 import type { Runtime } from "../runtime.js";
-import type { Lifecycle } from "../server/lifecycle.js";
+import type { Lifecycle } from "../service/lifecycle.js";
 import { mcpDepsFromRuntime } from "./deps.js";
 import { McpFace, type McpDeps, type McpSession } from "./server.js";
 

@@ -9,7 +9,7 @@ import { pino, type Logger } from "pino";
 import type { Config } from "../config.js";
 import { errorMessage } from "../errors.js";
 import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
-import { createLogger } from "../server/logger.js";
+import { createLogger } from "../service/logger.js";
 import { mcpDepsFromRuntime } from "./deps.js";
 import { McpFace, type McpDeps } from "./server.js";
 import { onTermination } from "../util/termination.js";

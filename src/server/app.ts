@@ -23,7 +23,7 @@ import { eventsRouter } from "./routes/events.js";
 import { healthRouter } from "./routes/health.js";
 import { openAiRouter } from "./routes/openai.js";
 import { toolsRouter, type ToolLibraryDeps } from "./routes/tools.js";
-import { Lifecycle } from "./lifecycle.js";
+import { Lifecycle } from "../service/lifecycle.js";
 import { errorMessage } from "../errors.js";
 
 /** The largest JSON body accepted; larger bodies get a 413. */

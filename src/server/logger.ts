@@ -1,17 +1,9 @@
-/**
- * The server's structured logger (pino, JSON lines) and the one-line-per-request log.
- */
+/** The one-line-per-request log (the logger itself: src/service/logger.ts). */
 import { performance } from "node:perf_hooks";
 import type { RequestHandler } from "express";
-import { pino, type DestinationStream, type Logger } from "pino";
-import type { Config } from "../config.js";
+import type { Logger } from "../service/logger.js";
 
-export type { Logger } from "pino";
-
-export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
-  const options = { level, base: { service: "toolforge" } };
-  return destination ? pino(options, destination) : pino(options);
-}
+export { createLogger, type Logger } from "../service/logger.js";
 
 /**
  * What route handlers leave in `res.locals` for the request line: the conversation thread and,

@@ -17,7 +17,7 @@ import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
 import { modelsProbe, storeProbe, sandboxProbe } from "./health-probes.js";
 import { checkPersonaModels, describeProblems } from "../personas/capabilities.js";
-import { Lifecycle } from "./lifecycle.js";
+import { Lifecycle } from "../service/lifecycle.js";
 import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
 import { createObjectSpace } from "../objects/index.js";

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InvalidInputError } from "../errors.js";
-import { isToolName } from "../forge/names.js";
+import { isToolName } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
 import type { ToolVersion } from "../store/types.js";
 import { renderLoader } from "./loader-template.js";

@@ -6,7 +6,7 @@
  */
 import { Router } from "express";
 import type { EventBus } from "../../events.js";
-import type { Lifecycle } from "../lifecycle.js";
+import type { Lifecycle } from "../../service/lifecycle.js";
 import { openSse } from "../sse.js";
 
 export interface EventsRouterOptions {

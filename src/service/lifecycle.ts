@@ -1,19 +1,24 @@
 /**
- * What shutdown needs from the app: a flag that /healthz reports, and the open SSE streams that
- * would otherwise keep connections (and so the server) open forever.
+ * What shutdown needs from a long-running face: a flag that /healthz reports, and the open
+ * streams (server-sent events, MCP sessions) that would otherwise keep connections (and so the
+ * server) open forever.
  */
-import type { SseStream } from "./sse.js";
+
+/** Anything that ends like a stream. */
+export interface Endable {
+  end(): void;
+}
 
 export class Lifecycle {
   private stopping = false;
-  private readonly streams = new Set<Pick<SseStream, "end">>();
+  private readonly streams = new Set<Endable>();
 
   get shuttingDown(): boolean {
     return this.stopping;
   }
 
   /** Tracks a long-lived stream (or anything that ends like one: an MCP session) until it closes. */
-  track(stream: Pick<SseStream, "end">, res: { on(event: "close", listener: () => void): unknown }): void {
+  track(stream: Endable, res: { on(event: "close", listener: () => void): unknown }): void {
     this.streams.add(stream);
     res.on("close", () => this.streams.delete(stream));
   }

@@ -1,0 +1,10 @@
+/** The structured logger (pino, JSON lines) of the long-running faces: the server and the MCP server. */
+import { pino, type DestinationStream, type Logger } from "pino";
+import type { Config } from "../config.js";
+
+export type { Logger } from "pino";
+
+export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
+  const options = { level, base: { service: "toolforge" } };
+  return destination ? pino(options, destination) : pino(options);
+}
