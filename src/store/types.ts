@@ -4,7 +4,6 @@
  * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { LibraryFields } from "./library-text.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -197,7 +196,13 @@ export interface StoredEvent {
 
 // ---------------------------------------------------------------- library search
 
-export type { LibraryFields };
+/** The indexed fields of a library entry, each a space-separated string of terms (made by library-text.ts). */
+export interface LibraryFields {
+  name: string;
+  description: string;
+  args: string;
+  spec: string;
+}
 
 export interface LibrarySearchOptions {
   /** How many hits at most (default 10, at most 100). */

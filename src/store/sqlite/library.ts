@@ -8,16 +8,8 @@
  * (a file restored from elsewhere).
  */
 import type Database from "better-sqlite3";
-import {
-  FIELD_WEIGHTS,
-  LIBRARY_TEXT_VERSION,
-  checkSearchOptions,
-  libraryFields,
-  queryTerms,
-  type LibraryEntry,
-  type LibraryFields,
-} from "../library-text.js";
-import type { JsonObject, LibraryHit, LibrarySearchOptions } from "../types.js";
+import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry } from "../library-text.js";
+import type { JsonObject, LibraryFields, LibraryHit, LibrarySearchOptions } from "../types.js";
 
 interface ActiveToolRow {
   name: string;
