@@ -27,6 +27,14 @@ export function missingForgeRun(id: string): NotFoundError {
   return new NotFoundError(`no forge run "${id}"`);
 }
 
+/** A new tool or method version (`what`) names a forge run the store does not have. */
+export function unknownForgeRun(what: string, forgeRunId: string): InvalidInputError {
+  return new InvalidInputError(
+    `${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`,
+    "pass the id returned by createForgeRun, or null",
+  );
+}
+
 export function missingMessage(id: string): NotFoundError {
   return new NotFoundError(`no message "${id}"`, "use the message_id returned when the message was sent");
 }

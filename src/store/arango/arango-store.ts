@@ -113,7 +113,7 @@ export class ArangoStore implements Store {
   }
 
   countTools(): Promise<number> {
-    return this.guard(() => this.library.countTools());
+    return this.guard(() => this.tools.count());
   }
   searchLibrary(query: string, options?: LibrarySearchOptions): Promise<LibraryHit[]> {
     return this.guard(() => this.library.search(query, options));

@@ -216,8 +216,4 @@ export class ArangoLibrarySearch {
       fields: { name: row.nameTerms, description: row.descriptionTerms, args: row.argsTerms, spec: row.specTerms },
     }));
   }
-
-  async countTools(): Promise<number> {
-    return (await queryOne<number>(this.db, noTransaction, aql`RETURN LENGTH(${this.db.collection(COLLECTIONS.tools)})`)) ?? 0;
-  }
 }

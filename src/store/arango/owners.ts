@@ -13,7 +13,7 @@ import { currentProcess, formatIdentity } from "../../util/process-identity.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
 import type { RecoveredWork } from "../types.js";
 import { COLLECTIONS, type ForgeRunDoc, type MessageDoc, type OwnerDoc } from "./collections.js";
-import { toMessageRecord } from "./records.js";
+import { toMessageRecord } from "./mapping.js";
 import { inTransaction, queryAll, noTransaction } from "./transaction.js";
 
 export class ArangoOwner {

@@ -111,6 +111,10 @@ export class ArangoTools {
     return this.summaries(null);
   }
 
+  async count(): Promise<number> {
+    return (await queryOne<number>(this.db, noTransaction, aql`RETURN LENGTH(${this.tools})`)) ?? 0;
+  }
+
   async activeVersions(): Promise<ToolVersion[]> {
     const rows = await queryAll<ToolVersionDoc>(
       this.db,

@@ -169,24 +169,29 @@ const SEARCH_SQL = `
   FROM top JOIN library_docs d ON d.id = top.id JOIN library_fts f ON f.rowid = top.id
   ORDER BY top.rank, d.name`;
 
-export function searchLibrary(db: Database.Database, query: string, options?: LibrarySearchOptions): LibraryHit[] {
-  const { limit, kind } = checkSearchOptions(options);
-  const wanted = queryTerms(query);
-  if (wanted.length === 0) return [];
-  // Terms are [a-z0-9]+; quoted, none of them can be read as FTS5 syntax (OR, NEAR, *).
-  const anyTerm = wanted.map((term) => `"${term}"`).join(" OR ");
-  const match = kind === null ? anyTerm : `kind : "${kind}" AND (${anyTerm})`;
-  const rows = db.prepare(SEARCH_SQL).all({ match, limit }) as HitRow[];
-  return rows.map((row) => {
-    const fields: LibraryFields = { name: row.f_name, description: row.f_description, args: row.f_args, spec: row.f_spec };
-    return {
-      kind: row.kind,
-      name: row.name,
-      objectId: row.kind === "method" ? row.object_id : null,
-      version: row.version,
-      description: row.description,
-      score: row.score,
-      fields,
-    };
-  });
+/** BM25 search over FTS5 (each search sees the index as of its own read). */
+export class SqliteLibrarySearch {
+  constructor(private readonly db: Database.Database) {}
+
+  search(query: string, options?: LibrarySearchOptions): LibraryHit[] {
+    const { limit, kind } = checkSearchOptions(options);
+    const wanted = queryTerms(query);
+    if (wanted.length === 0) return [];
+    // Terms are [a-z0-9]+; quoted, none of them can be read as FTS5 syntax (OR, NEAR, *).
+    const anyTerm = wanted.map((term) => `"${term}"`).join(" OR ");
+    const match = kind === null ? anyTerm : `kind : "${kind}" AND (${anyTerm})`;
+    const rows = this.db.prepare(SEARCH_SQL).all({ match, limit }) as HitRow[];
+    return rows.map((row) => {
+      const fields: LibraryFields = { name: row.f_name, description: row.f_description, args: row.f_args, spec: row.f_spec };
+      return {
+        kind: row.kind,
+        name: row.name,
+        objectId: row.kind === "method" ? row.object_id : null,
+        version: row.version,
+        description: row.description,
+        score: row.score,
+        fields,
+      };
+    });
+  }
 }

@@ -33,7 +33,7 @@ import type {
   ToolVersion,
 } from "../types.js";
 import { CHECKPOINT_FILE, DATABASE_FILE, markClosed, markOpen, storeFiles } from "./files.js";
-import { ensureLibraryIndex, searchLibrary } from "./library.js";
+import { ensureLibraryIndex, SqliteLibrarySearch } from "./library.js";
 import { migrate } from "./migrations.js";
 import { SqliteObjects } from "./objects.js";
 import { SqliteOwner } from "./owners.js";
@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly tools: SqliteTools;
   private readonly objects: SqliteObjects;
   private readonly records: SqliteRecords;
+  private readonly library: SqliteLibrarySearch;
   private readonly owner: SqliteOwner;
   private saver: SqliteSaver | null = null;
   private closed = false;
@@ -68,6 +69,7 @@ export class SqliteStore implements Store {
     this.tools = new SqliteTools(db, options.beforeCommit);
     this.objects = new SqliteObjects(db, options.beforeCommit);
     this.records = new SqliteRecords(db, this.owner.id);
+    this.library = new SqliteLibrarySearch(db);
   }
 
   get ownerId(): string {
@@ -113,7 +115,7 @@ export class SqliteStore implements Store {
   }
   async listToolVersions(name: string): Promise<ToolVersion[]> {
     this.live();
-    return this.tools.versions(name);
+    return this.tools.listVersions(name);
   }
   async getToolVersion(name: string, version: number): Promise<ToolVersion | null> {
     this.live();
@@ -125,7 +127,8 @@ export class SqliteStore implements Store {
     return this.tools.count();
   }
   async searchLibrary(query: string, options?: LibrarySearchOptions): Promise<LibraryHit[]> {
-    return searchLibrary(this.live(), query, options);
+    this.live();
+    return this.library.search(query, options);
   }
 
   async createObject(input: NewObject): Promise<ObjectRecord> {
@@ -166,11 +169,11 @@ export class SqliteStore implements Store {
   }
   async listMethods(objectId: string): Promise<MethodVersion[]> {
     this.live();
-    return this.objects.methods(objectId);
+    return this.objects.listMethods(objectId);
   }
   async listMethodVersions(objectId: string, selector: string): Promise<MethodVersion[]> {
     this.live();
-    return this.objects.methodVersions(objectId, selector);
+    return this.objects.listMethodVersions(objectId, selector);
   }
 
   async createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): Promise<ForgeRun> {
@@ -212,7 +215,7 @@ export class SqliteStore implements Store {
 
   async recoverInterruptedWork(): Promise<RecoveredWork> {
     this.live();
-    return this.owner.recover((ids) => this.records.messagesInOrder(ids));
+    return this.owner.recover();
   }
 
   async appendEvent(type: string, payload: JsonObject): Promise<StoredEvent> {

@@ -7,7 +7,8 @@ import type { OpenStoreOptions } from "../options.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { indexTool } from "./library.js";
-import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
+import { assertForgeRunExists } from "./records.js";
+import { bumpRegistryRevision, insertEvent } from "./registry.js";
 import { TOOL_VERSION_COLUMNS, toToolSummary, toToolVersion, type ToolSummaryRow, type ToolVersionRow } from "./rows.js";
 import { runBeforeCommit } from "./before-commit.js";
 
@@ -109,7 +110,7 @@ export class SqliteTools {
     return rows.map(toToolVersion);
   }
 
-  versions(name: string): ToolVersion[] {
+  listVersions(name: string): ToolVersion[] {
     const rows = this.db.prepare(`${VERSION_SQL} WHERE v.tool_name = ? ORDER BY v.version`).all(name) as ToolVersionRow[];
     return rows.map(toToolVersion);
   }
