@@ -4,6 +4,7 @@ import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
 import { InvalidInputError } from "../../errors.js";
 import { checkMessageHeld, WorkNotHeldError } from "../ownership.js";
+import type { RecordsPart } from "../parts.js";
 import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage, unknownForgeRun } from "../record-input.js";
 import type {
   EventQuery,
@@ -29,7 +30,7 @@ export async function assertForgeRunExists(db: Database, step: Step, forgeRunId:
   if (!found) throw unknownForgeRun(what, forgeRunId);
 }
 
-export class ArangoRecords {
+export class ArangoRecords implements RecordsPart {
   private readonly runs;
   private readonly attempts;
   private readonly messages;

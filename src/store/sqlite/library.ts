@@ -9,6 +9,7 @@
  */
 import type Database from "better-sqlite3";
 import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry } from "../library-text.js";
+import type { LibrarySearchPart } from "../parts.js";
 import type { JsonObject, LibraryFields, LibraryHit, LibrarySearchOptions } from "../types.js";
 
 interface ActiveToolRow {
@@ -170,7 +171,7 @@ const SEARCH_SQL = `
   ORDER BY top.rank, d.name`;
 
 /** BM25 search over FTS5 (each search sees the index as of its own read). */
-export class SqliteLibrarySearch {
+export class SqliteLibrarySearch implements LibrarySearchPart {
   constructor(private readonly db: Database.Database) {}
 
   search(query: string, options?: LibrarySearchOptions): LibraryHit[] {

@@ -5,6 +5,7 @@ import { checkNewMethodVersion } from "../artifact.js";
 import { checkSelector, checkVersion, normaliseObjectId } from "../ids.js";
 import { checkAttributes, checkNewObject, checkPrototypeList, missingObject, objectAlreadyExists } from "../object-input.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ObjectsPart } from "../parts.js";
 import { checkMaxDepth, walkPrototypes } from "../prototype-walk.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { JsonObject, MethodVersion, NewMethodVersion, NewObject, ObjectRecord, ResolvedMethod } from "../types.js";
@@ -17,7 +18,7 @@ import { runBeforeCommit } from "./before-commit.js";
 const METHOD_VERSION_SQL = `SELECT ${METHOD_VERSION_COLUMNS} FROM method_versions v
   JOIN methods m ON m.object_id = v.object_id AND m.selector = v.selector`;
 
-export class SqliteObjects {
+export class SqliteObjects implements ObjectsPart {
   constructor(
     private readonly db: Database.Database,
     private readonly beforeCommit: OpenStoreOptions["beforeCommit"],

@@ -6,25 +6,27 @@
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import type { Diagnostics } from "../../diagnostics.js";
 import { formatIdentity, currentProcess } from "../../util/process-identity.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
+import type { OwnerPart } from "../parts.js";
 import type { MessageRecord, RecoveredWork } from "../types.js";
 import { toMessageRecord, type MessageRow } from "./rows.js";
 
 /** Rows nobody alive holds: no owner, or an owner that is not in `live` (a JSON array of ids). */
 const ORPHANED = "(owner_id IS NULL OR owner_id NOT IN (SELECT value FROM json_each(@live)))";
 
-export class SqliteOwner {
+export class SqliteOwner implements OwnerPart {
   readonly id = randomUUID();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly db: Database.Database,
     private readonly leaseMs: number,
-    private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeStore"),
+    diagnostics: Diagnostics,
   ) {
     this.renew();
-    this.timer = renewEvery(this.id, leaseMs, () => this.renew(), this.warn);
+    this.timer = renewEvery(this.id, leaseMs, () => this.renew(), diagnostics);
   }
 
   /** Inserts the row, or extends its lease (re-inserting it if a recovery removed it meanwhile). */

@@ -4,6 +4,7 @@ import type Database from "better-sqlite3";
 import { InvalidInputError } from "../../errors.js";
 import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage, unknownForgeRun } from "../record-input.js";
 import { checkMessageHeld } from "../ownership.js";
+import type { RecordsPart } from "../parts.js";
 import type {
   EventQuery,
   ForgeAttempt,
@@ -26,7 +27,7 @@ export function assertForgeRunExists(db: Database.Database, forgeRunId: string |
   if (db.prepare("SELECT 1 FROM forge_runs WHERE id = ?").get(forgeRunId) === undefined) throw unknownForgeRun(what, forgeRunId);
 }
 
-export class SqliteRecords {
+export class SqliteRecords implements RecordsPart {
   constructor(
     private readonly db: Database.Database,
     /** The owner (store/ownership.ts) of the messages and forge runs this store creates. */

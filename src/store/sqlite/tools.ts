@@ -4,6 +4,7 @@ import { NotFoundError } from "../../errors.js";
 import { checkNewToolVersion } from "../artifact.js";
 import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ToolsPart } from "../parts.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { indexTool } from "./library.js";
@@ -19,7 +20,7 @@ const SUMMARY_SQL = `
 
 const VERSION_SQL = `SELECT ${TOOL_VERSION_COLUMNS} FROM tool_versions v JOIN tools t ON t.name = v.tool_name`;
 
-export class SqliteTools {
+export class SqliteTools implements ToolsPart {
   constructor(
     private readonly db: Database.Database,
     private readonly beforeCommit: OpenStoreOptions["beforeCommit"],
