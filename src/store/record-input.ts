@@ -2,7 +2,7 @@
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { ForgeRun } from "./types.js";
 
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 10_000;
 
 export function checkLimit(limit: number | undefined): number {

@@ -43,7 +43,7 @@ interface LibraryDoc {
   specTerms: string;
 }
 
-export const libraryKey = (kind: "tool" | "method", name: string, objectId: string | null) =>
+const libraryKey = (kind: "tool" | "method", name: string, objectId: string | null) =>
   kind === "tool" ? `tool:${name}` : `method:${derivedKey(objectId ?? "", name)}`;
 
 function toDoc(entry: LibraryEntry): LibraryDoc {
