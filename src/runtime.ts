@@ -58,7 +58,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
   const owned: { close(): Promise<void> }[] = [];
   const diagnostics = overrides.diagnostics ?? new DiagnosticsChannel();
   try {
-    const store = overrides.store ?? (await openStore(config));
+    const store = overrides.store ?? (await openStore(config, { diagnostics }));
     if (!overrides.store) owned.push(store);
     const sandbox = overrides.sandbox ?? (await createSandbox(config, { onWarning: (message) => diagnostics.warn("sandbox", message) }));
     if (!overrides.sandbox) owned.push(sandbox);

@@ -10,7 +10,6 @@ import type { Store } from "./types.js";
 
 export type * from "./types.js";
 export type { OpenStoreOptions } from "./options.js";
-export { normaliseObjectId, OBJECT_COLLECTION } from "./ids.js";
 export { sha256Hex } from "./artifact.js";
 export { ROOT_OBJECT_IDS } from "./root-objects.js";
 export { restoreStoreSnapshot } from "./snapshot.js";

@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError } from "../errors.js";
 import { normaliseObjectId } from "./ids.js";
 import type { JsonObject, NewObject } from "./types.js";
 
-export interface CheckedNewObject {
+interface CheckedNewObject {
   id: string;
   attributes: JsonObject;
   prototypes: string[];

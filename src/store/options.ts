@@ -1,4 +1,6 @@
 /** Options of `openStore` beyond the configuration. */
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
+
 export interface OpenStoreOptions {
   /**
    * Test-only: called inside install and rollback transactions after every write and just before
@@ -9,4 +11,14 @@ export interface OpenStoreOptions {
 
   /** How long this owner's lease lasts without renewal (default DEFAULT_LEASE_MS, 30 s); tests shorten it. */
   leaseMs?: number;
+
+  /**
+   * Where the store reports what goes wrong in the background (a lease it could not renew or
+   * remove), with source "store"; default: process warnings.
+   */
+  diagnostics?: Diagnostics;
+}
+
+export function diagnosticsOf(options: OpenStoreOptions): Diagnostics {
+  return options.diagnostics ?? processDiagnostics;
 }

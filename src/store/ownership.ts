@@ -12,6 +12,7 @@
  * Moves are guarded in the store: only the holder may start or finish a message, and only a
  * pending message starts, so a message taken over can never run in two processes.
  */
+import type { Diagnostics } from "../diagnostics.js";
 import { ToolForgeError, errorMessage } from "../errors.js";
 import type { OpenStoreOptions } from "./options.js";
 import type { MessagePatch, MessageStatus } from "./types.js";
@@ -51,23 +52,18 @@ export function judgeOwners(owners: readonly OwnerLease[], self: string): { dead
 }
 
 /**
- * Calls `renew` every third of the lease (every 50 ms at least), warning when a renewal fails (the
- * next one tries again; a lease that runs out only lets others take over this owner's work). The
- * timer does not keep the process alive.
+ * Calls `renew` every third of the lease (every 50 ms at least), warning `diagnostics` when a
+ * renewal fails (the next one tries again; a lease that runs out only lets others take over this
+ * owner's work). The timer does not keep the process alive.
  */
-export function renewEvery(
-  owner: string,
-  leaseMs: number,
-  renew: () => void | Promise<void>,
-  warn: (message: string) => void,
-): NodeJS.Timeout {
+export function renewEvery(owner: string, leaseMs: number, renew: () => void | Promise<void>, diagnostics: Diagnostics): NodeJS.Timeout {
   const timer = setInterval(
     () =>
       void (async () => {
         try {
           await renew();
         } catch (error) {
-          warn(`could not renew the store lease of owner ${owner}: ${errorMessage(error)}`);
+          diagnostics.warn("store", `could not renew the store lease of owner ${owner}: ${errorMessage(error)}`, { ownerId: owner });
         }
       })(),
     Math.max(50, Math.floor(leaseMs / 3)),

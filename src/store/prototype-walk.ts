@@ -6,13 +6,13 @@
  */
 import { InvalidInputError } from "../errors.js";
 
-export interface VisitedObject {
+interface VisitedObject {
   id: string;
   /** Links followed from the receiver (0 = the receiver). */
   depth: number;
 }
 
-export const DEFAULT_MAX_DEPTH = 32;
+const DEFAULT_MAX_DEPTH = 32;
 
 /** The lookup's depth limit: a whole number of links from 0 (default DEFAULT_MAX_DEPTH). */
 export function checkMaxDepth(maxDepth: number | undefined): number {

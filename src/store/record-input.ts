@@ -2,7 +2,7 @@
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { ForgeRun } from "./types.js";
 
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 10_000;
 
 export function checkLimit(limit: number | undefined): number {
@@ -25,6 +25,14 @@ export function checkEventType(type: string): string {
 
 export function missingForgeRun(id: string): NotFoundError {
   return new NotFoundError(`no forge run "${id}"`);
+}
+
+/** A new tool or method version (`what`) names a forge run the store does not have. */
+export function unknownForgeRun(what: string, forgeRunId: string): InvalidInputError {
+  return new InvalidInputError(
+    `${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`,
+    "pass the id returned by createForgeRun, or null",
+  );
 }
 
 export function missingMessage(id: string): NotFoundError {

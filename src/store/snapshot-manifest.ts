@@ -6,10 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, errorMessage } from "../errors.js";
 
-export const MANIFEST_FILE = "store-snapshot.json";
-export const SNAPSHOT_FORMAT = 1;
+const MANIFEST_FILE = "store-snapshot.json";
+const SNAPSHOT_FORMAT = 1;
 
-export interface SnapshotManifest {
+interface SnapshotManifest {
   format: typeof SNAPSHOT_FORMAT;
   kind: "sqlite" | "arango";
   createdAt: string;

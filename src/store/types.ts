@@ -4,7 +4,6 @@
  * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { LibraryFields } from "./library-text.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -149,6 +148,25 @@ export interface ForgeRun {
   finishedAt: string | null;
 }
 
+export interface NewForgeRun {
+  kind: ForgeRun["kind"];
+  spec: string;
+  target: string | null;
+}
+
+/** How a forge run ended: every status but "running", with the installed name and version on success. */
+export interface ForgeRunOutcome {
+  status: Exclude<ForgeRun["status"], "running">;
+  result?: ForgeRun["result"];
+  error?: string | null;
+}
+
+export interface ForgeRunQuery {
+  status?: ForgeRun["status"];
+  /** Newest first, at most this many (default 100). */
+  limit?: number;
+}
+
 // ---------------------------------------------------------------- messages and events
 
 export type MessageStatus = "pending" | "running" | "done" | "failed";
@@ -166,6 +184,13 @@ export interface MessageRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+export interface NewMessage {
+  targetId: string;
+  selector: string;
+  args: JsonValue[];
+  kwargs: JsonObject;
 }
 
 export interface MessagePatch {
@@ -195,9 +220,22 @@ export interface StoredEvent {
   createdAt: string;
 }
 
+export interface EventQuery {
+  /** Only events after this sequence number (default 0: from the first). */
+  afterSeq?: number;
+  /** At most this many (default 100). */
+  limit?: number;
+}
+
 // ---------------------------------------------------------------- library search
 
-export type { LibraryFields };
+/** The indexed fields of a library entry, each a space-separated string of terms (made by library-text.ts). */
+export interface LibraryFields {
+  name: string;
+  description: string;
+  args: string;
+  spec: string;
+}
 
 export interface LibrarySearchOptions {
   /** How many hits at most (default 10, at most 100). */
@@ -284,18 +322,15 @@ export interface Store {
   listMethodVersions(objectId: string, selector: string): Promise<MethodVersion[]>;
 
   // forge records
-  createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): Promise<ForgeRun>;
+  createForgeRun(input: NewForgeRun): Promise<ForgeRun>;
   addForgeAttempt(runId: string, attempt: ForgeAttempt): Promise<void>;
-  finishForgeRun(
-    runId: string,
-    outcome: { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null },
-  ): Promise<ForgeRun>;
+  finishForgeRun(runId: string, outcome: ForgeRunOutcome): Promise<ForgeRun>;
   getForgeRun(id: string): Promise<ForgeRun | null>;
-  listForgeRuns(options?: { status?: ForgeRun["status"]; limit?: number }): Promise<ForgeRun[]>;
+  listForgeRuns(options?: ForgeRunQuery): Promise<ForgeRun[]>;
 
   // messages
   /** Records a pending message held by this owner. */
-  createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): Promise<MessageRecord>;
+  createMessage(input: NewMessage): Promise<MessageRecord>;
   /**
    * Updates a message this owner holds and has not finished; `status: "running"` only from pending.
    * WorkNotHeldError otherwise (finished, or taken over by another process); NotFoundError when missing.
@@ -312,7 +347,7 @@ export interface Store {
 
   // events (append-only)
   appendEvent(type: string, payload: JsonObject): Promise<StoredEvent>;
-  listEvents(options?: { afterSeq?: number; limit?: number }): Promise<StoredEvent[]>;
+  listEvents(options?: EventQuery): Promise<StoredEvent[]>;
 
   /** The LangGraph checkpointer that keeps conversations in this store's data. */
   checkpointer(): BaseCheckpointSaver;

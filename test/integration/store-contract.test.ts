@@ -10,11 +10,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Config } from "../../src/config.js";
+import type { Diagnostic, Diagnostics } from "../../src/diagnostics.js";
 import { InvalidInputError, NotFoundError, RevisionConflictError } from "../../src/errors.js";
 import { openStore, restoreStoreSnapshot, ROOT_OBJECT_IDS, sha256Hex, type NewMethodVersion, type Store } from "../../src/store/index.js";
+import { COLLECTIONS } from "../../src/store/arango/collections.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, WorkNotHeldError } from "../../src/store/ownership.js";
+import { storeFiles } from "../../src/store/sqlite/files.js";
 import { arangoTestServer, tempArangoStore, tempStore, toolVersion } from "../support/store.js";
 
 type StoreConfig = Pick<Config, "dataDir" | "arango">;
@@ -50,7 +54,13 @@ async function visibleState(store: Store) {
   };
 }
 
-function storeContract(name: string, open: () => Promise<OpenedStore>): void {
+/**
+ * Takes the owners' table (SQLite) or collection (ArangoDB) out of the store's reach, so that
+ * renewing and removing a lease fail; the function returned puts it back.
+ */
+type HideOwners = (config: StoreConfig) => Promise<() => Promise<void>>;
+
+function storeContract(name: string, open: () => Promise<OpenedStore>, hideOwners: HideOwners): void {
   describe(`store contract: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
@@ -417,6 +427,32 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
         }
       });
 
+      it("warns the diagnostics it was opened with, as the store, when its lease cannot be renewed or removed", async () => {
+        const warnings: Diagnostic[] = [];
+        const diagnostics: Diagnostics = {
+          warn: (source, message, details) => warnings.push({ source, message, ...(details ? { details } : {}) }),
+        };
+        const watched = await openStore(opened.config, { diagnostics, leaseMs: 150 });
+        const putBack = await hideOwners(opened.config);
+        try {
+          await vi.waitFor(() => expect(warnings.length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+          await watched.close();
+        } finally {
+          await putBack();
+          await watched.close();
+        }
+        expect(warnings[0]).toEqual({
+          source: "store",
+          message: expect.stringContaining(`could not renew the store lease of owner ${watched.ownerId}`),
+          details: { ownerId: watched.ownerId },
+        });
+        expect(warnings.at(-1)).toEqual({
+          source: "store",
+          message: expect.stringContaining(`could not remove this process's lease from ${watched.location}`),
+          details: { ownerId: watched.ownerId },
+        });
+      });
+
       it("appends events with increasing sequence numbers and pages through them in order", async () => {
         const appended = [];
         for (let i = 0; i < 5; i++) appended.push(await store.appendEvent("test.tick", { i }));
@@ -511,7 +547,18 @@ function storeContract(name: string, open: () => Promise<OpenedStore>): void {
 
 // ---------------------------------------------------------------- the adapters
 
-storeContract("sqlite", async () => tempStore());
+storeContract(
+  "sqlite",
+  async () => tempStore(),
+  async (config) => {
+    const db = new Database(storeFiles(config.dataDir).database);
+    db.exec("ALTER TABLE owners RENAME TO owners_hidden");
+    return async () => {
+      db.exec("ALTER TABLE owners_hidden RENAME TO owners");
+      db.close();
+    };
+  },
+);
 
 const arango = await arangoTestServer();
 if ("skip" in arango) {
@@ -520,5 +567,19 @@ if ("skip" in arango) {
   });
 } else {
   afterAll(arango.stop);
-  storeContract("arango", () => tempArangoStore(arango.server));
+  storeContract(
+    "arango",
+    () => tempArangoStore(arango.server),
+    async (config) => {
+      const { Database: ArangoDatabase } = await import("arangojs");
+      const { url, database, user, password } = config.arango!;
+      const db = new ArangoDatabase({ url, databaseName: database, auth: { username: user, password } });
+      const owners = db.collection(COLLECTIONS.owners);
+      await owners.rename(`${COLLECTIONS.owners}Hidden`);
+      return async () => {
+        await owners.rename(COLLECTIONS.owners);
+        db.close();
+      };
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /** The terms the library indexes and searches with (src/store/library-text.ts): one definition for every store. */
 import { describe, expect, it } from "vitest";
-import { libraryFields, queryTerms, stem, terms, words } from "../../src/store/library-text.js";
+import { libraryFields, queryTerms, terms, words } from "../../src/store/library-text.js";
 
 describe("library terms", () => {
   it("splits snake_case, camelCase, PascalCase and digits into words", () => {
@@ -14,17 +14,6 @@ describe("library terms", () => {
   it("makes count_words and word_count the same terms, in any order", () => {
     expect(new Set(terms("count_words"))).toEqual(new Set(terms("word_count")));
     expect(new Set(terms("counting the words"))).toEqual(new Set(terms("word counts")));
-  });
-
-  it("stems with Porter's rules", () => {
-    expect(["counts", "counting", "counted"].map(stem)).toEqual(["count", "count", "count"]);
-    expect(["caresses", "ponies", "relational", "hopping", "generalization"].map(stem)).toEqual([
-      "caress",
-      "poni",
-      "relat",
-      "hop",
-      "gener",
-    ]);
   });
 
   it("drops stopwords and maps programming synonyms onto one term", () => {

@@ -1,6 +1,6 @@
 /** The ArangoDB collections of the store and the shape of their documents. */
 import { createHash } from "node:crypto";
-import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessageStatus, ToolOrigin } from "../types.js";
+import type { ForgeAttempt, ForgeRun, JsonObject, MessageRecord, ToolOrigin } from "../types.js";
 import { OBJECT_COLLECTION } from "../ids.js";
 
 export const COLLECTIONS = {
@@ -100,16 +100,9 @@ export interface MethodVersionDoc extends CodeFields {
   version: number;
 }
 
-export interface ForgeRunDoc {
+/** A forge run: the record keyed by its id, its attempts in ForgeAttempts. */
+export interface ForgeRunDoc extends Omit<ForgeRun, "id" | "attempts"> {
   _key: string;
-  kind: ForgeRun["kind"];
-  spec: string;
-  target: string | null;
-  status: ForgeRun["status"];
-  result: ForgeRun["result"];
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
   /** The owner that runs it (store/ownership.ts); missing on runs made before owners existed. */
   ownerId?: string | null;
 }
@@ -121,19 +114,9 @@ export interface ForgeAttemptDoc {
   attempt: ForgeAttempt;
 }
 
-export interface MessageDoc {
+/** A message: the record keyed by its id. */
+export interface MessageDoc extends Omit<MessageRecord, "id"> {
   _key: string;
-  targetId: string;
-  selector: string;
-  args: JsonValue[];
-  kwargs: JsonObject;
-  status: MessageStatus;
-  result: JsonValue | null;
-  error: string | null;
-  learned: boolean;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
   /** The owner that holds it (store/ownership.ts); missing on messages made before owners existed. */
   ownerId?: string | null;
 }

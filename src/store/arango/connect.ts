@@ -3,7 +3,7 @@ import { Database } from "arangojs";
 import type { ArangoSettings } from "./errors.js";
 import { rethrowArangoFailure } from "./errors.js";
 
-export function databaseHandle(settings: ArangoSettings, databaseName = settings.database): Database {
+function databaseHandle(settings: ArangoSettings, databaseName = settings.database): Database {
   return new Database({
     url: settings.url,
     databaseName,

@@ -16,6 +16,7 @@
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
 import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry } from "../library-text.js";
+import type { LibrarySearchPart } from "../parts.js";
 import type { JsonObject, LibraryHit, LibrarySearchOptions } from "../types.js";
 import { COLLECTIONS, COUNTERS, derivedKey } from "./collections.js";
 import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
@@ -42,7 +43,7 @@ interface LibraryDoc {
   specTerms: string;
 }
 
-export const libraryKey = (kind: "tool" | "method", name: string, objectId: string | null) =>
+const libraryKey = (kind: "tool" | "method", name: string, objectId: string | null) =>
   kind === "tool" ? `tool:${name}` : `method:${derivedKey(objectId ?? "", name)}`;
 
 function toDoc(entry: LibraryEntry): LibraryDoc {
@@ -176,7 +177,7 @@ export async function ensureLibraryIndex(db: Database): Promise<{ rebuilt: boole
 }
 
 /** BM25 search over the View; waits for the View to be in sync when the registry revision moved since the last wait. */
-export class ArangoLibrarySearch {
+export class ArangoLibrarySearch implements LibrarySearchPart {
   private syncedRevision = -1;
 
   constructor(private readonly db: Database) {}
@@ -215,9 +216,5 @@ export class ArangoLibrarySearch {
       score: row.score,
       fields: { name: row.nameTerms, description: row.descriptionTerms, args: row.argsTerms, spec: row.specTerms },
     }));
-  }
-
-  async countTools(): Promise<number> {
-    return (await queryOne<number>(this.db, noTransaction, aql`RETURN LENGTH(${this.db.collection(COLLECTIONS.tools)})`)) ?? 0;
   }
 }

@@ -1,6 +1,6 @@
 /** Documents → the Store's records. */
-import type { MethodVersion, ObjectRecord, ToolOrigin, ToolVersion } from "../types.js";
-import type { MethodVersionDoc, ObjectDoc, ToolVersionDoc } from "./collections.js";
+import type { ForgeAttempt, ForgeRun, MessageRecord, MethodVersion, ObjectRecord, ToolOrigin, ToolVersion } from "../types.js";
+import type { ForgeRunDoc, MessageDoc, MethodVersionDoc, ObjectDoc, ToolVersionDoc } from "./collections.js";
 
 /** The fields tool and method versions share. */
 function codeFields(doc: ToolVersionDoc | MethodVersionDoc, activeVersion: number) {
@@ -37,4 +37,36 @@ export function toObjectRecord(doc: ObjectDoc, prototypes: string[]): ObjectReco
 
 export function originOf(doc: Pick<ToolVersionDoc, "origin" | "forgeRunId">): ToolOrigin {
   return doc.origin ?? (doc.forgeRunId === null ? "imported" : "forged");
+}
+
+export function toForgeRun(doc: ForgeRunDoc, attempts: ForgeAttempt[]): ForgeRun {
+  return {
+    id: doc._key,
+    kind: doc.kind,
+    spec: doc.spec,
+    target: doc.target,
+    status: doc.status,
+    result: doc.result,
+    error: doc.error,
+    attempts,
+    startedAt: doc.startedAt,
+    finishedAt: doc.finishedAt,
+  };
+}
+
+export function toMessageRecord(doc: MessageDoc): MessageRecord {
+  return {
+    id: doc._key,
+    targetId: doc.targetId,
+    selector: doc.selector,
+    args: doc.args,
+    kwargs: doc.kwargs,
+    status: doc.status,
+    result: doc.result,
+    error: doc.error,
+    learned: doc.learned,
+    createdAt: doc.createdAt,
+    startedAt: doc.startedAt,
+    finishedAt: doc.finishedAt,
+  };
 }

@@ -15,6 +15,7 @@ import { checkNewMethodVersion } from "../artifact.js";
 import { checkSelector, checkVersion, normaliseObjectId } from "../ids.js";
 import { checkAttributes, checkNewObject, checkPrototypeList, missingObject, objectAlreadyExists } from "../object-input.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ObjectsPart } from "../parts.js";
 import { checkMaxDepth, walkPrototypes } from "../prototype-walk.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { JsonObject, MethodVersion, NewMethodVersion, NewObject, ObjectRecord, ResolvedMethod } from "../types.js";
@@ -44,7 +45,7 @@ import {
   type Step,
 } from "./transaction.js";
 
-export class ArangoObjects {
+export class ArangoObjects implements ObjectsPart {
   private readonly objects;
   private readonly links;
   private readonly methods;

@@ -9,14 +9,16 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
+import type { Diagnostics } from "../../diagnostics.js";
 import { currentProcess, formatIdentity } from "../../util/process-identity.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
+import type { OwnerPart } from "../parts.js";
 import type { RecoveredWork } from "../types.js";
 import { COLLECTIONS, type ForgeRunDoc, type MessageDoc, type OwnerDoc } from "./collections.js";
-import { toMessageRecord } from "./records.js";
+import { toMessageRecord } from "./mapping.js";
 import { inTransaction, queryAll, noTransaction } from "./transaction.js";
 
-export class ArangoOwner {
+export class ArangoOwner implements OwnerPart {
   readonly id = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private readonly owners;
@@ -26,7 +28,7 @@ export class ArangoOwner {
   constructor(
     private readonly db: Database,
     private readonly leaseMs: number,
-    private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeStore"),
+    private readonly diagnostics: Diagnostics,
   ) {
     this.owners = db.collection<OwnerDoc>(COLLECTIONS.owners);
     this.messages = db.collection<MessageDoc>(COLLECTIONS.messages);
@@ -36,7 +38,7 @@ export class ArangoOwner {
   /** Registers this owner and starts renewing its lease. */
   async start(): Promise<void> {
     await this.renew();
-    this.timer = renewEvery(this.id, this.leaseMs, () => this.renew(), this.warn);
+    this.timer = renewEvery(this.id, this.leaseMs, () => this.renew(), this.diagnostics);
   }
 
   /** Inserts the document, or extends its lease (re-inserting it if a recovery removed it meanwhile). */

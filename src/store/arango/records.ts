@@ -4,26 +4,33 @@ import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
 import { InvalidInputError } from "../../errors.js";
 import { checkMessageHeld, WorkNotHeldError } from "../ownership.js";
-import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage } from "../record-input.js";
-import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessagePatch, MessageRecord, StoredEvent } from "../types.js";
+import type { RecordsPart } from "../parts.js";
+import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage, unknownForgeRun } from "../record-input.js";
+import type {
+  EventQuery,
+  ForgeAttempt,
+  ForgeRun,
+  ForgeRunOutcome,
+  ForgeRunQuery,
+  JsonObject,
+  MessagePatch,
+  MessageRecord,
+  NewForgeRun,
+  NewMessage,
+  StoredEvent,
+} from "../types.js";
 import { COLLECTIONS, type EventDoc, type ForgeAttemptDoc, type ForgeRunDoc, type MessageDoc } from "./collections.js";
 import { ARANGO_ERRORS, arangoErrorNum } from "./errors.js";
+import { toForgeRun, toMessageRecord } from "./mapping.js";
 import { counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne, type Step } from "./transaction.js";
-
-type FinishOutcome = { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null };
 
 export async function assertForgeRunExists(db: Database, step: Step, forgeRunId: string | null, what: string): Promise<void> {
   if (forgeRunId === null) return;
   const found = await queryOne<boolean>(db, step, aql`RETURN DOCUMENT(${db.collection(COLLECTIONS.forgeRuns)}, ${forgeRunId}) != null`);
-  if (!found) {
-    throw new InvalidInputError(
-      `${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`,
-      "pass the id returned by createForgeRun, or null",
-    );
-  }
+  if (!found) throw unknownForgeRun(what, forgeRunId);
 }
 
-export class ArangoRecords {
+export class ArangoRecords implements RecordsPart {
   private readonly runs;
   private readonly attempts;
   private readonly messages;
@@ -40,7 +47,7 @@ export class ArangoRecords {
     this.events = db.collection<EventDoc>(COLLECTIONS.events);
   }
 
-  async createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): Promise<ForgeRun> {
+  async createForgeRun(input: NewForgeRun): Promise<ForgeRun> {
     if (input.kind !== "tool" && input.kind !== "method")
       throw new InvalidInputError(`forge run kind ${JSON.stringify(input.kind)} is not tool or method`);
     const doc: ForgeRunDoc = {
@@ -71,7 +78,7 @@ export class ArangoRecords {
     }
   }
 
-  async finishForgeRun(runId: string, outcome: FinishOutcome): Promise<ForgeRun> {
+  async finishForgeRun(runId: string, outcome: ForgeRunOutcome): Promise<ForgeRun> {
     const updated = await queryOne<ForgeRunDoc>(
       this.db,
       noTransaction,
@@ -95,12 +102,12 @@ export class ArangoRecords {
     return (await this.runsWithAttempts(aql`FILTER r._key == ${id}`, 1))[0] ?? null;
   }
 
-  listForgeRuns(options: { status?: ForgeRun["status"]; limit?: number } = {}): Promise<ForgeRun[]> {
+  listForgeRuns(options: ForgeRunQuery = {}): Promise<ForgeRun[]> {
     const limit = checkLimit(options.limit);
     return this.runsWithAttempts(options.status ? aql`FILTER r.status == ${options.status}` : aql``, limit);
   }
 
-  async createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): Promise<MessageRecord> {
+  async createMessage(input: NewMessage): Promise<MessageRecord> {
     const doc: MessageDoc = {
       _key: randomUUID(),
       targetId: input.targetId,
@@ -150,7 +157,7 @@ export class ArangoRecords {
     return inTransaction(this.db, counterCollections([]), (step) => insertEvent(this.db, step, type, payload, new Date().toISOString()));
   }
 
-  async listEvents(options: { afterSeq?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+  async listEvents(options: EventQuery = {}): Promise<StoredEvent[]> {
     const limit = checkLimit(options.limit);
     const docs = await queryAll<EventDoc>(
       this.db,
@@ -175,36 +182,4 @@ export class ArangoRecords {
     );
     return rows.map((row) => toForgeRun(row.run, row.attempts));
   }
-}
-
-function toForgeRun(doc: ForgeRunDoc, attempts: ForgeAttempt[]): ForgeRun {
-  return {
-    id: doc._key,
-    kind: doc.kind,
-    spec: doc.spec,
-    target: doc.target,
-    status: doc.status,
-    result: doc.result,
-    error: doc.error,
-    attempts,
-    startedAt: doc.startedAt,
-    finishedAt: doc.finishedAt,
-  };
-}
-
-export function toMessageRecord(doc: MessageDoc): MessageRecord {
-  return {
-    id: doc._key,
-    targetId: doc.targetId,
-    selector: doc.selector,
-    args: doc.args,
-    kwargs: doc.kwargs,
-    status: doc.status,
-    result: doc.result,
-    error: doc.error,
-    learned: doc.learned,
-    createdAt: doc.createdAt,
-    startedAt: doc.startedAt,
-    finishedAt: doc.finishedAt,
-  };
 }

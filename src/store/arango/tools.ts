@@ -5,6 +5,7 @@ import { NotFoundError } from "../../errors.js";
 import { checkNewToolVersion } from "../artifact.js";
 import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ToolsPart } from "../parts.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { COLLECTIONS, COUNTERS, toolVersionKey, type ToolDoc, type ToolVersionDoc } from "./collections.js";
@@ -13,7 +14,7 @@ import { originOf, toToolVersion } from "./mapping.js";
 import { assertForgeRunExists } from "./records.js";
 import { bumpCounter, counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne } from "./transaction.js";
 
-export class ArangoTools {
+export class ArangoTools implements ToolsPart {
   private readonly tools;
   private readonly versions;
 
@@ -109,6 +110,10 @@ export class ArangoTools {
 
   list(): Promise<ToolSummary[]> {
     return this.summaries(null);
+  }
+
+  async count(): Promise<number> {
+    return (await queryOne<number>(this.db, noTransaction, aql`RETURN LENGTH(${this.tools})`)) ?? 0;
   }
 
   async activeVersions(): Promise<ToolVersion[]> {

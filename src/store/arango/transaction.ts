@@ -8,7 +8,7 @@ import { aql, type AqlQuery } from "arangojs/aql";
 import type { TransactionCollectionOptions } from "arangojs/transactions";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";
 import type { JsonObject, StoredEvent } from "../types.js";
-import { COLLECTIONS, COUNTERS, type CounterKey, type EventDoc } from "./collections.js";
+import { COLLECTIONS, COUNTERS, type CounterDoc, type CounterKey, type EventDoc } from "./collections.js";
 
 /** Runs one arangojs call inside the transaction (arangojs: each step wraps exactly one request). */
 export type Step = <T>(call: () => Promise<T>) => Promise<T>;
@@ -73,7 +73,7 @@ export async function bumpCounter(db: Database, step: Step, key: CounterKey): Pr
 }
 
 export async function readCounter(db: Database, key: CounterKey): Promise<number> {
-  const doc = await db.collection<{ value: number }>(COLLECTIONS.meta).document(key);
+  const doc = await db.collection<CounterDoc>(COLLECTIONS.meta).document(key);
   return doc.value;
 }
 

@@ -4,7 +4,7 @@ import path from "node:path";
 export const DATABASE_FILE = "toolforge.db";
 export const CHECKPOINT_FILE = "checkpoints.db";
 /** Present only while a restore is between its first and last rename (see restore.ts). */
-export const RESTORE_JOURNAL = "restore-journal.json";
+const RESTORE_JOURNAL = "restore-journal.json";
 
 export function storeFiles(dataDir: string) {
   return {

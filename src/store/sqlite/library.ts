@@ -8,16 +8,9 @@
  * (a file restored from elsewhere).
  */
 import type Database from "better-sqlite3";
-import {
-  FIELD_WEIGHTS,
-  LIBRARY_TEXT_VERSION,
-  checkSearchOptions,
-  libraryFields,
-  queryTerms,
-  type LibraryEntry,
-  type LibraryFields,
-} from "../library-text.js";
-import type { JsonObject, LibraryHit, LibrarySearchOptions } from "../types.js";
+import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry } from "../library-text.js";
+import type { LibrarySearchPart } from "../parts.js";
+import type { JsonObject, LibraryFields, LibraryHit, LibrarySearchOptions } from "../types.js";
 
 interface ActiveToolRow {
   name: string;
@@ -177,24 +170,29 @@ const SEARCH_SQL = `
   FROM top JOIN library_docs d ON d.id = top.id JOIN library_fts f ON f.rowid = top.id
   ORDER BY top.rank, d.name`;
 
-export function searchLibrary(db: Database.Database, query: string, options?: LibrarySearchOptions): LibraryHit[] {
-  const { limit, kind } = checkSearchOptions(options);
-  const wanted = queryTerms(query);
-  if (wanted.length === 0) return [];
-  // Terms are [a-z0-9]+; quoted, none of them can be read as FTS5 syntax (OR, NEAR, *).
-  const anyTerm = wanted.map((term) => `"${term}"`).join(" OR ");
-  const match = kind === null ? anyTerm : `kind : "${kind}" AND (${anyTerm})`;
-  const rows = db.prepare(SEARCH_SQL).all({ match, limit }) as HitRow[];
-  return rows.map((row) => {
-    const fields: LibraryFields = { name: row.f_name, description: row.f_description, args: row.f_args, spec: row.f_spec };
-    return {
-      kind: row.kind,
-      name: row.name,
-      objectId: row.kind === "method" ? row.object_id : null,
-      version: row.version,
-      description: row.description,
-      score: row.score,
-      fields,
-    };
-  });
+/** BM25 search over FTS5 (each search sees the index as of its own read). */
+export class SqliteLibrarySearch implements LibrarySearchPart {
+  constructor(private readonly db: Database.Database) {}
+
+  search(query: string, options?: LibrarySearchOptions): LibraryHit[] {
+    const { limit, kind } = checkSearchOptions(options);
+    const wanted = queryTerms(query);
+    if (wanted.length === 0) return [];
+    // Terms are [a-z0-9]+; quoted, none of them can be read as FTS5 syntax (OR, NEAR, *).
+    const anyTerm = wanted.map((term) => `"${term}"`).join(" OR ");
+    const match = kind === null ? anyTerm : `kind : "${kind}" AND (${anyTerm})`;
+    const rows = this.db.prepare(SEARCH_SQL).all({ match, limit }) as HitRow[];
+    return rows.map((row) => {
+      const fields: LibraryFields = { name: row.f_name, description: row.f_description, args: row.f_args, spec: row.f_spec };
+      return {
+        kind: row.kind,
+        name: row.name,
+        objectId: row.kind === "method" ? row.object_id : null,
+        version: row.version,
+        description: row.description,
+        score: row.score,
+        fields,
+      };
+    });
+  }
 }

@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import { StoreUnavailableError } from "../../errors.js";
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;

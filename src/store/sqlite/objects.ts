@@ -5,18 +5,20 @@ import { checkNewMethodVersion } from "../artifact.js";
 import { checkSelector, checkVersion, normaliseObjectId } from "../ids.js";
 import { checkAttributes, checkNewObject, checkPrototypeList, missingObject, objectAlreadyExists } from "../object-input.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ObjectsPart } from "../parts.js";
 import { checkMaxDepth, walkPrototypes } from "../prototype-walk.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { JsonObject, MethodVersion, NewMethodVersion, NewObject, ObjectRecord, ResolvedMethod } from "../types.js";
 import { indexMethod } from "./library.js";
-import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
+import { assertForgeRunExists } from "./records.js";
+import { bumpRegistryRevision, insertEvent } from "./registry.js";
 import { METHOD_VERSION_COLUMNS, toMethodVersion, toObjectRecord, type MethodVersionRow, type ObjectRow } from "./rows.js";
 import { runBeforeCommit } from "./before-commit.js";
 
 const METHOD_VERSION_SQL = `SELECT ${METHOD_VERSION_COLUMNS} FROM method_versions v
   JOIN methods m ON m.object_id = v.object_id AND m.selector = v.selector`;
 
-export class SqliteObjects {
+export class SqliteObjects implements ObjectsPart {
   constructor(
     private readonly db: Database.Database,
     private readonly beforeCommit: OpenStoreOptions["beforeCommit"],
@@ -168,7 +170,7 @@ export class SqliteObjects {
     })();
   }
 
-  methods(id: string): MethodVersion[] {
+  listMethods(id: string): MethodVersion[] {
     const objectId = normaliseObjectId(id);
     const rows = this.db
       .prepare(`${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.version = m.active_version ORDER BY v.selector`)
@@ -176,7 +178,7 @@ export class SqliteObjects {
     return rows.map(toMethodVersion);
   }
 
-  methodVersions(id: string, selector: string): MethodVersion[] {
+  listMethodVersions(id: string, selector: string): MethodVersion[] {
     const objectId = normaliseObjectId(id);
     const rows = this.db
       .prepare(`${METHOD_VERSION_SQL} WHERE v.object_id = ? AND v.selector = ? ORDER BY v.version`)

@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";
 
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(file: string): Database.Database {
   ensureWritable(file);

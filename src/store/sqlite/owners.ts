@@ -6,24 +6,27 @@
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import type { Diagnostics } from "../../diagnostics.js";
 import { formatIdentity, currentProcess } from "../../util/process-identity.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, judgeOwners, renewEvery, type OwnerLease } from "../ownership.js";
-import type { RecoveredWork } from "../types.js";
+import type { OwnerPart } from "../parts.js";
+import type { MessageRecord, RecoveredWork } from "../types.js";
+import { toMessageRecord, type MessageRow } from "./rows.js";
 
 /** Rows nobody alive holds: no owner, or an owner that is not in `live` (a JSON array of ids). */
 const ORPHANED = "(owner_id IS NULL OR owner_id NOT IN (SELECT value FROM json_each(@live)))";
 
-export class SqliteOwner {
+export class SqliteOwner implements OwnerPart {
   readonly id = randomUUID();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly db: Database.Database,
     private readonly leaseMs: number,
-    private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeStore"),
+    diagnostics: Diagnostics,
   ) {
     this.renew();
-    this.timer = renewEvery(this.id, leaseMs, () => this.renew(), this.warn);
+    this.timer = renewEvery(this.id, leaseMs, () => this.renew(), diagnostics);
   }
 
   /** Inserts the row, or extends its lease (re-inserting it if a recovery removed it meanwhile). */
@@ -42,7 +45,7 @@ export class SqliteOwner {
     this.db.prepare("DELETE FROM owners WHERE id = ?").run(this.id);
   }
 
-  recover(readMessages: (ids: string[]) => RecoveredWork["requeued"]): RecoveredWork {
+  recover(): RecoveredWork {
     return this.db
       .transaction((): RecoveredWork => {
         const now = Date.now();
@@ -72,11 +75,20 @@ export class SqliteOwner {
         const remove = this.db.prepare("DELETE FROM owners WHERE id = ?");
         for (const id of dead) remove.run(id);
         return {
-          requeued: readMessages(requeued.map((r) => r.id)),
+          requeued: this.messagesInOrder(requeued.map((r) => r.id)),
           interruptedMessages: interruptedMessages.map((r) => r.id),
           interruptedForgeRuns: interruptedForgeRuns.map((r) => r.id),
         };
       })
       .immediate();
+  }
+
+  /** The messages with these ids, oldest first. */
+  private messagesInOrder(ids: string[]): MessageRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid")
+      .all(JSON.stringify(ids)) as MessageRow[];
+    return rows.map(toMessageRecord);
   }
 }

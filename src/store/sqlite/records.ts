@@ -2,22 +2,39 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { InvalidInputError } from "../../errors.js";
-import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage } from "../record-input.js";
+import { checkEventType, checkLimit, checkRunStillRunning, missingForgeRun, missingMessage, unknownForgeRun } from "../record-input.js";
 import { checkMessageHeld } from "../ownership.js";
-import type { ForgeAttempt, ForgeRun, JsonObject, JsonValue, MessagePatch, MessageRecord, StoredEvent } from "../types.js";
+import type { RecordsPart } from "../parts.js";
+import type {
+  EventQuery,
+  ForgeAttempt,
+  ForgeRun,
+  ForgeRunOutcome,
+  ForgeRunQuery,
+  JsonObject,
+  MessagePatch,
+  MessageRecord,
+  NewForgeRun,
+  NewMessage,
+  StoredEvent,
+} from "../types.js";
 import { insertEvent } from "./registry.js";
 import { toForgeRun, toMessageRecord, toStoredEvent, type EventRow, type ForgeRunRow, type MessageRow } from "./rows.js";
 
-type FinishOutcome = { status: Exclude<ForgeRun["status"], "running">; result?: ForgeRun["result"]; error?: string | null };
+/** Refuses a version that names a forge run the store does not have (inside the caller's transaction). */
+export function assertForgeRunExists(db: Database.Database, forgeRunId: string | null, what: string): void {
+  if (forgeRunId === null) return;
+  if (db.prepare("SELECT 1 FROM forge_runs WHERE id = ?").get(forgeRunId) === undefined) throw unknownForgeRun(what, forgeRunId);
+}
 
-export class SqliteRecords {
+export class SqliteRecords implements RecordsPart {
   constructor(
     private readonly db: Database.Database,
     /** The owner (store/ownership.ts) of the messages and forge runs this store creates. */
     private readonly ownerId: string,
   ) {}
 
-  createForgeRun(input: { kind: ForgeRun["kind"]; spec: string; target: string | null }): ForgeRun {
+  createForgeRun(input: NewForgeRun): ForgeRun {
     const id = randomUUID();
     this.db
       .prepare("INSERT INTO forge_runs (id, kind, spec, target, status, started_at, owner_id) VALUES (?, ?, ?, ?, 'running', ?, ?)")
@@ -39,7 +56,7 @@ export class SqliteRecords {
       .immediate();
   }
 
-  finishForgeRun(runId: string, outcome: FinishOutcome): ForgeRun {
+  finishForgeRun(runId: string, outcome: ForgeRunOutcome): ForgeRun {
     return this.db
       .transaction(() => {
         const row = this.runRow(runId);
@@ -65,7 +82,7 @@ export class SqliteRecords {
     return row ? toForgeRun(row, this.attempts(id)) : null;
   }
 
-  listForgeRuns(options: { status?: ForgeRun["status"]; limit?: number } = {}): ForgeRun[] {
+  listForgeRuns(options: ForgeRunQuery = {}): ForgeRun[] {
     const limit = checkLimit(options.limit);
     const rows = (
       options.status
@@ -77,7 +94,7 @@ export class SqliteRecords {
     return rows.map((row) => toForgeRun(row, this.attempts(row.id)));
   }
 
-  createMessage(input: { targetId: string; selector: string; args: JsonValue[]; kwargs: JsonObject }): MessageRecord {
+  createMessage(input: NewMessage): MessageRecord {
     const id = randomUUID();
     this.db
       .prepare(
@@ -131,20 +148,11 @@ export class SqliteRecords {
     return row ? toMessageRecord(row) : null;
   }
 
-  /** The messages with these ids, oldest first. */
-  messagesInOrder(ids: string[]): MessageRecord[] {
-    if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid")
-      .all(JSON.stringify(ids)) as MessageRow[];
-    return rows.map(toMessageRecord);
-  }
-
   appendEvent(type: string, payload: JsonObject): StoredEvent {
     return insertEvent(this.db, checkEventType(type), payload, new Date().toISOString());
   }
 
-  listEvents(options: { afterSeq?: number; limit?: number } = {}): StoredEvent[] {
+  listEvents(options: EventQuery = {}): StoredEvent[] {
     const rows = this.db
       .prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
       .all(options.afterSeq ?? 0, checkLimit(options.limit)) as EventRow[];

@@ -1,6 +1,5 @@
 /** The registry revision counter and the append-only event log, written inside callers' transactions. */
 import type Database from "better-sqlite3";
-import { InvalidInputError } from "../../errors.js";
 import type { JsonObject, StoredEvent } from "../types.js";
 import { toStoredEvent, type EventRow } from "./rows.js";
 
@@ -19,14 +18,4 @@ export function insertEvent(db: Database.Database, type: string, payload: JsonOb
     .prepare("INSERT INTO events (type, payload, created_at) VALUES (?, ?, ?) RETURNING seq, type, payload, created_at")
     .get(type, JSON.stringify(payload), at) as EventRow;
   return toStoredEvent(row);
-}
-
-export function assertForgeRunExists(db: Database.Database, forgeRunId: string | null, what: string): void {
-  if (forgeRunId === null) return;
-  if (db.prepare("SELECT 1 FROM forge_runs WHERE id = ?").get(forgeRunId) === undefined) {
-    throw new InvalidInputError(
-      `${what}: forge run ${JSON.stringify(forgeRunId)} does not exist`,
-      "pass the id returned by createForgeRun, or null",
-    );
-  }
 }

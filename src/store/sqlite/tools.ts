@@ -4,10 +4,12 @@ import { NotFoundError } from "../../errors.js";
 import { checkNewToolVersion } from "../artifact.js";
 import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
+import type { ToolsPart } from "../parts.js";
 import { pickRollbackTarget } from "../rollback.js";
 import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
 import { indexTool } from "./library.js";
-import { assertForgeRunExists, bumpRegistryRevision, insertEvent } from "./registry.js";
+import { assertForgeRunExists } from "./records.js";
+import { bumpRegistryRevision, insertEvent } from "./registry.js";
 import { TOOL_VERSION_COLUMNS, toToolSummary, toToolVersion, type ToolSummaryRow, type ToolVersionRow } from "./rows.js";
 import { runBeforeCommit } from "./before-commit.js";
 
@@ -18,7 +20,7 @@ const SUMMARY_SQL = `
 
 const VERSION_SQL = `SELECT ${TOOL_VERSION_COLUMNS} FROM tool_versions v JOIN tools t ON t.name = v.tool_name`;
 
-export class SqliteTools {
+export class SqliteTools implements ToolsPart {
   constructor(
     private readonly db: Database.Database,
     private readonly beforeCommit: OpenStoreOptions["beforeCommit"],
@@ -109,7 +111,7 @@ export class SqliteTools {
     return rows.map(toToolVersion);
   }
 
-  versions(name: string): ToolVersion[] {
+  listVersions(name: string): ToolVersion[] {
     const rows = this.db.prepare(`${VERSION_SQL} WHERE v.tool_name = ? ORDER BY v.version`).all(name) as ToolVersionRow[];
     return rows.map(toToolVersion);
   }
