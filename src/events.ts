@@ -4,6 +4,7 @@
  * append-only event log.
  */
 import { EventEmitter } from "node:events";
+import { processDiagnostics, type Diagnostics } from "./diagnostics.js";
 
 export type ToolForgeEvent =
   | { type: "forge.started"; runId: string; kind: "tool" | "method"; spec: string; target: string | null }
@@ -54,7 +55,8 @@ export type PublishedEvent = ToolForgeEvent & { at: string };
 export class EventBus {
   private readonly emitter = new EventEmitter();
 
-  constructor() {
+  /** `diagnostics`: where a subscriber that throws is reported (the runtime's channel; default: process warnings). */
+  constructor(private readonly diagnostics: Diagnostics = processDiagnostics) {
     // Every SSE client and CLI subscribes; more than 10 is normal, not a leak.
     this.emitter.setMaxListeners(0);
   }
@@ -71,7 +73,7 @@ export class EventBus {
         listener(event);
       } catch (error) {
         // A failing subscriber must not break the publisher (the forge or the graph).
-        process.emitWarning(`event subscriber failed on ${event.type}: ${String(error)}`);
+        this.diagnostics.warn("events", `event subscriber failed on ${event.type}: ${String(error)}`);
       }
     };
     this.emitter.on("event", safe);

@@ -62,7 +62,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
     if (!overrides.store) owned.push(store);
     const sandbox = overrides.sandbox ?? (await createSandbox(config, { onWarning: (message) => diagnostics.warn("sandbox", message) }));
     if (!overrides.sandbox) owned.push(sandbox);
-    const bus = overrides.bus ?? new EventBus();
+    const bus = overrides.bus ?? new EventBus(diagnostics);
     const modelFacts = new ModelFactsCache(config.ollamaHost);
     const mirror = createToolMirror(config.dynamicToolsDir);
     const registry =

@@ -10,6 +10,7 @@
  * prompt, base or adapter re-creates it ("updated"). When BRICK_MODEL (…) already names
  * toolforge-brick (to serve with it), the remembered base is used.
  */
+import { processDiagnostics } from "../diagnostics.js";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -134,7 +135,7 @@ async function readRemembered(file: string): Promise<Remembered> {
     return JSON.parse(await readFile(file, "utf8")) as Remembered;
   } catch (error) {
     // A damaged memory only costs a re-create of the models; say so and start afresh.
-    process.emitWarning(`${file} is not valid JSON (${errorMessage(error)}); persona models will be re-created`);
+    processDiagnostics.warn("genesis", `${file} is not valid JSON (${errorMessage(error)}); persona models will be re-created`);
     return {};
   }
 }

@@ -52,7 +52,7 @@ export async function createToolForge(options: CreateGraphOptions = {}): Promise
   } catch (error) {
     if (!given) {
       await runtime.close().catch((closeError: unknown) => {
-        process.emitWarning(`while closing after a failed createGraph: ${String(closeError)}`, "ToolForgeWarning");
+        runtime.diagnostics.warn("runtime", `while closing after a failed createGraph: ${String(closeError)}`);
       });
     }
     throw error;

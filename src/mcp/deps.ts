@@ -5,12 +5,12 @@
 import type { Runtime } from "../runtime.js";
 import type { McpDeps } from "./server.js";
 
-export function mcpDepsFromRuntime(runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus">, warn: McpDeps["warn"]): McpDeps {
+export function mcpDepsFromRuntime(runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus" | "diagnostics">): McpDeps {
   return {
     registry: runtime.registry,
     forge: runtime.forge,
     store: runtime.store,
     bus: runtime.bus,
-    warn,
+    diagnostics: runtime.diagnostics,
   };
 }

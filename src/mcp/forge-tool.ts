@@ -6,6 +6,7 @@
  * line in the module). While it forges, each attempt is reported as an MCP progress notification
  * when the client asked for progress.
  */
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
@@ -22,6 +23,8 @@ export interface ForgeToolDeps {
   store: Store;
   registry: ToolRegistry;
   bus: EventBus;
+  /** Where a progress notification that could not be sent is reported (default: process warnings). */
+  diagnostics?: Diagnostics;
 }
 
 export interface ForgeToolCall {
@@ -52,7 +55,7 @@ export async function runForgeTool(deps: ForgeToolDeps, call: ForgeToolCall): Pr
 
   const request: ToolForgeRequest = { spec, ...(name !== undefined ? { name } : {}), ...(improve !== undefined ? { improve } : {}) };
   if (call.signal) request.signal = call.signal;
-  const stopFollowing = call.progress ? followForge(deps.bus, cleanSpec(spec), call.progress) : () => undefined;
+  const stopFollowing = call.progress ? followForge(deps.bus, cleanSpec(spec), call.progress, deps.diagnostics) : () => undefined;
   let outcome: ForgeOutcome;
   try {
     outcome = await deps.forge.forgeTool(request);
@@ -144,13 +147,18 @@ function attemptReasons(attempt: ForgeAttempt): string[] {
  * Follows the forge run of this spec on the event bus and reports its steps. The run's id is only
  * known when it starts: the first `forge.started` of a tool with this exact spec is taken as ours.
  */
-function followForge(bus: EventBus, spec: string, report: NonNullable<ForgeToolCall["progress"]>): () => void {
+function followForge(
+  bus: EventBus,
+  spec: string,
+  report: NonNullable<ForgeToolCall["progress"]>,
+  diagnostics: Diagnostics = processDiagnostics,
+): () => void {
   let runId: string | null = null;
   let step = 0;
   const send = (message: string) => {
     step += 1;
     report({ progress: step, message }).catch((error: unknown) => {
-      process.emitWarning(`forge_tool could not send a progress notification: ${errorMessage(error)}`, "McpWarning");
+      diagnostics.warn("mcp", `forge_tool could not send a progress notification: ${errorMessage(error)}`);
     });
   };
   return bus.subscribe((event) => {

@@ -27,7 +27,7 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 const SWEEP_MS = 60_000;
 
 export interface McpRouterOptions {
-  runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus">;
+  runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus" | "diagnostics">;
   logger: Logger;
   /** Ends the sessions at shutdown (their notification streams would keep connections open). */
   lifecycle?: Lifecycle;
@@ -44,8 +44,7 @@ interface HttpSession {
 
 export function createMcpRouter(options: McpRouterOptions): Router {
   const { logger } = options;
-  const warn = (message: string) => logger.warn({ component: "mcp" }, message);
-  const face = new McpFace({ ...mcpDepsFromRuntime(options.runtime, warn), ...options.deps });
+  const face = new McpFace({ ...mcpDepsFromRuntime(options.runtime), ...options.deps });
   const sessions = new Map<string, HttpSession>();
   let sweeper: NodeJS.Timeout | undefined;
 

@@ -8,6 +8,7 @@
  * The SDK's low-level `Server` is used on purpose: McpServer registers tools once with zod schemas,
  * while ToolForge's tools come and go at run time (from other processes too) with JSON Schemas.
  */
+import type { Diagnostics } from "../diagnostics.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -36,7 +37,8 @@ export interface McpDeps {
   store: Store;
   bus: EventBus;
   /** Where problems go (tools that cannot be listed, failed change checks, failed notifications). */
-  warn: (message: string) => void;
+  /** Where what goes wrong in the background is reported (the runtime's channel). */
+  diagnostics: Diagnostics;
   /** How often the store's registry revision is read while clients are connected (default 1 s). */
   pollMs?: number | undefined;
   /** The most tools one tools/list page holds (default MCP_TOOLS_PAGE_SIZE). */
@@ -80,7 +82,7 @@ export class McpFace {
       registry: deps.registry,
       bus: deps.bus,
       pollMs: deps.pollMs,
-      onError: deps.warn,
+      onError: (message: string) => deps.diagnostics.warn("mcp", message),
     });
   }
 
@@ -98,7 +100,7 @@ export class McpFace {
     server.oninitialized = () => {
       stopWatching ??= this.watcher.subscribe(() => {
         server.sendToolListChanged().catch((error: unknown) => {
-          this.deps.warn(`an MCP client could not be told that the tools changed: ${errorMessage(error)}`);
+          this.deps.diagnostics.warn("mcp", `an MCP client could not be told that the tools changed: ${errorMessage(error)}`);
         });
       });
     };
@@ -107,7 +109,7 @@ export class McpFace {
       this.sessions.delete(session);
       markClosed();
     };
-    server.onerror = (error) => this.deps.warn(`MCP: ${errorMessage(error)}`);
+    server.onerror = (error) => this.deps.diagnostics.warn("mcp", `MCP: ${errorMessage(error)}`);
     this.sessions.add(session);
     await server.connect(transport);
     return session;
@@ -170,6 +172,6 @@ export class McpFace {
   private reportOnce(problem: string): void {
     if (this.reported.has(problem)) return;
     this.reported.add(problem);
-    this.deps.warn(problem);
+    this.deps.diagnostics.warn("mcp", problem);
   }
 }

@@ -9,7 +9,7 @@ import { pino, type Logger } from "pino";
 import type { Config } from "../config.js";
 import { errorMessage } from "../errors.js";
 import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
-import { createLogger } from "../service/logger.js";
+import { createLogger, logDiagnostics } from "../service/logger.js";
 import { mcpDepsFromRuntime } from "./deps.js";
 import { McpFace, type McpDeps } from "./server.js";
 import { onTermination } from "../util/termination.js";
@@ -34,8 +34,9 @@ export async function serveMcpOverStdio(config: Config, options: StdioOptions = 
   if (output === process.stdout) keepConsoleOffStdout();
   const logger = options.logger ?? createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));
-  const warn = (message: string) => logger.warn({ component: "mcp" }, message);
-  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, warn), ...options.deps });
+  // stdout carries the protocol: what goes wrong in the background goes to the log on stderr.
+  const stopLogging = logDiagnostics(runtime.diagnostics, logger);
+  const face = new McpFace({ ...mcpDepsFromRuntime(runtime), ...options.deps });
   try {
     const session = await face.connect(new StdioServerTransport(input as NodeJS.ReadStream, output as NodeJS.WriteStream));
     logger.info({ store: runtime.store.location, sandbox: config.sandbox.runtime }, "serving MCP over stdio");
@@ -59,6 +60,7 @@ export async function serveMcpOverStdio(config: Config, options: StdioOptions = 
     if (!options.runtime) {
       await runtime.close().catch((error: unknown) => logger.error({ err: error }, `closing the runtime failed: ${errorMessage(error)}`));
     }
+    stopLogging();
   }
 }
 

@@ -16,6 +16,7 @@
  * published on the bus. A message belongs to the store owner that recorded it; `recover()` resolves
  * the messages of owners that died (see store/ownership.ts and docs/objects.md).
  */
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import type { Config } from "../config.js";
 import { InvalidInputError, RevisionConflictError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
@@ -46,6 +47,8 @@ export interface ObjectSpaceDeps {
   forge: Forge;
   bus: EventBus;
   config?: Config;
+  /** Where a message that could not be recorded is reported (default: process warnings). */
+  diagnostics?: Diagnostics;
 }
 
 export interface ObjectSpaceOptions {
@@ -242,7 +245,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
   function deliverInBackground(message: MessageRecord): void {
     // The message's own failure is recorded on it; what rejects here is the store failing to record.
     const work = settle(message).catch((error: unknown) => {
-      process.emitWarning(`message ${message.id} could not be recorded: ${errorMessage(error)}`, "ToolForgeObjects");
+      (deps.diagnostics ?? processDiagnostics).warn("objects", `message ${message.id} could not be recorded: ${errorMessage(error)}`);
     });
     background.add(work);
     void work.finally(() => background.delete(work));

@@ -68,51 +68,93 @@ const INTERRUPTED =
   /Did not receive done|\bterminated\b|other side closed|ECONNRESET|socket hang up|UND_ERR_SOCKET|EPIPE|premature close|runner process|unexpected EOF|an error was encountered while running the model/i;
 /** Failures to connect at all: nothing answers at the host. */
 const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|bad port|fetch failed/i;
+/** Socket error codes of a connection that could not be made (Node puts them on the error's cause). */
+const CONNECT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/** Who was asking and where: for the message. Without a persona, the failure is told without it. */
+export interface ModelErrorContext {
+  persona?: PersonaName | "forge" | undefined;
+  model?: string | undefined;
+  host: string;
+}
 
 /**
- * Turns an error from a model call into one a user can act on, told apart:
+ * THE classification of a model call's failure, for every caller (the personas, the forge, the
+ * HTTP faces): an error a user can act on, told apart —
  * - OllamaUnreachableError: nothing answers at OLLAMA_HOST (start it with `ollama serve`);
  * - ModelMissingError: the model is not pulled (`ollama pull <tag>`);
  * - ModelWithoutToolsError: Ollama refused tools for the model;
  * - ModelReplyError "interrupted": Ollama was reached but the stream ended before it was done
  *   (the connection broke, the runner crashed, an error line mid-stream).
- * Other errors are returned unchanged.
+ * Other errors are returned unchanged (a connection refused by another host than Ollama's too).
  */
-export function explainModelError(error: unknown, context: { persona: PersonaName | "forge"; model: string; host: string }): unknown {
+export function explainModelError(error: unknown, context: ModelErrorContext): unknown {
   if (error instanceof ModelUnavailableError || error instanceof ModelReplyError) return error;
   const text = describe(error);
-  const title = context.persona === "forge" ? "the forge" : PERSONAS[context.persona].title;
-  const variable = context.persona === "forge" ? "FORGE_MODEL" : PERSONAS[context.persona].modelVariable;
+  const who = context.persona === undefined ? null : context.persona === "forge" ? "the forge" : PERSONAS[context.persona].title;
+  const variable =
+    context.persona === undefined ? "BRICK_MODEL" : context.persona === "forge" ? "FORGE_MODEL" : PERSONAS[context.persona].modelVariable;
+  const named = context.model ?? /model ["']?([^"'\s]+)["']? not found/i.exec(text)?.[1] ?? "the model";
+  const quoted = context.model ?? named;
+  const ofWho = who ? ` (${who})` : "";
   if (/does not support tools/i.test(text)) {
-    return new ModelWithoutToolsError(
-      `model "${context.model}" (${title}) does not support tool calling in Ollama`,
-      `${toolModelHint(variable)}`,
-      error,
-    );
+    return new ModelWithoutToolsError(`model "${quoted}"${ofWho} does not support tool calling in Ollama`, toolModelHint(variable), error);
   }
   if (/not found/i.test(text) && /model/i.test(text)) {
     return new ModelMissingError(
-      `model "${context.model}" (${title}) is not available in Ollama at ${context.host}`,
-      `run \`${pullHint(context.model)}\`, or choose another model for ${title}`,
+      `model "${quoted}"${ofWho} is not available in Ollama at ${context.host}`,
+      `run \`${pullHint(quoted)}\`${who ? `, or choose another model for ${who}` : ""}`,
       error,
     );
   }
-  if (INTERRUPTED.test(text)) {
+  if (INTERRUPTED.test(text) && !refusedConnection(error)) {
     return new ModelReplyError(
       "interrupted",
-      `the reply of model "${context.model}" (${title}) was cut off: Ollama at ${context.host} was reached, but its stream ended before the answer was done (${firstLine(text)})`,
+      `the reply of model "${quoted}"${ofWho} was cut off: Ollama at ${context.host} was reached, but its stream ended before the answer was done (${firstLine(text)})`,
       "Ollama may have run out of memory or restarted the model: check `ollama ps` and Ollama's log, then ask again",
       error,
     );
   }
-  if (UNREACHABLE.test(text)) {
-    return new OllamaUnreachableError(
-      `Ollama is not reachable at ${context.host} (needed by ${title}, model ${context.model})`,
-      startOllamaHint(context.host),
-      error,
-    );
+  if (UNREACHABLE.test(text) && reachesHost(error, context.host)) {
+    const needed = who ? ` (needed by ${who}, model ${quoted})` : "";
+    return new OllamaUnreachableError(`Ollama is not reachable at ${context.host}${needed}`, startOllamaHint(context.host), error);
   }
   return error;
+}
+
+/** Whether a connection failure in the error's causes names another port than Ollama's (then it is not Ollama's). */
+function reachesHost(error: unknown, host: string): boolean {
+  const url = new URL(host);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  for (const link of causes(error)) {
+    const { code, port: failedPort } = link as { code?: unknown; port?: unknown };
+    if (typeof code === "string" && CONNECT_CODES.has(code) && failedPort !== undefined && String(failedPort) !== port) return false;
+  }
+  return true;
+}
+
+/** A connection that was never made: not a reply cut off (ECONNRESET during connect is still "unreachable"). */
+function refusedConnection(error: unknown): boolean {
+  return causes(error).some((link) => CONNECT_CODES.has(String((link as { code?: unknown }).code)));
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < 8 && !chain.includes(current)) {
+    chain.push(current);
+    if (current instanceof AggregateError) chain.push(...current.errors);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
 }
 
 function firstLine(text: string): string {

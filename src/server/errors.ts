@@ -5,6 +5,7 @@
  * `toHttpError` maps the project's typed errors (and the few foreign errors we know) to a status;
  * anything it does not know is unexpected and becomes a 500 with an error id (see app.ts).
  */
+import { explainModelError } from "../personas/model.js";
 import {
   ModelReplyError,
   ModelUnavailableError,
@@ -165,63 +166,12 @@ function formatBytes(limit: unknown): string {
   return limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MB` : `${limit} bytes`;
 }
 
-const CONNECTION_FAILURES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ECONNRESET",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
 /**
- * ChatOllama surfaces a down Ollama as `TypeError: fetch failed` with the socket error as its
- * cause, and a missing model as an error whose message says "not found, try pulling it first".
- * The persona layer maps these to ModelUnavailableError where it can; this catches what gets past.
+ * A model call's failure that got past the persona layer (a ChatOllama error as it is): classified
+ * the one way every caller classifies it (personas/model.ts explainModelError), then answered as
+ * that error is.
  */
 function fromOllamaFailure(error: unknown, context: ErrorContext): HttpError | null {
-  const chain = causeChain(error);
-  const ollama = new URL(context.ollamaHost);
-  const ollamaPort = ollama.port || (ollama.protocol === "https:" ? "443" : "80");
-  for (const link of chain) {
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === "string" && CONNECTION_FAILURES.has(code)) {
-      const port = (link as { port?: unknown }).port;
-      if (port === undefined || String(port) === ollamaPort) {
-        return new HttpError(503, "ollama_unreachable", `Ollama is not reachable at ${context.ollamaHost} (${code})`, {
-          hint: "start it with `ollama serve`, or point OLLAMA_HOST at a running Ollama",
-          cause: error,
-        });
-      }
-    }
-  }
-  for (const link of chain) {
-    const message = link instanceof Error ? link.message : "";
-    const missing = /model ["']?([^"'\s]+)["']? not found/i.exec(message);
-    if (missing) {
-      return new HttpError(503, "model_missing", `the Ollama model "${missing[1]}" is not installed`, {
-        hint: `pull it with \`ollama pull ${missing[1]}\``,
-        cause: error,
-      });
-    }
-    if (/does not support tools/i.test(message)) {
-      return new HttpError(503, "model_without_tools", `the Ollama model cannot call tools: ${message}`, {
-        hint: "set BRICK_MODEL to a model with tool support (e.g. llama3.1:8b) and pull it",
-        cause: error,
-      });
-    }
-  }
-  return null;
-}
-
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  let current: unknown = error;
-  while (current !== undefined && current !== null && chain.length < 8 && !chain.includes(current)) {
-    chain.push(current);
-    if (current instanceof AggregateError) chain.push(...current.errors);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return chain;
+  const explained = explainModelError(error, { host: context.ollamaHost });
+  return explained instanceof ToolForgeError ? fromToolForgeError(explained) : null;
 }

@@ -20,6 +20,7 @@ import { checkPersonaModels, describeProblems } from "../personas/capabilities.j
 import { Lifecycle } from "../service/lifecycle.js";
 import { assertSafeListen } from "./listen-policy.js";
 import { createLogger } from "./logger.js";
+import { logDiagnostics } from "../service/logger.js";
 import { createObjectSpace } from "../objects/index.js";
 import { createObjectsRouter } from "./objects-router.js";
 import { createMcpRouter } from "../mcp/http.js";
@@ -66,6 +67,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const chat = options.chat ?? (await createAgentChat(runtime));
     await logModelCheck(config, logger);
     const stopLoggingModels = logModelWarnings(runtime, logger);
+    // What any part reports going wrong in the background goes to the server's log.
+    const stopLoggingDiagnostics = logDiagnostics(runtime.diagnostics, logger);
     const lifecycle = new Lifecycle();
     // Messages to objects run in the background after their 202: shutdown waits for them too.
     const objects = createObjectSpace(runtime);
@@ -116,6 +119,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           journal?.stop();
           await journal?.flushed();
           if (ownsRuntime) await runtime.close();
+          stopLoggingDiagnostics();
         },
       });
       return closing;

@@ -7,6 +7,7 @@
  * (model, name, description). When Ollama fails, the BM25 order is kept and a warning says why
  * (once per failure streak): search never breaks because embeddings are unavailable.
  */
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import type { ToolMatch } from "./types.js";
 
@@ -17,6 +18,8 @@ export interface EmbeddingRerankOptions {
   timeoutMs?: number;
   /** Embeddings kept in memory (default 20,000). */
   cacheSize?: number;
+  /** Where an embedding model that stopped answering is reported (default: process warnings). */
+  diagnostics?: Diagnostics;
 }
 
 export type Rerank = (query: string, matches: ToolMatch[]) => Promise<ToolMatch[]>;
@@ -68,9 +71,9 @@ export function createEmbeddingRerank(options: EmbeddingRerankOptions): Rerank {
       failing = false;
     } catch (error) {
       if (!failing) {
-        process.emitWarning(
+        (options.diagnostics ?? processDiagnostics).warn(
+          "tools",
           `EMBED_MODEL ${options.model} at ${options.ollamaHost} could not embed (${errorMessage(error)}); tools are ranked by BM25 alone until it answers (ollama pull ${options.model})`,
-          "ToolSearchWarning",
         );
       }
       failing = true;

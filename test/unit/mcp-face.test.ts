@@ -100,7 +100,8 @@ async function connect(options: { builtins?: BuiltinTool[]; pageSize?: number } 
   });
   const runtime = await createRuntime(config, { sandbox: refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) });
   const warnings: string[] = [];
-  const face = new McpFace({ ...mcpDepsFromRuntime(runtime, (m) => warnings.push(m)), pollMs: 20, pageSize: options.pageSize });
+  runtime.diagnostics.subscribe(({ message }) => warnings.push(message));
+  const face = new McpFace({ ...mcpDepsFromRuntime(runtime), pollMs: 20, pageSize: options.pageSize });
   const changes: string[][] = [];
   const client = new Client(
     { name: "toolforge-test", version: "1.0.0" },
