@@ -77,7 +77,7 @@ export function compiledOrNull(source: string): string | null {
 }
 
 /** The failure text for compiler errors, as the model will read it. */
-export function formatCompileErrors(errors: TranspileMessage[]): string {
+function formatCompileErrors(errors: TranspileMessage[]): string {
   const shown = errors.slice(0, MAX_REPORTED_ERRORS);
   const lines = [`The TypeScript does not compile (${errors.length} error${errors.length === 1 ? "" : "s"}):`];
   for (const error of shown) {

@@ -10,7 +10,7 @@ import { InvalidInputError, errorMessage } from "../errors.js";
 import { listFiles, sha256File } from "./files.js";
 
 export const MANIFEST_NAME = "manifest.json";
-export const CHRONICLE_FORMAT = 1;
+const CHRONICLE_FORMAT = 1;
 /** Top-level folders of a chronicle. */
 export const STORE_FOLDER = "store";
 export const TOOLS_FOLDER = "dynamic_tools";
@@ -20,7 +20,7 @@ const relativePath = z
   .min(1)
   .refine((p) => isSafeRelative(p), { message: "is not a plain relative path inside the archive" });
 
-export const ChronicleManifestSchema = z.strictObject({
+const ChronicleManifestSchema = z.strictObject({
   format: z.literal(CHRONICLE_FORMAT),
   reason: z.string(),
   createdAt: z.string(),
@@ -32,7 +32,7 @@ export const ChronicleManifestSchema = z.strictObject({
 export type ChronicleManifest = z.infer<typeof ChronicleManifestSchema>;
 
 /** A path with `/` separators, no `..`, no leading `/`, not the manifest itself. */
-export function isSafeRelative(p: string): boolean {
+function isSafeRelative(p: string): boolean {
   if (p.startsWith("/") || p.includes("\\") || p.includes("\0")) return false;
   const parts = p.split("/");
   return parts.every((part) => part !== "" && part !== "." && part !== "..") && p !== MANIFEST_NAME;

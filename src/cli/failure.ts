@@ -6,7 +6,7 @@ import { ConfigError, ToolForgeError } from "../errors.js";
 import { printError, printHint } from "./output.js";
 
 export const EXIT_FAILURE = 1;
-export const EXIT_CONFIG = 2;
+const EXIT_CONFIG = 2;
 
 /** An error from a ToolForge server: its status and the `{error}` body it sent. */
 export class ServerError extends Error {

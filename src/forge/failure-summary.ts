@@ -23,7 +23,7 @@ export const ATTEMPT_VERDICT: Readonly<Record<Stage, string>> = {
 };
 
 /** The longest summary (a person reads it in one line). */
-export const SUMMARY_CHARS = 240;
+const SUMMARY_CHARS = 240;
 /** How many audit findings a summary names (the rest are counted). */
 const NAMED_FINDINGS = 4;
 

@@ -24,7 +24,7 @@ type ForgeModelConfig = Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Con
  * as the personas ask: one num_ctx per model, so the forge never reloads a model the personas
  * use), and `think` follows FORGE_THINK where the model can think.
  */
-export function createForgeModel(config: ForgeModelConfig, facts: ModelFacts | null = null): BaseChatModel {
+function createForgeModel(config: ForgeModelConfig, facts: ModelFacts | null = null): BaseChatModel {
   const think = config.thinking ? thinkParam(config.thinking.forge, facts) : undefined;
   return createPersonaModel({ ...config, numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, "forge", {
     numCtx: contextWindow({ numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, facts),
@@ -102,7 +102,7 @@ ${COMMON_RULES}
 A complete example:
 ${TOOL_EXAMPLE}`;
 
-export const METHOD_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a method of a living object.
+const METHOD_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a method of a living object.
 
 The module must export:
 - name: the method's selector, exactly as asked.

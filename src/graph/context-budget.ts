@@ -20,7 +20,7 @@ export { CHARS_PER_TOKEN, estimateTextTokens } from "../util/tokens.js";
 
 const TOKENS_PER_MESSAGE = 4;
 
-export function estimateMessageTokens(message: BaseMessage): number {
+function estimateMessageTokens(message: BaseMessage): number {
   const calls =
     AIMessage.isInstance(message) && message.tool_calls?.length
       ? JSON.stringify(message.tool_calls.map((c) => ({ name: c.name, args: c.args })))
@@ -131,7 +131,7 @@ function roundStarts(turn: BaseMessage[]): number[] {
   return starts;
 }
 
-export function clipText(text: string, max: number): string {
+function clipText(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max)}… [${text.length - max} more characters left out to fit the context window]`;
 }

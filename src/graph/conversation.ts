@@ -28,7 +28,7 @@ const FORGE_NOTE_PREFIX = "Tool forge: ";
 const TOOL_NOTE_NAME = "tool_result";
 const NOT_USER = new Set([FORGE_NOTE_NAME, CUE_NAME, TOOL_NOTE_NAME]);
 
-export function isForgeNote(message: BaseMessage): boolean {
+function isForgeNote(message: BaseMessage): boolean {
   return HumanMessage.isInstance(message) && message.name === FORGE_NOTE_NAME;
 }
 

@@ -33,13 +33,13 @@ import { emit } from "./events.js";
 import type { ToolBoundModel, ToolSet } from "./models.js";
 
 /** "Clearly below the estimate": Ollama read less than this share of the tokens it could not have cached. */
-export const TRUNCATION_RATIO = 0.5;
+const TRUNCATION_RATIO = 0.5;
 /**
  * A prompt estimated below this share of the window is never taken for a cut one: the estimate
  * would have to be four times too low (a cache Ollama kept from before this process started, or
  * another client's, is the likelier reason for a small count).
  */
-export const TRUNCATION_MIN_SHARE = 0.25;
+const TRUNCATION_MIN_SHARE = 0.25;
 
 export interface SpeakInput {
   persona: PersonaDefinition;
@@ -170,7 +170,7 @@ function isEmpty(reply: AIMessage | AIMessageChunk): boolean {
   return !spokenText(reply) && !reply.tool_calls?.length && !reply.invalid_tool_calls?.length;
 }
 
-export function isCut(reply: AIMessage | AIMessageChunk): boolean {
+function isCut(reply: AIMessage | AIMessageChunk): boolean {
   return (reply.response_metadata as { done_reason?: unknown } | undefined)?.done_reason === "length";
 }
 

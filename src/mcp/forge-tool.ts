@@ -101,7 +101,7 @@ export async function runForgeTool(deps: ForgeToolDeps, call: ForgeToolCall): Pr
 }
 
 /** The refusal, as text for a model and as structured content: the reason, then every attempt's. */
-export function refusalReport(
+function refusalReport(
   spec: string,
   outcome: Extract<ForgeOutcome, { status: "failed" }>,
   run: ForgeRun | null,

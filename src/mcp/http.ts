@@ -21,9 +21,9 @@ import type { Lifecycle } from "../service/lifecycle.js";
 import { mcpDepsFromRuntime } from "./deps.js";
 import { McpFace, type McpDeps, type McpSession } from "./server.js";
 
-export const MCP_PATH = "/mcp";
+const MCP_PATH = "/mcp";
 /** A session with no request for this long, and no open notification stream, is closed. */
-export const SESSION_IDLE_MS = 30 * 60_000;
+const SESSION_IDLE_MS = 30 * 60_000;
 const SWEEP_MS = 60_000;
 
 export interface McpRouterOptions {

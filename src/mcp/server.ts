@@ -45,7 +45,7 @@ export interface McpDeps {
   pageSize?: number | undefined;
 }
 
-export const SERVER_NAME = "toolforge";
+const SERVER_NAME = "toolforge";
 
 const INSTRUCTIONS =
   "ToolForge's tools were written by a model, audited, and tested in a gVisor sandbox; every call runs in that sandbox. " +

@@ -10,8 +10,8 @@ import type { RegisteredTool } from "../tools/types.js";
 export const FORGE_TOOL_NAME = "forge_tool";
 
 /** `_meta` keys on listed tools: the registry version and where the tool runs. */
-export const META_VERSION = "toolforge/version";
-export const META_ORIGIN = "toolforge/origin";
+const META_VERSION = "toolforge/version";
+const META_ORIGIN = "toolforge/origin";
 
 export const FORGE_TOOL: Tool = {
   name: FORGE_TOOL_NAME,
@@ -43,7 +43,7 @@ export const FORGE_TOOL: Tool = {
 };
 
 /** The registry's tool as an MCP tool, or the reason it cannot be one (a schema MCP does not accept). */
-export function mcpToolOf(tool: RegisteredTool): { ok: true; tool: Tool } | { ok: false; problem: string } {
+function mcpToolOf(tool: RegisteredTool): { ok: true; tool: Tool } | { ok: false; problem: string } {
   const candidate: Tool = {
     name: tool.name,
     description: tool.description,

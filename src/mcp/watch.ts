@@ -10,7 +10,7 @@ import type { EventBus, PublishedEvent } from "../events.js";
 import type { Store } from "../store/types.js";
 import type { RegisteredTool, ToolRegistry } from "../tools/types.js";
 
-export const DEFAULT_POLL_MS = 1_000;
+const DEFAULT_POLL_MS = 1_000;
 
 export interface ToolListWatcherOptions {
   store: Pick<Store, "registryRevision">;

@@ -39,7 +39,7 @@ export async function invokeMethod(sandbox: Sandbox, call: MethodCall): Promise<
 }
 
 /** One line on why a call job did not succeed, in the order that explains it best. */
-export function describeFailure(job: JobResult): string {
+function describeFailure(job: JobResult): string {
   if (job.timedOut) return `it ran past the sandbox's time limit and was stopped (${Math.round(job.durationMs)} ms)`;
   if (job.oomKilled) return "it ran out of memory in the sandbox and was stopped";
   const report = job.report;

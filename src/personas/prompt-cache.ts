@@ -33,7 +33,7 @@ export interface CachedPrefix {
 /** A reply that thought first: the template does not repeat the thinking, so the cache ends there. */
 const THOUGHT = "\u0000thought";
 
-export class PromptCacheLog {
+class PromptCacheLog {
   private readonly held = new Map<string, string[]>();
 
   /**

@@ -46,7 +46,7 @@ export interface ErrorBody {
 }
 
 /** OpenAI's `type` for a status. */
-export function errorType(status: number): string {
+function errorType(status: number): string {
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";

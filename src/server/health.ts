@@ -87,7 +87,7 @@ export function ollamaProbe(ollamaHost: string): HealthProbe {
   };
 }
 
-export function describeFetchError(error: unknown): string {
+function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (cause && typeof cause.code === "string") return cause.code;
   return errorMessage(error);

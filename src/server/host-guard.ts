@@ -30,7 +30,7 @@ export function requireLoopbackHost(apiKey: string | undefined): RequestHandler 
 }
 
 /** `localhost:8000` → `localhost`, `[::1]:8000` → `::1`; null when there is no usable name. */
-export function hostnameOf(host: string): string | null {
+function hostnameOf(host: string): string | null {
   const trimmed = host.trim().toLowerCase();
   if (trimmed === "") return null;
   if (trimmed.startsWith("[")) {

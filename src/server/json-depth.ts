@@ -10,7 +10,7 @@ import { HttpError } from "./errors.js";
 export const MAX_JSON_DEPTH = 64;
 
 /** True when `value` nests arrays and objects deeper than `limit`. */
-export function deeperThan(value: unknown, limit: number): boolean {
+function deeperThan(value: unknown, limit: number): boolean {
   const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const { value: current, depth } = stack.pop()!;

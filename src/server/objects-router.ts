@@ -115,7 +115,7 @@ export function messageJson(message: MessageRecord) {
   };
 }
 
-export function descriptionJson(object: ObjectDescription) {
+function descriptionJson(object: ObjectDescription) {
   return {
     id: object.id,
     attributes: object.attributes,

@@ -11,7 +11,7 @@ import { DEFAULT_LEASE_MS } from "../store/ownership.js";
 import type { RecoveredWork } from "../store/types.js";
 
 /** How often the server looks for work of dead owners after the first look at start. */
-export const RECOVERY_INTERVAL_MS = DEFAULT_LEASE_MS / 2;
+const RECOVERY_INTERVAL_MS = DEFAULT_LEASE_MS / 2;
 
 export interface Recovery {
   stop(): void;

@@ -80,7 +80,7 @@ function assignInPlace(target: Record<string, unknown>, source: Record<string, u
 }
 
 /** One readable sentence per ajv error, each naming the field (`text`, `items[2].id`). */
-export function describeErrors(errors: ErrorObject[]): string {
+function describeErrors(errors: ErrorObject[]): string {
   const lines = errors.map(describeError);
   return [...new Set(lines)].join("; ");
 }

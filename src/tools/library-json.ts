@@ -66,7 +66,7 @@ export function summaryJson(tool: ToolSummary) {
 }
 
 /** The JSON of one version in GET /tools/:name. */
-export function versionJson(version: ToolVersion) {
+function versionJson(version: ToolVersion) {
   return {
     version: version.version,
     status: version.status,

@@ -37,7 +37,7 @@ export interface ToolMirror {
 }
 
 /** The exact content every mirror file of `version` must have. */
-export function mirrorContents(version: MirrorableVersion): Record<MirrorFile, string> {
+function mirrorContents(version: MirrorableVersion): Record<MirrorFile, string> {
   return {
     "source.ts": version.source,
     "module.mjs": version.compiled,

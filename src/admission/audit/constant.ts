@@ -12,7 +12,7 @@
 import type * as ESTree from "estree";
 import type { ProgramInfo } from "./program.js";
 
-export const UNKNOWN: unique symbol = Symbol("unknown");
+const UNKNOWN: unique symbol = Symbol("unknown");
 export type Folded = string | number | boolean | null | undefined | FoldedArray;
 export type FoldedArray = ReadonlyArray<Folded>;
 type Result = Folded | typeof UNKNOWN;

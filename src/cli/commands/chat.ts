@@ -17,9 +17,9 @@ import { paint } from "../output.js";
 import { renderTurn } from "../render-turn.js";
 
 /** The exit code after Ctrl-C at the prompt (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = 130;
 
-export const CHAT_HELP = [
+const CHAT_HELP = [
   "commands (never sent to the agent):",
   "  /help          this list",
   "  /new           start a new thread",

@@ -95,7 +95,7 @@ function timeoutMs(seconds: string): number {
 }
 
 /** Polls until the message is done or failed (every 200 ms, easing to 1 s). */
-export async function waitForMessage(client: ServerClient, id: string, timeout: number): Promise<MessageStatus> {
+async function waitForMessage(client: ServerClient, id: string, timeout: number): Promise<MessageStatus> {
   const deadline = Date.now() + timeout;
   let interval = 200;
   for (;;) {

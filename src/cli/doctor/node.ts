@@ -1,7 +1,7 @@
 /** Node.js: ToolForge needs 20 or newer (package.json engines). */
 import { failed, passed, type DoctorCheck } from "./types.js";
 
-export const MINIMUM_NODE_MAJOR = 20;
+const MINIMUM_NODE_MAJOR = 20;
 
 export function checkNode(version: string = process.version): DoctorCheck {
   const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? 0);

@@ -159,7 +159,7 @@ export function brickNode(deps: GraphDeps) {
  * or a find_tools result to pick from — rather than reporting tool results that came back fine.
  * With BRICK_THINK=decisions, only these calls think.
  */
-export function isDeciding(messages: readonly BaseMessage[]): boolean {
+function isDeciding(messages: readonly BaseMessage[]): boolean {
   const results: ToolMessage[] = [];
   for (let i = messages.length - 1; i >= 0 && ToolMessage.isInstance(messages[i]!); i--) results.push(messages[i] as ToolMessage);
   if (results.length === 0) return true;
@@ -171,7 +171,7 @@ function firstLine(text: string): string {
 }
 
 /** Why BRICK works without tools, and what gives it tools: for the team's notes and the user. */
-export function withoutToolsNotice(model: string): string {
+function withoutToolsNotice(model: string): string {
   return (
     `BRICK's model "${model}" cannot call tools in Ollama (it lacks the "tools" capability), so BRICK answered without tools ` +
     `and no new tools can be forged. To use tools: ${toolModelHint("BRICK_MODEL")}.`
@@ -192,7 +192,7 @@ interface OpenedTurn {
 const NO_USER_MESSAGE = "(no user message)";
 
 /** A new turn starts when the latest user message is not the one the current turn started with. */
-export function openTurn(state: GraphState): OpenedTurn {
+function openTurn(state: GraphState): OpenedTurn {
   const { user } = splitTurns(state.messages);
   // A conversation without a user message (e.g. a run started with no input) is one turn too.
   const userId = user?.id ?? NO_USER_MESSAGE;
@@ -289,7 +289,7 @@ interface SituationInput {
  * that was reached, forging switched off, a model that cannot call tools. Sent as a cue after the
  * conversation, so that the team's prompt stays the same on every call; null when all is as usual.
  */
-export function brickSituation(input: SituationInput): string | null {
+function brickSituation(input: SituationInput): string | null {
   if (input.withoutTools) {
     return (
       "BRICK: your model cannot call tools here: no tools are bound and no new tools can be made, so do not write TOOL_REQUIRED. " +

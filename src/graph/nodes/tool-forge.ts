@@ -89,7 +89,7 @@ function summarise(outcome: ForgeOutcome, spec: string): ForgeOutcomeSummary {
 }
 
 /** A failed forge of this turn for the same request: the same spec once normalised, or the same tool name asked for. */
-export function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): ForgeOutcomeSummary | null {
+function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): ForgeOutcomeSummary | null {
   const normalised = normaliseSpec(spec);
   const name = requestedToolName(spec);
   return (
@@ -100,7 +100,7 @@ export function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): Fo
 }
 
 /** The note for a request that failed earlier this turn: the earlier outcome, and no new forge. */
-export function repeatNote(earlier: ForgeOutcomeSummary): string {
+function repeatNote(earlier: ForgeOutcomeSummary): string {
   const name = requestedToolName(earlier.spec);
   return (
     `You asked again for a tool that failed earlier this turn${name ? ` ("${name}")` : ""}; it was not forged again. ` +
@@ -110,7 +110,7 @@ export function repeatNote(earlier: ForgeOutcomeSummary): string {
 }
 
 /** The note BRICK (and the cascade) read after the forge ran. */
-export function forgeNote(summary: ForgeOutcomeSummary): string {
+function forgeNote(summary: ForgeOutcomeSummary): string {
   switch (summary.status) {
     case "installed":
       return (

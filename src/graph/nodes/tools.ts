@@ -63,7 +63,7 @@ function toolMessage(call: ToolCall, toolCallId: string, outcome: ToolCallOutcom
   });
 }
 
-export function lastAiMessage(messages: BaseMessage[]): AIMessage | null {
+function lastAiMessage(messages: BaseMessage[]): AIMessage | null {
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
     if (AIMessage.isInstance(message)) return message;

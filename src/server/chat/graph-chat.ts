@@ -145,7 +145,7 @@ function personaNotes(payload: unknown, emit: (p: ChatProgress) => void): void {
 }
 
 /** The graph's custom events as progress (null: not shown). */
-export function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
+function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
   switch (event.type) {
     case "tool.calling":
       return { type: "tool_call", name: event.name, args: event.args };

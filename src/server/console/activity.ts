@@ -13,8 +13,8 @@ import { normaliseObjectId } from "../../store/ids.js";
 import type { JsonObject, Store, StoredEvent } from "../../store/types.js";
 
 /** The event types written to the store's log (their payloads are below). */
-export const TOOL_CALL_EVENT = "tool.called";
-export const MESSAGE_EVENT = "message.finished";
+const TOOL_CALL_EVENT = "tool.called";
+const MESSAGE_EVENT = "message.finished";
 
 /** Recent entries kept per tool and per object. */
 export const RECENT_LIMIT = 100;

@@ -9,7 +9,7 @@ import { errorMessage } from "../../errors.js";
 import { HttpError } from "../errors.js";
 import { loadConsoleAssets, type ConsoleAsset, type ConsoleAssets } from "./bundle.js";
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -31,12 +31,12 @@ const fromDist = here.split(path.sep).includes("dist") && import.meta.url.endsWi
 const packageRoot = fromDist ? path.resolve(here, "../../../..") : path.resolve(here, "../../..");
 
 /** Where the console's sources are (a work tree; not shipped in the package). */
-export const CONSOLE_SOURCE_DIR = path.join(packageRoot, "console");
+const CONSOLE_SOURCE_DIR = path.join(packageRoot, "console");
 /** Where `npm run build` writes the assets, and where the built server reads them. */
 export const CONSOLE_DIST_DIR = path.join(packageRoot, "dist", "console");
 
 /** Bundles console/src/main.tsx and its CSS with esbuild, in memory. */
-export async function bundleConsole(sourceDir = CONSOLE_SOURCE_DIR): Promise<Map<string, Buffer>> {
+async function bundleConsole(sourceDir = CONSOLE_SOURCE_DIR): Promise<Map<string, Buffer>> {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
     entryPoints: { app: path.join(sourceDir, "src", "main.tsx") },

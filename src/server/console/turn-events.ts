@@ -9,7 +9,7 @@ import { truncate } from "../../util/text.js";
 import type { ChatService } from "../chat/types.js";
 
 /** How much of the user's message a `turn.started` event carries. */
-export const TURN_MESSAGE_CHARS = 200;
+const TURN_MESSAGE_CHARS = 200;
 
 export function publishTurns(service: ChatService, bus: EventBus): ChatService {
   return {

@@ -70,7 +70,7 @@ async function readThread(store: Store, id: string): Promise<Thread | null> {
 }
 
 /** Each user message, then the last answer of its turn (when it got one). */
-export function conversationOf(messages: BaseMessage[]): ConversationMessage[] {
+function conversationOf(messages: BaseMessage[]): ConversationMessage[] {
   const out: ConversationMessage[] = [];
   let answer: string | null = null;
   const flush = () => {

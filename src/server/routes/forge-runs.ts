@@ -15,7 +15,7 @@ import { summariseFailure } from "../../forge/failure-summary.js";
 import type { ForgeAttempt, ForgeRun, Store } from "../../store/types.js";
 import { limitParam, parseQuery } from "./query.js";
 
-export const FORGE_RUN_STATUSES = ["running", "installed", "failed", "reused"] as const;
+const FORGE_RUN_STATUSES = ["running", "installed", "failed", "reused"] as const;
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const listQuery = z.strictObject({
@@ -55,7 +55,7 @@ function durationMs(run: ForgeRun): number | null {
   return run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
 }
 
-export function runSummaryJson(run: ForgeRun) {
+function runSummaryJson(run: ForgeRun) {
   const last = run.attempts.at(-1);
   return {
     id: run.id,
@@ -73,12 +73,12 @@ export function runSummaryJson(run: ForgeRun) {
   };
 }
 
-export function runJson(run: ForgeRun) {
+function runJson(run: ForgeRun) {
   const { attempt_count: _count, last_stage: _last, ...summary } = runSummaryJson(run);
   return { ...summary, attempts: run.attempts.map(attemptJson) };
 }
 
-export function attemptJson(attempt: ForgeAttempt) {
+function attemptJson(attempt: ForgeAttempt) {
   return {
     number: attempt.number,
     stage: attempt.stage,

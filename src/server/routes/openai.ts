@@ -35,7 +35,7 @@ import { parseBody } from "../validate.js";
 import { abortOnClientGone } from "./chat.js";
 import { turnUsageJson, usageJson } from "./usage.js";
 
-export const MODEL_ID = "toolforge";
+const MODEL_ID = "toolforge";
 /** A fixed creation time for the one model (the first release of ToolForge). */
 const MODEL_CREATED = 1_767_225_600;
 

@@ -51,7 +51,7 @@ export function isGlobalRoot(root: Root): boolean {
   return GLOBAL_KINDS.has(root.kind);
 }
 
-export function isSharedRoot(root: Root): root is SharedRoot {
+function isSharedRoot(root: Root): root is SharedRoot {
   return SHARED_KINDS.has(root.kind);
 }
 
