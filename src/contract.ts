@@ -81,6 +81,36 @@ export function methodSelectorOf(messageSelector: string): string {
   return teachingSkill(messageSelector) ?? messageSelector;
 }
 
+// ------------------------------------------------------------------ what a module may reach
+
+/**
+ * A tool that reaches the world declares the hosts it calls: `export const hosts = ["api.example.com"]`.
+ * It reaches them only through the `fetch` of the context its default export is handed (never a
+ * network of its own), and only once a person granted each host (src/tools/consent.ts).
+ */
+export const HOSTS_EXPORT = "hosts";
+/** The most hosts one module may declare. */
+export const MAX_DECLARED_HOSTS = 8;
+
+/** A host as declared or granted: a DNS name (letters, digits, hyphens, dots) or an IPv4 address, an optional `:port`; lowercase. */
+const HOST_PATTERN =
+  /^(?=.{1,253}(?::\d+)?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::(\d{1,5}))?$/;
+
+/** In words: what a host must look like. */
+export const HOST_RULE =
+  "a lowercase host name or IPv4 address with an optional :port (e.g. api.example.com or 192.168.1.20:8080), no scheme and no path";
+
+/** Why `value` is not a host a module may declare or a person may grant, in words that follow `host "x"`; null when it is one. */
+export function hostProblem(value: string): string | null {
+  if (value !== value.trim() || value === "") return "is empty or has spaces around it";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes("/")) return "has a scheme or a path: give the host alone";
+  const match = HOST_PATTERN.exec(value);
+  if (!match) return `is not ${HOST_RULE}`;
+  const port = match[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) return "has a port outside 1–65535";
+  return null;
+}
+
 // ------------------------------------------------------------------ the sandbox runner's protocol
 
 /** The runner's first line on stdout: it is ready for its job. */

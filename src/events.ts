@@ -33,6 +33,22 @@ export type ToolForgeEvent =
       result?: string;
     }
   | { type: "tool.rolled_back"; name: string; version: number }
+  /** A person answered a tool's request for a host (never with a credential). */
+  | { type: "tool.granted" | "tool.denied"; name: string; version: number; host: string; onlyThisVersion: boolean }
+  | { type: "tool.revoked"; name: string; host: string }
+  /** One outside request a tool made through the host (never its headers or body). */
+  | {
+      type: "tool.request";
+      name: string;
+      version: number;
+      host: string;
+      method: string;
+      status: number | null;
+      bytes: number;
+      durationMs: number;
+      /** Why the host refused it, when it did. */
+      refused: string | null;
+    }
   /** A hand-written module passed validation and was installed (`toolforge tools add`, POST /tools). */
   | { type: "tool.added"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }

@@ -14,6 +14,8 @@ export interface CheckedModule {
   description: string;
   /** The input's JSON Schema (null for a method without one). */
   schema: JsonObject | null;
+  /** The hosts a tool declares it calls (none for a method). */
+  hosts: string[];
   source: string;
   compiled: string;
   sha256: string;
@@ -65,6 +67,8 @@ export async function checkModule(sandbox: Sandbox, request: CheckRequest): Prom
       name: moduleName,
       description: description ?? "",
       schema,
+      // Checked by validate: distinct valid host names.
+      hosts: result.exports.hosts as string[],
       source: result.code,
       compiled: result.compiled,
       sha256: result.sha256,

@@ -72,6 +72,7 @@ export async function installTool(
     toolName: module.name,
     description: module.description,
     schema: module.schema ?? { type: "object", properties: {} },
+    hosts: module.hosts,
     source: module.source,
     compiled: module.compiled,
     sha256: module.sha256,

@@ -26,7 +26,7 @@
 import { performance } from "node:perf_hooks";
 import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
-import { MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
+import { hostProblem, MAX_DECLARED_HOSTS, MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
 import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
 import { auditModule, formatFindings, type ModuleContract } from "./audit.js";
@@ -58,6 +58,8 @@ export interface ValidatedExports {
   description: string | null;
   /** Always an object of type "object" for tools; a method's may be null. */
   schema: JsonObject | null;
+  /** The hosts a tool declares it calls (checked: distinct, valid, at most MAX_DECLARED_HOSTS); [] for none. */
+  hosts: unknown;
 }
 
 interface ResultCommon {
@@ -260,6 +262,7 @@ function readExports(report: RunnerReport): ValidatedExports {
     name: typeof reported.name === "string" ? reported.name : null,
     description: typeof reported.description === "string" ? reported.description : null,
     schema: isJsonObject(reported.schema) ? reported.schema : null,
+    hosts: reported.hosts === undefined || reported.hosts === null ? [] : reported.hosts,
   };
 }
 
@@ -285,6 +288,22 @@ function exportProblems(exports: ValidatedExports | null, options: ValidateCommo
   } else {
     problems.push(...schemaProblems(exports.schema));
   }
+  problems.push(...hostsProblems(exports.hosts, isTool));
+  return problems;
+}
+
+/** `hosts`: a tool's list of distinct hosts it calls (none by default); a method reaches nothing. */
+function hostsProblems(hosts: unknown, isTool: boolean): string[] {
+  if (Array.isArray(hosts) && hosts.length === 0) return [];
+  if (!isTool) return ["a method cannot declare `hosts`: only tools reach the world, each host granted by a person"];
+  if (!Array.isArray(hosts) || !hosts.every((h) => typeof h === "string")) return ["`hosts` must be an array of host names (strings)"];
+  if (hosts.length > MAX_DECLARED_HOSTS)
+    return [`\`hosts\` declares ${hosts.length} hosts, more than the ${MAX_DECLARED_HOSTS} a tool may`];
+  const problems = hosts.flatMap((host) => {
+    const problem = hostProblem(host);
+    return problem === null ? [] : [`host ${JSON.stringify(host)} in \`hosts\` ${problem}`];
+  });
+  if (new Set(hosts).size !== hosts.length) problems.push("`hosts` names a host twice");
   return problems;
 }
 

@@ -44,6 +44,7 @@ export async function createToolForge(options: CreateGraphOptions = {}): Promise
         forge: runtime.forge,
         bus: runtime.bus,
         models: new PersonaModels(runtime.config, models, runtime.modelFacts),
+        store: runtime.store,
       },
       { checkpointer: checkpointer === false ? undefined : (checkpointer ?? runtime.store.checkpointer()) },
     );

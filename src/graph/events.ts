@@ -9,6 +9,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PersonaName } from "../config.js";
 import type { PublishedEvent } from "../events.js";
 import type { Plan } from "../personas/metacognition.js";
+import type { ConsentRequest } from "../tools/consent.js";
 import type { FittedView } from "./context-budget.js";
 
 export type GraphStreamEvent =
@@ -19,6 +20,8 @@ export type GraphStreamEvent =
   /** `result`: a one-line preview of what the tool answered (null when it failed). */
   | { type: "tool.result"; name: string; toolCallId: string; ok: boolean; durationMs: number; result: string | null; error: string | null }
   | { type: "guard"; guard: "tool_rounds" | "forges"; limit: number; message: string }
+  /** A tool needs hosts a person has not granted: what it asks (the call was not made). */
+  | { type: "consent.requested"; request: ConsentRequest }
   | { type: "plan"; persona: PersonaName; plan: Plan }
   | { type: "plan.failed"; persona: PersonaName; error: string }
   /** Something the user should know about this turn, in a sentence. */

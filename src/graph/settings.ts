@@ -30,6 +30,12 @@ export const RunSettingsSchema = z.object({
     .max(10)
     .optional()
     .describe("Tools that may be forged per user turn (default: MAX_FORGES_PER_TURN)"),
+  consent: z
+    .enum(["ask", "explain"])
+    .optional()
+    .describe(
+      'When a tool needs a host nobody granted: "ask" interrupts the run for a person\'s answer (resume with Command({ resume })); "explain" answers with what is asked and how to grant it (default: ask)',
+    ),
 });
 
 export type RunSettingsInput = z.infer<typeof RunSettingsSchema>;
@@ -39,6 +45,7 @@ export interface RunSettings {
   metacognition: boolean;
   maxToolRounds: number;
   maxForgesPerTurn: number;
+  consent: "ask" | "explain";
 }
 
 /** The upper bounds of the caps: the graph's recursion limit is derived from them. */
@@ -60,6 +67,7 @@ export function resolveRunSettings(config: Config, runnable?: Pick<LangGraphRunn
     metacognition: given.metacognition ?? config.metacognition,
     maxToolRounds: given.maxToolRounds ?? config.maxToolRounds,
     maxForgesPerTurn: given.maxForgesPerTurn ?? config.maxForgesPerTurn,
+    consent: given.consent ?? "ask",
   };
 }
 

@@ -74,6 +74,19 @@ export const GraphStateSchema = z.object({
   toolsUsed: z.array(z.string()).default(() => []),
   /** Tools forged (installed) this turn. */
   toolsCreated: z.array(z.string()).default(() => []),
+  /** What tools asked a person for this turn and did not get (hosts not granted): for the faces to show. */
+  consentRequests: z
+    .array(
+      z.object({
+        tool: z.string(),
+        version: z.number(),
+        description: z.string(),
+        hosts: z.array(z.string()),
+        missing: z.array(z.string()),
+        denied: z.array(z.string()),
+      }),
+    )
+    .default(() => []),
   /** What the guards did this turn (caps reached, refused calls), for the personas and the caller. */
   notices: z.array(z.string()).default(() => []),
   /** Metacognition plans of this turn, by persona. */

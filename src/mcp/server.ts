@@ -27,6 +27,7 @@ import type { Forge } from "../forge/types.js";
 import type { Store } from "../store/types.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { runForgeTool } from "./forge-tool.js";
+import { callAsking } from "./consent.js";
 import { callResultOf } from "./results.js";
 import { FORGE_TOOL_NAME, InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
 import { ToolListWatcher } from "./watch.js";
@@ -36,7 +37,6 @@ export interface McpDeps {
   forge: Forge;
   store: Store;
   bus: EventBus;
-  /** Where problems go (tools that cannot be listed, failed change checks, failed notifications). */
   /** Where what goes wrong in the background is reported (the runtime's channel). */
   diagnostics: Diagnostics;
   /** How often the store's registry revision is read while clients are connected (default 1 s). */
@@ -157,7 +157,7 @@ export class McpFace {
             : {}),
         });
       }
-      return callResultOf(await deps.registry.call(name, args ?? {}));
+      return callResultOf(await callAsking(server, deps, name, args ?? {}));
     });
     return server;
   }

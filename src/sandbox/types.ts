@@ -33,6 +33,8 @@ export interface ModuleExports {
   name: unknown;
   description: unknown;
   schema: unknown;
+  /** The hosts the module declares it calls (`export const hosts`); undefined when not exported. */
+  hosts?: unknown;
   hasDefault: boolean;
   defaultArity: number | null;
   hasTest: boolean;

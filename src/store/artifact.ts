@@ -2,7 +2,8 @@
 import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
 import { checkSelector, checkToolName, normaliseObjectId } from "./ids.js";
-import type { CodeArtifact, NewMethodVersion, NewToolVersion, ToolOrigin } from "./types.js";
+import { HOST_RULE, hostProblem, MAX_DECLARED_HOSTS } from "../contract.js";
+import type { CodeArtifact, NewMethodVersion, NewToolGrant, NewToolVersion, ToolOrigin } from "./types.js";
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -20,7 +21,7 @@ export function verifyArtifact(artifact: CodeArtifact, what: string): void {
 }
 
 /** Validates a new tool version before any adapter writes it; returns it with its origin decided. */
-export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { origin: ToolOrigin } {
+export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { origin: ToolOrigin; hosts: string[] } {
   checkToolName(input.toolName);
   const what = `tool "${input.toolName}"`;
   const origin = input.origin ?? (input.forgeRunId === null ? "imported" : "forged");
@@ -38,7 +39,46 @@ export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { o
   }
   checkText(input.description, `${what}: description`);
   verifyArtifact(input, what);
-  return { ...input, origin };
+  const hosts = input.hosts ?? [];
+  if (!Array.isArray(hosts) || hosts.length > MAX_DECLARED_HOSTS || new Set(hosts).size !== hosts.length) {
+    throw new InvalidInputError(`${what}: hosts must be at most ${MAX_DECLARED_HOSTS} distinct host names`);
+  }
+  for (const host of hosts) checkHost(host, what);
+  return { ...input, origin, hosts };
+}
+
+/** Refuses a host that is not HOST_RULE's shape (`what` names whose it is). */
+export function checkHost(host: unknown, what: string): asserts host is string {
+  const problem = typeof host === "string" ? hostProblem(host) : "is not a string";
+  if (problem !== null) throw new InvalidInputError(`${what}: host ${JSON.stringify(host)} ${problem}`, `a host is ${HOST_RULE}`);
+}
+
+/** Validates a person's answer for a tool's host before any adapter writes it. */
+export function checkNewToolGrant(input: NewToolGrant): NewToolGrant {
+  checkToolName(input.toolName);
+  const what = `the grant for tool "${input.toolName}"`;
+  checkHost(input.host, what);
+  if (!Number.isSafeInteger(input.version) || input.version < 1)
+    throw new InvalidInputError(`${what}: version ${input.version} is not a version number`);
+  if (input.decision !== "granted" && input.decision !== "denied")
+    throw new InvalidInputError(`${what}: decision must be "granted" or "denied"`);
+  const credential = input.credential ?? null;
+  if (credential !== null) {
+    if (input.decision !== "granted") throw new InvalidInputError(`${what}: a denial carries no credential`);
+    if (
+      !/^[A-Za-z0-9-]{1,64}$/.test(credential.header) ||
+      /^(host|connection|content-length|transfer-encoding|cookie)$/i.test(credential.header)
+    ) {
+      throw new InvalidInputError(
+        `${what}: ${JSON.stringify(credential.header)} cannot carry a credential`,
+        "use a header such as Authorization or X-Api-Key",
+      );
+    }
+    if (typeof credential.value !== "string" || credential.value === "" || /[\r\n]/.test(credential.value)) {
+      throw new InvalidInputError(`${what}: the credential's value must be one line of text`);
+    }
+  }
+  return { ...input, credential };
 }
 
 /** Validates a new method version; returns it with the object id normalised. */

@@ -24,6 +24,7 @@ import type {
   NewMessage,
   NewMethodVersion,
   NewObject,
+  NewToolGrant,
   NewToolVersion,
   Store,
 } from "./types.js";
@@ -77,6 +78,18 @@ export abstract class ComposedStore<Saver extends BaseCheckpointSaver> implement
   }
   countTools() {
     return this.run(() => this.parts.tools.count());
+  }
+  recordGrant(input: NewToolGrant) {
+    return this.run(() => this.parts.grants.record(input));
+  }
+  revokeGrants(toolName: string, host: string) {
+    return this.run(() => this.parts.grants.revoke(toolName, host));
+  }
+  listGrants(toolName: string) {
+    return this.run(() => this.parts.grants.list(toolName));
+  }
+  grantCredential(grantId: string) {
+    return this.run(() => this.parts.grants.credential(grantId));
   }
   searchLibrary(query: string, options?: LibrarySearchOptions) {
     return this.run(() => this.parts.library.search(query, options));

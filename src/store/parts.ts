@@ -23,6 +23,13 @@ export interface ToolsPart {
   version: OperationOf<"getToolVersion">;
 }
 
+export interface GrantsPart {
+  record: OperationOf<"recordGrant">;
+  revoke: OperationOf<"revokeGrants">;
+  list: OperationOf<"listGrants">;
+  credential: OperationOf<"grantCredential">;
+}
+
 export interface LibrarySearchPart {
   search: OperationOf<"searchLibrary">;
 }
@@ -68,6 +75,7 @@ export interface OwnerPart {
 
 export interface StoreParts {
   tools: ToolsPart;
+  grants: GrantsPart;
   library: LibrarySearchPart;
   objects: ObjectsPart;
   records: RecordsPart;

@@ -36,6 +36,8 @@ export interface ToolVersion extends CodeArtifact {
   description: string;
   /** JSON Schema (type object) of the tool's input. */
   schema: JsonObject;
+  /** The hosts the version declares it calls (its `hosts` export); [] for a tool that reaches nothing. */
+  hosts: string[];
   createdAt: string;
   /** "active": the one bound now; "inactive": kept for rollback. */
   status: "active" | "inactive";
@@ -49,6 +51,8 @@ export interface ToolSummary {
   versionCount: number;
   description: string;
   schema: JsonObject;
+  /** The active version's declared hosts. */
+  hosts: string[];
   updatedAt: string;
 }
 
@@ -58,6 +62,38 @@ export interface NewToolVersion extends CodeArtifact {
   schema: JsonObject;
   /** Default: "forged" when `forgeRunId` is set, else "imported". "forged" needs a forge run; the others may not have one. */
   origin?: ToolOrigin;
+  /** The hosts the version calls (default none). */
+  hosts?: string[];
+}
+
+// ---------------------------------------------------------------- grants
+
+/**
+ * A person's answer to a tool asking for a host: granted or denied, for the version it was given
+ * for and (unless `onlyThisVersion`) the versions after it. Revoked grants are kept, with the time.
+ */
+export interface ToolGrant {
+  id: string;
+  toolName: string;
+  host: string;
+  /** The version the person answered for. */
+  version: number;
+  /** Holds for that version only (a later version asks again). */
+  onlyThisVersion: boolean;
+  decision: "granted" | "denied";
+  /** The header of the credential the host adds for this host (its value is never read back but by the call path). */
+  credentialHeader: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface NewToolGrant {
+  toolName: string;
+  host: string;
+  version: number;
+  onlyThisVersion: boolean;
+  decision: "granted" | "denied";
+  credential?: { header: string; value: string } | null;
 }
 
 // ---------------------------------------------------------------- objects
@@ -281,6 +317,14 @@ export interface Store {
   // tools
   /** One transaction: version row, active pointer, revision bump, `tool.installed` event. */
   installToolVersion(input: NewToolVersion): Promise<ToolVersion>;
+  /** Records a person's answer for a tool's host (an event too: tool.granted or tool.denied, never the credential). */
+  recordGrant(input: NewToolGrant): Promise<ToolGrant>;
+  /** Revokes every standing answer for a tool's host (an event: tool.revoked); returns how many. */
+  revokeGrants(toolName: string, host: string): Promise<number>;
+  /** Every answer given for a tool, oldest first, revoked ones included. */
+  listGrants(toolName: string): Promise<ToolGrant[]>;
+  /** The credential of a grant, for the host to add to a request (never shown, logged or sent to the sandbox). */
+  grantCredential(grantId: string): Promise<{ header: string; value: string } | null>;
   /** Makes `version` (default: the one before the active one) active; one transaction with revision + event. */
   rollbackTool(name: string, version?: number): Promise<ToolVersion>;
   getTool(name: string): Promise<ToolSummary | null>;

@@ -54,7 +54,7 @@ export function builtinEntries(
   for (const builtin of all) {
     entries.set(builtin.name, {
       origin: "builtin",
-      tool: { name: builtin.name, version: 1, description: builtin.description, schema: builtin.schema, origin: "builtin" },
+      tool: { name: builtin.name, version: 1, description: builtin.description, schema: builtin.schema, origin: "builtin", hosts: [] },
       check: compileArgsSchema(builtin.name, builtin.schema),
       builtin,
       langChain: null,

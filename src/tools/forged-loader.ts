@@ -25,7 +25,14 @@ export async function loadForgedTool(mirror: ToolMirror, version: ToolVersion): 
   const loader = await importLoader(mirror.paths(version.toolName, version.version).loader, version);
   return {
     origin: "forged",
-    tool: { name: version.toolName, version: version.version, description: version.description, schema: version.schema, origin: "forged" },
+    tool: {
+      name: version.toolName,
+      version: version.version,
+      description: version.description,
+      schema: version.schema,
+      origin: "forged",
+      hosts: version.hosts,
+    },
     check,
     sha256: version.sha256,
     loader,

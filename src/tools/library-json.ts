@@ -4,7 +4,8 @@
  * rollback` on the command line.
  */
 import { NotFoundError } from "../errors.js";
-import type { Store, ToolSummary, ToolVersion } from "../store/types.js";
+import type { Store, ToolGrant, ToolSummary, ToolVersion } from "../store/types.js";
+import { grantsOf } from "./grants.js";
 import { selectTools } from "./selection.js";
 import type { ToolRegistry } from "./types.js";
 
@@ -57,6 +58,7 @@ export function summaryJson(tool: ToolSummary) {
   return {
     name: tool.name,
     description: tool.description,
+    hosts: tool.hosts,
     active_version: tool.activeVersion,
     version_count: tool.versionCount,
     origin: tool.origin,
@@ -74,8 +76,38 @@ function versionJson(version: ToolVersion) {
     schema: version.schema,
     sha256: version.sha256,
     origin: version.origin,
+    hosts: version.hosts,
     forge_run_id: version.forgeRunId,
     created_at: version.createdAt,
     source: version.source,
+  };
+}
+
+/** GET /tools/:name/grants' answer: the hosts the active version calls, where each stands, every answer given (never a credential). */
+export async function grantsJson(store: Store, name: string) {
+  const { version, hosts, consent, answers } = await grantsOf(store, name);
+  const standing = (host: string) =>
+    consent.granted.some((g) => g.host === host) ? "granted" : consent.denied.includes(host) ? "denied" : "not answered";
+  return {
+    name,
+    version,
+    hosts: hosts.map((host) => ({
+      host,
+      status: standing(host),
+      credential: consent.granted.find((g) => g.host === host)?.credentialHeader ?? null,
+    })),
+    answers: answers.map(grantAnswerJson),
+  };
+}
+
+function grantAnswerJson(grant: ToolGrant) {
+  return {
+    host: grant.host,
+    decision: grant.decision,
+    version: grant.version,
+    only_this_version: grant.onlyThisVersion,
+    credential: grant.credentialHeader,
+    created_at: grant.createdAt,
+    revoked_at: grant.revokedAt,
   };
 }

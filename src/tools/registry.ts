@@ -25,7 +25,9 @@ import { FIND_TOOLS } from "./find-tools.js";
 import { loadForgedTool, type ForgedEntry } from "./forged-loader.js";
 import { toLangChainTool } from "./langchain.js";
 import type { ToolMirror } from "./mirror.js";
-import { DEFAULT_MAX_RESULT_BYTES, capResult, failure, outcomeFromJob } from "./outcome.js";
+import type { ConsentRequest } from "./consent.js";
+import { callForged, consentRequestFor } from "./forged-call.js";
+import { DEFAULT_MAX_RESULT_BYTES, capResult, failure } from "./outcome.js";
 import { RevisionCache } from "./revision-cache.js";
 import type { RegisteredTool, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
 import { previewValue } from "../util/text.js";
@@ -87,6 +89,7 @@ const forgedTool = (summary: ToolSummary): RegisteredTool => ({
   description: summary.description,
   schema: summary.schema,
   origin: "forged",
+  hosts: summary.hosts,
 });
 
 class Registry implements LiveToolRegistry {
@@ -199,6 +202,11 @@ class Registry implements LiveToolRegistry {
     await this.refresh();
     const shadowed = this.shadowed.size;
     return this.reads.count(this.loadedRevision, async () => (await this.options.store.countTools()) + this.builtins.size - shadowed);
+  }
+
+  async consentRequest(name: string): Promise<ConsentRequest | null> {
+    const tool = await this.get(name);
+    return tool ? consentRequestFor(this.options.store, tool) : null;
   }
 
   async checkArgs(name: string, args: unknown): Promise<{ ok: true } | { ok: false; message: string }> {
@@ -343,15 +351,13 @@ class Registry implements LiveToolRegistry {
         return { outcome: failure("threw", `${name} threw ${errorMessage(error)}`, elapsed()), version };
       }
     }
-    try {
-      const timeoutMs = this.options.callTimeoutMs;
-      const job = (await entry.loader.run(this.options.sandbox, args ?? {}, timeoutMs === undefined ? {} : { timeoutMs })) as Parameters<
-        typeof outcomeFromJob
-      >[1];
-      return { outcome: { ...outcomeFromJob(name, job, this.maxResultBytes, timeoutMs), durationMs: elapsed() }, version };
-    } catch (error) {
-      return { outcome: failure("sandbox", `${name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed()), version };
-    }
+    const deps = {
+      store: this.options.store,
+      sandbox: this.options.sandbox,
+      callTimeoutMs: this.options.callTimeoutMs,
+      maxResultBytes: this.maxResultBytes,
+    };
+    return { outcome: await callForged(deps, entry, args, elapsed), version };
   }
 
   /** Names the closest tools rather than all of them (the library may hold thousands). */

@@ -7,6 +7,7 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { JsonObject, JsonValue } from "../store/types.js";
+import type { ConsentRequest } from "./consent.js";
 
 export interface RegisteredTool {
   name: string;
@@ -15,6 +16,8 @@ export interface RegisteredTool {
   schema: JsonObject;
   /** "forged": runs in the sandbox; "builtin": ships with ToolForge. */
   origin: "forged" | "builtin";
+  /** The hosts it calls, each reached only once a person granted it ([] for most tools and every built-in). */
+  hosts: string[];
 }
 
 export type ToolCallOutcome =
@@ -23,8 +26,10 @@ export type ToolCallOutcome =
       ok: false;
       /** What went wrong, phrased for the model: bad arguments, the tool threw, timeout, memory, … */
       error: string;
-      kind: "unknown_tool" | "invalid_arguments" | "threw" | "timeout" | "memory" | "sandbox" | "result_too_large";
+      kind: "unknown_tool" | "invalid_arguments" | "threw" | "timeout" | "memory" | "sandbox" | "result_too_large" | "not_granted";
       durationMs: number;
+      /** For "not_granted": what the tool asks a person for. */
+      consent?: ConsentRequest;
     };
 
 /** A tool found by `ToolRegistry.search`. */
@@ -52,6 +57,8 @@ export interface ToolRegistry {
   count(): Promise<number>;
   /** Tools whose name, description, arguments or spec match `query`, best first (built-ins and the store's). */
   search(query: string, options?: { limit?: number }): Promise<ToolMatch[]>;
+  /** What a tool still asks a person for before it may be called (null: nothing: it calls no host, or all stand granted, or no such tool). */
+  consentRequest(name: string): Promise<ConsentRequest | null>;
   /** Checks `args` against the tool's schema (coercing unambiguous scalars in place), as `call` would; never throws. */
   checkArgs(name: string, args: unknown): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Validates `args` against the tool's schema, runs it (sandbox for forged tools), never throws. */

@@ -139,7 +139,12 @@ describe("validateModule's verdict on the sandbox run", () => {
     const result = await validate(scriptedSandbox());
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.exports).toEqual({ name: GOOD_EXPORTS.name, description: GOOD_EXPORTS.description, schema: GOOD_EXPORTS.schema });
+    expect(result.exports).toEqual({
+      name: GOOD_EXPORTS.name,
+      description: GOOD_EXPORTS.description,
+      schema: GOOD_EXPORTS.schema,
+      hosts: [],
+    });
     expect(result.sha256).toBe(createHash("sha256").update(result.compiled).digest("hex"));
     expect(result.failure).toBeNull();
   });

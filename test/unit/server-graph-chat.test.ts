@@ -50,6 +50,7 @@ describe("createGraphChatService", () => {
       notices: [],
       // The stub graph's state carries no model calls: nothing to sum, but the turn was timed.
       usage: expect.objectContaining({ calls: 0, promptTokens: 0, completionTokens: 0, firstAnswerTokenMs: expect.any(Number) }),
+      consent: [],
     });
     expect(progress.filter((p) => p.type === "answer").map((p) => (p as { text: string }).text)).toEqual(["Two ", "words."]);
     expect(progress.filter((p) => p.type !== "answer")).toEqual([

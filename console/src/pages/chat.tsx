@@ -13,6 +13,7 @@ import { describeError, getJson, request, streamError } from "../api.js";
 import { formatTime } from "../format.js";
 import { useBusEvents, useHealth, useLoad } from "../hooks.js";
 import { readSse } from "../sse.js";
+import { ConsentCard, type ConsentRequest } from "../components/consent-card.js";
 import { RunPane } from "./forge.js";
 
 type ExchangeStatus = "streaming" | "done" | "stopped" | "failed";
@@ -24,6 +25,8 @@ interface Exchange {
   error: string | null;
   status: ExchangeStatus;
   runIds: string[];
+  /** What tools asked a person for in this turn (the calls were not made). */
+  consent?: ConsentRequest[];
 }
 
 interface ThreadSummary {
@@ -142,12 +145,15 @@ export function ChatPage() {
         const chunk = JSON.parse(message.data) as {
           choices?: { delta?: { content?: string; reasoning_content?: string } }[];
           error?: { message?: string };
+          toolforge?: { event?: { type?: string; request?: ConsentRequest } };
         };
         if (chunk.error) throw new Error(chunk.error.message ?? "the stream failed");
         const delta = chunk.choices?.[0]?.delta;
         const step = delta?.reasoning_content?.trim();
         if (step) update(index, (e) => ({ ...e, steps: [...e.steps, step] }));
         if (delta?.content) update(index, (e) => ({ ...e, answer: e.answer + delta.content }));
+        const asked = chunk.toolforge?.event?.type === "consent" ? chunk.toolforge.event.request : undefined;
+        if (asked) update(index, (e) => ({ ...e, consent: [...(e.consent ?? []).filter((c) => c.tool !== asked.tool), asked] }));
       }
       if (controller.signal.aborted) throw new DOMException("stopped", "AbortError");
       update(index, (e) => ({ ...e, status: "done" }));
@@ -177,7 +183,7 @@ export function ChatPage() {
   function retry(index: number) {
     if (busy) return;
     const question = exchanges[index]!.question;
-    update(index, (e) => ({ ...e, steps: [], answer: "", error: null, status: "streaming", runIds: [] }));
+    update(index, (e) => ({ ...e, steps: [], answer: "", error: null, status: "streaming", runIds: [], consent: [] }));
     void ask(question, index);
   }
 
@@ -287,6 +293,18 @@ function ExchangeView({ exchange: e, onRetry }: { exchange: Exchange; onRetry: (
         <p role="alert" class="error-text">
           {e.error}
         </p>
+      ) : null}
+      {e.consent?.length ? (
+        <div class="consent">
+          {e.consent.map((request) => (
+            <ConsentCard request={request} onAnswered={() => undefined} />
+          ))}
+          {e.status === "done" && onRetry ? (
+            <button type="button" onClick={onRetry}>
+              Ask again
+            </button>
+          ) : null}
+        </div>
       ) : null}
       {ended ? (
         <div class="ended">

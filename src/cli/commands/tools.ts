@@ -10,9 +10,11 @@ import { loadConfig, type Config } from "../../config.js";
 import { InvalidInputError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
 import { inParallel } from "../../util/in-parallel.js";
-import type { offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
+import type { GrantAnswer } from "../../tools/grants.js";
+import type { grantsJson, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
 import type { addedJson, AddOutcome, ModuleSource } from "../../admission/index.js";
 import { ServerError } from "../failure.js";
+import { registerGrants } from "../tool-grants.js";
 import { paint } from "../output.js";
 import { ServerClient, serverTarget, withServerOptions } from "../server-client.js";
 
@@ -21,6 +23,7 @@ type ToolDetail = Awaited<ReturnType<typeof toolDetailJson>>;
 type RollbackJson = Awaited<ReturnType<typeof rollbackToolJson>>;
 type OfferedJson = Awaited<ReturnType<typeof offeredToolsJson>>;
 type AddedJson = ReturnType<typeof addedJson>;
+export type GrantsJson = Awaited<ReturnType<typeof grantsJson>>;
 
 interface SourceOptions {
   local?: boolean;
@@ -37,6 +40,12 @@ interface ToolsSource {
   search(query: string): Promise<OfferedJson>;
   /** Validates and installs the modules, `jobs` at a time; each comes back added or refused. */
   add(modules: ModuleSource[], jobs: number): Promise<AddOutcome[]>;
+  /** A tool's hosts and where each stands (src/tools/grants.ts). */
+  grants(name: string): Promise<GrantsJson>;
+  /** Records a person's answer for a tool's hosts. */
+  answer(name: string, answer: GrantAnswer): Promise<GrantsJson>;
+  /** Revokes the standing answers for these hosts. */
+  revoke(name: string, hosts: string[]): Promise<GrantsJson>;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,13 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
           };
         }
       }),
+    grants: (name) => client.json<GrantsJson>("GET", `${path(name)}/grants`),
+    answer: (name, answer) => client.json<GrantsJson>("POST", `${path(name)}/grants`, answer),
+    revoke: async (name, hosts) => {
+      let last: GrantsJson | null = null;
+      for (const host of hosts) last = await client.json<GrantsJson>("DELETE", `${path(name)}/grants/${encodeURIComponent(host)}`);
+      return last ?? client.json<GrantsJson>("GET", `${path(name)}/grants`);
+    },
     close: async () => undefined,
   };
 }
@@ -98,6 +114,17 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
   return {
     list: async () => (await store.listTools()).map(routes.summaryJson),
     show: (name) => routes.toolDetailJson(store, name),
+    grants: (name) => routes.grantsJson(store, name),
+    answer: async (name, answer) => {
+      const { answerGrants } = await import("../../tools/grants.js");
+      await answerGrants({ store }, name, answer);
+      return routes.grantsJson(store, name);
+    },
+    revoke: async (name, hosts) => {
+      const { revokeGrants } = await import("../../tools/grants.js");
+      await revokeGrants({ store }, name, hosts);
+      return routes.grantsJson(store, name);
+    },
     rollback: (name, version) => routes.rollbackToolJson(store, name, version),
     search: async (query) => routes.offeredToolsJson(store, await searchOnly(), query),
     add: async (modules, jobs) => {
@@ -112,7 +139,7 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
   };
 }
 
-async function withSource<T>(options: SourceOptions, work: (source: ToolsSource) => Promise<T>, config?: Config): Promise<T> {
+export async function withSource<T>(options: SourceOptions, work: (source: ToolsSource) => Promise<T>, config?: Config): Promise<T> {
   const source = await openSource(options, config);
   try {
     return await work(source);
@@ -121,7 +148,7 @@ async function withSource<T>(options: SourceOptions, work: (source: ToolsSource)
   }
 }
 
-function sourceOptions(command: Command): Command {
+export function sourceOptions(command: Command): Command {
   return withServerOptions(command)
     .option("--local", "read the store directly instead of asking a running server")
     .option("--json", "print JSON");
@@ -159,6 +186,9 @@ export function register(program: Command): void {
       ...tool.versions.map(
         (v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.origin.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`,
       ),
+      ...(tool.hosts.length
+        ? ["", `reaches (granted by a person, see \`toolforge tools grants ${tool.name}\`): ${tool.hosts.join(", ")}`]
+        : []),
       "",
       `source (v${tool.active_version}):`,
       indent(tool.source ?? "(not available)"),
@@ -180,6 +210,7 @@ export function register(program: Command): void {
   });
 
   registerSearchAndAdd(tools);
+  registerGrants(tools);
 }
 
 function registerSearchAndAdd(tools: Command): void {

@@ -220,6 +220,7 @@ function openTurn(state: GraphState): OpenedTurn {
       toolsCreated: [],
       forgeOutcome: null,
       forgeOutcomes: [],
+      consentRequests: [],
       plans: {},
       answer: null,
       finishReason: null,

@@ -7,6 +7,7 @@
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { GraphStreamEvent } from "../../graph/events.js";
 import { summariseUsage, type ModelCallUsage } from "../../personas/usage.js";
+import type { ConsentRequest } from "../../tools/consent.js";
 import { visibleWhileStreaming, withoutThinking } from "../../util/thinking.js";
 import type { ChatInputMessage, ChatProgress, ChatService, ChatTurnResult } from "./types.js";
 
@@ -15,7 +16,7 @@ export interface StreamingGraph {
   stream(
     input: { messages: BaseMessage[] },
     options: {
-      configurable: { thread_id: string };
+      configurable: { thread_id: string; consent?: "ask" | "explain" };
       streamMode: ("messages" | "updates" | "custom" | "values")[];
       signal?: AbortSignal;
     },
@@ -34,6 +35,7 @@ interface FinalState {
   finishReason?: "stop" | "length" | null;
   notices?: string[];
   usage?: { calls?: ModelCallUsage[] };
+  consentRequests?: ConsentRequest[];
 }
 
 export function createGraphChatService(graph: StreamingGraph): ChatService {
@@ -48,7 +50,8 @@ export function createGraphChatService(graph: StreamingGraph): ChatService {
       const stream = await graph.stream(
         { messages: request.messages.map(toMessage) },
         {
-          configurable: { thread_id: request.threadId },
+          // Its clients cannot answer an interrupt: a tool that needs a grant is explained, and the next turn proceeds once granted.
+          configurable: { thread_id: request.threadId, consent: "explain" },
           streamMode: ["messages", "updates", "custom", "values"],
           ...(request.signal ? { signal: request.signal } : {}),
         },
@@ -180,6 +183,8 @@ function fromGraphEvent(event: GraphStreamEvent): ChatProgress | null {
       return { type: "forge", stage: "failed", text: `forging failed: ${event.reason}` };
     case "guard":
       return { type: "notice", text: event.message };
+    case "consent.requested":
+      return { type: "consent", request: event.request };
     case "plan":
       return { type: "notice", text: `${event.persona.toUpperCase()} made a plan` };
     case "plan.failed":
@@ -226,5 +231,6 @@ function resultOf(
     finishReason: final.finishReason === "length" ? "length" : "stop",
     notices: final.notices ?? [],
     usage: { ...summariseUsage(final.usage?.calls ?? []), ...timing },
+    consent: final.consentRequests ?? [],
   };
 }

@@ -3,6 +3,7 @@
  * routes (/chat, /v1/chat/completions) and the CLI (`chat --local`, `ask --local`) all use it.
  */
 import type { UsageSummary } from "../../personas/usage.js";
+import { consentMessage, type ConsentRequest } from "../../tools/consent.js";
 import { truncate } from "../../util/text.js";
 
 /** What a turn cost: the model calls' tokens and Ollama's time, by who made them, and the times a person waited. */
@@ -42,6 +43,8 @@ export type ChatProgress =
   | { type: "tool_result"; name: string; ok: boolean; preview: string }
   /** The forge is at work (requested, started, an attempt, installed, reused, failed). */
   | { type: "forge"; stage: string; text: string; name?: string; version?: number }
+  /** A tool needs hosts no person has granted: what it asks (the call was not made). */
+  | { type: "consent"; request: ConsentRequest }
   /** Something else worth showing: a guard stopped a loop, a persona made a plan. */
   | { type: "notice"; text: string };
 
@@ -59,6 +62,8 @@ export interface ChatTurnResult {
   notices?: string[];
   /** The turn's model calls, summed from Ollama's own counts. */
   usage?: TurnUsage;
+  /** What tools asked a person for this turn and did not get: grant it, then ask again. */
+  consent?: ConsentRequest[];
 }
 
 export interface ChatService {
@@ -78,6 +83,8 @@ export function describeProgress(progress: ChatProgress): string {
       return `${progress.name} ${progress.ok ? "→" : "failed:"} ${truncate(progress.preview, 200)}`;
     case "forge":
       return `forge: ${progress.text}`;
+    case "consent":
+      return consentMessage(progress.request);
     case "notice":
       return progress.text;
   }

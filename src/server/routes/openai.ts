@@ -153,6 +153,7 @@ function toolforgeJson(result: ChatTurnResult) {
     tools_created: result.toolsCreated,
     notices: result.notices ?? [],
     usage: turnUsageJson(result.usage),
+    consent: result.consent ?? [],
   };
 }
 

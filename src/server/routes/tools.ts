@@ -12,7 +12,8 @@ import type { EventBus } from "../../events.js";
 import { MAX_SOURCE_CHARS } from "../../contract.js";
 import { addedJson, type AddOutcome, type ModuleSource } from "../../admission/index.js";
 import type { Store } from "../../store/types.js";
-import { noSuchTool, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
+import { answerGrants, revokeGrants } from "../../tools/grants.js";
+import { grantsJson, noSuchTool, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
 import type { ToolRegistry } from "../../tools/types.js";
 import { HttpError } from "../errors.js";
 import { parseBody } from "../validate.js";
@@ -33,6 +34,18 @@ const addBody = z.strictObject({
 
 const callBody = z.strictObject({
   args: z.record(z.string(), z.json(), { message: "must be a JSON object of the tool's arguments" }).default({}),
+});
+
+const grantBody = z.strictObject({
+  decision: z.enum(["grant", "deny"], { message: 'must be "grant" or "deny"' }),
+  scope: z
+    .enum(["tool", "version"], { message: 'must be "tool" (this version and later ones) or "version" (this version only)' })
+    .optional(),
+  hosts: z.array(z.string().min(1)).max(64).optional(),
+  credential: z
+    .strictObject({ header: z.string().min(1).max(64), value: z.string().min(1).max(8192) })
+    .nullable()
+    .optional(),
 });
 
 const rollbackBody = z.strictObject({
@@ -88,6 +101,21 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
         ? { name: tool.name, version: tool.version, ok: true, result: outcome.result, duration_ms: outcome.durationMs }
         : { name: tool.name, version: tool.version, ok: false, kind: outcome.kind, error: outcome.error, duration_ms: outcome.durationMs },
     );
+  });
+
+  router.get("/tools/:name/grants", async (req, res) => {
+    res.json(await grantsJson(store, req.params.name));
+  });
+
+  router.post("/tools/:name/grants", async (req, res) => {
+    const answer = parseBody(grantBody, req.body);
+    await answerGrants({ store, bus }, req.params.name, answer);
+    res.status(201).json(await grantsJson(store, req.params.name));
+  });
+
+  router.delete("/tools/:name/grants/:host", async (req, res) => {
+    const revoked = await revokeGrants({ store, bus }, req.params.name, [req.params.host]);
+    res.json({ ...(await grantsJson(store, req.params.name)), revoked });
   });
 
   router.post("/tools/:name/rollback", async (req, res) => {

@@ -16,6 +16,7 @@ import { COUNTERS } from "./collections.js";
 import { connectDatabase } from "./connect.js";
 import { rethrowArangoFailure, type ArangoSettings } from "./errors.js";
 import { ArangoLibrarySearch, ensureLibraryIndex } from "./library.js";
+import { ArangoGrants } from "./grants.js";
 import { ArangoObjects } from "./objects.js";
 import { ArangoOwner } from "./owners.js";
 import { ArangoRecords } from "./records.js";
@@ -39,6 +40,7 @@ export class ArangoStore extends ComposedStore<ArangoSaver> {
     super(
       {
         tools: new ArangoTools(db, options.beforeCommit),
+        grants: new ArangoGrants(db),
         library: new ArangoLibrarySearch(db),
         objects: new ArangoObjects(db, options.beforeCommit),
         records: new ArangoRecords(db, owner.id),

@@ -8,6 +8,7 @@ export const COLLECTIONS = {
   links: "PrototypeLinks",
   tools: "Tools",
   toolVersions: "ToolVersions",
+  toolGrants: "ToolGrants",
   methods: "Methods",
   methodVersions: "MethodVersions",
   forgeRuns: "ForgeRuns",
@@ -82,6 +83,20 @@ export interface ToolVersionDoc extends CodeFields {
   schema: JsonObject;
   /** Absent on documents written before the library search (read as forged / imported by forgeRunId). */
   origin?: ToolOrigin;
+  /** Absent on documents written before grants: no hosts. */
+  hosts?: string[];
+}
+
+export interface ToolGrantDoc {
+  _key: string;
+  toolName: string;
+  host: string;
+  version: number;
+  onlyThisVersion: boolean;
+  decision: "granted" | "denied";
+  credential: { header: string; value: string } | null;
+  createdAt: string;
+  revokedAt: string | null;
 }
 
 export interface MethodDoc {

@@ -82,6 +82,16 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
     name: "library search: the LibraryIndex collection, its Analyzer and the ArangoSearch View LibrarySearch",
     apply: ensureLibrarySchema,
   },
+  {
+    version: 4,
+    name: "a person's grants of the hosts tools call: the ToolGrants collection",
+    apply: async (db) => {
+      await ensureCollection(db, COLLECTIONS.toolGrants);
+      await db
+        .collection(COLLECTIONS.toolGrants)
+        .ensureIndex({ type: "persistent", fields: ["toolName", "host"], name: "grant_tool_host" });
+    },
+  },
 ];
 
 /** Applies what the database lacks; returns the versions applied now. */

@@ -53,6 +53,7 @@ export class ArangoTools implements ToolsPart {
           sha256: checked.sha256.toLowerCase(),
           forgeRunId: checked.forgeRunId,
           origin: checked.origin,
+          hosts: checked.hosts,
           createdAt: at,
         };
         await step(() => this.versions.save(doc));
@@ -165,7 +166,7 @@ export class ArangoTools implements ToolsPart {
         LET active = FIRST(FOR v IN ${this.versions} FILTER v.toolName == t._key AND v.version == t.activeVersion RETURN v)
         LET count = LENGTH(FOR v IN ${this.versions} FILTER v.toolName == t._key RETURN 1)
         RETURN { name: t._key, activeVersion: t.activeVersion, versionCount: count,
-                 description: active.description, schema: active.schema, updatedAt: t.updatedAt,
+                 description: active.description, schema: active.schema, hosts: active.hosts || [], updatedAt: t.updatedAt,
                  forgeRunId: active.forgeRunId, storedOrigin: active.origin }`,
     );
     return rows.map(({ forgeRunId, storedOrigin, ...summary }) => ({

@@ -178,6 +178,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE VIRTUAL TABLE library_fts USING fts5(kind, name, description, args, spec, tokenize = 'unicode61');
     `,
   },
+  {
+    version: 4,
+    name: "the hosts a tool version calls, and a person's grants of them",
+    sql: `
+      ALTER TABLE tool_versions ADD COLUMN hosts TEXT NOT NULL DEFAULT '[]';
+
+      CREATE TABLE tool_grants (
+        id                TEXT PRIMARY KEY,
+        tool_name         TEXT NOT NULL,
+        host              TEXT NOT NULL,
+        version           INTEGER NOT NULL CHECK (version >= 1),
+        only_this_version INTEGER NOT NULL CHECK (only_this_version IN (0, 1)),
+        decision          TEXT NOT NULL CHECK (decision IN ('granted', 'denied')),
+        credential_header TEXT,
+        credential_value  TEXT,
+        created_at        TEXT NOT NULL,
+        revoked_at        TEXT
+      );
+      CREATE INDEX tool_grants_by_tool ON tool_grants (tool_name, host);
+    `,
+  },
 ];
 
 /** Applies every migration the database lacks; returns the versions applied now (empty when none). */

@@ -17,10 +17,11 @@ export interface ToolVersionRow extends CodeRow {
   tool_name: string;
   schema: string;
   origin: ToolOrigin;
+  hosts: string;
 }
 
 export const TOOL_VERSION_COLUMNS = `v.tool_name, v.version, v.description, v.schema, v.source, v.compiled,
-  v.sha256, v.forge_run_id, v.origin, v.created_at, t.active_version`;
+  v.sha256, v.forge_run_id, v.origin, v.hosts, v.created_at, t.active_version`;
 
 interface CodeRow {
   version: number;
@@ -48,7 +49,13 @@ function codeFields(r: CodeRow) {
 }
 
 export function toToolVersion(r: ToolVersionRow): ToolVersion {
-  return { toolName: r.tool_name, origin: r.origin, schema: JSON.parse(r.schema) as JsonObject, ...codeFields(r) };
+  return {
+    toolName: r.tool_name,
+    origin: r.origin,
+    schema: JSON.parse(r.schema) as JsonObject,
+    hosts: JSON.parse(r.hosts) as string[],
+    ...codeFields(r),
+  };
 }
 
 export interface ToolSummaryRow {
@@ -58,6 +65,7 @@ export interface ToolSummaryRow {
   version_count: number;
   description: string;
   schema: string;
+  hosts: string;
   updated_at: string;
 }
 
@@ -69,6 +77,7 @@ export function toToolSummary(r: ToolSummaryRow): ToolSummary {
     versionCount: r.version_count,
     description: r.description,
     schema: JSON.parse(r.schema) as JsonObject,
+    hosts: JSON.parse(r.hosts) as string[],
     updatedAt: r.updated_at,
   };
 }

@@ -15,6 +15,7 @@ import { writeManifest } from "../snapshot-manifest.js";
 import { CHECKPOINT_FILE, DATABASE_FILE, markClosed, markOpen, storeFiles } from "./files.js";
 import { ensureLibraryIndex, SqliteLibrarySearch } from "./library.js";
 import { migrate } from "./migrations.js";
+import { SqliteGrants } from "./grants.js";
 import { SqliteObjects } from "./objects.js";
 import { SqliteOwner } from "./owners.js";
 import { openDatabase } from "./open-database.js";
@@ -38,6 +39,7 @@ export class SqliteStore extends ComposedStore<SqliteSaver> {
     super(
       {
         tools: new SqliteTools(db, options.beforeCommit),
+        grants: new SqliteGrants(db),
         library: new SqliteLibrarySearch(db),
         objects: new SqliteObjects(db, options.beforeCommit),
         records: new SqliteRecords(db, owner.id),

@@ -14,7 +14,7 @@ import { TOOL_VERSION_COLUMNS, toToolSummary, toToolVersion, type ToolSummaryRow
 import { runBeforeCommit } from "./before-commit.js";
 
 const SUMMARY_SQL = `
-  SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin,
+  SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin, v.hosts,
          (SELECT COUNT(*) FROM tool_versions c WHERE c.tool_name = t.name) AS version_count
   FROM tools t JOIN tool_versions v ON v.tool_name = t.name AND v.version = t.active_version`;
 
@@ -37,8 +37,8 @@ export class SqliteTools implements ToolsPart {
       };
       this.db
         .prepare(
-          `INSERT INTO tool_versions (tool_name, version, description, schema, source, compiled, sha256, forge_run_id, origin, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tool_versions (tool_name, version, description, schema, source, compiled, sha256, forge_run_id, origin, hosts, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           name,
@@ -50,6 +50,7 @@ export class SqliteTools implements ToolsPart {
           checked.sha256.toLowerCase(),
           checked.forgeRunId,
           checked.origin,
+          JSON.stringify(checked.hosts),
           at,
         );
       this.db
