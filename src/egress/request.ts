@@ -10,7 +10,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { truncate } from "../util/text.js";
 import { ACCEPT_ENCODING, encodeBody, readBody } from "./body.js";
-import { grantFor, hostLabel, parseGrants, type ParsedGrant } from "./grants.js";
+import { bareHostname, grantFor, hostLabel, parseGrants, type ParsedGrant } from "./grants.js";
 import { responseHeaders, toolHeaders } from "./headers.js";
 import { redactorFor, type Redactor } from "./redact.js";
 import { checkedConnectLookup, resolveAllowed, systemLookup } from "./resolve.js";
@@ -130,7 +130,7 @@ async function follow(
   const lookup = policy.lookup ?? systemLookup;
   for (let current = hop; ;) {
     const grant = grantFor(current.url, grants, record.redirects === 0 ? undefined : `the redirect to ${hostLabel(current.url)}`);
-    await untilAborted(resolveAllowed(bareName(current.url), grant, { lookup, allowLoopback: policy.allowLoopback }), signal);
+    await untilAborted(resolveAllowed(bareHostname(current.url), grant, { lookup, allowLoopback: policy.allowLoopback }), signal);
     const response = await send(current, grant, { lookup, allowLoopback: policy.allowLoopback, ca: policy.ca }, signal);
     record.status = response.statusCode ?? null;
     const location = response.headers.location;
@@ -208,7 +208,7 @@ function send(
   return new Promise((resolve, reject) => {
     const req = client.request(
       {
-        hostname: bareName(hop.url),
+        hostname: bareHostname(hop.url),
         port: hop.url.port || undefined,
         path: `${hop.url.pathname}${hop.url.search}`,
         method: hop.method,
@@ -243,11 +243,6 @@ function parseUrl(text: unknown, what: string, base?: URL): URL {
   }
   url.hash = "";
   return url;
-}
-
-/** The hostname to resolve and connect to: brackets off an IPv6 literal. */
-function bareName(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

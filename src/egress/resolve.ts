@@ -7,8 +7,7 @@
  * between the two (DNS rebinding) is refused, not followed.
  */
 import { promises as dns, type LookupAddress } from "node:dns";
-import { isIP } from "node:net";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { classifyAddress } from "./address.js";
 import type { ParsedGrant } from "./grants.js";
 import { EgressRefusal, type Lookup, type ResolvedAddress } from "./types.js";

@@ -115,6 +115,14 @@ describe("a granted request", () => {
     expect(Buffer.from(raw.body, "base64")).toEqual(binary);
   });
 
+  it("answers a HEAD with the headers and no body", async () => {
+    const api = await server(json({ some: "body" }));
+    const response = answer(await performRequest({ url: `${api.origin}/`, method: "HEAD" }, testPolicy([{ host: `http://${api.host}` }])));
+    expect(response).toMatchObject({ status: 200, body: "", bodyEncoding: "utf8" });
+    expect(response.headers["content-type"]).toBe("application/json");
+    expect(api.seen[0]!.method).toBe("HEAD");
+  });
+
   it("speaks https to a granted name, and refuses a certificate that does not name the host", async () => {
     const api = await server(json({ secure: true }), { tls: true });
     const { lookup } = lookupOf({ "api.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]] });
@@ -343,6 +351,22 @@ describe("size and time", () => {
     await until("the server to see its socket closed", endless.closedSockets, (n) => n >= 1, { timeoutMs: 10_000 });
     // Socket buffers hold a few megabytes at most; the rest was never asked for.
     expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("refuses an answer whose Content-Length is over the limit without waiting for its body", async () => {
+    const api = await server((_request, response) => {
+      response.writeHead(200, { "content-length": String(2 * 1024 * 1024) });
+      response.write("a start, and then nothing for a long time");
+    });
+    const result = await performRequest(
+      { url: `${api.origin}/` },
+      testPolicy([{ host: `http://${api.host}` }], { deadline: Date.now() + 5_000 }),
+    );
+    expect(refusal(result)).toEqual({
+      code: "response_too_large",
+      refused: `the answer from ${api.host} is 2097152 bytes, over the limit of 1048576 bytes: ask for less (a filter, a page, a smaller range)`,
+    });
+    expect(result.record.bytes).toBe(0);
   });
 
   it("cuts a compressed body by its size after decompression", async () => {

@@ -61,6 +61,15 @@ describe("grantFor", () => {
     expect(hostOf("http://192.168.1.20:8123/api")).toBe("http://192.168.1.20:8123");
   });
 
+  it("compares IP addresses in their normal form, whatever spelling the URL uses", () => {
+    const loopback = parseGrants([{ host: "http://127.0.0.1:8080" }]);
+    for (const url of ["http://0x7f.1:8080/", "http://2130706433:8080/", "http://017700000001:8080/"]) {
+      expect(grantFor(new URL(url), loopback).grant.host).toBe("http://127.0.0.1:8080");
+    }
+    expect(() => grantFor(new URL("http://[::ffff:127.0.0.1]:8080/"), loopback)).toThrow(/not granted/);
+    expect(parseGrantHost("2130706433")).toMatchObject({ hostname: "127.0.0.1", ipLiteral: true });
+  });
+
   it("lets an http:// grant without a port take the upgrade to https on 443", () => {
     expect(hostOf("https://nas.lan/")).toBe("http://nas.lan");
     expect(() => hostOf("https://192.168.1.20:443/")).toThrow(/not granted/);
