@@ -33,6 +33,7 @@ export async function readBody(
     response.destroy();
     throw tooLarge(`${declared} bytes`);
   }
+  // pipeline destroys the decoder with any error of the response, so the loop below throws it.
   const stream: Readable = decoder ? pipeline(response, decoder, () => {}) : response;
   const chunks: Buffer[] = [];
   let total = 0;
