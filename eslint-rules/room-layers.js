@@ -4,6 +4,7 @@ export const ROOM_LAYERS = [
   ["contract", "errors", "diagnostics", "util"],
   ["config", "events"],
   ["sandbox", "store"],
+  ["egress"],
   ["tools"],
   ["admission"],
   ["archive", "personas"],
