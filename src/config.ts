@@ -113,6 +113,10 @@ const settings = {
 
   HOST: { schema: z.string().min(1).default("127.0.0.1"), form: "an address to listen on, e.g. 127.0.0.1" },
   PORT: { schema: integer(0, 65_535).default(8000), form: "a TCP port from 0 to 65535" },
+  EGRESS_ALLOW_LOOPBACK: {
+    schema: onOff.default(false),
+    form: "on or off (on only for tests on one machine: a person may then grant loopback hosts; refused unless HOST is a loopback address)",
+  },
   TOOLFORGE_API_KEY: { schema: optionalText, form: "any non-empty secret; clients send it as a Bearer token" },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -166,6 +170,8 @@ export interface Config {
   /** An Ollama embedding model that re-ranks library search results; undefined = BM25 only. */
   embedModel: string | undefined;
   server: { host: string; port: number; apiKey: string | undefined };
+  /** Tools may reach loopback hosts a person granted (tests on one machine only; never with a public listen). */
+  egressAllowLoopback: boolean;
   logLevel: Raw["LOG_LEVEL"];
 }
 
@@ -241,6 +247,7 @@ function toConfig(r: Raw): Config {
     toolBindLimit: r.TOOL_BIND_LIMIT,
     embedModel: r.EMBED_MODEL,
     server: { host: r.HOST, port: r.PORT, apiKey: r.TOOLFORGE_API_KEY },
+    egressAllowLoopback: r.EGRESS_ALLOW_LOOPBACK,
     logLevel: r.LOG_LEVEL,
   };
 }

@@ -111,6 +111,7 @@ export function toolRegistryOptions(config: Config, parts: Pick<ToolRegistryOpti
     ...parts,
     mirror: createToolMirror(config.dynamicToolsDir),
     callTimeoutMs: config.sandbox.timeoutMs,
+    allowLoopback: config.egressAllowLoopback,
     findTools: { limit: findToolsLimit(config.toolBindLimit) },
     ...(config.embedModel ? { rerank: createEmbeddingRerank({ ollamaHost: config.ollamaHost, model: config.embedModel }) } : {}),
   };

@@ -16,6 +16,7 @@ interface GrantOptions {
   apiKey?: string;
   json?: boolean;
   deny?: boolean;
+  privateNetwork?: boolean;
   thisVersion?: boolean;
   credentialHeader?: string;
   credentialEnv?: string;
@@ -38,6 +39,7 @@ export function registerGrants(tools: Command): void {
       .argument("[hosts...]", "the hosts to grant (default: every host the tool declares)")
       .option("--this-version", "grant for the active version only (a later version asks again)")
       .option("--deny", "refuse instead: the tool is not called until a person grants")
+      .option("--private-network", "the hosts are on your own network: they may resolve to private addresses, and plain http is allowed")
       .option("--credential-header <header>", "a header the host adds to the tool's requests to this one host, e.g. Authorization")
       .option("--credential-env <variable>", "the environment variable holding that header's value (never typed on the command line)"),
   ).action(async (name: string, hosts: string[], options: GrantOptions) => {
@@ -46,6 +48,7 @@ export function registerGrants(tools: Command): void {
       decision: options.deny ? ("deny" as const) : ("grant" as const),
       scope: options.thisVersion ? ("version" as const) : ("tool" as const),
       ...(hosts.length ? { hosts } : {}),
+      ...(options.privateNetwork ? { privateNetwork: true } : {}),
       ...(credential ? { credential } : {}),
     };
     const grants = await withSource(options, (source) => source.answer(name, answer));

@@ -26,6 +26,11 @@ export interface SandboxJob {
   input?: unknown;
   /** Wall-clock limit for this job in ms, from the moment the job is handed over (default: config). */
   timeoutMs?: number;
+  /**
+   * The host's answer to the module's outside requests (`ctx.fetch` in the runner): each request
+   * travels over the runner's channel to here, and the answer back. Without it, a request is refused.
+   */
+  onRequest?: (request: { url: string; method?: string; headers?: Record<string, string>; body?: string | null }) => Promise<unknown>;
 }
 
 /** Metadata the runner read from the module's exports inside the sandbox. */

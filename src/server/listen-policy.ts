@@ -17,8 +17,14 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
-export function assertSafeListen(host: string, apiKey: string | undefined): void {
+export function assertSafeListen(host: string, apiKey: string | undefined, egressAllowLoopback = false): void {
   if (isLoopback(host)) return;
+  if (egressAllowLoopback) {
+    throw new ConfigError(
+      `refusing to listen on ${host} with EGRESS_ALLOW_LOOPBACK=on: tools could then reach this machine's own loopback services ` +
+        "for anyone who reaches the server.\n  → EGRESS_ALLOW_LOOPBACK is for tests on one machine: turn it off, or listen on HOST=127.0.0.1",
+    );
+  }
   if (!apiKey) {
     throw new ConfigError(
       `refusing to listen on ${host} without an API key: HOST=${host} is reachable from other machines, and anyone who ` +

@@ -57,7 +57,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const { host, port, apiKey } = config.server;
-  assertSafeListen(host, apiKey);
+  assertSafeListen(host, apiKey, config.egressAllowLoopback);
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? (await createRuntime(config, options.runtimeOverrides));

@@ -78,7 +78,9 @@ export function checkNewToolGrant(input: NewToolGrant): NewToolGrant {
       throw new InvalidInputError(`${what}: the credential's value must be one line of text`);
     }
   }
-  return { ...input, credential };
+  if (input.privateNetwork !== undefined && typeof input.privateNetwork !== "boolean")
+    throw new InvalidInputError(`${what}: privateNetwork must be true or false`);
+  return { ...input, credential, privateNetwork: input.privateNetwork === true };
 }
 
 /** Validates a new method version; returns it with the object id normalised. */

@@ -83,6 +83,8 @@ export interface ToolGrant {
   decision: "granted" | "denied";
   /** The header of the credential the host adds for this host (its value is never read back but by the call path). */
   credentialHeader: string | null;
+  /** The person granted it as a host on their own network: it may resolve to a private address, and plain http is allowed. */
+  privateNetwork: boolean;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -94,6 +96,8 @@ export interface NewToolGrant {
   onlyThisVersion: boolean;
   decision: "granted" | "denied";
   credential?: { header: string; value: string } | null;
+  /** See ToolGrant.privateNetwork (default false). */
+  privateNetwork?: boolean;
 }
 
 // ---------------------------------------------------------------- objects

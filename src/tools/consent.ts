@@ -9,7 +9,7 @@ import type { ToolGrant } from "../store/types.js";
 
 export interface Consent {
   /** Hosts with a standing grant, and the grant (for its credential). */
-  granted: { host: string; grantId: string; credentialHeader: string | null }[];
+  granted: { host: string; grantId: string; credentialHeader: string | null; privateNetwork: boolean }[];
   /** Hosts nobody has answered for yet (for this version). */
   missing: string[];
   /** Hosts a person denied. */
@@ -41,7 +41,13 @@ export function consentOf(version: { version: number; hosts: readonly string[] }
       .at(-1);
     if (!standing) consent.missing.push(host);
     else if (standing.decision === "denied") consent.denied.push(host);
-    else consent.granted.push({ host, grantId: standing.id, credentialHeader: standing.credentialHeader });
+    else
+      consent.granted.push({
+        host,
+        grantId: standing.id,
+        credentialHeader: standing.credentialHeader,
+        privateNetwork: standing.privateNetwork,
+      });
   }
   return consent;
 }

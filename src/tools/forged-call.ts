@@ -4,11 +4,13 @@
  * the version's loader, then its outcome. Never throws: every way a call can end is an outcome.
  */
 import { errorMessage } from "../errors.js";
-import type { Sandbox } from "../sandbox/types.js";
+import type { EventBus } from "../events.js";
+import type { Sandbox, SandboxJob } from "../sandbox/types.js";
 import type { Store } from "../store/types.js";
-import { consentMessage, consentOf, type ConsentRequest } from "./consent.js";
+import { consentMessage, consentOf, type Consent, type ConsentRequest } from "./consent.js";
 import type { ForgedEntry } from "./forged-loader.js";
 import { failure, outcomeFromJob } from "./outcome.js";
+import { outsideRequests } from "./outside-requests.js";
 import type { RegisteredTool, ToolCallOutcome } from "./types.js";
 
 export interface ForgedCallDeps {
@@ -17,12 +19,22 @@ export interface ForgedCallDeps {
   /** Wall-clock limit of one call (default: the sandbox's own). */
   callTimeoutMs: number | undefined;
   maxResultBytes: number;
+  /** Where each outside request is announced (tool.request). */
+  bus: EventBus | undefined;
+  /** Loopback hosts a person granted may be reached (EGRESS_ALLOW_LOOPBACK). */
+  allowLoopback: boolean;
 }
+
+/** The outside requests' deadline when the call has no timeout of its own (the sandbox's default). */
+const DEFAULT_CALL_DEADLINE_MS = 10_000;
 
 /** What the tool still asks a person for (null: it calls no host, or every host stands granted). */
 export async function consentRequestFor(store: Store, tool: RegisteredTool): Promise<ConsentRequest | null> {
   if (tool.hosts.length === 0) return null;
-  const consent = consentOf(tool, await store.listGrants(tool.name));
+  return requestOf(tool, consentOf(tool, await store.listGrants(tool.name)));
+}
+
+function requestOf(tool: RegisteredTool, consent: Consent): ConsentRequest | null {
   if (consent.missing.length === 0 && consent.denied.length === 0) return null;
   return {
     tool: tool.name,
@@ -36,18 +48,23 @@ export async function consentRequestFor(store: Store, tool: RegisteredTool): Pro
 
 export async function callForged(deps: ForgedCallDeps, entry: ForgedEntry, args: unknown, elapsed: () => number): Promise<ToolCallOutcome> {
   const { tool } = entry;
-  let request: ConsentRequest | null;
-  try {
-    request = await consentRequestFor(deps.store, tool);
-  } catch (error) {
-    return failure("sandbox", `${tool.name}'s grants could not be read: ${errorMessage(error)}`, elapsed());
+  const timeoutMs = deps.callTimeoutMs;
+  let onRequest: SandboxJob["onRequest"];
+  if (tool.hosts.length > 0) {
+    let consent: Consent;
+    try {
+      consent = consentOf(tool, await deps.store.listGrants(tool.name));
+    } catch (error) {
+      return failure("sandbox", `${tool.name}'s grants could not be read: ${errorMessage(error)}`, elapsed());
+    }
+    const request = requestOf(tool, consent);
+    if (request) return { ...failure("not_granted", consentMessage(request), elapsed()), consent: request };
+    const deadline = Date.now() + (timeoutMs ?? DEFAULT_CALL_DEADLINE_MS);
+    onRequest = await outsideRequests({ store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback }, tool, consent, deadline);
   }
-  if (request) return { ...failure("not_granted", consentMessage(request), elapsed()), consent: request };
   try {
-    const timeoutMs = deps.callTimeoutMs;
-    const job = (await entry.loader.run(deps.sandbox, args ?? {}, timeoutMs === undefined ? {} : { timeoutMs })) as Parameters<
-      typeof outcomeFromJob
-    >[1];
+    const options = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(onRequest ? { onRequest } : {}) };
+    const job = (await entry.loader.run(deps.sandbox, args ?? {}, options)) as Parameters<typeof outcomeFromJob>[1];
     return { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
   } catch (error) {
     return failure("sandbox", `${tool.name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());

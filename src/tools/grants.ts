@@ -18,6 +18,8 @@ export interface GrantAnswer {
   hosts?: readonly string[];
   /** A credential the host adds to requests to the host (one host at a time). */
   credential?: { header: string; value: string } | null;
+  /** The hosts are on the person's own network: they may resolve to private addresses, and plain http is allowed. */
+  privateNetwork?: boolean;
 }
 
 export interface GrantsDeps {
@@ -51,6 +53,7 @@ export async function answerGrants(deps: GrantsDeps, toolName: string, answer: G
       onlyThisVersion: answer.scope === "version",
       decision: answer.decision === "grant" ? "granted" : "denied",
       credential,
+      privateNetwork: answer.privateNetwork === true,
     });
     recorded.push(grant);
     deps.bus?.publish({

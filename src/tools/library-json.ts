@@ -104,6 +104,7 @@ function grantAnswerJson(grant: ToolGrant) {
   return {
     host: grant.host,
     decision: grant.decision,
+    private_network: grant.privateNetwork,
     version: grant.version,
     only_this_version: grant.onlyThisVersion,
     credential: grant.credentialHeader,

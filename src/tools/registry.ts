@@ -55,6 +55,8 @@ export interface ToolRegistryOptions {
   rerank?: (query: string, matches: ToolMatch[]) => Promise<ToolMatch[]>;
   /** Where a tool that cannot be bound is reported (default: process warnings). */
   diagnostics?: Diagnostics;
+  /** Loopback hosts a person granted may be reached by forged tools (EGRESS_ALLOW_LOOPBACK; default off). */
+  allowLoopback?: boolean;
 }
 
 /** A tool version the registry could not load (kept out of the bound set, reported here). */
@@ -356,6 +358,8 @@ class Registry implements LiveToolRegistry {
       sandbox: this.options.sandbox,
       callTimeoutMs: this.options.callTimeoutMs,
       maxResultBytes: this.maxResultBytes,
+      bus: this.options.bus,
+      allowLoopback: this.options.allowLoopback === true,
     };
     return { outcome: await callForged(deps, entry, args, elapsed), version };
   }

@@ -46,6 +46,7 @@ const grantBody = z.strictObject({
     .strictObject({ header: z.string().min(1).max(64), value: z.string().min(1).max(8192) })
     .nullable()
     .optional(),
+  private_network: z.boolean().optional(),
 });
 
 const rollbackBody = z.strictObject({
@@ -108,8 +109,11 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
   });
 
   router.post("/tools/:name/grants", async (req, res) => {
-    const answer = parseBody(grantBody, req.body);
-    await answerGrants({ store, bus }, req.params.name, answer);
+    const { private_network, ...answer } = parseBody(grantBody, req.body);
+    await answerGrants({ store, bus }, req.params.name, {
+      ...answer,
+      ...(private_network !== undefined ? { privateNetwork: private_network } : {}),
+    });
     res.status(201).json(await grantsJson(store, req.params.name));
   });
 

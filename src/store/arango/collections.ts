@@ -95,6 +95,7 @@ export interface ToolGrantDoc {
   onlyThisVersion: boolean;
   decision: "granted" | "denied";
   credential: { header: string; value: string } | null;
+  privateNetwork: boolean;
   createdAt: string;
   revokedAt: string | null;
 }

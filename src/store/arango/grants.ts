@@ -18,6 +18,7 @@ function toGrant(doc: ToolGrantDoc): ToolGrant {
     onlyThisVersion: doc.onlyThisVersion,
     decision: doc.decision,
     credentialHeader: doc.credential?.header ?? null,
+    privateNetwork: doc.privateNetwork === true,
     createdAt: doc.createdAt,
     revokedAt: doc.revokedAt,
   };
@@ -42,6 +43,7 @@ export class ArangoGrants implements GrantsPart {
         onlyThisVersion: checked.onlyThisVersion,
         decision: checked.decision,
         credential: checked.credential ?? null,
+        privateNetwork: checked.privateNetwork === true,
         createdAt: at,
         revokedAt: null,
       };
@@ -55,6 +57,7 @@ export class ArangoGrants implements GrantsPart {
           host: checked.host,
           version: checked.version,
           onlyThisVersion: checked.onlyThisVersion,
+          privateNetwork: checked.privateNetwork === true,
           credential: checked.credential ? checked.credential.header : null,
         },
         at,

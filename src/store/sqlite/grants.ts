@@ -15,11 +15,12 @@ interface GrantRow {
   only_this_version: number;
   decision: "granted" | "denied";
   credential_header: string | null;
+  private_network: number;
   created_at: string;
   revoked_at: string | null;
 }
 
-const COLUMNS = "id, tool_name, host, version, only_this_version, decision, credential_header, created_at, revoked_at";
+const COLUMNS = "id, tool_name, host, version, only_this_version, decision, credential_header, private_network, created_at, revoked_at";
 
 function toGrant(r: GrantRow): ToolGrant {
   return {
@@ -30,6 +31,7 @@ function toGrant(r: GrantRow): ToolGrant {
     onlyThisVersion: r.only_this_version === 1,
     decision: r.decision,
     credentialHeader: r.credential_header,
+    privateNetwork: r.private_network === 1,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
@@ -45,8 +47,8 @@ export class SqliteGrants implements GrantsPart {
       const at = new Date().toISOString();
       this.db
         .prepare(
-          `INSERT INTO tool_grants (id, tool_name, host, version, only_this_version, decision, credential_header, credential_value, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tool_grants (id, tool_name, host, version, only_this_version, decision, credential_header, credential_value, private_network, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -57,6 +59,7 @@ export class SqliteGrants implements GrantsPart {
           checked.decision,
           checked.credential?.header ?? null,
           checked.credential?.value ?? null,
+          checked.privateNetwork ? 1 : 0,
           at,
         );
       insertEvent(
@@ -67,6 +70,7 @@ export class SqliteGrants implements GrantsPart {
           host: checked.host,
           version: checked.version,
           onlyThisVersion: checked.onlyThisVersion,
+          privateNetwork: checked.privateNetwork === true,
           credential: checked.credential ? checked.credential.header : null,
         },
         at,

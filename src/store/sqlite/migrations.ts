@@ -193,6 +193,7 @@ export const MIGRATIONS: readonly Migration[] = [
         decision          TEXT NOT NULL CHECK (decision IN ('granted', 'denied')),
         credential_header TEXT,
         credential_value  TEXT,
+        private_network   INTEGER NOT NULL DEFAULT 0 CHECK (private_network IN (0, 1)),
         created_at        TEXT NOT NULL,
         revoked_at        TEXT
       );
