@@ -5,8 +5,12 @@
 // Protocol
 //   1. At start it prints `TOOLFORGE_READY` on stdout: the host hands the job over only then, so the
 //      job's timeout never pays for node's boot.
-//   2. It reads ONE JSON line on stdin: {token, action: "validate"|"call", module, contract, input}.
-//   3. The LAST line of stdout is `TOOLFORGE_REPORT <token> <json>`; then it exits 0. A non-zero exit
+//   2. It reads ONE JSON line on stdin: {token, action: "validate"|"call", module, contract, input,
+//      outside}. `outside` is true when the host will answer the tool's outside requests (a person
+//      granted the hosts the tool declares); only then does `ctx.fetch` send any.
+//   3. While a call runs, each `ctx.fetch` is one line on stdout, `TOOLFORGE_REQUEST <token> <json>`;
+//      the host makes the request (or refuses it) and answers with one JSON line on stdin, by id.
+//   4. The LAST line of stdout is `TOOLFORGE_REPORT <token> <json>`; then it exits 0. A non-zero exit
 //      means the runner itself broke (bad job line), never that the module failed.
 //
 // The module runs in this process and can reach everything the runner can (it is hostile: the
@@ -40,6 +44,10 @@ const defineProperty = Object.defineProperty;
 const ObjectProto = Object.prototype;
 const now = performance.now.bind(performance);
 const toStr = String;
+const ResponseClass = Response;
+const HeadersClass = Headers;
+const PromiseClass = Promise;
+const base64Bytes = (text) => bufferFrom(text, "base64");
 const hardExit = typeof process.reallyExit === "function" ? process.reallyExit.bind(process) : process.exit.bind(process);
 const onProcess = process.on.bind(process);
 const RUNNER_URL = import.meta.url;
@@ -51,6 +59,10 @@ const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
 const MODULE_PREFIX = "/tmp/toolforge-module-";
 /** A report longer than this is refused here; the host keeps a tail big enough for it. */
 const REPORT_MAX_CHARS = 512 * 1024;
+const REQUEST_PREFIX = "TOOLFORGE_REQUEST ";
+const MAX_REQUESTS_PER_CALL = 32;
+const MAX_OPEN_REQUESTS = 4;
+const MAX_REQUEST_LINE_CHARS = 1024 * 1024;
 /** A tool's `name`: snake_case, at most 64 characters (the host also refuses reserved names). */
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 // ---- END CONTRACT -------------------------------------------------------------------------------
@@ -179,22 +191,133 @@ function toJsonText(value, what) {
   return text;
 }
 
+/**
+ * stdin as lines: the first is the job; each later one answers an outside request. stdin holds the
+ * event loop open only while a request waits for its answer (unref'd otherwise), so a module whose
+ * promise never settles is still reported as such instead of waiting for the timeout.
+ */
+const stdin = process.stdin;
+let onAnswerLine = null;
+
 function readJobLine() {
   return new Promise((resolve, reject) => {
     let buffered = "";
-    process.stdin.setEncoding("utf8");
-    process.stdin.on("data", (chunk) => {
+    let job = null;
+    stdin.setEncoding("utf8");
+    stdin.on("data", (chunk) => {
       buffered += chunk;
-      const end = buffered.indexOf("\n");
-      if (end >= 0) {
-        // Destroyed, not paused: a paused stdin would keep a pending module alive until the timeout.
-        process.stdin.destroy();
-        resolve(buffered.slice(0, end));
+      let end;
+      while ((end = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (job === null) {
+          job = line;
+          stdin.unref();
+          resolve(line);
+        } else if (onAnswerLine !== null) {
+          onAnswerLine(line);
+        }
       }
     });
-    process.stdin.on("end", () => (buffered.trim() ? resolve(buffered) : reject(new Error("stdin closed before a job line arrived"))));
-    process.stdin.on("error", reject);
+    stdin.on("end", () => {
+      if (job === null) buffered.trim() ? resolve(buffered) : reject(new Error("stdin closed before a job line arrived"));
+      else if (onAnswerLine !== null) onAnswerLine(null);
+    });
+    stdin.on("error", reject);
   });
+}
+
+/**
+ * The tool's context: `ctx.fetch(url, init)` resolves to a standard Response, made by the host
+ * within the person's grants. Requests beyond MAX_OPEN_REQUESTS wait here; more than
+ * MAX_REQUESTS_PER_CALL in one call are refused.
+ */
+function toolContext(token, outside) {
+  const waiting = new Map();
+  const queue = [];
+  let sent = 0;
+  let open = 0;
+  onAnswerLine = (line) => {
+    if (line === null) {
+      for (const [, entry] of waiting) entry.reject(new TypeError("ctx.fetch: the host closed the request channel"));
+      waiting.clear();
+      return;
+    }
+    let answer;
+    try {
+      answer = parseJson(line);
+    } catch {
+      return;
+    }
+    const entry = waiting.get(answer?.id);
+    if (entry === undefined) return;
+    waiting.delete(answer.id);
+    open--;
+    if (waiting.size === 0) stdin.unref();
+    if (queue.length > 0) queue.shift()();
+    if (answer.ok === true) entry.resolve(responseOf(answer));
+    else entry.reject(new TypeError("ctx.fetch refused: " + toStr(answer.refused ?? "the host gave no reason")));
+  };
+  const send = (request) =>
+    new PromiseClass((resolve, reject) => {
+      const go = () => {
+        open++;
+        const id = ++sent;
+        waiting.set(id, { resolve, reject });
+        stdin.ref();
+        request.id = id;
+        writeOut("\n" + REQUEST_PREFIX + token + " " + encode(request) + "\n");
+      };
+      if (open < MAX_OPEN_REQUESTS) go();
+      else queue[queue.length] = go;
+    });
+  let asked = 0;
+  const ctx = record();
+  ctx.fetch = async (resource, init) => {
+    if (!outside) {
+      throw new TypeError(
+        "ctx.fetch: this tool may not reach any host here (it declares no hosts, or this is its test: give the default export a fake ctx with a fetch of your own in test())",
+      );
+    }
+    if (++asked > MAX_REQUESTS_PER_CALL) throw new TypeError(`ctx.fetch: a call may make at most ${MAX_REQUESTS_PER_CALL} outside requests`);
+    const request = requestOf(resource, init);
+    if (encode(request).length > MAX_REQUEST_LINE_CHARS - 32) {
+      throw new TypeError(`ctx.fetch: the request is over ${MAX_REQUEST_LINE_CHARS} characters: send a smaller body`);
+    }
+    return send(request);
+  };
+  return freeze(ctx);
+}
+
+/** fetch's (resource, init) as the plain request the host reads: url, method, headers, body (text). */
+function requestOf(resource, init) {
+  const request = record();
+  request.url = toStr(typeof resource === "object" && resource !== null && "url" in resource ? resource.url : resource);
+  const options = init ?? record();
+  if (options.method !== undefined) request.method = toStr(options.method);
+  if (options.headers !== undefined) {
+    const headers = record();
+    for (const [key, value] of new HeadersClass(options.headers)) headers[key] = value;
+    request.headers = headers;
+  }
+  const body = options.body;
+  if (body !== undefined && body !== null) {
+    if (typeof body === "string") request.body = body;
+    else if (body instanceof Uint8Array || body instanceof ArrayBuffer) request.body = new TextDecoder().decode(body);
+    else request.body = toStr(body); // URLSearchParams and the like
+  }
+  return request;
+}
+
+/** The host's answer as a standard Response (status, headers, text(), json(), arrayBuffer(), url). */
+function responseOf(answer) {
+  const status = answer.status;
+  const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
+  const body = nullBody ? null : answer.bodyEncoding === "base64" ? base64Bytes(toStr(answer.body)) : toStr(answer.body ?? "");
+  const response = new ResponseClass(body, { status, statusText: toStr(answer.statusText ?? ""), headers: answer.headers ?? {} });
+  defineProperty(response, "url", { value: toStr(answer.url ?? ""), enumerable: true });
+  defineProperty(response, "redirected", { value: answer.redirected === true, enumerable: true });
+  return response;
 }
 
 function isPlainObject(value) {
@@ -211,6 +334,7 @@ function readExports(mod) {
   exports.hasDefault = typeof mod.default === "function";
   exports.defaultArity = typeof mod.default === "function" ? mod.default.length : null;
   exports.hasTest = typeof mod.test === "function";
+  if (mod.hosts !== undefined) exports.hosts = jsonOrDescription(mod.hosts);
   return exports;
 }
 
@@ -242,7 +366,7 @@ function contractProblems(mod, contract) {
 }
 
 /** Calls the default export as the contract says; fills report.result (and report.self for methods). */
-async function callDefault(mod, contract, input, report) {
+async function callDefault(mod, contract, input, report, ctx) {
   if (contract === "method") {
     const call = isPlainObject(input) ? input : {};
     const self = call.self === undefined ? {} : parseJson(toJsonText(call.self, "self"));
@@ -255,7 +379,7 @@ async function callDefault(mod, contract, input, report) {
     report.result = new RawJson(toJsonText(result, "the result"));
     report.self = new RawJson(toJsonText(self, "self after the call"));
   } else {
-    const result = await mod.default(input === undefined ? {} : input);
+    const result = await mod.default(input === undefined ? {} : input, ctx);
     report.result = new RawJson(toJsonText(result, "the result"));
   }
 }
@@ -317,6 +441,7 @@ async function main() {
   const contract = job.contract === "method" ? "method" : "tool";
   const input = job.input;
   const source = toStr(job.module ?? "");
+  const outside = job.outside === true && action === "call" && contract === "tool";
   // eslint-disable-next-line no-useless-assignment -- drops the job (and its token) before module code runs
   job = null;
 
@@ -354,6 +479,7 @@ async function main() {
   currentModulePath = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
   writeFile(currentModulePath, source, { mode: 0o600 });
   lockDown();
+  const ctx = toolContext(token, outside);
 
   try {
     let mod;
@@ -374,16 +500,16 @@ async function main() {
       stage("test");
       report.testCompleted = false;
       if (typeof mod.test === "function") {
-        await mod.test();
+        await mod.test(ctx);
         report.testCompleted = true;
       }
       if (contract === "method" && input !== undefined && input !== null) {
         stage("dryrun");
-        await callDefault(mod, contract, input, report);
+        await callDefault(mod, contract, input, report, ctx);
       }
     } else {
       stage("call");
-      await callDefault(mod, contract, input, report);
+      await callDefault(mod, contract, input, report, ctx);
     }
     stage("done");
     report.ok = true;

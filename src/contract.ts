@@ -124,3 +124,16 @@ export const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
 export const MODULE_PREFIX = "/tmp/toolforge-module-";
 /** The runner refuses a report longer than this (characters); the host keeps enough output for it. */
 export const REPORT_MAX_CHARS = 512 * 1024;
+/**
+ * A tool's outside request, runner → host, one line on stdout: `TOOLFORGE_REQUEST <token> <json>`
+ * where json is `{id, url, method?, headers?, body?}`. The host answers on the runner's stdin with
+ * one JSON line `{id, ok: true, status, statusText, headers, body, bodyEncoding, url, redirected}` or
+ * `{id, ok: false, refused}`. Only a job whose tool a person granted hosts is answered at all.
+ */
+export const REQUEST_PREFIX = "TOOLFORGE_REQUEST ";
+/** The most outside requests one tool call may make (each also counts against the call's deadline). */
+export const MAX_REQUESTS_PER_CALL = 32;
+/** The most outside requests of one call in flight at once; more wait their turn in the runner. */
+export const MAX_OPEN_REQUESTS = 4;
+/** The longest request line (characters of JSON): the runner refuses a longer request before sending it, the host refuses it unread. */
+export const MAX_REQUEST_LINE_CHARS = 1024 * 1024;

@@ -8,6 +8,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { DEFAULT_NUM_CTX, type Config } from "../config.js";
+import { MAX_DECLARED_HOSTS } from "../contract.js";
 import { contextWindow, type ModelFacts } from "../personas/model-info.js";
 import { createPersonaModel } from "../personas/model.js";
 import { thinkParam } from "../personas/thinking.js";
@@ -81,12 +82,37 @@ export function test(): void {
 }
 \`\`\``;
 
-const COMMON_RULES = `Rules:
+/** Where the common rules allow a tool's one way out (methods have none). */
+function commonRules(outside: string): string {
+  return `Rules:
 - Answer with exactly ONE fenced \`\`\`typescript block holding the whole module, and nothing else that matters.
-- The only import allowed is node:assert/strict (or node:assert). No require, no dynamic import(), no eval or Function, no process, no globalThis tricks, no network (fetch), no file system, no timers that outlive the call.
-- The code runs in a locked-down sandbox with no network and no files: compute the answer from the input alone.
+- The only import allowed is node:assert/strict (or node:assert). No require, no dynamic import(), no eval or Function, no process, no globalThis tricks, no network of its own (no global fetch, http, sockets), no file system, no timers that outlive the call.
+- The code runs in a locked-down sandbox with no network and no files: compute the answer from the input alone${outside}.
 - Plain, deterministic TypeScript; results must be JSON values (strings, numbers, booleans, null, arrays, plain objects).
 - test() must exercise the default export with assert (normal cases and an edge case) and throw when something is wrong. A module whose test fails is refused.`;
+}
+
+/**
+ * How a tool reaches a web API: declared hosts and the context's fetch, which the host makes only
+ * once a person granted each host (src/contract.ts HOSTS_EXPORT). test() never reaches the network.
+ */
+export const OUTSIDE_WORLD = `A tool that must read something from the internet (a web API) — and only such a tool — also exports:
+- hosts: the host names it calls, e.g. \`export const hosts = ["api.frankfurter.app"];\` (the host alone: no https://, no path; at most ${MAX_DECLARED_HOSTS}).
+Its default export then takes a second argument, ctx, and makes every request with \`await ctx.fetch(url, init)\`: the standard fetch (a Response with status, ok, headers, json(), text()), HTTPS only, to the declared hosts only. There is no global fetch. A person must grant each host before the tool runs, so declare only the hosts it needs; never put an API key in the code (a person attaches one to the grant).
+test() never reaches the network: it calls the default export with a fake ctx whose fetch returns a canned Response:
+\`\`\`typescript
+export default async function eur_rate({ currency }: { currency: string }, ctx: { fetch: typeof fetch }): Promise<number> {
+  const response = await ctx.fetch(\`https://api.frankfurter.app/latest?from=EUR&to=\${encodeURIComponent(currency)}\`);
+  if (!response.ok) throw new Error(\`frankfurter answered \${response.status}\`);
+  const data = (await response.json()) as { rates: Record<string, number> };
+  return data.rates[currency];
+}
+
+export async function test(): Promise<void> {
+  const fake = { fetch: (async () => new Response(JSON.stringify({ rates: { USD: 1.08 } }))) as typeof fetch };
+  assert.equal(await eur_rate({ currency: "USD" }, fake), 1.08);
+}
+\`\`\``;
 
 export const TOOL_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a tool an AI agent will call.
 
@@ -97,10 +123,12 @@ The module must export:
 - default: the function itself; it receives the argument object described by schema and returns a JSON value (it may be async).
 - test: a function (may be async) that checks the default export with assert and throws on failure.
 
-${COMMON_RULES}
+${commonRules(", or from what ctx.fetch brings back (below)")}
 
 A complete example:
-${TOOL_EXAMPLE}`;
+${TOOL_EXAMPLE}
+
+${OUTSIDE_WORLD}`;
 
 const METHOD_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a method of a living object.
 
@@ -111,7 +139,7 @@ The module must export:
 - test: a function (may be async) that calls the default export on a self object of its own with assert and throws on failure.
 - schema is optional for methods.
 
-${COMMON_RULES}
+${commonRules("")}
 
 A complete example:
 ${METHOD_EXAMPLE}`;

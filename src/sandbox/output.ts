@@ -180,6 +180,7 @@ const reportSchema = z.looseObject({
       name: z.unknown(),
       description: z.unknown(),
       schema: z.unknown(),
+      hosts: z.unknown().optional(),
       hasDefault: z.boolean(),
       defaultArity: z.number().nullable(),
       hasTest: z.boolean(),

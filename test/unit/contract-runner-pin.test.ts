@@ -44,9 +44,20 @@ describe("the runner's copy of the contract", () => {
   const { block, outside } = contractBlock(RUNNER);
   const copied = runnerConstants(block);
 
-  it("holds the markers, the module prefix, the report limit and the name pattern", () => {
+  it("holds the markers, the module prefix, the report and request limits and the name pattern", () => {
     expect(Object.keys(copied).sort()).toEqual(
-      ["MODULE_PREFIX", "NAME_PATTERN", "READY_MARKER", "REPORT_MAX_CHARS", "REPORT_PREFIX", "STDERR_END_PREFIX"].sort(),
+      [
+        "MAX_OPEN_REQUESTS",
+        "MAX_REQUEST_LINE_CHARS",
+        "MAX_REQUESTS_PER_CALL",
+        "MODULE_PREFIX",
+        "NAME_PATTERN",
+        "READY_MARKER",
+        "REPORT_MAX_CHARS",
+        "REPORT_PREFIX",
+        "REQUEST_PREFIX",
+        "STDERR_END_PREFIX",
+      ].sort(),
     );
   });
 

@@ -50,7 +50,11 @@ export const FORBIDDEN_GLOBALS: ReadonlyMap<string, NamedRule> = table<NamedRule
   WebAssembly: { rule: "webassembly", message: "`WebAssembly` runs native code the audit cannot read; write TypeScript." },
   SharedArrayBuffer: { rule: "shared-memory", message: "`SharedArrayBuffer` is shared memory; use ordinary arrays or typed arrays." },
   Atomics: { rule: "shared-memory", message: "`Atomics` (wait/notify on shared memory) can freeze the process; it is not allowed." },
-  fetch: { rule: "network", message: "`fetch` is network access; forged modules run without a network." },
+  fetch: {
+    rule: "network",
+    message:
+      '`fetch` is network access, and a forged module has no network of its own. A tool that calls a web API declares the host (`export const hosts = ["api.example.com"]`) and uses the fetch of the context its default export receives: `export default async function f(args, ctx) { const r = await ctx.fetch(url); … }`.',
+  },
   WebSocket: { rule: "network", message: "`WebSocket` is network access; forged modules run without a network." },
   XMLHttpRequest: { rule: "network", message: "`XMLHttpRequest` is network access; forged modules run without a network." },
   EventSource: { rule: "network", message: "`EventSource` is network access; forged modules run without a network." },
