@@ -220,8 +220,10 @@ function readJobLine() {
       }
     });
     stdin.on("end", () => {
-      if (job === null) buffered.trim() ? resolve(buffered) : reject(new Error("stdin closed before a job line arrived"));
-      else if (onAnswerLine !== null) onAnswerLine(null);
+      if (job === null) {
+        if (buffered.trim()) resolve(buffered);
+        else reject(new Error("stdin closed before a job line arrived"));
+      } else if (onAnswerLine !== null) onAnswerLine(null);
     });
     stdin.on("error", reject);
   });
@@ -279,7 +281,8 @@ function toolContext(token, outside) {
         "ctx.fetch: this tool may not reach any host here (it declares no hosts, or this is its test: give the default export a fake ctx with a fetch of your own in test())",
       );
     }
-    if (++asked > MAX_REQUESTS_PER_CALL) throw new TypeError(`ctx.fetch: a call may make at most ${MAX_REQUESTS_PER_CALL} outside requests`);
+    if (++asked > MAX_REQUESTS_PER_CALL)
+      throw new TypeError(`ctx.fetch: a call may make at most ${MAX_REQUESTS_PER_CALL} outside requests`);
     const request = requestOf(resource, init);
     if (encode(request).length > MAX_REQUEST_LINE_CHARS - 32) {
       throw new TypeError(`ctx.fetch: the request is over ${MAX_REQUEST_LINE_CHARS} characters: send a smaller body`);
