@@ -10,6 +10,7 @@ import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Store } from "../store/types.js";
 import { apiKeyCheck, requireApiKey } from "./auth.js";
 import { requireLoopbackHost } from "./host-guard.js";
+import { refuseCrossOrigin, requireJsonContentType } from "./origin-guard.js";
 import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
@@ -65,6 +66,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("trust proxy", false);
   app.use(requestLog(deps.logger));
   app.use(requireLoopbackHost(deps.apiKey));
+  // A page on another origin can make the browser send simple requests here: see origin-guard.ts.
+  app.use(refuseCrossOrigin());
   const keyCheck = apiKeyCheck(deps.apiKey);
   const trusted = (req: express.Request) => ["no_key_needed", "ok"].includes(keyCheck(req));
   app.use(healthRouter(deps.health, () => lifecycle.shuttingDown, trusted));
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireApiKey(deps.apiKey));
   const journal = deps.journal ?? createActivityJournal(deps.store, deps.bus, deps.logger);
   app.use(consoleDataRouter({ store: deps.store, journal }));
+  app.use(requireJsonContentType());
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
   app.use(refuseDeepJson(MAX_JSON_DEPTH));
