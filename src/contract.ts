@@ -34,6 +34,19 @@ export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(["constructor", "prototype", "caller", "callee", "dlopen"]);
 
+/** The library's built-in search tool (src/tools/find-tools.ts): bound to BRICK, listed over MCP. */
+export const FIND_TOOLS_NAME = "find_tools";
+
+/** The MCP face's own tool that forges a new one (src/mcp/tools.ts). */
+export const FORGE_TOOL_NAME = "forge_tool";
+
+/**
+ * The names of ToolForge's own tools, in any face: no module is ever installed under one (the
+ * admission's toolRefusal refuses it, whoever wrote the module: the forge, `tools add`, POST /tools),
+ * because the face would show its own tool and hide the module, or the other way round.
+ */
+export const RESERVED_TOOL_NAMES: ReadonlySet<string> = new Set([FIND_TOOLS_NAME, FORGE_TOOL_NAME]);
+
 /** `teach_yourself_to_<selector>`: the message that teaches an object the method `<selector>`. */
 export const TEACH_PREFIX = "teach_yourself_to_";
 

@@ -15,6 +15,7 @@
  */
 import type { Admission, CheckedModule } from "../admission/index.js";
 import type { Config } from "../config.js";
+import { RESERVED_TOOL_NAMES } from "../contract.js";
 import { InvalidInputError } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { ModelFactsCache } from "../personas/model-info.js";
@@ -187,6 +188,13 @@ export function createForge(deps: ForgeDeps): Forge {
     if (builtin?.origin === "builtin") {
       if (request.improve) throw new InvalidInputError(`${builtin.name} is a built-in tool; it cannot be re-forged`);
       return reuse(spec, requested, { name: builtin.name, version: builtin.version });
+    }
+    if (requested && RESERVED_TOOL_NAMES.has(requested)) {
+      // Admission would refuse the module at install, after every attempt's model call: say so now.
+      throw new InvalidInputError(
+        `"${requested}" is reserved: it names one of ToolForge's own tools (${[...RESERVED_TOOL_NAMES].join(", ")})`,
+        "ask for the tool under another name",
+      );
     }
     const existing = requested ? await store.getTool(requested) : null;
     if (existing && !request.improve) return reuse(spec, requested, { name: existing.name, version: existing.activeVersion });

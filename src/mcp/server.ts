@@ -21,6 +21,7 @@ import {
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
 import { PROJECT_ROOT } from "../config.js";
+import { FORGE_TOOL_NAME } from "../contract.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Forge } from "../forge/types.js";
@@ -28,7 +29,7 @@ import type { Store } from "../store/types.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { runForgeTool } from "./forge-tool.js";
 import { callResultOf } from "./results.js";
-import { FORGE_TOOL_NAME, InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
+import { InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
 import { ToolListWatcher } from "./watch.js";
 
 export interface McpDeps {

@@ -5,9 +5,8 @@
  * specification's "Pagination" utility describes).
  */
 import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { FORGE_TOOL_NAME } from "../contract.js";
 import type { RegisteredTool } from "../tools/types.js";
-
-export const FORGE_TOOL_NAME = "forge_tool";
 
 /** `_meta` keys on listed tools: the registry version and where the tool runs. */
 const META_VERSION = "toolforge/version";

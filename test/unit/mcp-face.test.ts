@@ -308,6 +308,17 @@ describe("forge_tool", () => {
     expect(ollama.chatRequests).toHaveLength(0);
   });
 
+  it("refuses to forge a tool named forge_tool (reserved), before any model call", async () => {
+    const h = await connect();
+    for (const args of [{ spec: "forge_tool: forges tools" }, { spec: "forges tools", name: "forge_tool" }]) {
+      const refused = (await h.client.callTool({ name: "forge_tool", arguments: args })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/^ERROR \(forge\): "forge_tool" is reserved: it names one of ToolForge's own tools/);
+    }
+    expect(ollama.chatRequests).toHaveLength(0);
+    expect(await h.runtime.store.listForgeRuns({ limit: 10 })).toEqual([]);
+  });
+
   it("reuses an installed tool of the requested name without asking the model", async () => {
     const h = await connect();
     await h.runtime.store.installToolVersion(shout());
