@@ -14,7 +14,7 @@ import { refuseCrossOrigin, requireJsonContentType } from "./origin-guard.js";
 import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
-import { MAX_JSON_DEPTH, refuseDeepJson } from "./json-depth.js";
+import { MAX_JSON_DEPTH, refuseUnsafeJson } from "./json-depth.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
@@ -78,8 +78,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(consoleDataRouter({ store: deps.store, journal }));
   app.use(requireJsonContentType());
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
-  // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
-  app.use(refuseDeepJson(MAX_JSON_DEPTH));
+  // Before any route validates it: a body nested thousands deep would overflow the validator's stack,
+  // and a __proto__ key would be dropped by it without a word (json-depth.ts).
+  app.use(refuseUnsafeJson(MAX_JSON_DEPTH));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
   app.use(chatRouter(chat));
   app.use(toolsRouter(deps.store, deps.bus, deps.library));

@@ -97,6 +97,21 @@ describe("bad input is a 400, and the server stays healthy", () => {
     expect(answer.status).toBe(202);
   });
 
+  it.each([
+    ["/objects", '{"id":"proto_top","__proto__":{"polluted":true}}', "__proto__"],
+    ["/objects", '{"id":"proto_attr","attributes":{"__proto__":{"polluted":true},"a":1}}', "attributes.__proto__"],
+    ["/objects", '{"id":"proto_deep","attributes":{"a":{"b":[1,{"__proto__":{"polluted":true}}]}}}', "attributes.a.b.1.__proto__"],
+    ["/message", '{"target_object_id":"system","method_name":"greet","kwargs":{"__proto__":{"x":1}}}', "kwargs.__proto__"],
+    ["/tools/word_count/call", '{"args":{"text":"a","__proto__":{"x":1}}}', "args.__proto__"],
+  ])("refuses a __proto__ key in a body to %s with a 400 naming where it is (%#)", async (path, body, where) => {
+    const answer = await call(`${served.url}${path}`, "POST", body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: "forbidden_key", param: where });
+    expect(answer.body.error!.message).toContain(`"__proto__" at ${where}`);
+    const id = /"id":"(proto_\w+)"/.exec(body)?.[1];
+    if (id) expect(await storeHandle.store.getObject(id)).toBeNull();
+  });
+
   it("refuses a rollback body with an unknown field instead of rolling back to the default version", async () => {
     const answer = await call(`${served.url}/tools/word_count/rollback`, "POST", '{"verison": 3}');
     expect(answer.status).toBe(400);
