@@ -211,6 +211,47 @@ describe("GET /forge/runs", () => {
   });
 });
 
+describe("every route the console added", () => {
+  const routes = () => [
+    { path: "/forge/runs", given: "" },
+    { path: `/forge/runs/${installedRun.id}`, given: "" },
+    { path: "/tools/shout/calls", given: "" },
+    { path: "/objects", given: "" },
+    { path: "/messages", given: "target_object_id=counter&" },
+    { path: "/threads", given: "" },
+    { path: "/threads/some-thread", given: "" },
+  ];
+
+  it("refuses an unknown query parameter with a 400 naming it", async () => {
+    for (const { path, given } of routes()) {
+      const answer = await get(`${path}?${given}foo=1`);
+      expect({ path, status: answer.status, code: answer.body.error?.code, param: answer.body.error?.param }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_query",
+        param: "foo",
+      });
+      expect(answer.body.error.message, path).toMatch(/unknown parameter foo/);
+    }
+    const post = await fetch(`${served.url}/tools/shout/call?foo=1`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ args: { text: "a" } }),
+    });
+    expect(post.status).toBe(400);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe("invalid_query");
+  });
+
+  it("refuses a repeated query parameter with a 400", async () => {
+    for (const { path, given } of routes()) {
+      const repeated =
+        path === "/objects" || path.includes("/forge/runs/") || path.startsWith("/threads/") ? "foo=1&foo=2" : "limit=1&limit=2";
+      const answer = await get(`${path}?${given}${repeated}`);
+      expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 400, code: "invalid_query" });
+    }
+  });
+});
+
 describe("GET /forge/runs/:id", () => {
   it("shows every attempt: module, findings with line and column, failure fed back, sandbox output and stage times", async () => {
     const failed = await get(`/forge/runs/${failedRun.id}`);

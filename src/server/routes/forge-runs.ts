@@ -13,7 +13,7 @@ import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../errors.js";
 import { summariseFailure } from "../../forge/failure-summary.js";
 import type { ForgeAttempt, ForgeRun, Store } from "../../store/types.js";
-import { limitParam, parseQuery } from "./query.js";
+import { limitParam, noQuery, parseQuery } from "./query.js";
 
 const FORGE_RUN_STATUSES = ["running", "installed", "failed", "reused"] as const;
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,6 +34,7 @@ export function forgeRunsRouter(store: Store): Router {
 
   router.get("/forge/runs/:id", async (req, res) => {
     const id = checkRunId(req.params.id);
+    parseQuery(noQuery, req.query);
     const run = await store.getForgeRun(id);
     if (!run) throw new NotFoundError(`no forge run "${id}"`, "GET /forge/runs lists the runs that exist");
     res.json(runJson(run));
