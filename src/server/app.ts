@@ -15,6 +15,7 @@ import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
 import { MAX_JSON_DEPTH, refuseUnsafeJson } from "./json-depth.js";
+import { mcpBodyErrors } from "./mcp-body-errors.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Before any route validates it: a body nested thousands deep would overflow the validator's stack,
   // and a __proto__ key would be dropped by it without a word (json-depth.ts).
   app.use(refuseUnsafeJson(MAX_JSON_DEPTH));
+  app.use(mcpBodyErrors(errorContext));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
   app.use(chatRouter(chat));
   app.use(toolsRouter(deps.store, deps.bus, deps.library));

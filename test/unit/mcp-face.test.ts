@@ -249,6 +249,16 @@ describe("tools/call", () => {
     expect(textOf(wrongType)).toBe("ERROR (invalid_arguments): invalid arguments for shout: `text` must be string");
   });
 
+  it("answers a tool name longer than any tool's without echoing it whole", async () => {
+    const h = await connect();
+    const name = "x".repeat(10_080);
+    const unknown = (await h.client.callTool({ name, arguments: {} })) as CallToolResult;
+    expect(unknown.isError).toBe(true);
+    const text = textOf(unknown);
+    expect(text.length).toBeLessThan(300);
+    expect(text).toMatch(/^ERROR \(unknown_tool\): there is no tool named "x{20,}…" \(10080 characters; a tool's name has at most 64\)/);
+  });
+
   it("answers an unknown tool and a sandbox that cannot run with isError and the reason", async () => {
     const h = await connect();
     await h.runtime.store.installToolVersion(shout());

@@ -201,6 +201,20 @@ describe("DNS rebinding: without an API key only requests for localhost are answ
     expect(answer.body).toContain("localhost");
   });
 
+  it.each([
+    "localhost:1@evil.example",
+    "localhost@evil.example:8000",
+    "127.0.0.1:8000@evil.example",
+    "evil.example#@localhost:8000",
+    "localhost:8000/x",
+    "localhost:abc",
+    "[::1",
+  ])("refuses the Host %s, read as a URL authority: its host is not this machine", async (host) => {
+    const answer = await requestWithHost(served.url, host, "/tools");
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain("host_not_allowed");
+  });
+
   it.each(["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"])("answers a request for %s", async (host) => {
     expect((await requestWithHost(served.url, host, "/tools")).status).toBe(200);
   });
