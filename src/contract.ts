@@ -21,6 +21,13 @@
 /** A module longer than this (characters) is refused before compiling (a model answer is never this long). */
 export const MAX_SOURCE_CHARS = 200_000;
 
+/**
+ * The longest spec (characters) the forge takes, whatever the door: MCP's forge_tool, BRICK's
+ * TOOL_REQUIRED (cut to it), a message teaching an object a method. About 1,100 tokens: room for
+ * what a tool must do, its input, its output and examples, and a small part of the model's window.
+ */
+export const MAX_SPEC_CHARS = 4_000;
+
 /** The longest tool name or method selector. */
 export const MAX_NAME_LENGTH = 64;
 

@@ -5,7 +5,7 @@
  * specification's "Pagination" utility describes).
  */
 import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import { FORGE_TOOL_NAME } from "../contract.js";
+import { FORGE_TOOL_NAME, MAX_SPEC_CHARS } from "../contract.js";
 import type { RegisteredTool } from "../tools/types.js";
 
 /** `_meta` keys on listed tools: the registry version and where the tool runs. */
@@ -25,9 +25,10 @@ export const FORGE_TOOL: Tool = {
     properties: {
       spec: {
         type: "string",
+        maxLength: MAX_SPEC_CHARS,
         description:
           "What the tool must do: its input, its output and an example, e.g. 'word_count: counts the words in a text. " +
-          "Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name.",
+          `Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name. At most ${MAX_SPEC_CHARS} characters.`,
       },
       name: {
         type: "string",

@@ -5,6 +5,7 @@
  * field takes any string. /healthz tells a caller without the API key only ok or degraded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_SPEC_CHARS } from "../../src/contract.js";
 import { EventBus } from "../../src/events.js";
 import { createObjectSpace } from "../../src/objects/index.js";
 import type { AppDeps } from "../../src/server/app.js";
@@ -110,6 +111,23 @@ describe("bad input is a 400, and the server stays healthy", () => {
     expect(answer.body.error!.message).toContain(`"__proto__" at ${where}`);
     const id = /"id":"(proto_\w+)"/.exec(body)?.[1];
     if (id) expect(await storeHandle.store.getObject(id)).toBeNull();
+  });
+
+  it.each([
+    ["an argument", (spec: string) => ({ args: [spec] })],
+    ["kwargs.spec", (spec: string) => ({ kwargs: { spec } })],
+  ])("refuses a teaching message whose spec (in %s) is longer than the forge takes, before it is recorded", async (_where, carry) => {
+    const answer = await call(
+      `${served.url}/message`,
+      "POST",
+      JSON.stringify({ target_object_id: "system", method_name: "teach_yourself_to_greet", ...carry("be kind. ".repeat(100_000)) }),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: "invalid_input" });
+    expect(answer.body.error!.message).toMatch(
+      new RegExp(`the spec is \\d+ characters long; the most the forge takes is ${MAX_SPEC_CHARS}`),
+    );
+    expect(answer.body["message_id"]).toBeUndefined();
   });
 
   it("refuses a rollback body with an unknown field instead of rolling back to the default version", async () => {
