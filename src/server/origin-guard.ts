@@ -7,8 +7,9 @@
  *
  * - a state-changing request (any method but GET, HEAD and OPTIONS) that a browser marks as coming
  *   from another origin is refused with 403: `Sec-Fetch-Site` other than `same-origin` or `none`,
- *   else an `Origin` whose host is not the one the request is for (or `Origin: null`). The console
- *   is served from this origin; curl, the CLI and MCP or OpenAI clients send no `Origin` at all;
+ *   or, from a browser that does not send it, an `Origin` whose host is not the one the request is
+ *   for (or `Origin: null`). The console is served from this origin; curl, the CLI and MCP or
+ *   OpenAI clients send no `Origin` at all;
  * - a POST, PUT or PATCH must say `Content-Type: application/json` (415 otherwise), a type a page
  *   cannot send without a preflight, which this server never grants (it sends no CORS headers).
  */
@@ -58,11 +59,16 @@ export function requireJsonContentType(): RequestHandler {
   };
 }
 
-/** The origin a browser says the request came from, when that is not this server's; null otherwise. */
+/**
+ * The origin a browser says the request came from, when that is not this server's; null otherwise.
+ * `Sec-Fetch-Site` decides when it is there: a page cannot set it, and the browser compares the
+ * origins itself (so the console behind a reverse proxy that rewrites Host still passes). Browsers
+ * without it are judged by `Origin` against the Host the request was sent to.
+ */
 function foreignOrigin(req: Request): string | null {
   const site = req.get("sec-fetch-site")?.trim().toLowerCase();
   const origin = req.get("origin")?.trim();
-  if (site !== undefined && site !== "" && !OWN_FETCH_SITES.has(site)) return origin || `another origin (Sec-Fetch-Site: ${site})`;
+  if (site !== undefined && site !== "") return OWN_FETCH_SITES.has(site) ? null : origin || `another origin (Sec-Fetch-Site: ${site})`;
   if (origin === undefined || origin === "") return null;
   return sameHost(origin, req.get("host") ?? "") ? null : origin;
 }
