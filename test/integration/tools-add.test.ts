@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { RESERVED_TOOL_NAMES } from "../../src/contract.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { readModuleSources } from "../../src/admission/index.js";
+import { createAdmission, readModuleSources } from "../../src/admission/index.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { runCli } from "./cli-harness.js";
@@ -56,6 +57,31 @@ describeSandbox("adding hand-written tools", (sandbox) => {
     expect(installed).toMatchObject({ origin: "added", forgeRunId: null });
     expect((await runtime.store.searchLibrary("how many words"))[0]?.name).toBe("word_count");
     await expect(runtime.registry.call("word_count", { text: "one two three" })).resolves.toMatchObject({ ok: true, result: 3 });
+  });
+});
+
+describeSandbox("adding a tool named like one of ToolForge's own, as `tools add --local` does", (sandbox) => {
+  it("refuses it at install by the contract alone (no registry to know the built-ins), installing nothing", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "toolforge-add-reserved-"));
+    const runtime = await createRuntime(loadConfig({ DATA_DIR: path.join(dir, "data"), DYNAMIC_TOOLS_DIR: path.join(dir, "tools") }), {
+      sandbox: sandbox(),
+    });
+    try {
+      const { store, sandbox: box } = runtime;
+      const admission = createAdmission({ store, sandbox: box, mirror: createToolMirror(path.join(dir, "tools")) });
+      const source = await fixture("good-word-count.ts");
+      const outcomes = await admission.addTools(
+        [...RESERVED_TOOL_NAMES].map((name) => ({ file: `${name}.ts`, source: source.replaceAll("word_count", name) })),
+      );
+      for (const [index, name] of [...RESERVED_TOOL_NAMES].entries()) {
+        expect(outcomes[index]).toMatchObject({ status: "refused", stage: "install" });
+        expect(outcomes[index]!.status === "refused" && outcomes[index]!.reason).toContain(`"${name}" is reserved`);
+      }
+      expect(await store.listTools()).toEqual([]);
+    } finally {
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
