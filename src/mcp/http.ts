@@ -161,7 +161,12 @@ export function createMcpRouter(options: McpRouterOptions): Router {
       forget(entry);
       ended.emit("close");
     });
-    await transport.handleRequest(req, res, req.body);
+    try {
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      await mcp.close(); // frees its place under the limits
+      throw error;
+    }
     if (!transport.sessionId) {
       // The initialize request was refused (e.g. a bad protocol version): nothing to keep.
       await mcp.close();
