@@ -21,6 +21,13 @@
 /** A module longer than this (characters) is refused before compiling (a model answer is never this long). */
 export const MAX_SOURCE_CHARS = 200_000;
 
+/**
+ * The longest spec (characters) the forge takes, whatever the door: MCP's forge_tool, BRICK's
+ * TOOL_REQUIRED (cut to it), a message teaching an object a method. About 1,100 tokens: room for
+ * what a tool must do, its input, its output and examples, and a small part of the model's window.
+ */
+export const MAX_SPEC_CHARS = 4_000;
+
 /** The longest tool name or method selector. */
 export const MAX_NAME_LENGTH = 64;
 
@@ -33,6 +40,19 @@ export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}
  * the static audit refuses as strings in any module (so a module exporting them could never pass).
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(["constructor", "prototype", "caller", "callee", "dlopen"]);
+
+/** The library's built-in search tool (src/tools/find-tools.ts): bound to BRICK, listed over MCP. */
+export const FIND_TOOLS_NAME = "find_tools";
+
+/** The MCP face's own tool that forges a new one (src/mcp/tools.ts). */
+export const FORGE_TOOL_NAME = "forge_tool";
+
+/**
+ * The names of ToolForge's own tools, in any face: no module is ever installed under one (the
+ * admission's toolRefusal refuses it, whoever wrote the module: the forge, `tools add`, POST /tools),
+ * because the face would show its own tool and hide the module, or the other way round.
+ */
+export const RESERVED_TOOL_NAMES: ReadonlySet<string> = new Set([FIND_TOOLS_NAME, FORGE_TOOL_NAME]);
 
 /** `teach_yourself_to_<selector>`: the message that teaches an object the method `<selector>`. */
 export const TEACH_PREFIX = "teach_yourself_to_";

@@ -1,14 +1,16 @@
 /**
  * Admitting and installing a checked module.
  *
- * Admitting a tool is the host's own checks after the sandbox's: the name is the one asked for,
- * a new name when a new tool is made, never a built-in's; its input schema compiles. Installing is
+ * Admitting a tool is the host's own checks after the sandbox's: the name is never one of
+ * ToolForge's own (src/contract.ts RESERVED_TOOL_NAMES) nor a built-in's, it is the one asked for,
+ * a new name when a new tool is made; its input schema compiles. Installing is
  * ONE store transaction (`installToolVersion`: version row, active pointer, registry revision,
  * event), then the mirror files in DYNAMIC_TOOLS_DIR (each written atomically), then the registry
  * is refreshed so this process binds it on its next model call. The store is the truth: a crash
  * (or a failed write) between the transaction and the mirror is healed by the registry, which
  * rebuilds missing or differing mirror files before loading.
  */
+import { RESERVED_TOOL_NAMES } from "../contract.js";
 import type { Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import type { MethodVersion, Store, ToolVersion } from "../store/types.js";
@@ -39,6 +41,9 @@ export async function toolRefusal(
   rules: ToolRules,
 ): Promise<string | null> {
   const { name } = module;
+  if (RESERVED_TOOL_NAMES.has(name)) {
+    return `"${name}" is reserved: it names one of ToolForge's own tools (${[...RESERVED_TOOL_NAMES].join(", ")}); choose another name`;
+  }
   if (rules.expectedName !== null && name !== rules.expectedName)
     return `the module's name is "${name}" but it must be exactly "${rules.expectedName}"`;
   const registered = await deps.registry?.get(name);

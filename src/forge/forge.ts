@@ -15,6 +15,7 @@
  */
 import type { Admission, CheckedModule } from "../admission/index.js";
 import type { Config } from "../config.js";
+import { RESERVED_TOOL_NAMES } from "../contract.js";
 import { InvalidInputError } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { ModelFactsCache } from "../personas/model-info.js";
@@ -24,11 +25,12 @@ import type { ToolRegistry } from "../tools/types.js";
 import { KeyedSerial } from "../util/keyed-serial.js";
 import { runAttempt, type AttemptRecord, type Flavour, type InstallDone } from "./attempt.js";
 import { describeFailedAttempt, summariseFailure } from "./failure-summary.js";
-import { cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
+import { checkSpecLength, cleanSpec, isSelector, isToolName, requestedToolName } from "./names.js";
 import {
   buildMethodPrompt,
   buildToolPrompt,
   defaultMethodSpec,
+  forgeWindow,
   resolveForgeModel,
   type AttemptFeedback,
   type ForgeModelSource,
@@ -77,6 +79,11 @@ export function createForge(deps: ForgeDeps): Forge {
     if (total === 0) return { names: [], total };
     const hits = await store.searchLibrary(spec, { kind: "tool", limit: SIMILAR_TOOLS_IN_PROMPT });
     return { names: hits.map((hit) => hit.name), total };
+  }
+
+  /** The forge model's window, which every request is fitted to (prompt.ts). */
+  async function modelWindow(): Promise<number> {
+    return forgeWindow(deps.config, (await deps.modelFacts?.get(deps.config.models.forge)) ?? null);
   }
 
   async function record(runId: string, number: number, result: AttemptRecord): Promise<void> {
@@ -170,6 +177,7 @@ export function createForge(deps: ForgeDeps): Forge {
   async function forgeTool(request: ToolForgeRequest): Promise<ForgeOutcome> {
     const spec = cleanSpec(request.spec ?? "");
     if (!spec) throw new InvalidInputError("the tool spec is empty", "say what the tool must do, its input and its output");
+    checkSpecLength(spec);
     if (request.name !== undefined && !isToolName(request.name)) {
       throw new InvalidInputError(`not a tool name: ${JSON.stringify(request.name)}`, "use snake_case: lowercase letters, digits and _");
     }
@@ -188,6 +196,13 @@ export function createForge(deps: ForgeDeps): Forge {
       if (request.improve) throw new InvalidInputError(`${builtin.name} is a built-in tool; it cannot be re-forged`);
       return reuse(spec, requested, { name: builtin.name, version: builtin.version });
     }
+    if (requested && RESERVED_TOOL_NAMES.has(requested)) {
+      // Admission would refuse the module at install, after every attempt's model call: say so now.
+      throw new InvalidInputError(
+        `"${requested}" is reserved: it names one of ToolForge's own tools (${[...RESERVED_TOOL_NAMES].join(", ")})`,
+        "ask for the tool under another name",
+      );
+    }
     const existing = requested ? await store.getTool(requested) : null;
     if (existing && !request.improve) return reuse(spec, requested, { name: existing.name, version: existing.activeVersion });
     if (!request.improve) {
@@ -197,13 +212,14 @@ export function createForge(deps: ForgeDeps): Forge {
     const base = existing ? await store.getToolVersion(existing.name, existing.activeVersion) : null;
     const improve = existing && base ? { name: existing.name, version: existing.activeVersion, source: base.source } : undefined;
     const existingTools = await similarToolNames(spec);
+    const window = await modelWindow();
     const run = await store.createForgeRun({ kind: "tool", spec, target: requested });
     bus.publish({ type: "forge.started", runId: run.id, kind: "tool", spec, target: requested });
 
     // A requested name gets its next version; a name the model picks must be new.
     const rules = { expectedName: requested, newVersion: requested !== null };
     const flavour: Flavour = {
-      messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }),
+      messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }, window),
       check: (code) => admission.check({ source: code, contract: "tool", expectedName: requested ?? undefined }),
       install: async (module) => {
         const admitAndInstall = async (): Promise<InstallDone | { refused: string }> => {
@@ -226,17 +242,19 @@ export function createForge(deps: ForgeDeps): Forge {
     if (!isSelector(selector)) {
       throw new InvalidInputError(`not a method selector: ${JSON.stringify(selector)}`, "use snake_case: lowercase letters, digits and _");
     }
+    if (request.spec !== undefined) checkSpecLength(request.spec.trim());
     return serial.run(`method:${objectId}#${selector}`, async () => {
       const spec = request.spec?.trim() || defaultMethodSpec(selector, request.example);
       const target = `${objectId}#${selector}`;
       const found = await store.lookupMethod(objectId, selector);
       if (found) return reuse(spec, target, { name: selector, version: found.method.version }, "method");
+      const window = await modelWindow();
       const run = await store.createForgeRun({ kind: "method", spec, target });
       bus.publish({ type: "forge.started", runId: run.id, kind: "method", spec, target });
       const receiver: JsonObject = JSON.parse(JSON.stringify(request.receiver ?? {}));
       const example = request.example;
       const flavour: Flavour = {
-        messages: (previous) => buildMethodPrompt({ objectId, selector, spec, receiver, example, previous }),
+        messages: (previous) => buildMethodPrompt({ objectId, selector, spec, receiver, example, previous }, window),
         check: (code) =>
           admission.check({
             source: code,

@@ -12,7 +12,8 @@
  * one of the generic words a sentence might begin with ("tool:", "input:", …). Otherwise the spec
  * names no tool and the model picks.
  */
-import { isToolName } from "../contract.js";
+import { isToolName, MAX_SPEC_CHARS } from "../contract.js";
+import { InvalidInputError } from "../errors.js";
 
 import { stripToolRequiredMarker } from "../personas/tool-request.js";
 
@@ -40,6 +41,15 @@ const GENERIC_WORDS = new Set([
 /** The spec without a `TOOL_REQUIRED:` prefix (in any of its forms) and surrounding whitespace. */
 export function cleanSpec(spec: string): string {
   return stripToolRequiredMarker(spec).trim();
+}
+
+/** Refuses a spec longer than the forge takes (MAX_SPEC_CHARS), whatever door it came through. */
+export function checkSpecLength(spec: string): void {
+  if (spec.length <= MAX_SPEC_CHARS) return;
+  throw new InvalidInputError(
+    `the spec is ${spec.length} characters long; the most the forge takes is ${MAX_SPEC_CHARS}`,
+    "shorten it to what the tool or method must do: its input, its output and an example",
+  );
 }
 
 const LEADING_NAME = /^[`'"]?([A-Za-z][A-Za-z0-9_]*)[`'"]?\s*(?::|\(|\s[-–—]\s|[-–—]\s)/;

@@ -4,15 +4,23 @@
  * (audit findings with line and column, the assertion message, the trimmed stack, stderr), so the
  * model repairs what actually broke. Also the chat model the forge talks to: FORGE_MODEL through
  * ChatOllama, injectable so tests point a real ChatOllama at a scripted server.
+ *
+ * Every request is fitted to the model's window (forgeWindow) before it is sent, as the personas'
+ * are: Ollama silently drops the START of a longer prompt — the contract first. When the estimate
+ * (util/tokens.ts) leaves less than the reply's room, what is quoted is cut, step by step
+ * (FIT_STEPS): the previous code and failure, the current version's source, the receiver and the
+ * example call, and last the spec itself. The contract and its example are never cut.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { DEFAULT_NUM_CTX, type Config } from "../config.js";
-import { MAX_DECLARED_HOSTS } from "../contract.js";
+import { MAX_DECLARED_HOSTS, MAX_SPEC_CHARS } from "../contract.js";
 import { contextWindow, type ModelFacts } from "../personas/model-info.js";
 import { createPersonaModel } from "../personas/model.js";
 import { thinkParam } from "../personas/thinking.js";
 import type { AuditFinding, ForgeStage, JsonObject, JsonValue } from "../store/types.js";
+import { truncate } from "../util/text.js";
+import { estimateTextTokens, replyReserve, TOKENS_PER_MESSAGE } from "../util/tokens.js";
 
 /** A chat model, or a function that makes one (called once per forge run). */
 export type ForgeModelSource = BaseChatModel | (() => BaseChatModel);
@@ -28,10 +36,15 @@ type ForgeModelConfig = Pick<Config, "ollamaHost" | "models"> & Partial<Pick<Con
 function createForgeModel(config: ForgeModelConfig, facts: ModelFacts | null = null): BaseChatModel {
   const think = config.thinking ? thinkParam(config.thinking.forge, facts) : undefined;
   return createPersonaModel({ ...config, numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, "forge", {
-    numCtx: contextWindow({ numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, facts),
+    numCtx: forgeWindow(config, facts),
     temperature: 0.2,
     ...(think !== undefined ? { think } : {}),
   });
+}
+
+/** The window (tokens) every forge request asks for and is fitted to: NUM_CTX, at most the model's maximum. */
+export function forgeWindow(config: Partial<Pick<Config, "numCtx">>, facts: ModelFacts | null = null): number {
+  return contextWindow({ numCtx: config.numCtx ?? DEFAULT_NUM_CTX }, facts);
 }
 
 export function resolveForgeModel(
@@ -180,9 +193,46 @@ export interface MethodPromptInput {
   previous?: AttemptFeedback | undefined;
 }
 
-const MAX_QUOTED_CHARS = 6_000;
+/** How much of each quoted part a request keeps, from whole to tight; the first step that fits is sent. */
+interface Quoting {
+  /** The spec: what was asked for. */
+  spec: number;
+  /** Code and failures: the previous attempt's, the current version's source. */
+  quoted: number;
+  /** The previous reply, when no code could be taken from it. */
+  reply: number;
+  /** A method's receiver and example call, as JSON. */
+  receiver: number;
+}
 
-function clip(text: string, max = MAX_QUOTED_CHARS): string {
+const FIT_STEPS: readonly Quoting[] = [
+  { spec: MAX_SPEC_CHARS, quoted: 6_000, reply: 2_000, receiver: 3_000 },
+  { spec: MAX_SPEC_CHARS, quoted: 3_000, reply: 1_000, receiver: 1_500 },
+  { spec: MAX_SPEC_CHARS, quoted: 1_500, reply: 500, receiver: 600 },
+  { spec: 2_000, quoted: 600, reply: 300, receiver: 300 },
+  { spec: 1_000, quoted: 300, reply: 200, receiver: 200 },
+  { spec: 500, quoted: 150, reply: 100, receiver: 100 },
+];
+const WHOLE = FIT_STEPS[0]!;
+
+/** The forge's estimate of a request: each message's text and its chat template. */
+function estimateTokens(messages: BaseMessage[]): number {
+  return messages.reduce((sum, message) => sum + TOKENS_PER_MESSAGE + estimateTextTokens(String(message.content)), 0);
+}
+
+/** The first step's messages that fit `window` less the reply's room (the tightest when none does); whole without a window. */
+function fitted(window: number | undefined, render: (quoting: Quoting) => BaseMessage[]): BaseMessage[] {
+  if (window === undefined) return render(WHOLE);
+  const budget = window - replyReserve(window);
+  let messages: BaseMessage[] = [];
+  for (const step of FIT_STEPS) {
+    messages = render(step);
+    if (estimateTokens(messages) <= budget) return messages;
+  }
+  return messages;
+}
+
+function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n… (${text.length - max} more characters cut)`;
 }
 
@@ -191,21 +241,26 @@ function fence(code: string): string {
 }
 
 /** The retry section: the previous code and exactly how it failed. */
-export function feedbackSection(previous: AttemptFeedback): string {
+export function feedbackSection(previous: AttemptFeedback, quoting: Quoting = WHOLE): string {
   const parts = [`Your previous answer (attempt ${previous.attempt}) was refused at the ${previous.stage} stage.`];
-  parts.push(`The failure:\n${clip(previous.failure)}`);
+  parts.push(`The failure:\n${clip(previous.failure, quoting.quoted)}`);
   // An audit failure's text already lists every finding with its rule, line, column and code line.
-  if (previous.code.trim()) parts.push(`Your module was:\n${fence(clip(previous.code))}`);
-  else parts.push(`Your reply was:\n"""\n${clip(previous.reply, 2_000)}\n"""`);
+  if (previous.code.trim()) parts.push(`Your module was:\n${fence(clip(previous.code, quoting.quoted))}`);
+  else parts.push(`Your reply was:\n"""\n${clip(previous.reply, quoting.reply)}\n"""`);
   parts.push("Fix exactly what failed and answer with the complete corrected module, again as one ```typescript block.");
   return parts.join("\n\n");
 }
 
-export function buildToolPrompt(input: ToolPromptInput): BaseMessage[] {
-  const lines = [`Write a tool for this spec:\n"""\n${input.spec.trim()}\n"""`];
+/** The tool request; fitted to `window` (tokens) when given (see the top of this file). */
+export function buildToolPrompt(input: ToolPromptInput, window?: number): BaseMessage[] {
+  return fitted(window, (quoting) => toolPrompt(input, quoting));
+}
+
+function toolPrompt(input: ToolPromptInput, quoting: Quoting): BaseMessage[] {
+  const lines = [`Write a tool for this spec:\n"""\n${clip(input.spec.trim(), quoting.spec)}\n"""`];
   if (input.improve) {
     lines.push(
-      `This is an improved version ${input.improve.version + 1} of the existing tool ${input.improve.name}: keep the name "${input.improve.name}" and its input compatible where the spec allows. The current version ${input.improve.version} is:\n${fence(clip(input.improve.source))}`,
+      `This is an improved version ${input.improve.version + 1} of the existing tool ${input.improve.name}: keep the name "${input.improve.name}" and its input compatible where the spec allows. The current version ${input.improve.version} is:\n${fence(clip(input.improve.source, quoting.quoted))}`,
     );
   } else if (input.requestedName) {
     lines.push(`The tool's name must be exactly "${input.requestedName}".`);
@@ -218,34 +273,45 @@ export function buildToolPrompt(input: ToolPromptInput): BaseMessage[] {
   } else {
     lines.push(total > 0 ? "No existing tool is close to this spec." : "No other tools exist yet.");
   }
-  if (input.previous) lines.push(feedbackSection(input.previous));
+  if (input.previous) lines.push(feedbackSection(input.previous, quoting));
   return [new SystemMessage(TOOL_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
 }
 
-export function buildMethodPrompt(input: MethodPromptInput): BaseMessage[] {
+/** The method request; fitted to `window` (tokens) when given (see the top of this file). */
+export function buildMethodPrompt(input: MethodPromptInput, window?: number): BaseMessage[] {
+  return fitted(window, (quoting) => methodPrompt(input, quoting));
+}
+
+function methodPrompt(input: MethodPromptInput, quoting: Quoting): BaseMessage[] {
   const lines = [
     `Write the method "${input.selector}" for the object "${input.objectId}".`,
-    `What it must do:\n"""\n${input.spec.trim()}\n"""`,
+    `What it must do:\n"""\n${clip(input.spec.trim(), quoting.spec)}\n"""`,
     `The module's name must be exactly "${input.selector}".`,
-    `The object's attributes (self) are now:\n${clip(JSON.stringify(input.receiver, null, 2), 3_000)}`,
+    `The object's attributes (self) are now:\n${clip(JSON.stringify(input.receiver, null, 2), quoting.receiver)}`,
   ];
   if (input.example) {
     lines.push(
-      `It will be called right away with args ${JSON.stringify(input.example.args)}` +
+      `It will be called right away with args ${clip(JSON.stringify(input.example.args), quoting.receiver)}` +
         (Object.keys(input.example.kwargs).length > 0
-          ? ` and keyword arguments ${JSON.stringify(input.example.kwargs)} (passed as the last argument)`
+          ? ` and keyword arguments ${clip(JSON.stringify(input.example.kwargs), quoting.receiver)} (passed as the last argument)`
           : "") +
         ": that call must succeed.",
     );
   }
-  if (input.previous) lines.push(feedbackSection(input.previous));
+  if (input.previous) lines.push(feedbackSection(input.previous, quoting));
   return [new SystemMessage(METHOD_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
 }
+
+/** How much of each part of the example call a derived spec quotes. */
+const EXAMPLE_IN_SPEC_CHARS = 300;
 
 /** A default spec for a method when the caller gave none: from the selector and the example call. */
 export function defaultMethodSpec(selector: string, example?: { args: JsonValue[]; kwargs: JsonObject }): string {
   const words = selector.replace(/_/g, " ");
-  const call = example ? ` It is called with args ${JSON.stringify(example.args)} and kwargs ${JSON.stringify(example.kwargs)}.` : "";
+  // The example call as a short preview: the spec is stored with the run and listed (the call is whole in the prompt).
+  const call = example
+    ? ` It is called with args ${truncate(JSON.stringify(example.args), EXAMPLE_IN_SPEC_CHARS)} and kwargs ${truncate(JSON.stringify(example.kwargs), EXAMPLE_IN_SPEC_CHARS)}.`
+    : "";
   return `A method named ${selector} that does what its name says: ${words}.${call}`;
 }
 

@@ -13,12 +13,10 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
-import { estimateTextTokens } from "../util/tokens.js";
+import { estimateTextTokens, replyReserve, TOKENS_PER_MESSAGE } from "../util/tokens.js";
 import { isCue, isUserMessage, questionsAndAnswers, splitTurns, textOf, transcript } from "./conversation.js";
 
 export { CHARS_PER_TOKEN, estimateTextTokens } from "../util/tokens.js";
-
-const TOKENS_PER_MESSAGE = 4;
 
 function estimateMessageTokens(message: BaseMessage): number {
   const calls =
@@ -35,11 +33,6 @@ export function estimateMessagesTokens(messages: BaseMessage[]): number {
 /** The tool definitions as Ollama receives them (OpenAI's function format, JSON). */
 export function estimateToolTokens(tools: StructuredToolInterface[]): number {
   return tools.length ? estimateTextTokens(JSON.stringify(tools.map((t) => convertToOpenAITool(t)))) : 0;
-}
-
-/** Room kept for the reply: a quarter of the window, between 256 and 4096 tokens. */
-export function replyReserve(numCtx: number): number {
-  return Math.min(4_096, Math.max(256, Math.floor(numCtx / 4)));
 }
 
 export interface FittedView {

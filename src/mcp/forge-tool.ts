@@ -8,6 +8,7 @@
  */
 import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { FORGE_TOOL_NAME } from "../contract.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import { cleanSpec } from "../forge/names.js";
@@ -16,7 +17,7 @@ import type { AuditFinding, ForgeAttempt, ForgeRun, JsonObject, Store } from "..
 import { compileArgsSchema } from "../tools/args.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { callResultOf, errorResult, jsonResult } from "./results.js";
-import { FORGE_TOOL, FORGE_TOOL_NAME } from "./tools.js";
+import { FORGE_TOOL } from "./tools.js";
 
 export interface ForgeToolDeps {
   forge: Forge;

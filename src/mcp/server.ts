@@ -21,15 +21,17 @@ import {
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
 import { PROJECT_ROOT } from "../config.js";
+import { FORGE_TOOL_NAME, MAX_NAME_LENGTH } from "../contract.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Forge } from "../forge/types.js";
 import type { Store } from "../store/types.js";
-import type { ToolRegistry } from "../tools/types.js";
+import type { ToolCallOutcome, ToolRegistry } from "../tools/types.js";
+import { truncate } from "../util/text.js";
 import { runForgeTool } from "./forge-tool.js";
 import { callAsking } from "./consent.js";
 import { callResultOf } from "./results.js";
-import { FORGE_TOOL_NAME, InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
+import { InvalidCursorError, listMcpToolsPage, mcpToolOrder, type McpToolOrder } from "./tools.js";
 import { ToolListWatcher } from "./watch.js";
 
 export interface McpDeps {
@@ -59,6 +61,21 @@ function packageVersion(): string {
   } catch {
     return "0.0.0";
   }
+}
+
+/** How much of a name no tool can have goes back to the client. */
+const ECHOED_NAME_CHARS = 40;
+
+/** A call of a name longer than any tool's: answered without echoing all of it (it could be megabytes). */
+function overlongName(name: string): ToolCallOutcome {
+  return {
+    ok: false,
+    kind: "unknown_tool",
+    error:
+      `there is no tool named ${JSON.stringify(truncate(name, ECHOED_NAME_CHARS))} (${name.length} characters; ` +
+      `a tool's name has at most ${MAX_NAME_LENGTH}): tools/list lists the tools`,
+    durationMs: 0,
+  };
 }
 
 export interface McpSession {
@@ -157,6 +174,7 @@ export class McpFace {
             : {}),
         });
       }
+      if (name.length > MAX_NAME_LENGTH) return callResultOf(overlongName(name));
       return callResultOf(await callAsking(server, deps, name, args ?? {}));
     });
     return server;

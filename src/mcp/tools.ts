@@ -5,9 +5,8 @@
  * specification's "Pagination" utility describes).
  */
 import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { FORGE_TOOL_NAME, MAX_SPEC_CHARS } from "../contract.js";
 import type { RegisteredTool } from "../tools/types.js";
-
-export const FORGE_TOOL_NAME = "forge_tool";
 
 /** `_meta` keys on listed tools: the registry version and where the tool runs. */
 const META_VERSION = "toolforge/version";
@@ -26,9 +25,10 @@ export const FORGE_TOOL: Tool = {
     properties: {
       spec: {
         type: "string",
+        maxLength: MAX_SPEC_CHARS,
         description:
           "What the tool must do: its input, its output and an example, e.g. 'word_count: counts the words in a text. " +
-          "Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name.",
+          `Input: {text: string}. Output: number.' Starting with a snake_case name asks for that name. At most ${MAX_SPEC_CHARS} characters.`,
       },
       name: {
         type: "string",

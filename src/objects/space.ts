@@ -39,7 +39,7 @@ import { MethodNotLearnedError, NoSuchObjectError, ObjectContendedError } from "
 import { objectFace, type DynamicMethods, type ObjectFace } from "./face.js";
 import { invokeMethod } from "./invoke.js";
 import { KeyedSerial } from "../util/keyed-serial.js";
-import { taughtSkill, teachingSpec } from "./teach.js";
+import { checkTeaching, taughtSkill, teachingSpec } from "./teach.js";
 
 export interface ObjectSpaceDeps {
   store: Store;
@@ -261,6 +261,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
   const space: ObjectSpace = {
     async send(target, selector, args = [], kwargs = {}) {
       const message = normalised(target, selector);
+      checkTeaching(message.selector, args, kwargs);
       const settled = await settle(await record(message.id, message.selector, args, kwargs));
       if (!settled.ok) throw settled.error;
       return settled.outcome;
@@ -268,6 +269,7 @@ export function createObjectSpace(deps: ObjectSpaceDeps, options: ObjectSpaceOpt
 
     async post(target, selector, args = [], kwargs = {}) {
       const message = normalised(target, selector);
+      checkTeaching(message.selector, args, kwargs);
       const recorded = await record(message.id, message.selector, args, kwargs);
       deliverInBackground(recorded);
       return recorded;

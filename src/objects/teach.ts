@@ -4,6 +4,7 @@
  * `spec` / `description` in kwargs); otherwise the forge derives it from the skill's name.
  */
 import { teachingSkill } from "../contract.js";
+import { checkSpecLength } from "../forge/names.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 
 export { TEACH_PREFIX } from "../contract.js";
@@ -24,4 +25,14 @@ export function teachingSpec(skill: string, args: JsonValue[], kwargs: JsonObjec
 
 function withSkill(skill: string, text: string): string {
   return `a method named ${skill}: ${text}`;
+}
+
+/**
+ * Refuses a teaching message whose spec the forge would not take (too long), before the message is
+ * recorded: an InvalidInputError the sender gets at once (400 over HTTP), not a message that fails later.
+ */
+export function checkTeaching(selector: string, args: JsonValue[], kwargs: JsonObject): void {
+  const skill = taughtSkill(selector);
+  const spec = skill === null ? undefined : teachingSpec(skill, args, kwargs);
+  if (spec !== undefined) checkSpecLength(spec);
 }

@@ -17,6 +17,7 @@
  * the text. A marker alone on its line takes the paragraph (or fenced block) that follows it.
  * When several markers appear, the last one counts.
  */
+import { MAX_SPEC_CHARS } from "../contract.js";
 import { splitThinking } from "../util/thinking.js";
 
 /** The marker as BRICK is asked to write it. */
@@ -38,7 +39,6 @@ const LINE_START = /^[\s>*_`#\-+]*(?:\d+[.)]\s*)?$/;
 const NEGATED = /\b(?:no|not|without|never|nor)\s+(?:a\s+|any\s+|new\s+)*[*_`]*$/i;
 const FENCE = /^\s*(`{3,}|~{3,})/;
 const EMPTY_SPEC = /^(?:none|n\/?a|nothing|no|-+|\.+)\.?$/i;
-const MAX_SPEC = 2_000;
 
 /** The last `TOOL_REQUIRED` request in a model's words (thinking ignored), or null. */
 export function parseToolRequest(text: string): ToolRequest | null {
@@ -103,7 +103,8 @@ function cleanSpec(spec: string): string | null {
     .replace(/[\s*_`]+$/, "")
     .trim();
   if (!cleaned || EMPTY_SPEC.test(cleaned)) return null;
-  return cleaned.slice(0, MAX_SPEC);
+  // The forge takes no longer spec (src/contract.ts): a model's overlong request is cut, not refused.
+  return cleaned.slice(0, MAX_SPEC_CHARS);
 }
 
 const LEADING_MARKER = new RegExp(`^\\s*${EMPHASIS}\\s*${MARKER_WORD}\\s*${EMPHASIS}\\s*[:：]\\s*${EMPHASIS}\\s*`, "i");

@@ -10,10 +10,12 @@ import { KeyedSerial } from "../util/keyed-serial.js";
 import type { Store } from "../store/types.js";
 import { apiKeyCheck, requireApiKey } from "./auth.js";
 import { requireLoopbackHost } from "./host-guard.js";
+import { refuseCrossOrigin, requireJsonContentType } from "./origin-guard.js";
 import { serialisePerThread } from "./chat/serialised.js";
 import type { ChatService } from "./chat/types.js";
 import { HttpError } from "./errors.js";
-import { MAX_JSON_DEPTH, refuseDeepJson } from "./json-depth.js";
+import { MAX_JSON_DEPTH, refuseUnsafeJson } from "./json-depth.js";
+import { mcpBodyErrors } from "./mcp-body-errors.js";
 import { resolveFailure } from "./failure.js";
 import type { HealthReport } from "./health.js";
 import { requestLog, type RequestLogLocals } from "./logger.js";
@@ -65,6 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("trust proxy", false);
   app.use(requestLog(deps.logger));
   app.use(requireLoopbackHost(deps.apiKey));
+  // A page on another origin can make the browser send simple requests here: see origin-guard.ts.
+  app.use(refuseCrossOrigin());
   const keyCheck = apiKeyCheck(deps.apiKey);
   const trusted = (req: express.Request) => ["no_key_needed", "ok"].includes(keyCheck(req));
   app.use(healthRouter(deps.health, () => lifecycle.shuttingDown, trusted));
@@ -73,9 +77,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireApiKey(deps.apiKey));
   const journal = deps.journal ?? createActivityJournal(deps.store, deps.bus, deps.logger);
   app.use(consoleDataRouter({ store: deps.store, journal }));
+  app.use(requireJsonContentType());
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
-  // Before any route validates it: a body nested thousands deep would overflow the validator's stack.
-  app.use(refuseDeepJson(MAX_JSON_DEPTH));
+  // Before any route validates it: a body nested thousands deep would overflow the validator's stack,
+  // and a __proto__ key would be dropped by it without a word (json-depth.ts).
+  app.use(refuseUnsafeJson(MAX_JSON_DEPTH));
+  app.use(mcpBodyErrors(errorContext));
   app.use(openAiRouter({ chat, logger: deps.logger, errorContext, heartbeatMs }));
   app.use(chatRouter(chat));
   app.use(toolsRouter(deps.store, deps.bus, deps.library));

@@ -29,14 +29,22 @@ export function requireLoopbackHost(apiKey: string | undefined): RequestHandler 
   };
 }
 
-/** `localhost:8000` → `localhost`, `[::1]:8000` → `::1`; null when there is no usable name. */
+/**
+ * The host a Host header names, read as a URL authority (RFC 3986: `host[:port]`, no user info, no
+ * path): `localhost:8000` → `localhost`, `[::1]:8000` → `::1`. Null when it is not a plain
+ * authority — `localhost:1@evil` names the host `evil` (what is before the `@` is user info), and
+ * anything with a path, query, fragment or a port that is not a number is refused outright.
+ */
 function hostnameOf(host: string): string | null {
-  const trimmed = host.trim().toLowerCase();
+  const trimmed = host.trim();
   if (trimmed === "") return null;
-  if (trimmed.startsWith("[")) {
-    const end = trimmed.indexOf("]");
-    return end > 0 ? trimmed.slice(1, end) : null;
+  let url: URL;
+  try {
+    url = new URL(`http://${trimmed}`);
+  } catch {
+    return null;
   }
-  const colon = trimmed.lastIndexOf(":");
-  return colon === -1 ? trimmed : trimmed.slice(0, colon);
+  if (url.username !== "" || url.password !== "" || url.pathname !== "/" || url.search !== "" || url.hash !== "") return null;
+  if (/[@/?#\\]/.test(trimmed)) return null;
+  return url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
 }

@@ -4,10 +4,11 @@
  * selection (./selection.ts) reads that answer from the conversation and binds those tools on
  * BRICK's next call.
  */
+import { FIND_TOOLS_NAME } from "../contract.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 import type { ToolMatch } from "./types.js";
 
-export const FIND_TOOLS = "find_tools";
+export const FIND_TOOLS = FIND_TOOLS_NAME;
 
 /** The JSON a find_tools call answers with (what the selection parses back). */
 export interface FindToolsResult {

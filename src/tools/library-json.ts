@@ -15,19 +15,21 @@ import type { ToolRegistry } from "./types.js";
  * registry (a bare store), the store's best matches.
  */
 export async function offeredToolsJson(store: Store, library: { registry: ToolRegistry; bindLimit: number } | undefined, q: string) {
+  // The origin GET /tools shows (forged, added, imported); the registry knows only forged or built-in.
+  const storedOrigin = async (name: string) => (await store.getTool(name))?.origin ?? "forged";
   if (!library) {
     const hits = await store.searchLibrary(q, { kind: "tool" });
-    return {
-      query: q,
-      bind_limit: null,
-      tools: hits.map((h) => ({ name: h.name, description: h.description, origin: "forged", reason: "matched" })),
-    };
+    const tools = [];
+    for (const h of hits) tools.push({ name: h.name, description: h.description, origin: await storedOrigin(h.name), reason: "matched" });
+    return { query: q, bind_limit: null, tools };
   }
   const selection = await selectTools(library.registry, { text: q, used: [], found: [] }, library.bindLimit);
   const tools = [];
   for (const name of selection.names) {
     const tool = await library.registry.get(name);
-    if (tool) tools.push({ name, description: tool.description, origin: tool.origin, reason: selection.reasons[name] });
+    if (!tool) continue;
+    const origin = tool.origin === "builtin" ? tool.origin : await storedOrigin(name);
+    tools.push({ name, description: tool.description, origin, reason: selection.reasons[name] });
   }
   return { query: q, bind_limit: library.bindLimit, tools };
 }

@@ -9,8 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { RESERVED_TOOL_NAMES } from "../../src/contract.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { readModuleSources } from "../../src/admission/index.js";
+import { createAdmission, readModuleSources } from "../../src/admission/index.js";
+import { createToolMirror } from "../../src/tools/mirror.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { runCli } from "./cli-harness.js";
@@ -58,6 +60,31 @@ describeSandbox("adding hand-written tools", (sandbox) => {
   });
 });
 
+describeSandbox("adding a tool named like one of ToolForge's own, as `tools add --local` does", (sandbox) => {
+  it("refuses it at install by the contract alone (no registry to know the built-ins), installing nothing", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "toolforge-add-reserved-"));
+    const runtime = await createRuntime(loadConfig({ DATA_DIR: path.join(dir, "data"), DYNAMIC_TOOLS_DIR: path.join(dir, "tools") }), {
+      sandbox: sandbox(),
+    });
+    try {
+      const { store, sandbox: box } = runtime;
+      const admission = createAdmission({ store, sandbox: box, mirror: createToolMirror(path.join(dir, "tools")) });
+      const source = await fixture("good-word-count.ts");
+      const outcomes = await admission.addTools(
+        [...RESERVED_TOOL_NAMES].map((name) => ({ file: `${name}.ts`, source: source.replaceAll("word_count", name) })),
+      );
+      for (const [index, name] of [...RESERVED_TOOL_NAMES].entries()) {
+        expect(outcomes[index]).toMatchObject({ status: "refused", stage: "install" });
+        expect(outcomes[index]!.status === "refused" && outcomes[index]!.reason).toContain(`"${name}" is reserved`);
+      }
+      expect(await store.listTools()).toEqual([]);
+    } finally {
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describeSandbox("adding tools over HTTP and from the CLI", (sandbox) => {
   let ollama: ScriptedOllama;
   let served: TestServer;
@@ -90,13 +117,37 @@ describeSandbox("adding tools over HTTP and from the CLI", (sandbox) => {
     expect((await post({})).status).toBe(400);
   });
 
+  it("POST /tools refuses a module named like one of ToolForge's own tools (forge_tool, find_tools), installing nothing", async () => {
+    const source = await fixture("good-word-count.ts");
+    const answers: Record<string, { status: number; message: string | undefined; installed: number }> = {};
+    for (const reserved of RESERVED_TOOL_NAMES) {
+      const answer = await post({ source: source.replaceAll("word_count", reserved) });
+      const body = (await answer.json()) as { error?: { code: string; message: string } };
+      answers[reserved] = {
+        status: answer.status,
+        message: body.error?.message,
+        installed: (await fetch(`${served.url}/tools/${reserved}`)).status,
+      };
+    }
+    expect(Object.keys(answers)).toEqual(expect.arrayContaining(["find_tools", "forge_tool"]));
+    const refusal = (name: string) => ({
+      status: 422,
+      message: expect.stringContaining(`refused at install: "${name}" is reserved`),
+      installed: 404,
+    });
+    expect(answers).toEqual(Object.fromEntries([...RESERVED_TOOL_NAMES].map((name) => [name, refusal(name)])));
+  });
+
   it("GET /tools?q= and `toolforge tools search` show what BRICK would be offered; `tools add` reports each module", async () => {
     const offered = (await (await fetch(`${served.url}/tools?q=${encodeURIComponent("count the words in my essay")}`)).json()) as {
       bind_limit: number;
-      tools: { name: string; reason: string }[];
+      tools: { name: string; origin: string; reason: string }[];
     };
     expect(offered.bind_limit).toBe(8);
     expect(offered.tools.map((t) => t.name)).toContain("word_count");
+    // Added by hand, as GET /tools says: not "forged".
+    expect(offered.tools.find((t) => t.name === "word_count")?.origin).toBe("added");
+    expect(offered.tools.find((t) => t.name === "find_tools")?.origin ?? "builtin").toBe("builtin");
 
     const modules = await mkdtemp(path.join(os.tmpdir(), "toolforge-add-cli-"));
     try {

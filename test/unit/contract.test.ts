@@ -7,8 +7,11 @@ import {
   MAX_NAME_LENGTH,
   methodSelectorOf,
   nameProblem,
+  RESERVED_TOOL_NAMES,
   teachingSkill,
 } from "../../src/contract.js";
+import { FORGE_TOOL } from "../../src/mcp/tools.js";
+import { builtinEntries } from "../../src/tools/builtins.js";
 
 describe("the contract's names", () => {
   it("takes snake_case names up to the limit and refuses reserved words", () => {
@@ -24,6 +27,12 @@ describe("the contract's names", () => {
     expect(nameProblem("Word Count")).toMatch(/is not snake_case/);
     expect(nameProblem("a".repeat(MAX_NAME_LENGTH + 1))).toMatch(/longer than 64 characters/);
     expect(nameProblem("constructor")).toMatch(/is a reserved name/);
+  });
+
+  it("reserves the name of every tool ToolForge brings itself: the library's built-ins and MCP's forge_tool", () => {
+    const own = [...builtinEntries([], undefined, async () => []).keys(), FORGE_TOOL.name];
+    expect(own.sort()).toEqual(["find_tools", "forge_tool"]);
+    for (const name of own) expect(RESERVED_TOOL_NAMES.has(name), name).toBe(true);
   });
 
   it("keeps the teach prefix for messages: a method is never named with it", () => {

@@ -12,6 +12,8 @@ import {
   TOOL_EXAMPLE,
   type AttemptFeedback,
 } from "../../src/forge/prompt.js";
+import { MAX_SPEC_CHARS } from "../../src/contract.js";
+import { estimateTextTokens, replyReserve } from "../../src/util/tokens.js";
 
 const text = (messages: BaseMessage[]) => messages.map((m) => String(m.content)).join("\n----\n");
 
@@ -156,6 +158,62 @@ describe("the tool prompt", () => {
     const section = feedbackSection({ attempt: 1, stage: "audit", code, reply: "", failure: "f", findings: [] });
     expect(section.length).toBeLessThan(10_000);
     expect(section).toContain("more characters cut");
+  });
+});
+
+/** The forge's estimate of a request: each message's text, and 4 tokens of chat template each. */
+const tokens = (messages: BaseMessage[]) => messages.reduce((sum, m) => sum + 4 + estimateTextTokens(String(m.content)), 0);
+
+describe("fitting the forge's request to the model's window", () => {
+  const longFeedback: AttemptFeedback = {
+    attempt: 1,
+    stage: "sandbox",
+    code: "export const x = 1;\n".repeat(600),
+    reply: "",
+    failure: "AssertionError: 1 !== 2\n".repeat(400),
+    findings: [],
+  };
+  const input = {
+    spec: `word_count: ${"counts the words of a text, carefully. ".repeat(100)}`.slice(0, MAX_SPEC_CHARS),
+    requestedName: "word_count",
+    existingTools: { names: [], total: 0 },
+    improve: { name: "word_count", version: 3, source: "// v3\n".repeat(2_000) },
+    previous: longFeedback,
+  };
+
+  it.each([2_048, 4_096, 8_192])("keeps a retry with the longest spec within a %d-token window, room for the reply left", (window) => {
+    const messages = buildToolPrompt(input, window);
+    expect(tokens(messages)).toBeLessThanOrEqual(window - replyReserve(window));
+    const all = text(messages);
+    expect(all).toContain("word_count: counts the words");
+    expect(all).toContain("more characters cut");
+  });
+
+  it("keeps a method's retry within a small window too, the receiver and the example call cut", () => {
+    const messages = buildMethodPrompt(
+      {
+        objectId: "system",
+        selector: "greet",
+        spec: "g".repeat(MAX_SPEC_CHARS),
+        receiver: { notes: "n".repeat(50_000) },
+        example: { args: ["a".repeat(50_000)], kwargs: {} },
+        previous: longFeedback,
+      },
+      2_048,
+    );
+    expect(tokens(messages)).toBeLessThanOrEqual(2_048 - replyReserve(2_048));
+  });
+
+  it("sends the request whole when it fits", () => {
+    const small = { ...input, improve: undefined, previous: undefined, spec: "word_count: counts words" };
+    expect(text(buildToolPrompt(small, 16_384))).toBe(text(buildToolPrompt(small)));
+    expect(text(buildToolPrompt(small, 16_384))).not.toContain("characters cut");
+  });
+
+  it("derives a method's spec from a huge example call without quoting all of it", () => {
+    const spec = defaultMethodSpec("greet", { args: ["a".repeat(900_000)], kwargs: { k: "b".repeat(10_000) } });
+    expect(spec.length).toBeLessThan(1_000);
+    expect(spec).toContain("A method named greet");
   });
 });
 

@@ -12,6 +12,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { MAX_SPEC_CHARS } from "../../src/contract.js";
 import { McpFace } from "../../src/mcp/server.js";
 import { MCP_TOOLS_PAGE_SIZE } from "../../src/mcp/tools.js";
 import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
@@ -20,7 +21,8 @@ import { sha256Hex } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { refusingSandbox } from "../support/graph.js";
-import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { estimatePromptTokens, ScriptedOllama } from "../support/scripted-ollama.js";
+import { replyReserve } from "../../src/util/tokens.js";
 import { untilPresent } from "../support/until.js";
 
 function shout(name = "shout", marker = "v1"): NewToolVersion {
@@ -90,13 +92,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function connect(options: { builtins?: BuiltinTool[]; pageSize?: number } = {}): Promise<Harness> {
+async function connect(options: { builtins?: BuiltinTool[]; pageSize?: number; env?: Record<string, string> } = {}): Promise<Harness> {
   const config = loadConfig({
     DATA_DIR: path.join(dir, "data"),
     DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
     OLLAMA_HOST: ollama.url,
     FORGE_MODEL: "forge:test",
     FORGE_MAX_ATTEMPTS: "2",
+    ...options.env,
   });
   const runtime = await createRuntime(config, { sandbox: refusingSandbox, ...(options.builtins ? { builtins: options.builtins } : {}) });
   const warnings: string[] = [];
@@ -249,6 +252,16 @@ describe("tools/call", () => {
     expect(textOf(wrongType)).toBe("ERROR (invalid_arguments): invalid arguments for shout: `text` must be string");
   });
 
+  it("answers a tool name longer than any tool's without echoing it whole", async () => {
+    const h = await connect();
+    const name = "x".repeat(10_080);
+    const unknown = (await h.client.callTool({ name, arguments: {} })) as CallToolResult;
+    expect(unknown.isError).toBe(true);
+    const text = textOf(unknown);
+    expect(text.length).toBeLessThan(300);
+    expect(text).toMatch(/^ERROR \(unknown_tool\): there is no tool named "x{20,}…" \(10080 characters; a tool's name has at most 64\)/);
+  });
+
   it("answers an unknown tool and a sandbox that cannot run with isError and the reason", async () => {
     const h = await connect();
     await h.runtime.store.installToolVersion(shout());
@@ -306,6 +319,60 @@ describe("forge_tool", () => {
     expect(badName.isError).toBe(true);
     expect(textOf(badName)).toMatch(/^ERROR \(forge\): not a tool name: "Count Words"/);
     expect(ollama.chatRequests).toHaveLength(0);
+  });
+
+  it("refuses a spec longer than the contract's limit, naming it, before any model call", async () => {
+    const h = await connect();
+    const refused = (await h.client.callTool({
+      name: "forge_tool",
+      arguments: { spec: `huge_tool: ${"does a great many things. ".repeat(36_000)}` },
+    })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toBe(
+      `ERROR (invalid_arguments): invalid arguments for forge_tool: \`spec\` must NOT have more than ${MAX_SPEC_CHARS} characters`,
+    );
+    expect(ollama.chatRequests).toHaveLength(0);
+    expect(await h.runtime.store.listForgeRuns({ limit: 10 })).toEqual([]);
+  });
+
+  it("fits every request the forge sends to the model's window, the longest spec and a retry's feedback included", async () => {
+    const h = await connect({ env: { NUM_CTX: "2048" } });
+    const spec = `read_text_file: ${"reads a text file and answers its text, every line of it. ".repeat(80)}`.slice(0, MAX_SPEC_CHARS);
+    const refused = (await h.client.callTool({ name: "forge_tool", arguments: { spec } })) as CallToolResult;
+    expect(textOf(refused)).toContain("no module passed in 2 attempts");
+    const sent = ollama.chatRequests;
+    expect(sent).toHaveLength(2);
+    for (const request of sent) {
+      expect(request.options?.num_ctx).toBe(2048);
+      expect(estimatePromptTokens(request)).toBeLessThanOrEqual(2048 - replyReserve(2048));
+    }
+    // The run keeps the spec whole; only what the model reads was cut.
+    const run = (await h.runtime.store.listForgeRuns({ limit: 1 }))[0];
+    expect(run?.spec).toBe(spec.trim());
+  });
+
+  it("has the forge itself refuse an overlong spec from any door (a tool's or a method's), before any model call", async () => {
+    const h = await connect();
+    const spec = "x".repeat(MAX_SPEC_CHARS + 1);
+    await expect(h.runtime.forge.forgeTool({ spec })).rejects.toThrow(
+      new RegExp(`the spec is ${MAX_SPEC_CHARS + 1} characters long; the most the forge takes is ${MAX_SPEC_CHARS}`),
+    );
+    await expect(h.runtime.forge.forgeMethod({ objectId: "system", selector: "greet", spec, receiver: {} })).rejects.toThrow(
+      /the most the forge takes is/,
+    );
+    expect(ollama.chatRequests).toHaveLength(0);
+    expect(await h.runtime.store.listForgeRuns({ limit: 10 })).toEqual([]);
+  });
+
+  it("refuses to forge a tool named forge_tool (reserved), before any model call", async () => {
+    const h = await connect();
+    for (const args of [{ spec: "forge_tool: forges tools" }, { spec: "forges tools", name: "forge_tool" }]) {
+      const refused = (await h.client.callTool({ name: "forge_tool", arguments: args })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/^ERROR \(forge\): "forge_tool" is reserved: it names one of ToolForge's own tools/);
+    }
+    expect(ollama.chatRequests).toHaveLength(0);
+    expect(await h.runtime.store.listForgeRuns({ limit: 10 })).toEqual([]);
   });
 
   it("reuses an installed tool of the requested name without asking the model", async () => {

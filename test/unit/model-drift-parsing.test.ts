@@ -2,10 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { cleanSpec, requestedToolName } from "../../src/forge/names.js";
-import { fitTranscript, estimateMessagesTokens, replyReserve } from "../../src/graph/context-budget.js";
+import { fitTranscript, estimateMessagesTokens } from "../../src/graph/context-budget.js";
+import { replyReserve } from "../../src/util/tokens.js";
 import { cueMessage, isCue } from "../../src/graph/conversation.js";
 import { findTextToolCalls } from "../../src/personas/text-tool-calls.js";
 import { normaliseSpec, parseToolRequest, stripToolRequiredMarker } from "../../src/personas/tool-request.js";
+import { MAX_SPEC_CHARS } from "../../src/contract.js";
 import { textToolCall } from "../support/scripted-ollama.js";
 
 const SPEC = "moon_phase: gives the moon's phase. Input: {date: string}. Output: string.";
@@ -24,6 +26,12 @@ describe("TOOL_REQUIRED as models write it", () => {
     ["the marker alone, the spec in a fence below", `TOOL_REQUIRED:\n\`\`\`text\n${SPEC}\n\`\`\`\nThen I continue.`],
   ])("recognises %s", (_form, text) => {
     expect(parseToolRequest(text)).toEqual({ spec: SPEC });
+  });
+
+  it("cuts a spec to the contract's one limit (MAX_SPEC_CHARS), as every other door to the forge", () => {
+    const spec = parseToolRequest(`TOOL_REQUIRED: moon_phase: ${"the phase of the moon, ".repeat(2_000)}`)?.spec;
+    expect(spec).toHaveLength(MAX_SPEC_CHARS);
+    expect(spec?.startsWith("moon_phase: the phase")).toBe(true);
   });
 
   it("cuts the spec where its paragraph or block ends", () => {

@@ -5,6 +5,7 @@
  * field takes any string. /healthz tells a caller without the API key only ok or degraded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_SPEC_CHARS } from "../../src/contract.js";
 import { EventBus } from "../../src/events.js";
 import { createObjectSpace } from "../../src/objects/index.js";
 import type { AppDeps } from "../../src/server/app.js";
@@ -97,6 +98,38 @@ describe("bad input is a 400, and the server stays healthy", () => {
     expect(answer.status).toBe(202);
   });
 
+  it.each([
+    ["/objects", '{"id":"proto_top","__proto__":{"polluted":true}}', "__proto__"],
+    ["/objects", '{"id":"proto_attr","attributes":{"__proto__":{"polluted":true},"a":1}}', "attributes.__proto__"],
+    ["/objects", '{"id":"proto_deep","attributes":{"a":{"b":[1,{"__proto__":{"polluted":true}}]}}}', "attributes.a.b.1.__proto__"],
+    ["/message", '{"target_object_id":"system","method_name":"greet","kwargs":{"__proto__":{"x":1}}}', "kwargs.__proto__"],
+    ["/tools/word_count/call", '{"args":{"text":"a","__proto__":{"x":1}}}', "args.__proto__"],
+  ])("refuses a __proto__ key in a body to %s with a 400 naming where it is (%#)", async (path, body, where) => {
+    const answer = await call(`${served.url}${path}`, "POST", body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: "forbidden_key", param: where });
+    expect(answer.body.error!.message).toContain(`"__proto__" at ${where}`);
+    const id = /"id":"(proto_\w+)"/.exec(body)?.[1];
+    if (id) expect(await storeHandle.store.getObject(id)).toBeNull();
+  });
+
+  it.each([
+    ["an argument", (spec: string) => ({ args: [spec] })],
+    ["kwargs.spec", (spec: string) => ({ kwargs: { spec } })],
+  ])("refuses a teaching message whose spec (in %s) is longer than the forge takes, before it is recorded", async (_where, carry) => {
+    const answer = await call(
+      `${served.url}/message`,
+      "POST",
+      JSON.stringify({ target_object_id: "system", method_name: "teach_yourself_to_greet", ...carry("be kind. ".repeat(100_000)) }),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: "invalid_input" });
+    expect(answer.body.error!.message).toMatch(
+      new RegExp(`the spec is \\d+ characters long; the most the forge takes is ${MAX_SPEC_CHARS}`),
+    );
+    expect(answer.body["message_id"]).toBeUndefined();
+  });
+
   it("refuses a rollback body with an unknown field instead of rolling back to the default version", async () => {
     const answer = await call(`${served.url}/tools/word_count/rollback`, "POST", '{"verison": 3}');
     expect(answer.status).toBe(400);
@@ -184,6 +217,20 @@ describe("DNS rebinding: without an API key only requests for localhost are answ
     expect(answer.status).toBe(403);
     expect(answer.body).toContain("host_not_allowed");
     expect(answer.body).toContain("localhost");
+  });
+
+  it.each([
+    "localhost:1@evil.example",
+    "localhost@evil.example:8000",
+    "127.0.0.1:8000@evil.example",
+    "evil.example#@localhost:8000",
+    "localhost:8000/x",
+    "localhost:abc",
+    "[::1",
+  ])("refuses the Host %s, read as a URL authority: its host is not this machine", async (host) => {
+    const answer = await requestWithHost(served.url, host, "/tools");
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain("host_not_allowed");
   });
 
   it.each(["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"])("answers a request for %s", async (host) => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
 import { sha256Hex } from "../../src/store/index.js";
 import type { ForgeAttempt, ForgeRun } from "../../src/store/types.js";
+import { LIST_TEXT_CHARS } from "../../src/server/routes/forge-runs.js";
 import { tempStore, type TempStore } from "../support/store.js";
 import { serveApp, type ServedApp } from "./server-harness.js";
 
@@ -208,6 +209,65 @@ describe("GET /forge/runs", () => {
     const unknown = await get("/forge/runs?sort=asc");
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/unknown parameter sort/);
+  });
+
+  // Last in this block: it adds a run the tests above do not expect.
+  it("cuts a long spec and reason in the list and says which were cut; the run itself keeps them whole", async () => {
+    const spec = `long_tool: ${"does many things. ".repeat(5_000)}`;
+    const error = `gave up: ${"because. ".repeat(5_000)}`;
+    let long = await handle.store.createForgeRun({ kind: "tool", spec, target: "long_tool" });
+    long = await handle.store.finishForgeRun(long.id, { status: "failed", error });
+    const listed = (await get("/forge/runs")).body.runs.find((r: { id: string }) => r.id === long.id);
+    expect(listed.spec.length).toBeLessThanOrEqual(LIST_TEXT_CHARS);
+    expect(listed.spec.startsWith("long_tool: does many things.")).toBe(true);
+    expect(listed.error.length).toBeLessThanOrEqual(LIST_TEXT_CHARS);
+    expect(listed.truncated).toEqual(["spec", "error"]);
+    const whole = await get(`/forge/runs/${long.id}`);
+    expect(whole.body).toMatchObject({ spec, error });
+    expect(whole.body.truncated).toBeUndefined();
+    const short = (await get("/forge/runs")).body.runs.find((r: { id: string }) => r.id === installedRun.id);
+    expect(short.truncated).toEqual([]);
+  });
+});
+
+describe("every route the console added", () => {
+  const routes = () => [
+    { path: "/forge/runs", given: "" },
+    { path: `/forge/runs/${installedRun.id}`, given: "" },
+    { path: "/tools/shout/calls", given: "" },
+    { path: "/objects", given: "" },
+    { path: "/messages", given: "target_object_id=counter&" },
+    { path: "/threads", given: "" },
+    { path: "/threads/some-thread", given: "" },
+  ];
+
+  it("refuses an unknown query parameter with a 400 naming it", async () => {
+    for (const { path, given } of routes()) {
+      const answer = await get(`${path}?${given}foo=1`);
+      expect({ path, status: answer.status, code: answer.body.error?.code, param: answer.body.error?.param }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_query",
+        param: "foo",
+      });
+      expect(answer.body.error.message, path).toMatch(/unknown parameter foo/);
+    }
+    const post = await fetch(`${served.url}/tools/shout/call?foo=1`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ args: { text: "a" } }),
+    });
+    expect(post.status).toBe(400);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe("invalid_query");
+  });
+
+  it("refuses a repeated query parameter with a 400", async () => {
+    for (const { path, given } of routes()) {
+      const repeated =
+        path === "/objects" || path.includes("/forge/runs/") || path.startsWith("/threads/") ? "foo=1&foo=2" : "limit=1&limit=2";
+      const answer = await get(`${path}?${given}${repeated}`);
+      expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 400, code: "invalid_query" });
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import type { Store } from "../../store/types.js";
 import { truncate } from "../../util/text.js";
 import { HttpError } from "../errors.js";
 import { threadIdSchema } from "../threads.js";
-import { limitParam, parseQuery } from "./query.js";
+import { limitParam, noQuery, parseQuery } from "./query.js";
 
 const TITLE_CHARS = 80;
 
@@ -43,6 +43,7 @@ export function conversationsRouter(store: Store): Router {
   });
 
   router.get("/threads/:id", async (req, res) => {
+    parseQuery(noQuery, req.query);
     const parsed = threadIdSchema.safeParse(req.params.id);
     if (!parsed.success) {
       throw new HttpError(400, "invalid_thread_id", `thread id: ${parsed.error.issues[0]?.message ?? "invalid"}`, { param: "id" });

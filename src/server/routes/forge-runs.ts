@@ -1,7 +1,8 @@
 /**
  * The forge's records over HTTP, read-only:
  *   GET /forge/runs?status=&limit=  → {runs: [summary…]} newest first (status: running | installed |
- *                                     failed | reused; limit 1–200, default 50)
+ *                                     failed | reused; limit 1–200, default 50); a long spec or reason
+ *                                     cut, `truncated` naming the fields that were
  *   GET /forge/runs/:id             → the run with every attempt: the model's reply and module, the
  *                                     stage that failed, the failure fed back and its summary for
  *                                     people ({text, at: {line, column} | null}), the audit findings
@@ -13,7 +14,14 @@ import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../errors.js";
 import { summariseFailure } from "../../forge/failure-summary.js";
 import type { ForgeAttempt, ForgeRun, Store } from "../../store/types.js";
-import { limitParam, parseQuery } from "./query.js";
+import { truncate } from "../../util/text.js";
+import { limitParam, noQuery, parseQuery } from "./query.js";
+
+/**
+ * The longest spec or reason a run has in the list (GET /forge/runs); GET /forge/runs/:id has them
+ * whole. A list of 200 runs stays small whatever was asked for.
+ */
+export const LIST_TEXT_CHARS = 500;
 
 const FORGE_RUN_STATUSES = ["running", "installed", "failed", "reused"] as const;
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,6 +42,7 @@ export function forgeRunsRouter(store: Store): Router {
 
   router.get("/forge/runs/:id", async (req, res) => {
     const id = checkRunId(req.params.id);
+    parseQuery(noQuery, req.query);
     const run = await store.getForgeRun(id);
     if (!run) throw new NotFoundError(`no forge run "${id}"`, "GET /forge/runs lists the runs that exist");
     res.json(runJson(run));
@@ -55,8 +64,8 @@ function durationMs(run: ForgeRun): number | null {
   return run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
 }
 
-function runSummaryJson(run: ForgeRun) {
-  const last = run.attempts.at(-1);
+/** The run's own fields, whole. */
+function runFieldsJson(run: ForgeRun) {
   return {
     id: run.id,
     kind: run.kind,
@@ -65,17 +74,33 @@ function runSummaryJson(run: ForgeRun) {
     status: run.status,
     result: run.result,
     error: run.error,
-    attempt_count: run.attempts.length,
-    last_stage: last ? { stage: last.stage, outcome: last.outcome } : null,
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     duration_ms: durationMs(run),
   };
 }
 
+/** A run in the list: its spec and reason cut to LIST_TEXT_CHARS, `truncated` naming what was cut. */
+function runSummaryJson(run: ForgeRun) {
+  const last = run.attempts.at(-1);
+  const truncated: string[] = [];
+  const cut = (field: "spec" | "error", text: string | null) => {
+    if (text === null || text.length <= LIST_TEXT_CHARS) return text;
+    truncated.push(field);
+    return truncate(text, LIST_TEXT_CHARS);
+  };
+  return {
+    ...runFieldsJson(run),
+    spec: cut("spec", run.spec),
+    error: cut("error", run.error),
+    attempt_count: run.attempts.length,
+    last_stage: last ? { stage: last.stage, outcome: last.outcome } : null,
+    truncated,
+  };
+}
+
 function runJson(run: ForgeRun) {
-  const { attempt_count: _count, last_stage: _last, ...summary } = runSummaryJson(run);
-  return { ...summary, attempts: run.attempts.map(attemptJson) };
+  return { ...runFieldsJson(run), attempts: run.attempts.map(attemptJson) };
 }
 
 function attemptJson(attempt: ForgeAttempt) {

@@ -12,9 +12,8 @@ import { z } from "zod";
 import type { Store } from "../../store/types.js";
 import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
 import { isObjectId, messageJson } from "../objects-router.js";
-import { limitParam, parseQuery } from "./query.js";
+import { limitParam, noQuery, parseQuery } from "./query.js";
 
-const listQuery = z.strictObject({});
 const messagesQuery = z.strictObject({
   target_object_id: z.string({ message: "is required: the id of the object whose messages to list" }).refine(isObjectId, {
     message: "is not a valid object id",
@@ -26,7 +25,7 @@ export function objectListRouter(store: Store, journal: ActivityJournal): Router
   const router = Router();
 
   router.get("/objects", async (req, res) => {
-    parseQuery(listQuery, req.query);
+    parseQuery(noQuery, req.query);
     const objects = await store.listObjects();
     const listed = await Promise.all(
       objects.map(async (object) => ({

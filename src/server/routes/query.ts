@@ -15,6 +15,9 @@ export function limitParam(fallback: number, max: number) {
     .default(fallback);
 }
 
+/** Routes that take no query parameters: any one is refused. */
+export const noQuery = z.strictObject({});
+
 /** Parses `query` (express's parsed query string) with a strict object schema; 400 naming the parameter otherwise. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
   const parsed = schema.safeParse(query ?? {});

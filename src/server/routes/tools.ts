@@ -17,6 +17,7 @@ import { grantsJson, noSuchTool, offeredToolsJson, rollbackToolJson, summaryJson
 import type { ToolRegistry } from "../../tools/types.js";
 import { HttpError } from "../errors.js";
 import { parseBody } from "../validate.js";
+import { noQuery, parseQuery } from "./query.js";
 
 /** What GET /tools?q=, POST /tools and POST /tools/:name/call need beyond the store (the server passes its runtime's). */
 export interface ToolLibraryDeps {
@@ -88,6 +89,7 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
   });
 
   router.post("/tools/:name/call", async (req, res) => {
+    parseQuery(noQuery, req.query);
     const { args } = parseBody(callBody, req.body ?? {});
     if (!library) {
       throw new HttpError(503, "calling_unavailable", "this server cannot call tools: it was started without a sandbox to run them", {
