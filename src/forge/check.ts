@@ -36,6 +36,8 @@ export interface CheckRequest {
   expectedName?: string | undefined;
   sandbox: Sandbox;
   dryRun?: { self: JsonObject; args: JsonValue[]; kwargs: JsonObject } | undefined;
+  /** Aborting stops the sandbox job; the check then throws (see validateModule). */
+  signal?: AbortSignal | undefined;
 }
 
 export async function checkModule(request: CheckRequest): Promise<ModuleCheck> {
@@ -45,6 +47,7 @@ export async function checkModule(request: CheckRequest): Promise<ModuleCheck> {
     sandbox: request.sandbox,
     expectedName: request.expectedName,
     dryRun: request.dryRun,
+    signal: request.signal,
   });
   const common: CheckCommon = {
     code: result.code ?? "",

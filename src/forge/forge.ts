@@ -67,7 +67,8 @@ interface AttemptResult {
 /** One flavour of the loop: how to prompt, check, admit and install. */
 interface Flavour {
   messages(previous: AttemptFeedback | undefined): BaseMessage[];
-  check(code: string): Promise<ModuleCheck>;
+  /** `signal`: the run's, so that a cancelled run also stops its sandbox job. */
+  check(code: string, signal: AbortSignal | undefined): Promise<ModuleCheck>;
   /** Host-side checks after a passing validation; a string is the failure fed back. */
   admit(module: CheckedModule): Promise<string | null>;
   /** Installs, or refuses with a failure fed back (e.g. the name was taken meanwhile). */
@@ -213,7 +214,7 @@ export function createForge(deps: ForgeDeps): Forge {
       let check: ModuleCheck;
       const checkStart = performance.now();
       try {
-        check = await flavour.check(reply);
+        check = await flavour.check(reply, signal);
       } catch (error) {
         // The checks could not run (sandbox down, compiler crashed): not the model's fault.
         durations.sandbox = performance.now() - checkStart;
@@ -325,7 +326,8 @@ export function createForge(deps: ForgeDeps): Forge {
 
     const flavour: Flavour = {
       messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }),
-      check: (reply) => checkModule({ reply, contract: "tool", expectedName: requested ?? undefined, sandbox: deps.sandbox }),
+      check: (reply, signal) =>
+        checkModule({ reply, contract: "tool", expectedName: requested ?? undefined, sandbox: deps.sandbox, signal }),
       admit: async (module) => {
         const nameRefusal = await admitName(module.name);
         if (nameRefusal) return nameRefusal;
@@ -380,12 +382,13 @@ export function createForge(deps: ForgeDeps): Forge {
       const example = request.example;
       const flavour: Flavour = {
         messages: (previous) => buildMethodPrompt({ objectId, selector, spec, receiver, example, previous }),
-        check: (reply) =>
+        check: (reply, signal) =>
           checkModule({
             reply,
             contract: "method",
             expectedName: selector,
             sandbox: deps.sandbox,
+            signal,
             ...(example ? { dryRun: { self: receiver, args: example.args, kwargs: example.kwargs } } : {}),
           }),
         admit: async (module) =>

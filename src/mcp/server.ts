@@ -155,7 +155,8 @@ export class McpFace {
             : {}),
         });
       }
-      return callResultOf(await deps.registry.call(name, args ?? {}));
+      // The client's cancellation (or a closed session) stops the tool in the sandbox.
+      return callResultOf(await deps.registry.call(name, args ?? {}, { signal: extra.signal }));
     });
     return server;
   }

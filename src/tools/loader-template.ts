@@ -25,7 +25,7 @@ export interface LoaderModule {
   /** Reads module.mjs, verifies its sha256, returns its text. */
   loadModule(): Promise<string>;
   /** Runs the tool in `sandbox` with `args`; resolves to the sandbox's JobResult. */
-  run(sandbox: unknown, args: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
+  run(sandbox: unknown, args: unknown, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
 /** Serialises a value as a JavaScript expression that evaluates to exactly that JSON value. */
@@ -70,6 +70,7 @@ export async function run(sandbox, args, options = {}) {
   const module = await loadModule();
   const job = { action: "call", contract: "tool", module, input: args };
   if (options.timeoutMs !== undefined) job.timeoutMs = options.timeoutMs;
+  if (options.signal !== undefined) job.signal = options.signal;
   return sandbox.run(job);
 }
 `;

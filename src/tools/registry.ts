@@ -20,12 +20,12 @@ import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, coverage, libraryFields, queryT
 import type { JsonObject, JsonValue, Store, ToolSummary, ToolVersion } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";
-import { toLangChainTool } from "./langchain.js";
+import { toLangChainTool, type CallThrough } from "./langchain.js";
 import type { LoaderModule } from "./loader-template.js";
 import { createToolMirror, type ToolMirror } from "./mirror.js";
-import { DEFAULT_MAX_RESULT_BYTES, capResult, failure, outcomeFromJob } from "./outcome.js";
-import type { RegisteredTool, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
-import { errorMessage } from "../errors.js";
+import { DEFAULT_MAX_RESULT_BYTES, abortedFailure, busyFailure, capResult, failure, outcomeFromJob } from "./outcome.js";
+import type { RegisteredTool, ToolCallOptions, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
+import { SandboxBusyError, errorMessage } from "../errors.js";
 
 /** A tool that ships with ToolForge and runs in the server's process (trusted code only). */
 export interface BuiltinTool {
@@ -335,7 +335,7 @@ class Registry implements LiveToolRegistry {
     await this.refresh();
     const out: StructuredToolInterface[] = [];
     const seen = new Set<string>();
-    const callThrough = (toolName: string, args: unknown) => this.call(toolName, args);
+    const callThrough: CallThrough = (toolName, args, options) => this.call(toolName, args, options);
     for (const name of names) {
       if (seen.has(name)) continue;
       seen.add(name);
@@ -352,10 +352,7 @@ class Registry implements LiveToolRegistry {
   }
 
   /** A forged tool as a LangChain tool for binding: its active version's description and schema. */
-  private async describedTool(
-    name: string,
-    callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>,
-  ): Promise<StructuredToolInterface | null> {
+  private async describedTool(name: string, callThrough: CallThrough): Promise<StructuredToolInterface | null> {
     const active = await this.storedTool(name);
     if (!active) {
       this.described.delete(name);
@@ -381,9 +378,9 @@ class Registry implements LiveToolRegistry {
     return this.allTools.tools;
   }
 
-  async call(name: string, args: unknown): Promise<ToolCallOutcome> {
+  async call(name: string, args: unknown, options: ToolCallOptions = {}): Promise<ToolCallOutcome> {
     const started = performance.now();
-    const { outcome, version } = await this.callUnpublished(name, args, started);
+    const { outcome, version } = await this.callUnpublished(name, args, started, options.signal);
     this.options.bus.publish({
       type: "tool.called",
       name,
@@ -400,8 +397,10 @@ class Registry implements LiveToolRegistry {
     name: string,
     args: unknown,
     started: number,
+    signal: AbortSignal | undefined,
   ): Promise<{ outcome: ToolCallOutcome; version: number | null }> {
     const elapsed = () => Math.round(performance.now() - started);
+    if (signal?.aborted) return { outcome: abortedFailure(name, 0), version: null };
     let entry: Entry | null;
     try {
       // Installed or rolled back by another process since the last refresh? The revision says.
@@ -432,11 +431,11 @@ class Registry implements LiveToolRegistry {
     }
     try {
       const timeoutMs = this.options.callTimeoutMs;
-      const job = (await entry.loader.run(this.options.sandbox, args ?? {}, timeoutMs === undefined ? {} : { timeoutMs })) as Parameters<
-        typeof outcomeFromJob
-      >[1];
+      const runOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(signal ? { signal } : {}) };
+      const job = (await entry.loader.run(this.options.sandbox, args ?? {}, runOptions)) as Parameters<typeof outcomeFromJob>[1];
       return { outcome: { ...outcomeFromJob(name, job, this.maxResultBytes, timeoutMs), durationMs: elapsed() }, version };
     } catch (error) {
+      if (error instanceof SandboxBusyError) return { outcome: busyFailure(name, error, elapsed()), version };
       return { outcome: failure("sandbox", `${name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed()), version };
     }
   }

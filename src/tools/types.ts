@@ -23,9 +23,25 @@ export type ToolCallOutcome =
       ok: false;
       /** What went wrong, phrased for the model: bad arguments, the tool threw, timeout, memory, … */
       error: string;
-      kind: "unknown_tool" | "invalid_arguments" | "threw" | "timeout" | "memory" | "sandbox" | "result_too_large";
+      /**
+       * `aborted`: the caller's signal stopped the call. `busy`: the sandbox had no room for it (all
+       * containers busy and the queue full, or it waited too long); nothing ran: retry later.
+       */
+      kind: "unknown_tool" | "invalid_arguments" | "threw" | "timeout" | "memory" | "sandbox" | "result_too_large" | "aborted" | "busy";
       durationMs: number;
+      /** For `busy`: when a retry may find room. */
+      retryAfterSeconds?: number;
     };
+
+/** What a caller may pass to `ToolRegistry.call`. */
+export interface ToolCallOptions {
+  /**
+   * Stops the call when aborted (e.g. the turn was cancelled: LangGraph's `config.signal`): a forged
+   * tool waiting for the sandbox leaves its queue, a running one is killed with its container. The
+   * outcome is then `{ ok: false, kind: "aborted" }`.
+   */
+  signal?: AbortSignal | undefined;
+}
 
 /** A tool found by `ToolRegistry.search`. */
 export interface ToolMatch {
@@ -55,5 +71,5 @@ export interface ToolRegistry {
   /** Tools whose name, description, arguments or spec match `query`, best first (built-ins and the store's). */
   search(query: string, options?: { limit?: number }): Promise<ToolMatch[]>;
   /** Validates `args` against the tool's schema, runs it (sandbox for forged tools), never throws. */
-  call(name: string, args: unknown): Promise<ToolCallOutcome>;
+  call(name: string, args: unknown, options?: ToolCallOptions): Promise<ToolCallOutcome>;
 }
