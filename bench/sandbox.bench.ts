@@ -35,7 +35,7 @@ import { DEFAULT_TIMING, MAX_JOB_TIMEOUT_MS } from "../src/sandbox/deadline.js";
 import { DockerSandbox } from "../src/sandbox/docker-sandbox.js";
 import { ensureImage, RUNNER_PATH_IN_IMAGE } from "../src/sandbox/image.js";
 import { OomWatch } from "../src/sandbox/oom-watch.js";
-import { CappedCapture, READY_MARKER, reportLineScanner } from "../src/sandbox/output.js";
+import { CappedCapture, LineScanner, READY_MARKER, reportLineScanner, stderrEndLine } from "../src/sandbox/output.js";
 import { poolSettings, SandboxPool } from "../src/sandbox/pool.js";
 import { assertSandboxReady } from "../src/sandbox/preflight.js";
 import { jobSucceeded, type JobResult, type SandboxJob } from "../src/sandbox/types.js";
@@ -50,6 +50,8 @@ const WARMUP_SECONDS = Math.min(5, Math.max(1, SECONDS / 6));
 const CALLERS = [1, 4, 8];
 const OPTIONS = process.env["BENCH_SANDBOX_OPTIONS"] === "1";
 const GROUP = "sandbox";
+/** The deadlines of a container started for one job. */
+const ONE_JOB = { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.coldIdleMs, maxJobs: 1 };
 
 const WORD_COUNT = `import assert from "node:assert/strict";
 export const name = "word_count";
@@ -104,8 +106,9 @@ function bareNodeJob(job: SandboxJob): Promise<void> {
 
 /**
  * A cold job the way it ran before the in-container watchdog: the same hardened container, with the
- * runner itself as its command (as 1000:1000, no capability), given the job line once READY. The
- * engine calls are the ones SandboxContainer makes (create, events, attach, start, wait).
+ * runner itself as its command under docker-init (as 1000:1000, no capability), given the job line once READY and
+ * read as the host reads every job (report, then the end of stderr). The engine calls are the ones
+ * SandboxContainer makes (create, events, attach, start, wait).
  */
 class PreWatchdogCold {
   private readonly removing = new Set<Promise<unknown>>();
@@ -117,11 +120,10 @@ class PreWatchdogCold {
   ) {}
 
   async run(job: SandboxJob): Promise<void> {
-    const deadlines = { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.coldIdleMs };
-    const spec = containerSpec(this.image, this.settings, currentProcess(), deadlines, DEFAULT_TIMING);
+    const spec = containerSpec(this.image, this.settings, currentProcess(), ONE_JOB, DEFAULT_TIMING);
     spec.Cmd = ["node", RUNNER_PATH_IN_IMAGE];
     spec.User = "1000:1000";
-    spec.HostConfig = { ...spec.HostConfig, CapAdd: [] };
+    spec.HostConfig = { ...spec.HostConfig, CapAdd: [], Init: true }; // as then: docker-init ran the runner
     const container = await this.docker.createContainer(spec);
     const oom = await OomWatch.open(this.docker, container.id);
     try {
@@ -143,13 +145,18 @@ class PreWatchdogCold {
         }
         scanner.push(chunk);
       };
-      this.docker.modem.demuxStream(stream, stdout, new CappedCapture());
+      // As the host reads every job: the report on stdout, then the runner's end-of-stderr line.
+      const stderr = new CappedCapture();
+      const stderrEnd = new LineScanner(stderrEndLine(token));
+      stderr.onChunk = (chunk) => stderrEnd.push(chunk);
+      this.docker.modem.demuxStream(stream, stdout, stderr);
       await container.start();
       void container.wait().catch(() => undefined);
       await isReady;
       const { signal: _signal, ...line } = job;
       stream.write(JSON.stringify({ token, ...line }) + "\n");
       const report = await scanner.line;
+      await stderrEnd.line;
       if (!report.includes('"ok":true')) throw new Error(`the pre-watchdog job failed: ${report}`);
       stream.destroy();
     } finally {
@@ -212,13 +219,21 @@ async function coldRows(docker: Docker, base: Config, image: string): Promise<Be
   return rows;
 }
 
-/** The cold start's parts, from raw engine calls with the product's container spec. */
+/**
+ * The cold start's parts, from raw engine calls with the product's container spec: the create call,
+ * the start call (gVisor boots), then until READY, for the product's container (supervisor, then
+ * runner) and, paired with it run by run, the same container with the runner as its command (as
+ * before the watchdog): the difference is the supervisor's share.
+ */
 async function coldParts(docker: Docker, base: Config, image: string): Promise<BenchRow[]> {
-  const deadlines = { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.coldIdleMs };
-  const parts = { create: [] as number[], start: [] as number[], supervisor: [] as number[], runner: [] as number[] };
-  const once = async (cmd: string[] | undefined, marker: string) => {
-    const spec = containerSpec(image, base.sandbox, currentProcess(), deadlines, DEFAULT_TIMING);
-    if (cmd) spec.Cmd = cmd;
+  const parts = { create: [] as number[], start: [] as number[], runner: [] as number[], supervisor: [] as number[] };
+  const once = async (runnerOnly: boolean) => {
+    const spec = containerSpec(image, base.sandbox, currentProcess(), ONE_JOB, DEFAULT_TIMING);
+    if (runnerOnly) {
+      spec.Cmd = ["node", RUNNER_PATH_IN_IMAGE];
+      spec.User = "1000:1000";
+      spec.HostConfig = { ...spec.HostConfig, CapAdd: [], Init: true };
+    }
     const t0 = performance.now();
     const container = await docker.createContainer(spec);
     const t1 = performance.now();
@@ -227,44 +242,85 @@ async function coldParts(docker: Docker, base: Config, image: string): Promise<B
       stream.on("error", () => undefined);
       let seen = "";
       let found!: (at: number) => void;
-      const firstOutput = new Promise<number>((resolve) => (found = resolve));
+      const ready = new Promise<number>((resolve) => (found = resolve));
       const stdout = new CappedCapture();
       stdout.onChunk = (chunk) => {
         seen += chunk.toString();
-        if (seen.includes(marker)) found(performance.now());
+        if (seen.includes(READY_MARKER)) found(performance.now());
       };
       docker.modem.demuxStream(stream, stdout, new CappedCapture());
       const t2 = performance.now();
       await container.start();
       const t3 = performance.now();
-      const t4 = await firstOutput;
+      const t4 = await ready;
       stream.destroy();
-      return { create: t1 - t0, start: t3 - t2, untilOutput: t4 - t3 };
+      return { create: t1 - t0, start: t3 - t2, untilReady: t4 - t3 };
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
     }
   };
-  const runs = Math.max(5, Math.ceil(RUNS / 2));
+  const runs = Math.max(5, RUNS);
   for (let run = 0; run < runs + 1; run++) {
-    const probe = await once(["perl", "-e", 'syswrite(STDOUT, "UP\\n")'], "UP\n");
-    const full = await once(undefined, READY_MARKER);
+    const alone = await once(true);
+    const supervised = await once(false);
     if (run === 0) continue;
-    parts.create.push(full.create);
-    parts.start.push(full.start);
-    parts.supervisor.push(probe.untilOutput);
-    parts.runner.push(Math.max(0, full.untilOutput - probe.untilOutput));
+    parts.create.push(supervised.create);
+    parts.start.push(supervised.start);
+    parts.runner.push(alone.untilReady);
+    parts.supervisor.push(supervised.untilReady - alone.untilReady);
   }
   return [
     summarise(GROUP, "cold start part: container create", parts.create, "the engine's create call"),
     summarise(GROUP, "cold start part: gVisor boot", parts.start, "the engine's start call (runsc creates and starts the sandbox)"),
     summarise(
       GROUP,
-      "cold start part: supervisor (perl) up",
-      parts.supervisor,
-      "from start to a perl probe's first output (the watchdog's share)",
+      "cold start part: runner to READY",
+      parts.runner,
+      "from the start call's return to READY, the runner alone (node boot + warm-up)",
     ),
-    summarise(GROUP, "cold start part: runner to READY", parts.runner, "the rest until the runner's READY (node boot + warm-up)"),
+    summarise(
+      GROUP,
+      "cold start part: supervisor (the watchdog's share)",
+      parts.supervisor,
+      "the supervised container's time to READY minus the runner-alone one's, run by run (perl, launch, namespaces)",
+    ),
   ];
+}
+
+/**
+ * Starting `node -e 1` inside a running sandbox, one after another (what each job's fresh process
+ * costs at least): a perl loop inside one container times each start with the sandbox's clock.
+ */
+async function spawnInsideRow(docker: Docker, base: Config, image: string): Promise<BenchRow> {
+  const spec = containerSpec(image, base.sandbox, currentProcess(), ONE_JOB, DEFAULT_TIMING);
+  const runs = RUNS + 2;
+  spec.Cmd = [
+    "perl",
+    "-e",
+    `sub up { open(my $f, "<", "/proc/uptime"); my ($s) = split(" ", scalar <$f>); $s * 1000 }
+     for (1 .. ${runs}) { my $t = up(); my $p = fork(); if (!$p) { exec("node", "-e", "1") } waitpid($p, 0); syswrite(STDOUT, "RUN " . (up() - $t) . "\n") }
+     syswrite(STDOUT, "DONE\n");`,
+  ];
+  spec.User = "1000:1000";
+  const container = await docker.createContainer(spec);
+  try {
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Duplex;
+    let text = "";
+    const stdout = new CappedCapture();
+    stdout.onChunk = (chunk) => (text += chunk.toString());
+    docker.modem.demuxStream(stream, stdout, new CappedCapture());
+    await container.start();
+    await container.wait();
+    const samples = [...text.matchAll(/^RUN (\d+)/gm)].map((match) => Number(match[1])).slice(2);
+    return summarise(
+      GROUP,
+      "fresh node process inside a running sandbox",
+      samples,
+      `fork + exec node -e 1 in one container, ${base.sandbox.cpus} CPU (10 ms clock)`,
+    );
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
 }
 
 async function pooledRow(docker: Docker, base: Config, image: string): Promise<BenchRow> {
@@ -435,6 +491,7 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   rows.push(...(await coldRows(docker, base, image)));
   rows.push(...(await coldParts(docker, base, image)));
+  rows.push(await spawnInsideRow(docker, base, image));
   rows.push(await pooledRow(docker, base, image));
   rows.push(
     await measure(GROUP, "bare node process, a tool call", () => bareNodeJob(CALL_JOB), { runs: RUNS, note: "for the rows below" }),

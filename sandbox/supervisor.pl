@@ -3,7 +3,7 @@
 # the next one starts, and keeps the deadlines that hold inside the container even when no host
 # process is left to kill it. No forged code ever runs in this process.
 #
-#   perl supervisor.pl IDLE_MS MAX_JOB_MS ACCEPT_MS [SCRATCH_DIR ...]
+#   perl supervisor.pl IDLE_MS MAX_JOB_MS ACCEPT_MS MAX_JOBS [SCRATCH_DIR ...]
 #
 # Why Perl: this process boots before every cold job's runner, and under gVisor with the CPU quota a
 # second node boot cost ~0.4 s of a ~0.6 s cold start; perl boots in ~35 ms. Perl is on every
@@ -21,11 +21,13 @@
 #      128 + signal). Only this process knows the nonce, so nothing a job left can fake the end of
 #      its output or the start of the next job's. Then it starts the next runner (back to 1).
 # Deadlines (exit codes pinned by test/unit/sandbox-supervisor.test.ts to src/sandbox/deadline.ts):
-#   - no job within IDLE_MS of READY (or after ACCEPT_MS of this process's life): exit IDLE_EXIT_CODE;
+#   - no job within IDLE_MS of READY: exit IDLE_EXIT_CODE; after MAX_JOBS jobs, or when ACCEPT_MS of
+#     this process's life have passed, no next runner is started: exit RETIRED_EXIT_CODE;
 #   - a job still running at min(<ms>, MAX_JOB_MS) + DEADLINE_GRACE_MS after its deadline line (the
 #     host's own kill normally comes first): its processes are killed, exit DEADLINE_EXIT_CODE;
 #   - stdin closed at any time (the host's attach is gone: the server died): exit ABANDONED_EXIT_CODE.
-# With docker-init as PID 1 the container stops when this process exits, whatever is left in it.
+# It is the container's PID 1: it reaps every process that ends up as its child, and when it exits
+# the kernel ends everything left in the container.
 #
 # What a job cannot leave for the next one (docs/sandbox.md, "Isolation between jobs"):
 #   - memory, module variables, timers, promises: each job is a new node process;
@@ -33,8 +35,9 @@
 #     process of that namespace (a detached child, a daemon, a spinning grandchild);
 #   - System V IPC and POSIX message queues (reachable from native code, which a module can load):
 #     each job has a new IPC namespace, gone with its processes;
-#   - files: the scratch directories (/tmp and /dev/shm, the only writable places) are emptied and
-#     checked empty before the next runner starts; if that fails, the container ends (fail closed).
+#   - files: the scratch directories (/tmp and /dev/shm, the only writable places) are emptied by the
+#     job's launcher once its runner has ended, and checked empty from here before the next runner
+#     starts; if anything is left, the container ends (fail closed).
 # The namespaces come from a user namespace the job's launcher creates as the unprivileged user (no
 # capability is needed). Where user namespaces are refused (e.g. runc's default seccomp profile),
 # the job runs without them and the container ends after that one job.
@@ -66,7 +69,6 @@ my $WIPE_FAILED_EXIT_CODE = 72;
 # After the runner ends, how long its output pipes may stay open (only a process of the job could
 # keep them open, and the kernel has killed them all).
 my $DRAIN_MS = 2000;
-my $WIPE_MS = 10000;
 my $MAX_CONTROL_LINE = 96;
 my $MAX_PENDING_INPUT = 1 << 20;
 
@@ -84,8 +86,8 @@ my $RUNNER = (defined $script_dir ? $script_dir : ".") . "/runner.mjs";
 my $NODE = find_node();
 my $PATH_FOR_JOBS = "/usr/local/bin:/usr/bin:/bin";
 
-my ($IDLE_MS, $MAX_JOB_MS, $ACCEPT_MS, @SCRATCH) = @ARGV;
-for my $n ($IDLE_MS, $MAX_JOB_MS, $ACCEPT_MS) {
+my ($IDLE_MS, $MAX_JOB_MS, $ACCEPT_MS, $MAX_JOBS, @SCRATCH) = @ARGV;
+for my $n ($IDLE_MS, $MAX_JOB_MS, $ACCEPT_MS, $MAX_JOBS) {
   usage() unless defined $n && $n =~ /^[1-9][0-9]{0,9}$/;
 }
 for my $dir (@SCRATCH) { usage() unless $dir =~ m{^/} && -d $dir }
@@ -101,6 +103,7 @@ $SIG{CHLD} = sub { syswrite($wake_w, "c") };
 
 # The current job: its launcher and runner, pipes, and what is known about it.
 my %job;
+my $jobs_taken = 0;
 my $pending = "";    # bytes from the host not yet consumed
 my $stdin_open = 1;
 
@@ -109,12 +112,13 @@ main();
 sub main {
   launch_runner();
   for (;;) {
-    check_deadlines();
+    my $now = now_ms();
+    check_deadlines($now);
     my $rin = "";
     vec($rin, fileno(STDIN), 1) = 1 if $stdin_open;
     vec($rin, fileno($wake_r), 1) = 1;
     for my $fh (grep { defined } @job{qw(out_r err_r ctl_r)}) { vec($rin, fileno($fh), 1) = 1 }
-    my $n = select(my $rout = $rin, undef, undef, next_timeout());
+    my $n = select(my $rout = $rin, undef, undef, next_timeout($now));
     if ($n < 0) {
       next if $! == $EINTR;
       finish($RUNNER_FAILED_EXIT_CODE, "select failed: $!");
@@ -166,17 +170,17 @@ sub end_job {
   my $status = $job{status};
   my $nonce = $job{nonce};
   my $namespaced = $job{namespaced};
-  wipe_scratch() if $namespaced;
+  check_scratch_empty() if $namespaced;
   my $line = "\n$END_LINE_PREFIX$nonce $status\n";
   write_all(\*STDOUT, $line) && write_all(\*STDERR, $line) or abandon();
   # Without the namespaces, what the job left cannot be cleared: this container takes no other job.
   finish($RETIRED_EXIT_CODE) unless $namespaced;
-  finish($RETIRED_EXIT_CODE) if now_ms() >= $ACCEPT_UNTIL_MS;
+  finish($RETIRED_EXIT_CODE) if $jobs_taken >= $MAX_JOBS || now_ms() >= $ACCEPT_UNTIL_MS;
   launch_runner();
 }
 
 sub check_deadlines {
-  my $now = now_ms();
+  my ($now) = @_;
   my $state = $job{state};
   if ($state eq 'booting' && $now >= $job{boot_until}) {
     finish($RUNNER_FAILED_EXIT_CODE, "the runner was not ready within $STARTUP_TIMEOUT_MS ms");
@@ -189,13 +193,14 @@ sub check_deadlines {
 }
 
 sub next_timeout {
+  my ($now) = @_;
   my $state = $job{state};
   my $until =
       $state eq 'booting' ? $job{boot_until}
     : $state eq 'idle' ? $job{idle_until}
     : $state eq 'draining' ? $job{drain_until}
     : $job{deadline};
-  my $ms = $until - now_ms();
+  my $ms = $until - $now;
   $ms = 0 if $ms < 0;
   $ms = 1000 if $ms > 1000;    # /proc/uptime is re-read at least once a second
   return ($ms + 10) / 1000;
@@ -228,6 +233,7 @@ sub consume_input {
     $ms = $MAX_JOB_MS if $ms > $MAX_JOB_MS;
     $job{deadline} = now_ms() + $ms + $DEADLINE_GRACE_MS;
     $job{nonce} = $nonce;
+    $jobs_taken++;
     $job{state} = 'forwarding';
   }
   return unless $job{state} eq 'forwarding' && length($pending) > 0;
@@ -270,7 +276,8 @@ sub launch_runner {
 }
 
 # In the child: become the unprivileged user, create the job's namespaces, start the runner as PID 1
-# of the new PID namespace, report its pid, and wait for it. Never returns.
+# of the new PID namespace, report its pid, wait for it (the kernel ends the rest of the job with
+# it), empty the scratch directories, and exit with the runner's status. Never returns.
 sub launcher {
   my ($in_r, $out_w, $err_w, $ctl_w) = @_;
   $SIG{CHLD} = 'DEFAULT';
@@ -297,7 +304,9 @@ sub launcher {
   syswrite($ctl_w, "$pid $namespaced\n");
   close($ctl_w);
   waitpid($pid, 0);
-  exit(exit_status($?));
+  my $status = exit_status($?);
+  empty_dir($_) for ($namespaced ? @SCRATCH : ());
+  exit($status);
 }
 
 sub launch_failed {
@@ -399,31 +408,9 @@ sub stop_job {
 
 # ---------------------------------------------------------------------------------- scratch dirs
 
-# Empties the scratch directories as the job's user (root here has no capability to enter the job's
-# own 0700 directories), then checks from here that each is empty. Fails closed.
-sub wipe_scratch {
-  return unless @SCRATCH;
-  my $pid = fork();
-  finish($WIPE_FAILED_EXIT_CODE, "fork: $!") unless defined $pid;
-  if ($pid == 0) {
-    $SIG{CHLD} = 'DEFAULT';
-    drop_privileges(syscalls()) if $IS_ROOT;
-    my $ok = 1;
-    for my $dir (@SCRATCH) { $ok = 0 unless empty_dir($dir) }
-    exit($ok ? 0 : 1);
-  }
-  my $until = now_ms() + $WIPE_MS;
-  my $status;
-  while (now_ms() < $until) {
-    my $done = waitpid($pid, $WNOHANG);
-    if ($done == $pid) { $status = exit_status($?); last }
-    select(undef, undef, undef, 0.005);
-  }
-  if (!defined $status) {
-    kill('KILL', $pid);
-    waitpid($pid, 0);
-    finish($WIPE_FAILED_EXIT_CODE, "emptying the scratch directories took longer than $WIPE_MS ms");
-  }
+# The launcher emptied the scratch directories as the job's user (root here has no capability to
+# enter the job's own 0700 directories): check from here that nothing is left. Fails closed.
+sub check_scratch_empty {
   for my $dir (@SCRATCH) {
     opendir(my $handle, $dir) or finish($WIPE_FAILED_EXIT_CODE, "cannot read $dir: $!");
     my @left = grep { $_ ne '.' && $_ ne '..' } readdir($handle);
@@ -523,6 +510,6 @@ sub finish {
 }
 
 sub usage {
-  syswrite(STDERR, "toolforge supervisor: usage: perl supervisor.pl IDLE_MS MAX_JOB_MS ACCEPT_MS [SCRATCH_DIR ...]\n");
+  syswrite(STDERR, "toolforge supervisor: usage: perl supervisor.pl IDLE_MS MAX_JOB_MS ACCEPT_MS MAX_JOBS [SCRATCH_DIR ...]\n");
   exit($PROTOCOL_EXIT_CODE);
 }

@@ -80,7 +80,10 @@ export function containerSpec(
       CapAdd: SUPERVISOR_CAPABILITIES,
       SecurityOpt: ["no-new-privileges"],
       Privileged: false,
-      Init: true, // docker-init (root) is PID 1: it reaps zombies, and the container ends when the supervisor does
+      // No docker-init: the supervisor is PID 1 itself. It reaps every process that becomes its
+      // child, and when it exits the kernel ends the container. (An init of its own costs a cold
+      // start about 30 ms under gVisor with the CPU quota.)
+      Init: false,
       LogConfig: { Type: "none", Config: {} },
       Binds: [],
       Mounts: [],

@@ -66,6 +66,8 @@ export interface ContainerDeadlines {
   maxJobMs: number;
   /** No job is taken later than this after the supervisor started. */
   acceptMs: number;
+  /** After this many jobs the container ends instead of starting a next runner. */
+  maxJobs: number;
 }
 
 /** The longest a container with these deadlines can live, counted from its creation. */
@@ -76,7 +78,15 @@ export function lifetimeMs(deadlines: ContainerDeadlines, timing: SandboxTiming)
 /** The command a container runs: the supervisor, with its deadlines and the directories it empties after each job. */
 export function supervisorCommand(supervisorPath: string, deadlines: ContainerDeadlines, scratchDirs: readonly string[]): string[] {
   const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
-  return ["perl", supervisorPath, ms(deadlines.idleMs), ms(deadlines.maxJobMs), ms(deadlines.acceptMs), ...scratchDirs];
+  return [
+    "perl",
+    supervisorPath,
+    ms(deadlines.idleMs),
+    ms(deadlines.maxJobMs),
+    ms(deadlines.acceptMs),
+    String(deadlines.maxJobs),
+    ...scratchDirs,
+  ];
 }
 
 /** The control line the host writes before a job line; `nonce` (hex) tags the job's end line. */

@@ -51,14 +51,25 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * A started container. One for a single job (`jobTimeoutMs`: its job's timeout) waits only as
-   * long as a start takes; a pooled one waits up to the pool's idle deadline between jobs, for
-   * jobs of any timeout up to MAX_JOB_TIMEOUT_MS, and takes jobs for the pool's accept time.
+   * long as a start takes and ends after that job; a pooled one waits up to the pool's idle
+   * deadline between jobs, for jobs of any timeout up to MAX_JOB_TIMEOUT_MS, and takes up to
+   * SANDBOX_JOBS_PER_CONTAINER jobs within the pool's accept time.
    */
   startContainer(options: { pooled?: boolean; jobTimeoutMs?: number } = {}): Promise<SandboxContainer> {
     this.assertOpen();
     const deadlines: ContainerDeadlines = options.pooled
-      ? { idleMs: this.timing.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: this.timing.poolAcceptMs }
-      : { idleMs: this.timing.coldIdleMs, maxJobMs: options.jobTimeoutMs ?? MAX_JOB_TIMEOUT_MS, acceptMs: this.timing.coldIdleMs };
+      ? {
+          idleMs: this.timing.poolIdleMs,
+          maxJobMs: MAX_JOB_TIMEOUT_MS,
+          acceptMs: this.timing.poolAcceptMs,
+          maxJobs: this.settings.jobsPerContainer,
+        }
+      : {
+          idleMs: this.timing.coldIdleMs,
+          maxJobMs: options.jobTimeoutMs ?? MAX_JOB_TIMEOUT_MS,
+          acceptMs: this.timing.coldIdleMs,
+          maxJobs: 1,
+        };
     const start = (async () => {
       const spec = containerSpec(this.image, this.settings, this.owner, deadlines, this.timing, { pooled: options.pooled ?? false });
       const container = await SandboxContainer.start(this.docker, spec, deadlines);

@@ -25,6 +25,7 @@ import { describeSandbox, testSandboxConfig } from "../support/sandbox.js";
 import { untilPresent } from "../support/until.js";
 
 const docker = new Docker();
+const POOLED = { idleMs: DEFAULT_TIMING.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.poolAcceptMs, maxJobs: 100 };
 
 const HOSTILE_SPIN = `export default function f() {
   const attempts = [[process.ppid, "SIGSTOP"], [process.ppid, "SIGKILL"], [0, "SIGSTOP"], [1, "SIGSTOP"], [1, "SIGKILL"], [-1, "SIGSTOP"], [-1, "SIGKILL"]];
@@ -84,19 +85,14 @@ describeSandbox(
       }) + "\n";
 
     for (const [kind, deadlines, pooled, jobsBefore] of [
-      ["a cold container", { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: 2_000, acceptMs: DEFAULT_TIMING.coldIdleMs }, false, 0],
       [
-        "a pooled container",
-        { idleMs: DEFAULT_TIMING.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.poolAcceptMs },
-        true,
+        "a cold container",
+        { idleMs: DEFAULT_TIMING.coldIdleMs, maxJobMs: 2_000, acceptMs: DEFAULT_TIMING.coldIdleMs, maxJobs: 1 },
+        false,
         0,
       ],
-      [
-        "a pooled container's second job",
-        { idleMs: DEFAULT_TIMING.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS, acceptMs: DEFAULT_TIMING.poolAcceptMs },
-        true,
-        1,
-      ],
+      ["a pooled container", POOLED, true, 0],
+      ["a pooled container's second job", POOLED, true, 1],
     ] as const) {
       it(`ends a spinning job that attacks its supervisor at the deadline, with the host connected and passive (${kind})`, async () => {
         const raw = await startRaw(deadlines, pooled);

@@ -97,9 +97,9 @@ function expectNothingLeft(seen: Seen, result: JobResult): void {
   expect(seen.tmp).toEqual([]);
   expect(seen.shm).toEqual([]);
   expect(seen.processes.filter((p) => p.includes("setInterval"))).toEqual([]);
-  // docker-init, the supervisor, this job's launcher (perl) and its runner (node): nothing else.
+  // The supervisor (PID 1), this job's launcher (perl) and its runner (node): nothing else.
   expect(seen.processes.filter((p) => p.startsWith("node ") || p.startsWith("/usr/bin/node"))).toHaveLength(1);
-  expect(seen.processes).toHaveLength(4);
+  expect(seen.processes).toHaveLength(3);
   expect(result.stdout).toBe("");
   expect(result.stderr).toBe("");
 }

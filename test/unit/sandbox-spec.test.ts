@@ -8,7 +8,7 @@ import { formatIdentity } from "../../src/util/process-identity.js";
 
 const owner = { host: "h", bootId: "b", pidNamespace: "pid:[1]", pid: 1, startTicks: 2 };
 const settings = loadConfig({ SANDBOX_MEMORY_MB: "300", SANDBOX_CPUS: "0.75" }).sandbox;
-const deadlines = { idleMs: 70_000, maxJobMs: 5_000, acceptMs: 80_000 };
+const deadlines = { idleMs: 70_000, maxJobMs: 5_000, acceptMs: 80_000, maxJobs: 7 };
 
 describe("the sandbox container's flags", () => {
   const spec = containerSpec("img:1", settings, owner, deadlines, DEFAULT_TIMING);
@@ -42,18 +42,18 @@ describe("the sandbox container's flags", () => {
     expect(host.Ulimits).toContainEqual({ Name: "nproc", Soft: NPROC_LIMIT, Hard: NPROC_LIMIT });
   });
 
-  it("drops every capability but the three its supervisor needs, forbids new privileges, and runs under an init", () => {
+  it("drops every capability but the three its supervisor needs, forbids new privileges, and makes the supervisor PID 1", () => {
     expect(host.CapDrop).toEqual(["ALL"]);
     expect([...(host.CapAdd ?? [])].sort()).toEqual(["KILL", "SETGID", "SETUID"]);
     expect(host.SecurityOpt).toContain("no-new-privileges");
     expect(host.Privileged).toBe(false);
     // Root only for the supervisor, which starts each job as 1000:1000 (the walls suite checks the code's uid).
     expect(spec.User).toBe("0:0");
-    expect(host.Init).toBe(true);
+    expect(host.Init).toBe(false); // the supervisor reaps; docker-init would cost every cold start an exec
   });
 
   it("runs the supervisor with the container's own deadlines and every writable place to empty after each job", () => {
-    expect(spec.Cmd).toEqual(["perl", SUPERVISOR_PATH_IN_IMAGE, "70000", "5000", "80000", "/tmp", "/dev/shm"]);
+    expect(spec.Cmd).toEqual(["perl", SUPERVISOR_PATH_IN_IMAGE, "70000", "5000", "80000", "7", "/tmp", "/dev/shm"]);
     expect([...SCRATCH_DIRS].sort()).toEqual(["/dev/shm", ...Object.keys(host.Tmpfs ?? {})].sort());
   });
 

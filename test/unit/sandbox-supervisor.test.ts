@@ -124,7 +124,7 @@ describe("the supervisor's constants", () => {
 
 describe("the supervisor's protocol", () => {
   it("passes a job to a fresh runner, relays its output, and ends it with the runner's status under the nonce only it knew", async () => {
-    const supervisor = startSupervisor(["60000", "60000", "60000"]);
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
     await supervisor.ready(1);
     const { token, nonce } = supervisor.send("export default function f(self, n) { console.error('to stderr'); return n * 2; }", {
       args: [21],
@@ -138,14 +138,23 @@ describe("the supervisor's protocol", () => {
   });
 
   it("reports a runner that ended without a report by its exit code", async () => {
-    const supervisor = startSupervisor(["60000", "60000", "60000"]);
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
     await supervisor.ready(1);
     const { nonce } = supervisor.send("export default function f() { process.exit(7); }");
     expect(await supervisor.ended(nonce)).toBe(`${deadline.endLinePrefix(nonce)}7`);
   });
 
+  it("ends after its last job instead of starting another runner", async () => {
+    const supervisor = startSupervisor(["60000", "60000", "60000", "1"]);
+    await supervisor.ready(1);
+    const { nonce } = supervisor.send("export default function f() { return 1; }");
+    await supervisor.ended(nonce);
+    expect(await supervisor.exited).toBe(deadline.RETIRED_EXIT_CODE);
+    expect(supervisor.stdout().split(READY).length - 1).toBe(1);
+  });
+
   it("refuses a first line that is not a deadline, and bad arguments", async () => {
-    const supervisor = startSupervisor(["60000", "60000", "60000"]);
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
     await supervisor.ready(1);
     supervisor.child.stdin.write(JSON.stringify({ token: "t", action: "call", module: "export default () => 1" }) + "\n");
     expect(await supervisor.exited).toBe(2);
@@ -157,7 +166,7 @@ describe("the supervisor's protocol", () => {
 
 describe("the supervisor's deadlines", () => {
   it("ends a busy loop at the job's deadline", async () => {
-    const supervisor = startSupervisor(["60000", "60000", "60000"]);
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
     await supervisor.ready(1);
     supervisor.send("export default function f() { for (;;) {} }", { deadlineMs: 300 });
     expect(await supervisor.exited).toBe(deadline.DEADLINE_EXIT_CODE);
@@ -165,30 +174,30 @@ describe("the supervisor's deadlines", () => {
   });
 
   it("ends a job blocked in Atomics.wait at the job's deadline", async () => {
-    const supervisor = startSupervisor(["60000", "60000", "60000"]);
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
     await supervisor.ready(1);
     supervisor.send("export default function f() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); }", { deadlineMs: 300 });
     expect(await supervisor.exited).toBe(deadline.DEADLINE_EXIT_CODE);
   });
 
   it("cuts a deadline longer than the container's longest job", async () => {
-    const supervisor = startSupervisor(["60000", "300", "60000"]);
+    const supervisor = startSupervisor(["60000", "300", "60000", "100"]);
     await supervisor.ready(1);
     supervisor.send("export default function f() { for (;;) {} }", { deadlineMs: 600_000 });
     expect(await supervisor.exited).toBe(deadline.DEADLINE_EXIT_CODE);
   });
 
   it("ends an idle container when no job comes in time", async () => {
-    const supervisor = startSupervisor(["1500", "60000", "60000"]);
+    const supervisor = startSupervisor(["1500", "60000", "60000", "100"]);
     expect(await supervisor.exited).toBe(deadline.IDLE_EXIT_CODE);
   });
 
   it("ends at once when the host's side of stdin closes, before or during a job", async () => {
-    const idle = startSupervisor(["60000", "60000", "60000"]);
+    const idle = startSupervisor(["60000", "60000", "60000", "100"]);
     await idle.ready(1);
     idle.child.stdin.end();
     expect(await idle.exited).toBe(deadline.ABANDONED_EXIT_CODE);
-    const busy = startSupervisor(["60000", "60000", "60000"]);
+    const busy = startSupervisor(["60000", "60000", "60000", "100"]);
     await busy.ready(1);
     busy.send("export default function f() { for (;;) {} }", { deadlineMs: 60_000 });
     busy.child.stdin.end();
@@ -202,7 +211,7 @@ describe.skipIf(namespacesProblem !== null)(
     it("runs the next job in a fresh runner that sees no module variable, file or process of the one before", async () => {
       const scratch = scratchDir();
       const ticks = path.join(scratchDir(), "ticks");
-      const supervisor = startSupervisor(["60000", "60000", "60000", scratch]);
+      const supervisor = startSupervisor(["60000", "60000", "60000", "100", scratch]);
       await supervisor.ready(1);
       const leave = `import fs from "node:fs"; import { spawn } from "node:child_process";
       export default function f() {
