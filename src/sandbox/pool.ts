@@ -5,15 +5,16 @@
  * - Containers are started ahead (`minReady` of them wait when nothing runs) and kept: each runs
  *   its jobs one after another, every job in a fresh runner process that the supervisor clears
  *   away before the next (see sandbox/supervisor.pl); after `jobsPerContainer` jobs it is replaced.
- * - At most `maxContainers` exist at once (starting, waiting, running a job or clearing one away).
+ * - At most `maxContainers` exist at once, as the engine sees them: starting, waiting, running a
+ *   job, clearing one away, or being removed.
  * - A job takes a waiting container; when none waits it joins a line (wait-queue.ts), and a new
  *   container is started for it if the bound allows and no container clearing a job will free up
  *   for it first. The line holds at most `queueLimit` jobs beyond the containers that are coming;
  *   a job that finds it full, or waits longer than `queueTimeoutMs`, gets SandboxBusyError with a
  *   Retry-After estimate. Nothing ever piles up beyond these bounds.
- * - The pool grows to demand and shrinks back: a container beyond `minReady` that waited
- *   SURPLUS_IDLE_MS without a job is removed. One that nears its idle deadline (it would end
- *   itself: deadline.ts), or that died while waiting, is replaced.
+ * - The pool grows to demand and shrinks back: a container beyond `minReady` (also when that is 0)
+ *   that waited SURPLUS_IDLE_MS without a job is removed. One that nears its idle deadline (it
+ *   would end itself: deadline.ts), or that died while waiting, is replaced.
  * - A job's AbortSignal takes it out of the line, or ends it and its container (as a timeout).
  * - close() refuses later jobs, ends the waiting ones and removes every container.
  */
@@ -108,6 +109,8 @@ export class SandboxPool implements Sandbox {
   /** Containers running a job or clearing one away (in the set from when a job takes them). */
   private readonly busy = new Set<SandboxContainer>();
   private starting = 0;
+  /** Containers being removed: they still exist, so they still count against the bound. */
+  private removing = 0;
   /** Of the busy containers, those whose job has ended and that are clearing it away. */
   private settling = 0;
   private readonly queue = new WaitQueue<SandboxContainer>();
@@ -182,9 +185,9 @@ export class SandboxPool implements Sandbox {
     };
   }
 
-  /** Containers that exist: starting, waiting, running or clearing a job. */
+  /** Containers that exist: starting, waiting, running or clearing a job, being removed. */
   get containerCount(): number {
-    return this.ready.length + this.busy.size + this.starting;
+    return this.ready.length + this.busy.size + this.starting + this.removing;
   }
 
   /**
@@ -239,7 +242,8 @@ export class SandboxPool implements Sandbox {
       }
     }
     if (this.containerCount === 0 && this.refillTimer && this.lastStartFailure) throw this.lastStartFailure;
-    // Containers that will come for waiting jobs: those starting, and those the bound still allows.
+    // Containers that will come for waiting jobs: those starting, those being removed (their place
+    // frees up), and those the bound still allows.
     const coming = this.settings.maxContainers - this.busy.size - this.ready.length;
     if (this.queue.size >= this.settings.queueLimit + coming) {
       this.counters.refusedBusy++;
@@ -280,12 +284,6 @@ export class SandboxPool implements Sandbox {
       this.busy.add(container);
       return;
     }
-    if (this.settings.minReady === 0 && this.readyWaiters.size === 0) {
-      // No container is kept waiting: this one goes now that nobody needs it.
-      this.counters.shrunk++;
-      this.retire(container);
-      return;
-    }
     this.ready.push(container);
     this.armReadyTimer(container);
     this.wakeReadyWaiters();
@@ -302,7 +300,7 @@ export class SandboxPool implements Sandbox {
     if (ok && !this.containers.isClosed && !spent && !expiring) {
       this.offer(container);
     } else {
-      if (ok && (spent || expiring)) this.counters.recycled++;
+      if (spent || (ok && expiring)) this.counters.recycled++;
       this.retire(container);
     }
     this.replenish();
@@ -412,9 +410,16 @@ export class SandboxPool implements Sandbox {
   }
 
   private retire(container: SandboxContainer): void {
-    this.containers.discard(container).catch((error: unknown) => {
-      this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`);
-    });
+    this.removing++;
+    this.containers
+      .discard(container)
+      .catch((error: unknown) => {
+        this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`);
+      })
+      .finally(() => {
+        this.removing--;
+        this.replenish(); // its place in the bound is free again
+      });
   }
 
   private busyError(message: string): SandboxBusyError {

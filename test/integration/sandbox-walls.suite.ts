@@ -1,7 +1,8 @@
 /**
  * The sandbox's walls, each tried from the inside by a module that wants out. The same suite runs
- * against the cold sandbox (sandbox-walls-cold.test.ts) and the warm pool
- * (sandbox-walls-pool.test.ts): a pooled container must hold exactly as well as a fresh one.
+ * against a fresh container per job (sandbox-walls-cold.test.ts) and a warm pool whose containers
+ * run job after job (sandbox-walls-pool.test.ts): a reused container must hold exactly as well as a
+ * fresh one.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
