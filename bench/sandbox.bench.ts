@@ -13,7 +13,7 @@
  *                          perl probe's first output), the runner's boot to READY, the job itself
  * Warm:
  *   pooled runsc           a waiting container of a quiet pool: take → handover → report
- * Sustained load (BENCH_SANDBOX_SECONDS each, default 30, after a short warm-up):
+ * Sustained load (BENCH_SANDBOX_SECONDS each, default 30, after a short warm-up; 0 leaves them out):
  *   N callers, sandboxed   N callers calling back to back through the pool createSandbox makes
  *                          (the product's defaults, or the SANDBOX_* environment)
  *   N callers, bare node   N callers, each call a fresh `node runner.mjs` process on the host
@@ -496,7 +496,7 @@ export async function run(): Promise<BenchRow[]> {
   rows.push(
     await measure(GROUP, "bare node process, a tool call", () => bareNodeJob(CALL_JOB), { runs: RUNS, note: "for the rows below" }),
   );
-  rows.push(...(await sustainedRows(docker, base, image)));
-  if (OPTIONS) rows.push(...(await optionRows(docker, base, image)));
+  if (SECONDS > 0) rows.push(...(await sustainedRows(docker, base, image)));
+  if (SECONDS > 0 && OPTIONS) rows.push(...(await optionRows(docker, base, image)));
   return rows;
 }
