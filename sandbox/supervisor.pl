@@ -185,6 +185,8 @@ sub check_deadlines {
   if ($state eq 'booting' && $now >= $job{boot_until}) {
     finish($RUNNER_FAILED_EXIT_CODE, "the runner was not ready within $STARTUP_TIMEOUT_MS ms");
   }
+  # Nothing waits past the accept time: the container's lifetime (on its label) counts on it.
+  finish($RETIRED_EXIT_CODE) if $state eq 'booting' && $now >= $ACCEPT_UNTIL_MS;
   finish($IDLE_EXIT_CODE) if $state eq 'idle' && $now >= $job{idle_until};
   finish($DEADLINE_EXIT_CODE) if ($state eq 'forwarding' || $state eq 'running') && $now >= $job{deadline};
   if ($state eq 'draining' && $now >= $job{drain_until}) {
@@ -196,7 +198,7 @@ sub next_timeout {
   my ($now) = @_;
   my $state = $job{state};
   my $until =
-      $state eq 'booting' ? $job{boot_until}
+      $state eq 'booting' ? ($job{boot_until} < $ACCEPT_UNTIL_MS ? $job{boot_until} : $ACCEPT_UNTIL_MS)
     : $state eq 'idle' ? $job{idle_until}
     : $state eq 'draining' ? $job{drain_until}
     : $job{deadline};

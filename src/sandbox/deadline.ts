@@ -5,7 +5,7 @@
  * remove it once that has passed.
  *
  *   created ──(start allowance)──▶ READY ──(idle)──▶ job ──(timeout + grace)──▶ END ──▶ READY ──▶ …
- *                                   └──── no job is taken later than `acceptMs` after the start ────┘
+ *                      └── nothing starts or waits later than `acceptMs` after the supervisor's start ──┘
  *
  * The host still enforces every timeout itself (it kills the container at the job's timeout, a
  * moment before the container would); the supervisor is for when the host is gone.
@@ -37,8 +37,11 @@ export const RUNNER_GID = 1000;
 
 /** The longest job a sandbox accepts (also the upper bound of SANDBOX_TIMEOUT_MS). */
 export const MAX_JOB_TIMEOUT_MS = 600_000;
-/** After a job, the supervisor's clean-up (its processes gone, its files removed, the next runner started). */
-export const CLEANUP_ALLOWANCE_MS = 10_000 + STARTUP_TIMEOUT_MS;
+/**
+ * After a job's deadline, the supervisor's clean-up (its output drained, END written, the container
+ * ended). The next runner's start is not in it: none starts, or waits, past the accept time.
+ */
+export const CLEANUP_ALLOWANCE_MS = 10_000;
 
 export interface SandboxTiming {
   /** From creating a container to its supervisor running: the create→start gap and the boot under load. */

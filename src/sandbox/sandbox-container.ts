@@ -287,7 +287,8 @@ export class SandboxContainer {
       const outcome = await Promise.race([
         Promise.all([out.ended, this.output.whenReady()]).then(() => "ready" as const),
         this.whenExited.then(() => "exited" as const),
-        delay(CLEANUP_ALLOWANCE_MS, "timeout" as const, { signal: timeout.signal }),
+        // The clean-up, then the next runner's start.
+        delay(CLEANUP_ALLOWANCE_MS + STARTUP_TIMEOUT_MS, "timeout" as const, { signal: timeout.signal }),
       ]);
       if (outcome !== "ready" || this.exitedFlag) return false;
       this.becameReady();

@@ -92,6 +92,8 @@ describeSandbox(
 
     it("notices a pooled container that died while waiting and replaces it", async () => {
       await pool().whenReady();
+      // Every running container waits (none is clearing a job or starting), so the victim is a waiting one.
+      await untilPresent("a quiet pool", () => pool().stats().busy === 0 && pool().stats().starting === 0);
       const diedBefore = pool().stats().diedWhileWaiting;
       const [victim] = await ownContainers({ pooled: true, running: true });
       expect(victim).toBeDefined();

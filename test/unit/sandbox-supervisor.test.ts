@@ -187,6 +187,25 @@ describe("the supervisor's deadlines", () => {
     expect(await supervisor.exited).toBe(deadline.DEADLINE_EXIT_CODE);
   });
 
+  it("lets no runner start or wait past its accept time (the container's lifetime counts on it)", async () => {
+    // An accept time shorter than a runner's start: the container ends before READY.
+    const booting = startSupervisor(["60000", "60000", "1", "100"]);
+    expect(await booting.exited).toBe(deadline.RETIRED_EXIT_CODE);
+    expect(booting.stdout()).not.toContain(READY);
+    const idle = startSupervisor(["60000", "60000", "1500", "100"]);
+    await idle.ready(1);
+    expect(await idle.exited).toBe(deadline.IDLE_EXIT_CODE);
+
+    const busy = startSupervisor(["60000", "60000", "1500", "100"]);
+    await busy.ready(1);
+    const { nonce } = busy.send(
+      "export default async function f() { await new Promise((resolve) => setTimeout(resolve, 2000)); return 1; }",
+    );
+    await busy.ended(nonce);
+    expect(await busy.exited).toBe(deadline.RETIRED_EXIT_CODE);
+    expect(busy.stdout().split(READY).length - 1).toBe(1);
+  });
+
   it("ends an idle container when no job comes in time", async () => {
     const supervisor = startSupervisor(["1500", "60000", "60000", "100"]);
     expect(await supervisor.exited).toBe(deadline.IDLE_EXIT_CODE);
