@@ -15,7 +15,12 @@
 #   1. It starts a runner and, once the runner has booted, prints READY_MARKER on stdout.
 #   2. The host writes `TOOLFORGE_DEADLINE <ms> <nonce>` and then the job line. The job line goes to
 #      the runner's stdin unchanged; the nonce never reaches the runner (or the module).
-#   3. The runner's stdout and stderr are relayed while the job runs. When the runner has ended, its
+#   3. The runner's stdout and stderr are relayed while the job runs, and the host's answers to the
+#      runner's outside requests (ctx.fetch) are passed to the runner's stdin: each is one line,
+#      `TOOLFORGE_ANSWER <nonce> <json>`, of which the runner gets `<json>` (an answer for another
+#      job's nonce, or one that arrives between jobs — late, its runner gone — is dropped).
+#      Passing them on never blocks: a runner that does not read its stdin holds up only its answers.
+#   4. When the runner has ended, its
 #      processes are gone and the scratch directories are empty, it prints
 #      `\nTOOLFORGE_END <nonce> <status>` on stdout AND stderr (status: the runner's exit code, or
 #      128 + signal). Only this process knows the nonce, so nothing a job left can fake the end of
@@ -53,6 +58,7 @@ my $READY_MARKER = "TOOLFORGE_READY\n";
 # ---- pinned by test/unit/sandbox-supervisor.test.ts to src/sandbox/deadline.ts ----------------
 my $DEADLINE_LINE_PREFIX = "TOOLFORGE_DEADLINE ";
 my $END_LINE_PREFIX = "TOOLFORGE_END ";
+my $ANSWER_LINE_PREFIX = "TOOLFORGE_ANSWER ";
 my $RETIRED_EXIT_CODE = 122;
 my $IDLE_EXIT_CODE = 123;
 my $DEADLINE_EXIT_CODE = 124;
@@ -70,7 +76,8 @@ my $WIPE_FAILED_EXIT_CODE = 72;
 # keep them open, and the kernel has killed them all).
 my $DRAIN_MS = 2000;
 my $MAX_CONTROL_LINE = 96;
-my $MAX_PENDING_INPUT = 1 << 20;
+# The host sends the job line (passed on as it comes) and then at most a few answers at a time.
+my $MAX_PENDING_INPUT = 16 << 20;
 
 # errno and flags (the same on x86_64 and aarch64); syscall numbers per architecture
 my ($EINTR, $EAGAIN) = (4, 11);
@@ -106,6 +113,9 @@ my %job;
 my $jobs_taken = 0;
 my $pending = "";    # bytes from the host not yet consumed
 my $stdin_open = 1;
+my $to_runner = "";    # bytes for the runner's stdin, written as it reads
+my $answer = "";       # within an answer line: 'forward' (this job's) or 'drop'; else ""
+
 
 main();
 
@@ -118,7 +128,9 @@ sub main {
     vec($rin, fileno(STDIN), 1) = 1 if $stdin_open;
     vec($rin, fileno($wake_r), 1) = 1;
     for my $fh (grep { defined } @job{qw(out_r err_r ctl_r)}) { vec($rin, fileno($fh), 1) = 1 }
-    my $n = select(my $rout = $rin, undef, undef, next_timeout($now));
+    my $win = "";
+    vec($win, fileno($job{in_w}), 1) = 1 if defined $job{in_w} && length($to_runner) > 0;
+    my $n = select(my $rout = $rin, my $wout = $win, undef, next_timeout($now));
     if ($n < 0) {
       next if $! == $EINTR;
       finish($RUNNER_FAILED_EXIT_CODE, "select failed: $!");
@@ -130,6 +142,7 @@ sub main {
     relay('out_r', \*STDOUT) if defined $job{out_r} && vec($rout, fileno($job{out_r}), 1);
     relay('err_r', \*STDERR) if defined $job{err_r} && vec($rout, fileno($job{err_r}), 1);
     read_host() if $stdin_open && vec($rout, fileno(STDIN), 1);
+    write_runner() if defined $job{in_w} && length($to_runner) > 0 && vec($wout, fileno($job{in_w}), 1);
     advance();
   }
 }
@@ -155,7 +168,10 @@ sub advance {
     }
     if (!$job{launcher_pid} && $job{state} ne 'idle') { start_draining() }
   } elsif ($state eq 'running') {
+    consume_input();
     start_draining() unless $job{launcher_pid};
+  } else {
+    consume_input();    # between jobs: only late answers, dropped
   }
   if ($job{state} eq 'draining' && !defined $job{out_r} && !defined $job{err_r}) { end_job() }
 }
@@ -164,6 +180,8 @@ sub start_draining {
   $job{state} = 'draining';
   $job{drain_until} = now_ms() + $DRAIN_MS;
   close_fh('in_w');
+  $to_runner = "";
+  $answer = 'drop' if $answer eq 'forward';    # the rest of an answer whose runner is gone
 }
 
 sub end_job {
@@ -222,7 +240,44 @@ sub read_host {
 }
 
 sub consume_input {
-  if ($job{state} eq 'idle') {
+  for (;;) {
+    my $state = $job{state};
+    if ($answer ne '') {
+      # Within an answer line: pass this job's on as it comes, drop another's, up to its newline.
+      return if length($pending) == 0;
+      my $newline = index($pending, "\n");
+      my $part = $newline < 0 ? $pending : substr($pending, 0, $newline + 1);
+      $pending = $newline < 0 ? "" : substr($pending, $newline + 1);
+      to_runner($part) if $answer eq 'forward';
+      $answer = '' if $newline >= 0;
+      next;
+    }
+    if ($state eq 'forwarding') {
+      # The job line, passed on as it comes; the job runs once its newline has passed.
+      return if length($pending) == 0;
+      my $newline = index($pending, "\n");
+      my $part = $newline < 0 ? $pending : substr($pending, 0, $newline + 1);
+      $pending = $newline < 0 ? "" : substr($pending, $newline + 1);
+      to_runner($part);
+      return if $newline < 0;
+      $job{state} = 'running';
+      next;
+    }
+    return if length($pending) == 0;
+    if (starts_as($pending, $ANSWER_LINE_PREFIX)) {
+      # An answer: this job's (running, its nonce) goes to the runner; any other is late: dropped.
+      my $head = length($ANSWER_LINE_PREFIX) + 65;
+      my $space = index($pending, " ", length($ANSWER_LINE_PREFIX));
+      if ($space < 0) {
+        finish($PROTOCOL_EXIT_CODE, "an answer line has no nonce") if length($pending) > $head;
+        return;
+      }
+      my $nonce = substr($pending, length($ANSWER_LINE_PREFIX), $space - length($ANSWER_LINE_PREFIX));
+      $pending = substr($pending, $space + 1);
+      $answer = ($state eq 'running' && defined $job{nonce} && $nonce eq $job{nonce}) ? 'forward' : 'drop';
+      next;
+    }
+    return unless $state eq 'idle';
     my $newline = index($pending, "\n");
     if ($newline < 0) {
       finish($PROTOCOL_EXIT_CODE, "the first line is too long for a deadline") if length($pending) > $MAX_CONTROL_LINE;
@@ -238,15 +293,35 @@ sub consume_input {
     $jobs_taken++;
     $job{state} = 'forwarding';
   }
-  return unless $job{state} eq 'forwarding' && length($pending) > 0;
-  my $newline = index($pending, "\n");
-  my $part = $newline < 0 ? $pending : substr($pending, 0, $newline + 1);
-  $pending = $newline < 0 ? "" : substr($pending, $newline + 1);
-  # A runner that died meanwhile refuses the write (EPIPE): its end is reported all the same.
-  write_all($job{in_w}, $part) if defined $job{in_w};
-  if ($newline >= 0) {
+}
+
+# True when $text begins with $prefix (or, while $text is shorter, when $prefix begins with $text).
+sub starts_as {
+  my ($text, $prefix) = @_;
+  my $n = length($text) < length($prefix) ? length($text) : length($prefix);
+  return substr($text, 0, $n) eq substr($prefix, 0, $n);
+}
+
+sub to_runner {
+  my ($bytes) = @_;
+  return unless defined $job{in_w};
+  $to_runner .= $bytes;
+  write_runner();
+}
+
+# Writes what the runner's stdin takes now (it is non-blocking); the rest waits for select.
+sub write_runner {
+  while (length($to_runner) > 0) {
+    my $n = syswrite($job{in_w}, $to_runner);
+    if (defined $n) {
+      substr($to_runner, 0, $n) = "";
+      next;
+    }
+    return if $! == $EAGAIN || $! == $EINTR;
+    # A runner that died meanwhile refuses the write (EPIPE): its end is reported all the same.
+    $to_runner = "";
     close_fh('in_w');
-    $job{state} = 'running';
+    return;
   }
 }
 
@@ -263,6 +338,7 @@ sub launch_runner {
     launcher($in_r, $out_w, $err_w, $ctl_w);
   }
   close($_) for ($in_r, $out_w, $err_w, $ctl_w);
+  fcntl($in_w, $F_SETFL, $O_NONBLOCK);
   %job = (
     state => 'booting',
     launcher_pid => $pid,

@@ -4,7 +4,7 @@
  * and ends each job with `\nTOOLFORGE_END <nonce> <status>\n` on both streams once everything of
  * the job is gone. This routes every byte to the job it belongs to, or drops it:
  *
- *   stdout:  READY │ job: … REPORT <token> │ dropped … END <nonce> │ READY │ next job …
+ *   stdout:  READY │ job: … [REQUEST <token> …] … REPORT <token> │ dropped … END <nonce> │ READY │ next job …
  *   stderr:        │ job: … STDERR_END <token> │ dropped … END <nonce> │ next job …
  *
  * Only the runner (before any module code runs) knows a job's token and only the supervisor knows
@@ -14,6 +14,7 @@
  */
 import { Writable } from "node:stream";
 import { endLinePrefix } from "./deadline.js";
+import type { RequestChannel } from "./request-channel.js";
 import { CappedCapture, LineSplitter, OUTPUT_CAP_BYTES, READY_MARKER, REPORT_PREFIX, REPORT_TAIL_BYTES, stderrEndLine } from "./output.js";
 
 const READY_LINE = READY_MARKER.replace(/\n$/, "");
@@ -43,6 +44,8 @@ export class JobOutput {
   constructor(
     readonly token: string,
     readonly nonce: string,
+    /** Where the job's outside requests go (and their answers come from). */
+    readonly channel: RequestChannel | null = null,
   ) {
     this.reportPrefix = `${REPORT_PREFIX}${token} `;
     this.endPrefix = endLinePrefix(nonce);
@@ -117,9 +120,9 @@ export class ContainerOutput {
   }
 
   /** Starts routing to a new job; the host writes the job right after. */
-  beginJob(token: string, nonce: string): JobOutput {
+  beginJob(token: string, nonce: string, channel: RequestChannel | null = null): JobOutput {
     if (!this.isReady) throw new Error("a job was handed over before the container was ready");
-    const job = new JobOutput(token, nonce);
+    const job = new JobOutput(token, nonce, channel);
     this.stdoutJob = job;
     this.stderrJob = job;
     this.stdoutPhase = "job";
@@ -135,6 +138,8 @@ export class ContainerOutput {
       if (this.stdoutPhase === "job" && job) {
         let found = "";
         const at = this.stdoutLines.push(rest, (line) => {
+          // An outside request is handed on as soon as its line is whole; the job goes on.
+          if (job.channel?.receiveLine(line)) return false;
           const ours = line.startsWith(job.reportPrefix) || line.startsWith(job.endPrefix);
           if (ours) found = line;
           return ours;

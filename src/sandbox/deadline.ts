@@ -18,6 +18,8 @@ export const STARTUP_TIMEOUT_MS = 60_000;
 // ---- sandbox/supervisor.pl
 /** The host's first line of a job: `TOOLFORGE_DEADLINE <ms> <nonce>\n`, then the job line. */
 export const DEADLINE_LINE_PREFIX = "TOOLFORGE_DEADLINE ";
+/** While a job runs, the host's answer to one of its outside requests: `TOOLFORGE_ANSWER <nonce> <json>\n` (the runner gets `<json>`). */
+export const ANSWER_LINE_PREFIX = "TOOLFORGE_ANSWER ";
 /** After a job: `\nTOOLFORGE_END <nonce> <status>\n` on stdout and on stderr. */
 export const END_LINE_PREFIX = "TOOLFORGE_END ";
 /** The container takes no more jobs (its accept time is over, or jobs cannot be isolated there). */
@@ -95,6 +97,11 @@ export function supervisorCommand(supervisorPath: string, deadlines: ContainerDe
 /** The control line the host writes before a job line; `nonce` (hex) tags the job's end line. */
 export function deadlineLine(timeoutMs: number, nonce: string): string {
   return `${DEADLINE_LINE_PREFIX}${Math.ceil(timeoutMs)} ${nonce}\n`;
+}
+
+/** The line that hands the runner of the job tagged `nonce` one answer (`json` is one line of JSON). */
+export function answerLine(nonce: string, json: string): string {
+  return `${ANSWER_LINE_PREFIX}${nonce} ${json}`;
 }
 
 /** The start of the supervisor's end line for the job tagged `nonce` (the status follows). */

@@ -1,15 +1,21 @@
 /**
  * The host's end of a job's request channel. While a tool call runs, each `ctx.fetch` of the module
  * arrives on the runner's stdout as one line, `TOOLFORGE_REQUEST <token> <json>`; this takes those
- * lines out of the job's output, hands each request to the job's `onRequest` and writes the answer
+ * lines from the job's output, hands each request to the job's `onRequest` and writes the answer
  * back to the runner's stdin as one JSON line. The runner is hostile (the module runs in it), so
  * every limit the runner keeps is kept here again: how many requests, how many at once, how long a
  * line. A request the host refuses is answered `{id, ok: false, refused}`, never dropped.
  */
-import { StringDecoder } from "node:string_decoder";
 import { MAX_OPEN_REQUESTS, MAX_REQUEST_LINE_CHARS, MAX_REQUESTS_PER_CALL, REQUEST_PREFIX } from "../contract.js";
 import { errorMessage } from "../errors.js";
 import type { SandboxJob } from "./types.js";
+
+/**
+ * An answer line longer than this goes with its body in base64 (a 1 MiB body of escaped text could
+ * make a 6 MiB line; base64 keeps it under 1.4 MiB). The supervisor holds at most 16 MiB of the
+ * host's input: the open answers fit with room to spare.
+ */
+const MAX_ANSWER_LINE_CHARS = 2 * 1024 * 1024;
 
 export type RequestHandler = NonNullable<SandboxJob["onRequest"]>;
 type OutboundLike = Parameters<RequestHandler>[0];
@@ -24,13 +30,10 @@ export interface RequestChannelOptions {
 
 export class RequestChannel {
   private readonly marker: string;
-  private readonly decoder = new StringDecoder("utf8");
-  /** Text of an unfinished line that may still become a request line. */
-  private partial = "";
   private received = 0;
   private open = 0;
   private closed = false;
-  /** Every answer still being worked out (so the job's end can wait for them, or not). */
+  /** Every answer still being worked out. */
   readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly options: RequestChannelOptions) {
@@ -38,59 +41,20 @@ export class RequestChannel {
   }
 
   /**
-   * Takes a chunk of the runner's stdout; returns what is the job's own output (request lines
-   * removed). A line that could still become a request line is held back until it is complete.
+   * Takes one complete line of the runner's stdout (without its newline). Returns true when it was
+   * one of this job's request lines (answered, or refused), false when it is the job's own output.
    */
-  push(chunk: Buffer | string): string {
-    let text = this.partial + (typeof chunk === "string" ? chunk : this.decoder.write(chunk));
-    this.partial = "";
-    let output = "";
-    for (;;) {
-      const start = this.requestStart(text);
-      if (start < 0) break;
-      output += text.slice(0, start);
-      const end = text.indexOf("\n", start);
-      if (end < 0) {
-        if (text.length - start > MAX_REQUEST_LINE_CHARS + this.marker.length) {
-          // Never finished within the limit: the rest of the line is output, the request refused.
-          this.refuse(null, `a request line is over ${MAX_REQUEST_LINE_CHARS} characters`);
-          output += text.slice(start);
-          text = "";
-        } else {
-          this.partial = text.slice(start);
-          text = "";
-        }
-        break;
-      }
-      this.receive(text.slice(start + this.marker.length, end));
-      text = text.slice(end + 1);
-    }
-    // Hold back a tail that is the beginning of a marker at the start of a line.
-    const held = this.heldTail(text);
-    this.partial += text.slice(text.length - held.length);
-    return output + text.slice(0, text.length - held.length);
+  receiveLine(line: string): boolean {
+    if (!line.startsWith(this.marker)) return false;
+    const json = line.slice(this.marker.length);
+    if (json.length > MAX_REQUEST_LINE_CHARS) this.refuse(null, `a request line is over ${MAX_REQUEST_LINE_CHARS} characters`);
+    else this.receive(json);
+    return true;
   }
 
-  /** The job has ended: later answers are not written (the runner is gone); returns held-back text. */
-  close(): string {
+  /** The job has ended: later answers are not written (the runner is gone). */
+  close(): void {
     this.closed = true;
-    const rest = this.partial + this.decoder.end();
-    this.partial = "";
-    return rest;
-  }
-
-  /** Where a request line starts in `text` (at its start or after a newline), or -1. */
-  private requestStart(text: string): number {
-    if (text.startsWith(this.marker)) return 0;
-    const at = text.indexOf(`\n${this.marker}`);
-    return at < 0 ? -1 : at + 1;
-  }
-
-  /** The end of `text` that could be the start of a request line still arriving. */
-  private heldTail(text: string): string {
-    const lineStart = text.lastIndexOf("\n") + 1;
-    const tail = text.slice(lineStart);
-    return tail.length > 0 && this.marker.startsWith(tail) ? tail : "";
   }
 
   private receive(json: string): void {
@@ -130,8 +94,13 @@ export class RequestChannel {
 
   private write(answer: object): void {
     if (this.closed) return;
+    let line = JSON.stringify(answer);
+    const { body, bodyEncoding } = answer as { body?: unknown; bodyEncoding?: unknown };
+    if (line.length > MAX_ANSWER_LINE_CHARS && bodyEncoding === "utf8" && typeof body === "string") {
+      line = JSON.stringify({ ...answer, body: Buffer.from(body, "utf8").toString("base64"), bodyEncoding: "base64" });
+    }
     try {
-      this.options.answer(`${JSON.stringify(answer)}\n`);
+      this.options.answer(`${line}\n`);
     } catch {
       // The runner's stdin is gone: the job is ending, and its end is reported on its own.
     }
@@ -156,4 +125,14 @@ function requestProblem(request: unknown): string | null {
     if (Object.values(r.headers).some((v) => typeof v !== "string")) return "a request header's value is not text";
   }
   return null;
+}
+
+/** The job's stdout as people read it: its request lines (and one cut off at the end) taken out. */
+export function withoutRequestLines(stdout: string, token: string): string {
+  const marker = `${REQUEST_PREFIX}${token} `;
+  let text = stdout.includes(marker) ? stdout.replace(new RegExp(`\\n?${marker}[^\\n]*(\\n|$)`, "g"), "") : stdout;
+  const lastLine = text.slice(text.lastIndexOf("\n") + 1);
+  if (lastLine.length >= REQUEST_PREFIX.length && marker.startsWith(lastLine))
+    text = text.slice(0, text.length - lastLine.length).replace(/\n$/, "");
+  return text;
 }

@@ -18,12 +18,14 @@ import {
   ABANDONED_EXIT_CODE,
   CLEANUP_ALLOWANCE_MS,
   DEADLINE_EXIT_CODE,
+  answerLine,
   deadlineLine,
   STARTUP_TIMEOUT_MS,
   type ContainerDeadlines,
 } from "./deadline.js";
 import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
 import { parseReport, stderrWithoutEndLine, stdoutWithoutReport, type ParsedReport } from "./output.js";
+import { RequestChannel, withoutRequestLines } from "./request-channel.js";
 import type { JobResult, SandboxJob } from "./types.js";
 
 /** After the container exits, how long to wait for the last output to arrive. */
@@ -203,8 +205,17 @@ export class SandboxContainer {
     this.jobs++;
     const token = randomBytes(16).toString("hex");
     const nonce = randomBytes(16).toString("hex");
-    const line = JSON.stringify({ token, action: job.action, module: job.module, contract: job.contract ?? "tool", input: job.input });
-    const out = this.output.beginJob(token, nonce);
+    const line = JSON.stringify({
+      token,
+      action: job.action,
+      module: job.module,
+      contract: job.contract ?? "tool",
+      input: job.input,
+      outside: job.onRequest !== undefined,
+    });
+    const stream = this.stream;
+    const channel = new RequestChannel({ token, onRequest: job.onRequest, answer: (json) => stream.write(answerLine(nonce, json)) });
+    const out = this.output.beginJob(token, nonce, channel);
     const startedAt = performance.now();
     // The supervisor reads the deadline line (the nonce stays with it), then passes the job line to the runner.
     this.stream.write(deadlineLine(timeoutMs, nonce) + line + "\n");
@@ -226,6 +237,7 @@ export class SandboxContainer {
       aborted,
     ]);
     stop.abort();
+    channel.close();
     const facts = { startedAt, timeoutMs, token, out };
 
     if (outcome.kind === "report" || outcome.kind === "ended") {
@@ -320,7 +332,7 @@ export class SandboxContainer {
       oomKilled: facts.oomKilled,
       aborted: facts.aborted ?? false,
       durationMs: Math.round(durationMs * 100) / 100,
-      stdout: stdoutWithoutReport(out.stdout.text(), parsed.reportLine),
+      stdout: withoutRequestLines(stdoutWithoutReport(out.stdout.text(), parsed.reportLine), facts.token),
       stderr: stderrWithoutEndLine(out.stderr.text(), facts.token),
       stdoutTruncated: out.stdout.truncated,
       stderrTruncated: out.stderr.truncated,

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_OPEN_REQUESTS, MAX_REQUESTS_PER_CALL, REQUEST_PREFIX } from "../../src/contract.js";
 import { PROJECT_ROOT } from "../../src/config.js";
 import { parseReport } from "../../src/sandbox/output.js";
-import { RequestChannel, type RequestHandler } from "../../src/sandbox/request-channel.js";
+import { RequestChannel, withoutRequestLines, type RequestHandler } from "../../src/sandbox/request-channel.js";
 import type { RunnerReport } from "../../src/sandbox/types.js";
 
 const RUNNER = path.join(PROJECT_ROOT, "sandbox", "runner.mjs");
@@ -27,11 +27,19 @@ function runWithChannel(job: Record<string, unknown>, onRequest: RequestHandler 
     const child = spawn(process.execPath, [RUNNER], { stdio: ["pipe", "pipe", "pipe"], env: {} });
     const channel = new RequestChannel({ token, onRequest, answer: (line) => child.stdin.write(line) });
     let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += channel.push(chunk)));
+    let partial = "";
+    child.stdout.setEncoding("utf8");
+    // Whole lines go to the channel, as the container's output router hands them on.
+    child.stdout.on("data", (chunk: string) => {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) if (!channel.receiveLine(line)) stdout += `${line}\n`;
+    });
     child.stderr.resume();
     child.on("error", reject);
     child.on("close", () => {
-      stdout += channel.close();
+      stdout += partial;
+      channel.close();
       child.stdin.destroy();
       resolve({ report: parseReport(stdout, token).report, stdout });
     });
@@ -213,7 +221,7 @@ describe("a tool's outside requests over the runner's channel", () => {
 
 describe("the host's end of the channel against a hostile runner", () => {
   const token = "a".repeat(32);
-  const line = (json: unknown) => `${REQUEST_PREFIX}${token} ${JSON.stringify(json)}\n`;
+  const line = (json: unknown) => `${REQUEST_PREFIX}${token} ${JSON.stringify(json)}`;
 
   function channel(onRequest?: RequestHandler) {
     const answers: unknown[] = [];
@@ -223,28 +231,24 @@ describe("the host's end of the channel against a hostile runner", () => {
 
   it("treats a request line with another token as the job's own output", () => {
     const { c, answers } = channel(async () => ok(""));
-    const fake = `${REQUEST_PREFIX}${"b".repeat(32)} {"id":1,"url":"https://x.example/"}\n`;
-    expect(c.push(`hello\n${fake}`)).toBe(`hello\n${fake}`);
+    expect(c.receiveLine(`${REQUEST_PREFIX}${"b".repeat(32)} {"id":1,"url":"https://x.example/"}`)).toBe(false);
+    expect(c.receiveLine("hello")).toBe(false);
     expect(answers).toEqual([]);
   });
 
-  it("finds a request line split across chunks and keeps the output around it", async () => {
+  it("writes no answer once the job has ended", async () => {
     const { c, answers } = channel(async () => ok("fine"));
-    const whole = `before\n${line({ id: 1, url: "https://api.example.com/" })}after`;
-    let out = "";
-    for (let i = 0; i < whole.length; i += 7) out += c.push(whole.slice(i, i + 7));
-    out += c.close();
-    expect(out).toBe("before\nafter");
+    expect(c.receiveLine(line({ id: 1, url: "https://api.example.com/" }))).toBe(true);
+    c.close();
     await Promise.all(c.pending);
-    // Closed before the answer was ready: nothing is written to a runner that is gone.
     expect(answers).toEqual([]);
   });
 
   it("answers a malformed request with a refusal naming what is wrong", async () => {
     const { c, answers } = channel(async () => ok(""));
-    c.push(line({ id: 4, url: 42 }));
-    c.push(`${REQUEST_PREFIX}${token} not json\n`);
-    c.push(line({ id: 5, url: "https://api.example.com/", headers: { a: 1 } }));
+    c.receiveLine(line({ id: 4, url: 42 }));
+    c.receiveLine(`${REQUEST_PREFIX}${token} not json`);
+    c.receiveLine(line({ id: 5, url: "https://api.example.com/", headers: { a: 1 } }));
     expect(answers).toEqual([
       { id: 4, ok: false, refused: "the request has no url" },
       { id: null, ok: false, refused: "the request line is not JSON" },
@@ -254,7 +258,7 @@ describe("the host's end of the channel against a hostile runner", () => {
 
   it(`refuses a runner that opens more than ${MAX_OPEN_REQUESTS} requests at once`, async () => {
     const { c, answers } = channel(() => new Promise(() => undefined));
-    for (let id = 1; id <= MAX_OPEN_REQUESTS + 1; id++) c.push(line({ id, url: "https://api.example.com/" }));
+    for (let id = 1; id <= MAX_OPEN_REQUESTS + 1; id++) c.receiveLine(line({ id, url: "https://api.example.com/" }));
     expect(answers).toEqual([
       { id: MAX_OPEN_REQUESTS + 1, ok: false, refused: `at most ${MAX_OPEN_REQUESTS} outside requests may be open at once` },
     ]);
@@ -264,8 +268,25 @@ describe("the host's end of the channel against a hostile runner", () => {
     const { c, answers } = channel(async () => {
       throw new Error("store closed");
     });
-    c.push(line({ id: 9, url: "https://api.example.com/" }));
+    c.receiveLine(line({ id: 9, url: "https://api.example.com/" }));
     await Promise.all(c.pending);
     expect(answers).toEqual([{ id: 9, ok: false, refused: "the host could not make the request: store closed" }]);
+  });
+
+  it("sends a body that would make an answer line too long for the supervisor in base64", async () => {
+    const body = "\u0001".repeat(1024 * 1024); // 6 characters each once escaped in JSON
+    const { c, answers } = channel(async () => ok(body));
+    c.receiveLine(line({ id: 2, url: "https://api.example.com/" }));
+    await Promise.all(c.pending);
+    const [answer] = answers as { bodyEncoding: string; body: string }[];
+    expect(answer?.bodyEncoding).toBe("base64");
+    expect(Buffer.from(answer!.body, "base64").toString("utf8")).toBe(body);
+  });
+
+  it("keeps request lines out of the stdout people read, a cut one at the end too", () => {
+    const request = line({ id: 1, url: "https://api.example.com/" });
+    expect(withoutRequestLines(`one\n\n${request}\ntwo\n\n${request.slice(0, 60)}`, token)).toBe("one\ntwo\n");
+    expect(withoutRequestLines(`one\n\n${request.slice(0, 30)}`, token)).toBe("one\n");
+    expect(withoutRequestLines("nothing to take out\n", token)).toBe("nothing to take out\n");
   });
 });

@@ -98,6 +98,7 @@ describe("the supervisor's constants", () => {
     };
     for (const name of [
       "DEADLINE_LINE_PREFIX",
+      "ANSWER_LINE_PREFIX",
       "END_LINE_PREFIX",
       "RETIRED_EXIT_CODE",
       "IDLE_EXIT_CODE",
@@ -161,6 +162,66 @@ describe("the supervisor's protocol", () => {
     expect(supervisor.stderr()).toMatch(/not a deadline|too long for a deadline/);
     const usage = startSupervisor(["soon"]);
     expect(await usage.exited).toBe(2);
+  });
+});
+
+describe("the supervisor's answers to a job's outside requests", () => {
+  /** A tool call whose module fetches once (`outside`: the host answers) and returns the body. */
+  function sendFetching(supervisor: Supervisor, body: string, deadlineMs = 10_000): { token: string; nonce: string } {
+    const token = randomBytes(16).toString("hex");
+    const nonce = randomBytes(16).toString("hex");
+    const module = `export const name = "f"; export const description = "d"; export const schema = { type: "object" };
+      export function test() {}
+      export default async function f(args, ctx) { ${body} }`;
+    const job = JSON.stringify({ token, action: "call", contract: "tool", module, input: {}, outside: true });
+    supervisor.child.stdin.write(deadline.deadlineLine(deadlineMs, nonce) + job + "\n");
+    return { token, nonce };
+  }
+  const requested = (supervisor: Supervisor, token: string) =>
+    untilPresent("the request line", () => supervisor.stdout().includes(`${contract.REQUEST_PREFIX}${token} `), { timeoutMs: 15_000 });
+  const answer = (id: number, text: string) =>
+    JSON.stringify({
+      id,
+      ok: true,
+      status: 200,
+      statusText: "OK",
+      headers: {},
+      body: text,
+      bodyEncoding: "utf8",
+      url: "https://x/",
+      redirected: false,
+    }) + "\n";
+
+  it("passes this job's answer to its runner and drops one tagged for another job", async () => {
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
+    await supervisor.ready(1);
+    const { token, nonce } = sendFetching(supervisor, `return (await ctx.fetch("https://x/")).text();`);
+    await requested(supervisor, token);
+    supervisor.child.stdin.write(deadline.answerLine(randomBytes(16).toString("hex"), answer(1, "not for you")));
+    supervisor.child.stdin.write(deadline.answerLine(nonce, answer(1, "for you")));
+    const end = await supervisor.ended(nonce);
+    expect(parseReport(supervisor.stdout().slice(0, supervisor.stdout().indexOf(end)), token).report?.result).toBe("for you");
+  });
+
+  it("drops an answer that comes after its job ended, and runs the next job", async () => {
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
+    await supervisor.ready(1);
+    const first = sendFetching(supervisor, `void ctx.fetch("https://x/"); return "did not wait";`);
+    await supervisor.ended(first.nonce);
+    await supervisor.ready(2);
+    supervisor.child.stdin.write(deadline.answerLine(first.nonce, answer(1, "late")));
+    const { nonce } = supervisor.send("export default function f(self, n) { return n + 1; }", { args: [1] });
+    expect(await supervisor.ended(nonce)).toBe(`${deadline.endLinePrefix(nonce)}0`);
+  });
+
+  it("keeps the deadline while a large answer waits for a runner that does not read it", async () => {
+    const supervisor = startSupervisor(["60000", "60000", "60000", "100"]);
+    await supervisor.ready(1);
+    const { token, nonce } = sendFetching(supervisor, `void ctx.fetch("https://x/"); for (;;) {}`, 1_000);
+    await requested(supervisor, token);
+    // Far more than a pipe holds: a supervisor that blocked on it would miss the deadline.
+    supervisor.child.stdin.write(deadline.answerLine(nonce, answer(1, "x".repeat(4 * 1024 * 1024))));
+    expect(await supervisor.exited).toBe(deadline.DEADLINE_EXIT_CODE);
   });
 });
 
