@@ -5,6 +5,7 @@
  * caller: `close()` closes only what the runtime opened itself.
  */
 import type { Config } from "./config.js";
+import type { EgressHooks } from "./egress/types.js";
 import { loadConfig } from "./config.js";
 import { EventBus } from "./events.js";
 import { createAdmission, type Admission } from "./admission/index.js";
@@ -52,6 +53,8 @@ export interface RuntimeOverrides {
   builtins?: BuiltinTool[];
   /** Where the parts report background problems (default: a new channel, which falls back to process warnings). */
   diagnostics?: DiagnosticsChannel;
+  /** Test hooks of the outside requests tools make (how names resolve, which CAs HTTPS trusts); production leaves them out. */
+  egressHooks?: EgressHooks;
 }
 
 export async function createRuntime(config: Config = loadConfig(), overrides: RuntimeOverrides = {}): Promise<Runtime> {
@@ -69,6 +72,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
       overrides.registry ??
       (await createToolRegistry({
         ...toolRegistryOptions(config, { store, sandbox, bus }),
+        ...(overrides.egressHooks ? { egressHooks: overrides.egressHooks } : {}),
         mirror,
         diagnostics,
         ...(overrides.builtins ? { builtins: overrides.builtins } : {}),

@@ -55,6 +55,9 @@ export interface EgressPolicy {
   ca?: string;
 }
 
+/** The policy's test hooks alone (how names resolve, which CAs HTTPS trusts): production leaves them out. */
+export type EgressHooks = Partial<Pick<EgressPolicy, "lookup" | "ca">>;
+
 export interface OutboundRequest {
   url: string;
   method?: string;

@@ -6,6 +6,7 @@
 import { SandboxBusyError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox, SandboxJob } from "../sandbox/types.js";
+import type { EgressHooks } from "../egress/types.js";
 import type { Store } from "../store/types.js";
 import { consentMessage, consentOf, type Consent, type ConsentRequest } from "./consent.js";
 import type { ForgedEntry } from "./forged-loader.js";
@@ -23,10 +24,16 @@ export interface ForgedCallDeps {
   bus: EventBus | undefined;
   /** Loopback hosts a person granted may be reached (EGRESS_ALLOW_LOOPBACK). */
   allowLoopback: boolean;
+  egressHooks?: EgressHooks | undefined;
 }
 
 /** The outside requests' deadline when the call has no timeout of its own (the sandbox's default). */
 const DEFAULT_CALL_DEADLINE_MS = 10_000;
+/**
+ * Outside requests end this much before the call's own deadline (at most a tenth of it), so that a
+ * request to a server that never finishes is refused while the tool can still say so.
+ */
+const OUTSIDE_DEADLINE_MARGIN_MS = 1_000;
 
 /** What the tool still asks a person for (null: it calls no host, or every host stands granted). */
 export async function consentRequestFor(store: Store, tool: RegisteredTool): Promise<ConsentRequest | null> {
@@ -65,8 +72,14 @@ export async function callForged(
     }
     const request = requestOf(tool, consent);
     if (request) return { ...failure("not_granted", consentMessage(request), elapsed()), consent: request };
-    const deadline = Date.now() + (timeoutMs ?? DEFAULT_CALL_DEADLINE_MS);
-    onRequest = await outsideRequests({ store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback }, tool, consent, deadline);
+    const callMs = timeoutMs ?? DEFAULT_CALL_DEADLINE_MS;
+    const deadline = Date.now() + callMs - Math.min(OUTSIDE_DEADLINE_MARGIN_MS, callMs / 10);
+    onRequest = await outsideRequests(
+      { store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback, hooks: deps.egressHooks },
+      tool,
+      consent,
+      deadline,
+    );
   }
   try {
     const options = {

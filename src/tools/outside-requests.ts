@@ -13,7 +13,7 @@ import {
   performRequest,
   type HostGrant,
 } from "../egress/index.js";
-import type { OutboundRequest, OutboundResult } from "../egress/types.js";
+import type { EgressHooks, OutboundRequest, OutboundResult } from "../egress/types.js";
 import type { EventBus } from "../events.js";
 import type { Store } from "../store/types.js";
 import type { Consent } from "./consent.js";
@@ -24,6 +24,8 @@ export interface OutsideRequestOptions {
   bus?: EventBus | undefined;
   /** Loopback hosts a person granted may be reached (EGRESS_ALLOW_LOOPBACK: tests on one machine). */
   allowLoopback: boolean;
+  /** Test hooks (how names resolve, which CAs HTTPS trusts); production leaves them out. */
+  hooks?: EgressHooks | undefined;
 }
 
 /** What a request is answered with, over the runner's channel (the response, or why it was refused). */
@@ -64,6 +66,7 @@ export async function outsideRequests(
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     maxRedirects: DEFAULT_MAX_REDIRECTS,
     allowLoopback: options.allowLoopback,
+    ...options.hooks,
   };
   return async (request) => {
     const result: OutboundResult = await performRequest(request, policy);

@@ -16,6 +16,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
+import type { EgressHooks } from "../egress/types.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, coverage, queryTerms } from "../store/library-text.js";
 import type { JsonObject, Store, ToolSummary } from "../store/types.js";
@@ -57,6 +58,8 @@ export interface ToolRegistryOptions {
   diagnostics?: Diagnostics;
   /** Loopback hosts a person granted may be reached by forged tools (EGRESS_ALLOW_LOOPBACK; default off). */
   allowLoopback?: boolean;
+  /** Test hooks of the outside requests (src/egress); production leaves them out. */
+  egressHooks?: EgressHooks;
 }
 
 /** A tool version the registry could not load (kept out of the bound set, reported here). */
@@ -359,6 +362,7 @@ class Registry implements LiveToolRegistry {
       maxResultBytes: this.maxResultBytes,
       bus: this.options.bus,
       allowLoopback: this.options.allowLoopback === true,
+      egressHooks: this.options.egressHooks,
     };
     return { outcome: await callForged(deps, entry, args, elapsed, signal), version };
   }

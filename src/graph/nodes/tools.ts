@@ -76,7 +76,7 @@ export function toolsNode(deps: Pick<GraphDeps, "registry" | "config" | "store" 
             durationMs: 0,
             consent: asked,
           }
-        : await callTool(deps.registry, call);
+        : await callTool(deps.registry, call, config.signal);
       emit(config, {
         type: "tool.result",
         name: call.name,
@@ -119,10 +119,11 @@ async function recordAnswer(deps: Pick<GraphDeps, "store" | "bus">, asking: Cons
 }
 
 /** `registry.call` never throws by contract; if it does anyway, the model is told what broke. */
-async function callTool(registry: ToolRegistry, call: ToolCall): Promise<ToolCallOutcome> {
+async function callTool(registry: ToolRegistry, call: ToolCall, signal: AbortSignal | undefined): Promise<ToolCallOutcome> {
   const started = performance.now();
   try {
-    return await registry.call(call.name, call.args);
+    // A cancelled turn (Ctrl-C, a closed stream, Stop) stops its tool call in the sandbox too.
+    return await registry.call(call.name, call.args, signal ? { signal } : {});
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { ok: false, kind: "sandbox", error: `the tool could not be run: ${message}`, durationMs: performance.now() - started };
