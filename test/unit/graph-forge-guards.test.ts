@@ -35,6 +35,9 @@ function script(options: { stubborn?: boolean } = {}) {
   };
 }
 
+/** A turn with one failed forge: BRICK, the forge's two attempts, BRICK again, then the cascade. */
+const ONE_FAILED_FORGE = [MODELS.brick, FORGE_MODEL, FORGE_MODEL, MODELS.brick, MODELS.robin, MODELS.babs, MODELS.alfred];
+
 describe("forging from the graph when the forge fails", () => {
   const ctx = useGraph({ checkpointer: false, env: { FORGE_MAX_ATTEMPTS: "2" } });
 
@@ -44,16 +47,7 @@ describe("forging from the graph when the forge fails", () => {
     const result = await ctx.h.graph.invoke(turn("What is the moon's phase on 2024-01-01?"));
     const requests = ctx.ollama.chatRequests.slice(before);
 
-    // BRICK, the forge's two attempts, BRICK again, then the cascade.
-    expect(requests.map((r) => r.model)).toEqual([
-      MODELS.brick,
-      FORGE_MODEL,
-      FORGE_MODEL,
-      MODELS.brick,
-      MODELS.robin,
-      MODELS.babs,
-      MODELS.alfred,
-    ]);
+    expect(requests.map((r) => r.model)).toEqual(ONE_FAILED_FORGE);
     const note = result.messages.find((m) => HumanMessage.isInstance(m) && m.name === FORGE_NOTE_NAME)!;
     expect(String(note.content)).toMatch(
       /^Forging the requested tool failed: no module passed in 2 attempts; attempt 2 had no module in the reply: /,
@@ -85,15 +79,7 @@ describe("forging from the graph when the forge fails", () => {
     }
     const requests = ctx.ollama.chatRequests.slice(before);
 
-    expect(requests.map((r) => r.model)).toEqual([
-      MODELS.brick,
-      FORGE_MODEL,
-      FORGE_MODEL,
-      MODELS.brick,
-      MODELS.robin,
-      MODELS.babs,
-      MODELS.alfred,
-    ]);
+    expect(requests.map((r) => r.model)).toEqual(ONE_FAILED_FORGE);
     expect((await ctx.h.runtime.store.listForgeRuns()).length - runsBefore).toBe(1);
     expect(final!.forgesThisTurn).toBe(1);
     // One note from the forge, saying why, with the number of attempts said once.
