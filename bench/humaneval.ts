@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     const passed = outcomes.filter((o) => o.ok).length;
     const note =
       `${passed}/${outcomes.length} passed; total ${(totalMs / 1000).toFixed(1)} s` +
-      (poolStats ? `; warm ${poolStats.warmTakes}, cold ${poolStats.coldStarts}` : "");
+      (poolStats ? `; warm ${poolStats.warmTakes}, waited ${poolStats.waited}, containers ${poolStats.containersStarted}` : "");
     rows.push(
       summarise(
         "humaneval",

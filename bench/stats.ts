@@ -10,6 +10,10 @@ export interface BenchRow {
   maxMs: number;
   /** Anything else worth printing (concurrency, notes). */
   note?: string;
+  /** Throughput rows: completed calls per second over the row's duration. */
+  perSecond?: number;
+  /** Throughput rows: calls that failed. */
+  failed?: number;
 }
 
 export function percentile(sortedMs: number[], p: number): number {
@@ -55,8 +59,18 @@ function round(ms: number): number {
 }
 
 export function formatTable(rows: BenchRow[]): string {
-  const header = ["group", "benchmark", "runs", "p50 ms", "p95 ms", "min ms", "max ms", "note"];
-  const body = rows.map((r) => [r.group, r.name, String(r.runs), fmt(r.p50Ms), fmt(r.p95Ms), fmt(r.minMs), fmt(r.maxMs), r.note ?? ""]);
+  const header = ["group", "benchmark", "runs", "p50 ms", "p95 ms", "min ms", "max ms", "calls/s", "note"];
+  const body = rows.map((r) => [
+    r.group,
+    r.name,
+    String(r.runs),
+    fmt(r.p50Ms),
+    fmt(r.p95Ms),
+    fmt(r.minMs),
+    fmt(r.maxMs),
+    r.perSecond === undefined ? "" : r.perSecond.toFixed(2),
+    r.note ?? "",
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   return [line(header), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n");

@@ -105,6 +105,16 @@ const settings = {
   SANDBOX_MEMORY_MB: { schema: integer(32, 16_384).default(256), form: "megabytes, from 32 to 16384" },
   SANDBOX_CPUS: { schema: z.coerce.number().min(0.05).max(64).default(0.5), form: "a number of CPUs, from 0.05 to 64 (e.g. 0.5)" },
   SANDBOX_POOL_SIZE: { schema: integer(0, 64).default(2), form: "a whole number from 0 (no pool) to 64" },
+  SANDBOX_MAX_CONTAINERS: {
+    schema: optionalText.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(256).optional()),
+    form: "a whole number from 1 to 256 (empty: sized from the machine's CPUs and memory)",
+  },
+  SANDBOX_JOBS_PER_CONTAINER: {
+    schema: integer(1, 10_000).default(100),
+    form: "a whole number from 1 (a fresh container per job) to 10000",
+  },
+  SANDBOX_QUEUE_LIMIT: { schema: integer(0, 100_000).default(64), form: "a whole number from 0 (no waiting) to 100000" },
+  SANDBOX_QUEUE_TIMEOUT_MS: { schema: integer(0, 600_000).default(30_000), form: "milliseconds, from 0 to 600000" },
 
   FORGE_MAX_ATTEMPTS: { schema: integer(1, 10).default(3), form: "a whole number from 1 to 10" },
 
@@ -162,7 +172,16 @@ export interface Config {
     timeoutMs: number;
     memoryMb: number;
     cpus: number;
+    /** Containers kept started and waiting for a job when nothing runs. */
     poolSize: number;
+    /** The most containers at once (starting, waiting, running or clearing a job); undefined = sized from the machine. */
+    maxContainers: number | undefined;
+    /** Jobs one container runs, each in a fresh process, before it is replaced. */
+    jobsPerContainer: number;
+    /** Jobs that may wait for a container; beyond it a job is refused as busy. */
+    queueLimit: number;
+    /** The longest a job waits for a container before it is refused as busy. */
+    queueTimeoutMs: number;
   };
   forgeMaxAttempts: number;
   /** The most tools BRICK gets bound per model call (built-ins and find_tools included). */
@@ -194,6 +213,12 @@ export function loadConfig(env?: Env): Config {
     const parsed = (schema as z.ZodType).safeParse(given);
     if (parsed.success) raw[name] = parsed.data;
     else problems.push(`${name}=${JSON.stringify(value)} is not valid: expected ${form}`);
+  }
+  const maxContainers = raw.SANDBOX_MAX_CONTAINERS as number | undefined;
+  if (maxContainers !== undefined && typeof raw.SANDBOX_POOL_SIZE === "number" && raw.SANDBOX_POOL_SIZE > maxContainers) {
+    problems.push(
+      `SANDBOX_POOL_SIZE=${raw.SANDBOX_POOL_SIZE} keeps more containers waiting than SANDBOX_MAX_CONTAINERS=${maxContainers} lets run: lower the first or raise the second`,
+    );
   }
   if (problems.length > 0) {
     throw new ConfigError(
@@ -242,6 +267,10 @@ function toConfig(r: Raw): Config {
       memoryMb: r.SANDBOX_MEMORY_MB,
       cpus: r.SANDBOX_CPUS,
       poolSize: r.SANDBOX_POOL_SIZE,
+      maxContainers: r.SANDBOX_MAX_CONTAINERS,
+      jobsPerContainer: r.SANDBOX_JOBS_PER_CONTAINER,
+      queueLimit: r.SANDBOX_QUEUE_LIMIT,
+      queueTimeoutMs: r.SANDBOX_QUEUE_TIMEOUT_MS,
     },
     forgeMaxAttempts: r.FORGE_MAX_ATTEMPTS,
     toolBindLimit: r.TOOL_BIND_LIMIT,

@@ -28,6 +28,23 @@ export class SandboxUnavailableError extends ToolForgeError {
   }
 }
 
+/**
+ * The sandbox runs as many jobs as the machine allows (SANDBOX_MAX_CONTAINERS) and lets a bounded
+ * number wait (SANDBOX_QUEUE_LIMIT, each at most SANDBOX_QUEUE_TIMEOUT_MS): this job found the queue
+ * full, or waited its longest. Nothing of it ran. Try again after `retryAfterSeconds`.
+ */
+export class SandboxBusyError extends ToolForgeError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("sandbox_busy", message, {
+      hint: `retry in about ${seconds} s; if this happens often, raise SANDBOX_MAX_CONTAINERS (the machine permitting) or SANDBOX_QUEUE_LIMIT`,
+    });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
 /** The store cannot be opened or used (file corrupt or unwritable, server unreachable, bad credentials). */
 export class StoreUnavailableError extends ToolForgeError {
   constructor(message: string, hint: string, cause?: unknown) {

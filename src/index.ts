@@ -25,7 +25,7 @@ export type { Config, PersonaName } from "./config.js";
 export type { Store } from "./store/types.js";
 export type { Sandbox, SandboxJob, JobResult, RunnerReport } from "./sandbox/types.js";
 export type { EventBus, ToolForgeEvent, PublishedEvent } from "./events.js";
-export type { ToolRegistry } from "./tools/types.js";
+export type { ToolRegistry, ToolCallOptions, ToolCallOutcome } from "./tools/types.js";
 export type { BuiltinTool } from "./tools/registry.js";
 export type { Forge } from "./forge/types.js";
 export type { ForgeModelSource } from "./forge/prompt.js";
@@ -64,6 +64,7 @@ export {
   OllamaServerError,
   ModelReplyError,
   SandboxUnavailableError,
+  SandboxBusyError,
   StoreUnavailableError,
   InvalidInputError,
   NotFoundError,

@@ -39,6 +39,8 @@ export interface CheckRequest {
   expectedName?: string | undefined;
   /** Methods: after the test, call the method on a copy of the receiver in the sandbox. */
   dryRun?: { self: JsonObject; args: JsonValue[]; kwargs: JsonObject } | undefined;
+  /** Aborting stops the sandbox job; the check then throws (see validateModule). */
+  signal?: AbortSignal | undefined;
 }
 
 export async function checkModule(sandbox: Sandbox, request: CheckRequest): Promise<ModuleCheck> {
@@ -48,6 +50,7 @@ export async function checkModule(sandbox: Sandbox, request: CheckRequest): Prom
     sandbox,
     expectedName: request.expectedName,
     dryRun: request.dryRun,
+    signal: request.signal,
   });
   const common: CheckCommon = {
     code: result.code,

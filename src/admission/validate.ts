@@ -16,8 +16,10 @@
  *   rule, line and column, or the sandbox outcome (the assertion message, the stack trimmed to the
  *   module's frames with lines mapped back to the TypeScript, stderr) — concise and exact.
  * - `durations` are milliseconds per stage (0 for a stage that did not run).
- * - Errors that are not the module's fault (Docker gone, the sandbox closed) propagate as thrown
- *   errors; they are never turned into a "failed module".
+ * - Errors that are not the module's fault (Docker gone, the sandbox closed, the sandbox busy:
+ *   SandboxBusyError) propagate as thrown errors; they are never turned into a "failed module".
+ *   So does cancelling: an aborted `signal` stops the sandbox job, and validation throws the
+ *   signal's reason.
  *
  * `audit: false` is a TEST-ONLY switch (the defence-in-depth test runs hostile modules in the
  * sandbox with the audit off). Nothing in the configuration or the forge sets it; do not wire it to
@@ -44,6 +46,8 @@ interface ValidateCommon {
   audit?: boolean;
   /** The sandbox job's wall-clock limit (default: the sandbox's configured timeout). */
   timeoutMs?: number | undefined;
+  /** Stops the sandbox job when aborted (then validation throws the signal's reason). */
+  signal?: AbortSignal | undefined;
 }
 
 export type ValidateOptions = ValidateCommon & { source: string };
@@ -128,8 +132,10 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
     contract: options.contract,
     ...(options.contract === "method" && options.dryRun ? { input: options.dryRun } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   durations.sandbox = elapsed(started);
+  if (result.aborted) throw abortReason(options.signal);
 
   const verdict = judgeRun(result, options, createPositionMapper(compiled.map));
   if (verdict.failure !== null) {
@@ -149,6 +155,11 @@ function fail(
   rest: Partial<ResultCommon> & Pick<ResultCommon, "code" | "durations"> & { exports?: ValidatedExports },
 ): ValidationResult {
   return { ok: false, stage, failure, findings: [], sandbox: null, ...rest };
+}
+
+/** What an aborted validation throws: the signal's own reason (an AbortError unless the caller gave one). */
+function abortReason(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException("the validation was aborted", "AbortError");
 }
 
 function elapsed(since: number): number {

@@ -6,7 +6,7 @@
  * DATA_DIR/archives, so a chronicle that exists is complete.
  */
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { create as createTar } from "tar";
@@ -53,6 +53,8 @@ export async function createArchive(
     const partial = `${file}.${randomBytes(4).toString("hex")}.partial`;
     try {
       await createTar({ gzip: true, file: partial, cwd: staging, portable: true }, [MANIFEST_NAME, STORE_FOLDER, TOOLS_FOLDER]);
+      // The store's copy holds the credentials of grants: the chronicle is its owner's alone.
+      await chmod(partial, 0o600);
       await rename(partial, file);
     } catch (error) {
       await rm(partial, { force: true });

@@ -39,7 +39,8 @@ export interface InstallDone {
 /** One flavour of the loop (a tool, a method): how to prompt, check, admit and install. */
 export interface Flavour {
   messages(previous: AttemptFeedback | undefined): BaseMessage[];
-  check(code: string): Promise<ModuleCheck>;
+  /** `signal`: the run's, so that a cancelled run also stops its sandbox job. */
+  check(code: string, signal: AbortSignal | undefined): Promise<ModuleCheck>;
   /** Installs a checked module, or refuses it with the failure fed back (the host's rules). */
   install(module: CheckedModule): Promise<InstallDone | { refused: string }>;
 }
@@ -119,7 +120,7 @@ export async function runAttempt(context: AttemptContext): Promise<AttemptOutcom
   let check: ModuleCheck;
   const checkStart = performance.now();
   try {
-    check = await flavour.check(code);
+    check = await flavour.check(code, signal);
   } catch (error) {
     // The checks could not run (sandbox down, compiler crashed): not the model's fault.
     durations.sandbox = performance.now() - checkStart;

@@ -220,7 +220,7 @@ export function createForge(deps: ForgeDeps): Forge {
     const rules = { expectedName: requested, newVersion: requested !== null };
     const flavour: Flavour = {
       messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }, window),
-      check: (code) => admission.check({ source: code, contract: "tool", expectedName: requested ?? undefined }),
+      check: (code, signal) => admission.check({ source: code, contract: "tool", expectedName: requested ?? undefined, signal }),
       install: async (module) => {
         const admitAndInstall = async (): Promise<InstallDone | { refused: string }> => {
           const refusal = await admission.toolRefusal(module, rules);
@@ -255,11 +255,12 @@ export function createForge(deps: ForgeDeps): Forge {
       const example = request.example;
       const flavour: Flavour = {
         messages: (previous) => buildMethodPrompt({ objectId, selector, spec, receiver, example, previous }, window),
-        check: (code) =>
+        check: (code, signal) =>
           admission.check({
             source: code,
             contract: "method",
             expectedName: selector,
+            signal,
             ...(example ? { dryRun: { self: receiver, args: example.args, kwargs: example.kwargs } } : {}),
           }),
         install: async (module: CheckedModule) => {

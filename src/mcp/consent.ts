@@ -9,7 +9,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { errorMessage } from "../errors.js";
 import type { ConsentRequest } from "../tools/consent.js";
 import { answerGrants } from "../tools/grants.js";
-import type { ToolCallOutcome } from "../tools/types.js";
+import type { ToolCallOptions, ToolCallOutcome } from "../tools/types.js";
 import type { McpDeps } from "./server.js";
 
 const CHOICES = {
@@ -23,8 +23,9 @@ export async function callAsking(
   deps: Pick<McpDeps, "registry" | "store" | "bus" | "diagnostics">,
   name: string,
   args: unknown,
+  options: ToolCallOptions = {},
 ): Promise<ToolCallOutcome> {
-  const outcome = await deps.registry.call(name, args);
+  const outcome = await deps.registry.call(name, args, options);
   if (outcome.ok || outcome.kind !== "not_granted" || !outcome.consent) return outcome;
   if (!server.getClientCapabilities()?.elicitation) return outcome;
   const decision = await ask(server, outcome.consent).catch((error: unknown) => {
@@ -37,7 +38,7 @@ export async function callAsking(
     scope: decision === "grant_version" ? "version" : "tool",
     hosts: [...outcome.consent.missing, ...outcome.consent.denied],
   });
-  return decision === "deny" ? outcome : deps.registry.call(name, args);
+  return decision === "deny" ? outcome : deps.registry.call(name, args, options);
 }
 
 /** The person's choice, or null when they declined or cancelled the question. */

@@ -175,7 +175,8 @@ export class McpFace {
         });
       }
       if (name.length > MAX_NAME_LENGTH) return callResultOf(overlongName(name));
-      return callResultOf(await callAsking(server, deps, name, args ?? {}));
+      // The client's cancellation (or a closed session) stops the tool in the sandbox.
+      return callResultOf(await callAsking(server, deps, name, args ?? {}, { signal: extra.signal }));
     });
     return server;
   }

@@ -1,7 +1,7 @@
 /**
- * The cold sandbox: every job in a FRESH container (created, started, given its one job, removed).
- * Slow to start (gVisor boot + node, 1–2 s here) but needs nothing kept around; the pool
- * (pool.ts) hides the start-up behind the same interface.
+ * Makes and removes sandbox containers (the pool, pool.ts, decides how many), and runs ONE job in
+ * ONE fresh container: `run` is the cold path the benchmarks and some tests measure (created,
+ * started, given its job, removed in the background). What createSandbox returns is the pool.
  */
 import type Docker from "dockerode";
 import { ToolForgeError } from "../errors.js";
@@ -34,6 +34,7 @@ export class DockerSandbox implements Sandbox {
     this.timing = { ...DEFAULT_TIMING, ...timing };
   }
 
+  /** One job in a fresh container, removed afterwards (in the background: close() waits for it). */
   async run(job: SandboxJob): Promise<JobResult> {
     this.assertOpen();
     checkJob(job);
@@ -41,22 +42,34 @@ export class DockerSandbox implements Sandbox {
     const container = await this.startContainer({ jobTimeoutMs: timeoutMs });
     try {
       await container.waitReady();
-      return await container.handOver(job, timeoutMs);
+      const { result } = await container.run(job, timeoutMs, job.signal);
+      return result;
     } finally {
-      await this.discard(container);
+      void this.discard(container).catch(() => undefined); // close() reports a removal that failed
     }
   }
 
   /**
-   * A started container waiting for its job. A cold container (`jobTimeoutMs`: its job's timeout)
-   * waits only as long as a start takes; a pooled one up to the pool's idle deadline, for a job of
-   * any timeout up to MAX_JOB_TIMEOUT_MS.
+   * A started container. One for a single job (`jobTimeoutMs`: its job's timeout) waits only as
+   * long as a start takes and ends after that job; a pooled one waits up to the pool's idle
+   * deadline between jobs, for jobs of any timeout up to MAX_JOB_TIMEOUT_MS, and takes up to
+   * SANDBOX_JOBS_PER_CONTAINER jobs within the pool's accept time.
    */
   startContainer(options: { pooled?: boolean; jobTimeoutMs?: number } = {}): Promise<SandboxContainer> {
     this.assertOpen();
     const deadlines: ContainerDeadlines = options.pooled
-      ? { idleMs: this.timing.poolIdleMs, maxJobMs: MAX_JOB_TIMEOUT_MS }
-      : { idleMs: this.timing.coldIdleMs, maxJobMs: options.jobTimeoutMs ?? MAX_JOB_TIMEOUT_MS };
+      ? {
+          idleMs: this.timing.poolIdleMs,
+          maxJobMs: MAX_JOB_TIMEOUT_MS,
+          acceptMs: this.timing.poolAcceptMs,
+          maxJobs: this.settings.jobsPerContainer,
+        }
+      : {
+          idleMs: this.timing.coldIdleMs,
+          maxJobMs: options.jobTimeoutMs ?? MAX_JOB_TIMEOUT_MS,
+          acceptMs: this.timing.coldIdleMs,
+          maxJobs: 1,
+        };
     const start = (async () => {
       const spec = containerSpec(this.image, this.settings, this.owner, deadlines, this.timing, { pooled: options.pooled ?? false });
       const container = await SandboxContainer.start(this.docker, spec, deadlines);
@@ -98,7 +111,7 @@ export class DockerSandbox implements Sandbox {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.starting]); // each removes its own container once it sees `closed`
-    for (const container of [...this.live]) void this.discard(container);
+    for (const container of [...this.live]) void this.discard(container).catch(() => undefined);
     const results = await Promise.allSettled([...this.removing]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;

@@ -1,11 +1,12 @@
 /**
- * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner and its watchdog,
- * the Dockerfile, the offline recipe, the node it carries and the install (the directory ToolForge
- * runs from), so a changed runner means a new tag (and a rebuild), and the images an install no
- * longer uses are pruned by it alone (image-prune.ts).
+ * The sandbox image: `toolforge-sandbox:<hash>`, where the hash covers the runner and its
+ * supervisor, the Dockerfile, the offline recipe, the node and perl it carries and the install (the
+ * directory ToolForge runs from), so a changed runner means a new tag (and a rebuild), and the
+ * images an install no longer uses are pruned by it alone (image-prune.ts).
  * When the image is missing it is built offline (`docker import` of a minimal root: the host's
- * node, the libraries `ldd` lists, the runner); where that cannot work (no glibc node on the host)
- * it falls back to `sandbox/Dockerfile`, which needs a registry. Two processes building at once
+ * node and perl, the libraries `ldd` lists for them, the runner and the supervisor); where that
+ * cannot work (no glibc node or no perl on the host) it falls back to `sandbox/Dockerfile`, which
+ * needs a registry. Two processes building at once
  * both end with the image: each stages its own root and the daemon keeps the last tag.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -25,30 +26,62 @@ const execFileAsync = promisify(execFile);
 
 export const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
 export const IMAGE_REPOSITORY = "toolforge-sandbox";
-/** Where the runner and its watchdog live inside the image (the Dockerfile and the offline build agree). */
+/** Where the runner and its supervisor live inside the image (the Dockerfile and the offline build agree). */
 export const RUNNER_PATH_IN_IMAGE = "/opt/toolforge/runner.mjs";
-export const WATCHDOG_PATH_IN_IMAGE = "/opt/toolforge/watchdog.mjs";
+export const SUPERVISOR_PATH_IN_IMAGE = "/opt/toolforge/supervisor.pl";
 /** The files of sandbox/ that go into the image, and into its tag's hash. */
-const SANDBOX_FILES = { "runner.mjs": RUNNER_PATH_IN_IMAGE, "watchdog.mjs": WATCHDOG_PATH_IN_IMAGE } as const;
+const SANDBOX_FILES = { "runner.mjs": RUNNER_PATH_IN_IMAGE, "supervisor.pl": SUPERVISOR_PATH_IN_IMAGE } as const;
+/** Where the offline image puts the host's perl (the supervisor's interpreter; it loads no module). */
+const PERL_PATH_IN_IMAGE = "/usr/bin/perl";
 /** The image's default command, for running it by hand; containers of a sandbox set their own (with deadlines). */
 const DEFAULT_COMMAND = ["node", RUNNER_PATH_IN_IMAGE];
 /** Bump when the offline staging below changes in a way the hashed files do not show. */
-const OFFLINE_RECIPE_REVISION = "offline-root-v2";
+const OFFLINE_RECIPE_REVISION = "offline-root-v3";
 const IMAGE_CHANGES = ["USER 1000:1000", "WORKDIR /tmp", "ENV PATH=/usr/local/bin:/usr/bin:/bin", `CMD ${JSON.stringify(DEFAULT_COMMAND)}`];
 
 /** The tag this checkout's runner and recipe produce, e.g. `toolforge-sandbox:3f2a9c0d1e4b`. */
 export async function defaultImageTag(): Promise<string> {
-  const [runner, watchdog, dockerfile] = await Promise.all(
-    ["runner.mjs", "watchdog.mjs", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
+  const [runner, supervisor, dockerfile] = await Promise.all(
+    ["runner.mjs", "supervisor.pl", "Dockerfile"].map((file) => readFile(path.join(SANDBOX_DIR, file))),
   );
   return imageTagFor({
     runner: runner!,
-    watchdog: watchdog!,
+    supervisor: supervisor!,
     dockerfile: dockerfile!,
     node: process.version,
+    perl: await perlIdentity(),
     arch: process.arch,
     install: installId(),
   });
+}
+
+let perlIdentityOnce: Promise<string> | undefined;
+
+/** Which perl the offline image would carry (its path and version), or "none" when the host has none. */
+function perlIdentity(): Promise<string> {
+  perlIdentityOnce ??= (async () => {
+    try {
+      const binary = await findPerl();
+      const { stdout } = await execFileAsync(binary, ["-e", "print $^V"]);
+      return `${binary} ${stdout.trim()}`;
+    } catch {
+      return "none";
+    }
+  })();
+  return perlIdentityOnce;
+}
+
+/** The host's perl, resolved to the real file (`docker import` needs the file, not a link). */
+async function findPerl(): Promise<string> {
+  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).concat(["/usr/bin", "/bin"]);
+  for (const dir of dirs) {
+    try {
+      return await realpath(path.join(dir, "perl"));
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error("the host has no perl (the sandbox's supervisor runs on it): install perl-base (Debian/Ubuntu) or perl");
 }
 
 /** On every image this install builds: which install made it, so that it prunes only its own (image-prune.ts). */
@@ -68,22 +101,24 @@ export function installId(root: string = PROJECT_ROOT): string {
   return createHash("sha256").update(where).digest("hex").slice(0, 12);
 }
 
-/** The tag for these inputs: any change to the runner, its watchdog, the recipe, the node carried or the install gives a new tag. */
+/** The tag for these inputs: any change to the runner, its supervisor, the recipe, the node or perl carried or the install gives a new tag. */
 export function imageTagFor(inputs: {
   runner: Buffer | string;
-  watchdog: Buffer | string;
+  supervisor: Buffer | string;
   dockerfile: Buffer | string;
   node: string;
+  perl: string;
   arch: string;
   install: string;
 }): string {
   const hash = createHash("sha256");
   const part = (label: string, value: Buffer | string) => hash.update(`${label}\0${Buffer.byteLength(value)}\0`).update(value);
   part("runner.mjs", inputs.runner);
-  part("watchdog.mjs", inputs.watchdog);
+  part("supervisor.pl", inputs.supervisor);
   part("Dockerfile", inputs.dockerfile);
   part("recipe", `${OFFLINE_RECIPE_REVISION}\n${IMAGE_CHANGES.join("\n")}`);
   part("node", `${inputs.node} ${inputs.arch}`);
+  part("perl", inputs.perl);
   part("install", inputs.install);
   return `${IMAGE_REPOSITORY}:${hash.digest("hex").slice(0, 12)}`;
 }
@@ -152,11 +187,12 @@ export async function buildImage(docker: Docker, tag: string): Promise<void> {
   }
 }
 
-/** `docker import` of a minimal root: node, its shared libraries, the runner, an empty /tmp. */
+/** `docker import` of a minimal root: node and perl, their shared libraries, the runner and supervisor, an empty /tmp. */
 export async function buildOfflineImage(docker: Docker, tag: string): Promise<void> {
   if (process.platform !== "linux") throw new Error(`the host is ${process.platform}; the offline build copies a Linux node binary`);
   const nodeBinary = await realpath(process.execPath);
-  const libraries = await sharedLibrariesOf(nodeBinary);
+  const perlBinary = await findPerl();
+  const libraries = [...new Set([...(await sharedLibrariesOf(nodeBinary)), ...(await sharedLibrariesOf(perlBinary))])];
   const stage = await mkdtemp(path.join(os.tmpdir(), "toolforge-image-"));
   try {
     const place = async (from: string, to: string, mode: number) => {
@@ -166,6 +202,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
       await chmod(target, mode);
     };
     await place(nodeBinary, "usr/bin/node", 0o755);
+    await place(perlBinary, PERL_PATH_IN_IMAGE.replace(/^\//, ""), 0o755);
     for (const library of libraries) await place(library, library.replace(/^\//, ""), 0o755);
     for (const [file, inImage] of Object.entries(SANDBOX_FILES))
       await place(path.join(SANDBOX_DIR, file), inImage.replace(/^\//, ""), 0o644);

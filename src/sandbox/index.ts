@@ -1,14 +1,15 @@
 /**
  * The sandbox's front door. `createSandbox(config)` is the ONE factory everything uses: it checks
  * Docker and the runtime (typed, actionable errors), builds the image when missing, removes
- * containers left by dead processes (reaper.ts) and the images of earlier runners (image-prune.ts), and returns the pooled sandbox (SANDBOX_POOL_SIZE > 0) or
- * the cold one. Both run each job in its own fresh gVisor container with the same walls.
+ * containers left by dead processes (reaper.ts) and the images of earlier runners (image-prune.ts),
+ * and returns the pool (pool.ts): the one bound on how many gVisor containers this process runs,
+ * each job in a fresh runner process with nothing of the job before it left.
  */
 import Docker from "dockerode";
 import type { Config } from "../config.js";
 import { errorMessage } from "../errors.js";
 import { DockerSandbox } from "./docker-sandbox.js";
-import { SandboxPool } from "./pool.js";
+import { SandboxPool, poolSettings } from "./pool.js";
 import { assertSandboxReady } from "./preflight.js";
 import { pruneSandboxImages } from "./image-prune.js";
 import { reapOrphanedContainers } from "./reaper.js";
@@ -43,13 +44,12 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
       warn(`could not prune old sandbox images: ${errorMessage(error)}`),
     );
   }
-  const cold = new DockerSandbox(docker, image, config.sandbox);
-  if (config.sandbox.poolSize === 0) return cold;
-  return new SandboxPool(cold, config.sandbox.poolSize, config.sandbox.timeoutMs, warn);
+  const containers = new DockerSandbox(docker, image, config.sandbox);
+  return new SandboxPool(containers, poolSettings(config.sandbox), warn);
 }
 
 export { DockerSandbox } from "./docker-sandbox.js";
-export { SandboxPool, type PoolStats } from "./pool.js";
+export { SandboxPool, defaultMaxContainers, poolSettings, type PoolSettings, type PoolStats } from "./pool.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
 export { reapOrphanedContainers } from "./reaper.js";

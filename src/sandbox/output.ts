@@ -1,10 +1,10 @@
 /**
- * What comes out of a sandbox container: stdout and stderr captured with a cap (the head, for
- * people to read) plus a rolling tail of stdout (for the report line, so a flood before it cannot
- * push it out), the runner's READY marker, and the parsing of its token-tagged report.
+ * What comes out of a sandbox runner: stdout and stderr captured with a cap (the head, for people
+ * to read) plus a rolling tail of stdout (for the report line, so a flood before it cannot push it
+ * out), the protocol's marker lines, and the parsing of the runner's token-tagged report. Which
+ * bytes belong to which job of a container: container-output.ts.
  */
 import { Writable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import { READY_MARKER, REPORT_PREFIX, STDERR_END_PREFIX } from "../contract.js";
 import type { RunnerReport } from "./types.js";
@@ -61,6 +61,27 @@ export class CappedCapture extends Writable {
     }
   }
 
+  /**
+   * Takes back the last `bytes` bytes written, as if they had never come (the supervisor's end line
+   * after a job's output, which is not the job's).
+   */
+  dropLast(bytes: number): void {
+    const keep = Math.max(0, this.totalBytes - bytes);
+    this.totalBytes = keep;
+    if (this.headBytes > keep) {
+      this.head.splice(0, this.head.length, Buffer.concat(this.head).subarray(0, keep));
+      this.headBytes = keep;
+    }
+    let drop = Math.min(bytes, this.tailBytes);
+    while (drop > 0) {
+      const last = this.tail.pop()!;
+      if (last.length > drop) this.tail.push(last.subarray(0, last.length - drop));
+      const taken = Math.min(last.length, drop);
+      this.tailBytes -= taken;
+      drop -= taken;
+    }
+  }
+
   /** The kept head as text (a multi-byte character cut at the cap shows as U+FFFD). */
   text(): string {
     return Buffer.concat(this.head).toString("utf8");
@@ -73,82 +94,89 @@ export class CappedCapture extends Writable {
   }
 }
 
-/**
- * Sits in front of stdout's capture: swallows the runner's READY marker (the first line) and
- * resolves `ready` when it has passed; everything after goes to the capture.
- */
-export class ReadyGate extends Writable {
-  private pending: Buffer = Buffer.alloc(0);
-  private open = false;
-  private resolveReady!: () => void;
-  readonly ready: Promise<void>;
+/** Every marker line of the protocol starts with this (the runner's and the supervisor's). */
+const MARKER_START = Buffer.from("TOOLFORGE_");
 
-  constructor(private readonly next: CappedCapture) {
-    super();
-    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+/**
+ * Splits a stream into lines as it arrives, one chunk at a time, keeping only the lines that may be
+ * protocol markers (they start with "TOOLFORGE_"; a line longer than the report limit is skipped),
+ * and says where in its chunk each such line ended, so that a reader can pass on the bytes after it.
+ */
+export class LineSplitter {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  /** False once the current line is known not to be a marker (or is too long to be one). */
+  private candidate = true;
+
+  /**
+   * Calls `onLine(line)` for every complete marker line in `chunk`; when it returns true, stops and
+   * returns the offset just after that line's newline (the bytes after it are the caller's). -1 when
+   * the whole chunk was read.
+   */
+  push(chunk: Buffer, onLine: (line: string) => boolean): number {
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(0x0a, start);
+      this.take(chunk.subarray(start, newline < 0 ? chunk.length : newline));
+      if (newline < 0) return -1;
+      start = newline + 1;
+      const line = this.endLine();
+      if (line !== null && onLine(line)) return start;
+    }
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.open) {
-      this.next.add(chunk);
-      return done();
+  private take(bytes: Buffer): void {
+    if (!this.candidate || bytes.length === 0) return;
+    if (this.headBytes < MARKER_START.length) {
+      const compared = bytes.subarray(0, MARKER_START.length - this.headBytes);
+      if (!compared.equals(MARKER_START.subarray(this.headBytes, this.headBytes + compared.length))) return this.drop();
     }
-    this.pending = Buffer.concat([this.pending, chunk]);
-    const marker = Buffer.from(READY_MARKER);
-    if (this.pending.length >= marker.length || !marker.subarray(0, this.pending.length).equals(this.pending)) {
-      this.open = true;
-      const matched = this.pending.subarray(0, marker.length).equals(marker);
-      const rest = matched ? this.pending.subarray(marker.length) : this.pending;
-      if (matched) this.resolveReady();
-      if (rest.length > 0) this.next.add(rest);
-      this.pending = Buffer.alloc(0);
-    }
-    done();
+    if (this.headBytes + bytes.length > REPORT_TAIL_BYTES) return this.drop();
+    this.head.push(bytes);
+    this.headBytes += bytes.length;
+  }
+
+  private drop(): void {
+    this.candidate = false;
+    this.head = [];
+    this.headBytes = 0;
+  }
+
+  private endLine(): string | null {
+    const line = this.candidate && this.headBytes >= MARKER_START.length ? Buffer.concat(this.head).toString("utf8") : null;
+    this.head = [];
+    this.headBytes = 0;
+    this.candidate = true;
+    return line;
   }
 }
 
 /**
- * Watches a stream as it arrives for a complete line that starts with `prefix`. Used for the
- * runner's report line on stdout (the runner exits right after writing it, with no module code
- * running in between, so that line ends the job without waiting for the container's teardown,
- * 250+ ms under gVisor) and its end-of-stderr line. Lines with another token are ignored; a line
- * longer than the report limit is skipped.
+ * Watches a stream as it arrives for a complete line that starts with `prefix` (a marker line):
+ * the runner's report line on stdout (the runner exits right after writing it, with no module code
+ * running in between, so that line ends the job) and its end-of-stderr line. Lines with another
+ * token are ignored.
  */
 export class LineScanner {
-  private readonly decoder = new StringDecoder("utf8");
-  private partial = "";
-  private skippingLongLine = false;
+  private readonly lines = new LineSplitter();
   private done = false;
   private resolveLine!: (line: string) => void;
   /** Resolves with the line (without its newline) once it has fully arrived. */
   readonly line: Promise<string>;
 
   constructor(private readonly prefix: string) {
+    if (!prefix.startsWith(MARKER_START.toString())) throw new RangeError(`a scanned line must start with ${MARKER_START.toString()}`);
     this.line = new Promise((resolve) => (this.resolveLine = resolve));
   }
 
   push(chunk: Buffer): void {
     if (this.done) return;
-    const text = this.partial + this.decoder.write(chunk);
-    let start = 0;
-    for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
-      const line = text.slice(start, newline);
-      start = newline + 1;
-      if (this.skippingLongLine) {
-        this.skippingLongLine = false;
-        continue;
-      }
-      if (line.startsWith(this.prefix)) {
-        this.done = true;
-        this.resolveLine(line);
-        return;
-      }
-    }
-    this.partial = text.slice(start);
-    if (this.partial.length > REPORT_TAIL_BYTES) {
-      this.partial = "";
-      this.skippingLongLine = true;
-    }
+    this.lines.push(chunk, (line) => {
+      if (!line.startsWith(this.prefix)) return false;
+      this.done = true;
+      this.resolveLine(line);
+      return true;
+    });
   }
 }
 

@@ -6,7 +6,7 @@
  *   1. the owner is CERTAINLY dead: same boot and PID namespace as this process, and its pid is gone
  *      or reused (util/process-identity.ts). Removed at once.
  *   2. the container has outlived the lifetime on its label: it ends itself within that time
- *      (sandbox/watchdog.mjs, deadline.ts), so past it, it is an orphan whoever made it. Judged by
+ *      (sandbox/supervisor.pl, deadline.ts), so past it, it is an orphan whoever made it. Judged by
  *      the ENGINE's clock (its `Created` against its current time), so clocks of the processes
  *      sharing it do not matter.
  * Anything else may belong to a live process and is kept. Containers of an older ToolForge (a

@@ -1,37 +1,37 @@
 /**
  * One sandbox container through its whole life: created, attached (stdin/stdout/stderr over one
- * hijacked connection), started, READY, given its ONE job, watched until it exits or the wall-clock
- * limit kills it, read (exit code, OOM flag, capped output, the token-checked report), removed.
- * Cold jobs and the pool both drive containers through this class.
+ * hijacked connection), started, then READY → job → clean-up → READY … as long as its owner hands it
+ * jobs, until it is removed. Each job runs in a FRESH runner process that the supervisor
+ * (sandbox/supervisor.pl) starts in new namespaces and clears away, with the scratch directories,
+ * before the next job (see container-output.ts for how the output is told apart).
+ * A job that runs past its timeout, is aborted, or kills the container (memory) ends the container:
+ * it is killed from the host and never takes another job.
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
+import { ContainerOutput, type JobOutput } from "./container-output.js";
 import { isGoneOrStopped } from "./docker-errors.js";
-import { ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE, deadlineLine, STARTUP_TIMEOUT_MS, type ContainerDeadlines } from "./deadline.js";
-import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
 import {
-  CappedCapture,
-  parseReport,
-  ReadyGate,
-  LineScanner,
-  REPORT_TAIL_BYTES,
-  reportLineScanner,
-  stderrEndLine,
-  stderrWithoutEndLine,
-  stdoutWithoutReport,
-  type ParsedReport,
-} from "./output.js";
+  ABANDONED_EXIT_CODE,
+  CLEANUP_ALLOWANCE_MS,
+  DEADLINE_EXIT_CODE,
+  deadlineLine,
+  STARTUP_TIMEOUT_MS,
+  type ContainerDeadlines,
+} from "./deadline.js";
+import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
+import { parseReport, stderrWithoutEndLine, stdoutWithoutReport, type ParsedReport } from "./output.js";
 import type { JobResult, SandboxJob } from "./types.js";
 
 /** After the container exits, how long to wait for the last output to arrive. */
 const OUTPUT_DRAIN_MS = 2_000;
 /**
- * After the report, the longest wait for the runner's end-of-stderr line. It normally follows within
+ * After the report, the longest wait for the rest of stderr. It normally follows within
  * milliseconds, but under load a flood on stderr can trail stdout by seconds; only a module that
- * closed fd 2 makes this wait run out (or the output stream ends first, when the container stops).
+ * closed fd 2 makes this wait run out (the supervisor's end line follows soon after the runner ends).
  */
 const STDERR_GRACE_MS = 5_000;
 /** After a kill, how long to wait for the exit before forcing removal. */
@@ -44,26 +44,34 @@ interface ExitState {
   error?: unknown;
 }
 
+/** A job's result, and whether the container can take another job afterwards. */
+export interface JobRun {
+  result: JobResult;
+  /** Resolves true once the container is ready for its next job, false when it is gone (or must go). */
+  reusable: Promise<boolean>;
+}
+
+type Phase = "starting" | "ready" | "busy" | "gone";
+
 export class SandboxContainer {
-  private readonly stdout = new CappedCapture(undefined, REPORT_TAIL_BYTES);
-  private readonly stderr = new CappedCapture();
-  private readonly gate = new ReadyGate(this.stdout);
+  private readonly output = new ContainerOutput();
   private stream: Duplex | undefined;
   private streamEnded: Promise<void> = Promise.resolve();
   private exitState: Promise<ExitState> | undefined;
   private exitedFlag = false;
-  private handedOver = false;
+  private phase: Phase = "starting";
+  private jobs = 0;
   private destroyed: Promise<void> | undefined;
   private oomWatch: OomWatch | undefined;
-  /** By this time (host clock, ms) the container ends itself if no job has come; a little later in truth. */
-  readonly idleUntil: number;
+  private readonly createdAt = Date.now();
+  private idleDeadline: number;
 
   private constructor(
     private readonly docker: Docker,
     readonly container: Docker.Container,
-    deadlines: ContainerDeadlines,
+    private readonly deadlines: ContainerDeadlines,
   ) {
-    this.idleUntil = Date.now() + deadlines.idleMs;
+    this.idleDeadline = this.createdAt + deadlines.idleMs;
   }
 
   get id(): string {
@@ -80,9 +88,27 @@ export class SandboxContainer {
     return this.exitState ?? Promise.resolve({ code: null });
   }
 
+  /** Jobs handed to this container so far. */
+  get jobsRun(): number {
+    return this.jobs;
+  }
+
+  /** True while a runner waits for a job here. */
+  get isReady(): boolean {
+    return this.phase === "ready" && !this.exitedFlag;
+  }
+
   /**
-   * Creates, attaches and starts a container running the watchdog with these deadlines (the spec's
-   * command must agree: containerSpec builds both from them); on any failure it is removed again.
+   * By this time (host clock, ms) the container ends itself if no job has come (its idle deadline,
+   * or the end of the time it takes jobs in); a little later in truth.
+   */
+  get idleUntil(): number {
+    return Math.min(this.idleDeadline, this.createdAt + this.deadlines.acceptMs);
+  }
+
+  /**
+   * Creates, attaches and starts a container running the supervisor with these deadlines (the
+   * spec's command must agree: containerSpec builds both from them); on any failure it is removed.
    */
   static async start(docker: Docker, spec: Docker.ContainerCreateOptions, deadlines: ContainerDeadlines): Promise<SandboxContainer> {
     let container: Docker.Container;
@@ -117,89 +143,118 @@ export class SandboxContainer {
       stream.once("end", resolve);
       stream.once("close", resolve);
     });
-    this.docker.modem.demuxStream(stream, this.gate, this.stderr);
+    this.docker.modem.demuxStream(stream, this.output.stdoutSink, this.output.stderrSink);
     await this.container.start();
     this.exitState = this.container.wait().then(
       (answer: { StatusCode: number }) => ({ code: answer.StatusCode }),
       (error: unknown) => ({ code: null, error }),
     );
-    void this.exitState.then(() => (this.exitedFlag = true));
+    void this.exitState.then(() => {
+      this.exitedFlag = true;
+      this.phase = "gone";
+    });
   }
 
-  /** Waits for the runner's READY line; throws when the container stops or stays silent instead. */
+  /** Waits for the first READY; throws when the container stops or stays silent instead. */
   async waitReady(timeoutMs: number = STARTUP_TIMEOUT_MS): Promise<void> {
     const timeout = new AbortController();
     try {
       const outcome = await Promise.race([
-        this.gate.ready.then(() => "ready" as const),
+        this.output.whenReady().then(() => "ready" as const),
         this.whenExited.then(() => "exited" as const),
         delay(timeoutMs, "timeout" as const, { signal: timeout.signal }),
       ]);
-      if (outcome === "ready") return;
+      if (outcome === "ready") {
+        this.becameReady();
+        return;
+      }
       if (outcome === "exited") {
         const { code } = await this.whenExited;
         await Promise.race([this.streamEnded, delay(OUTPUT_DRAIN_MS)]);
         throw new SandboxUnavailableError(
-          `the sandbox container stopped (exit code ${code}) before its runner was ready; stderr: ${this.stderr.text().trim() || "(empty)"}`,
-          "check that the image runs `node /opt/toolforge/runner.mjs` (unset SANDBOX_IMAGE to use the built-in image) and that `docker run --runtime=runsc` works",
+          `the sandbox container stopped (exit code ${code}) before its runner was ready; stderr: ${this.output.betweenJobs.text().trim() || "(empty)"}`,
+          "check that the image runs `perl /opt/toolforge/supervisor.pl` (unset SANDBOX_IMAGE to use the built-in image) and that `docker run --runtime=runsc` works",
         );
       }
       throw new SandboxUnavailableError(
         `the sandbox container was not ready within ${timeoutMs} ms of starting`,
-        "the machine may be overloaded; check `docker ps` and `docker info`, or lower SANDBOX_POOL_SIZE",
+        "the machine may be overloaded; check `docker ps` and `docker info`, or lower SANDBOX_MAX_CONTAINERS",
       );
     } finally {
       timeout.abort();
     }
   }
 
-  /** Gives the container its one job and returns the result; the timeout counts from here. */
-  async handOver(job: SandboxJob, timeoutMs: number): Promise<JobResult> {
-    if (this.handedOver) throw new ToolForgeError("sandbox_reuse", "a sandbox container runs one job only; this one already had its job");
-    if (!this.stream) throw new ToolForgeError("sandbox_not_started", "the sandbox container was never started");
-    this.handedOver = true;
+  private becameReady(): void {
+    if (this.exitedFlag) return;
+    this.phase = "ready";
+    this.idleDeadline = Date.now() + this.deadlines.idleMs;
+  }
+
+  /**
+   * Hands a job to the waiting runner and returns its result; the timeout counts from here. An
+   * aborted `signal` ends the job at once (the container is killed, as for a timeout).
+   */
+  async run(job: SandboxJob, timeoutMs: number, signal?: AbortSignal): Promise<JobRun> {
+    if (this.phase !== "ready" || !this.stream) {
+      throw new ToolForgeError("sandbox_not_ready", `the sandbox container is not waiting for a job (it is ${this.phase})`);
+    }
+    this.phase = "busy";
+    this.jobs++;
     const token = randomBytes(16).toString("hex");
-    const line = JSON.stringify({
-      token,
-      action: job.action,
-      module: job.module,
-      contract: job.contract ?? "tool",
-      input: job.input,
-    });
-    const scanner = reportLineScanner(token);
-    const stderrEnd = new LineScanner(stderrEndLine(token));
-    this.stdout.onChunk = (chunk) => scanner.push(chunk);
-    this.stderr.onChunk = (chunk) => stderrEnd.push(chunk);
+    const nonce = randomBytes(16).toString("hex");
+    const line = JSON.stringify({ token, action: job.action, module: job.module, contract: job.contract ?? "tool", input: job.input });
+    const out = this.output.beginJob(token, nonce);
     const startedAt = performance.now();
-    // The watchdog reads its deadline first, then passes the job line to the runner.
-    this.stream.write(deadlineLine(timeoutMs) + line + "\n");
+    // The supervisor reads the deadline line (the nonce stays with it), then passes the job line to the runner.
+    this.stream.write(deadlineLine(timeoutMs, nonce) + line + "\n");
 
-    const timeout = new AbortController();
+    const stop = new AbortController();
+    const aborted = signal
+      ? new Promise<{ kind: "aborted" }>((resolve) => {
+          const onAbort = () => resolve({ kind: "aborted" });
+          if (signal.aborted) return onAbort();
+          signal.addEventListener("abort", onAbort, { once: true });
+          stop.signal.addEventListener("abort", () => signal.removeEventListener("abort", onAbort), { once: true });
+        })
+      : new Promise<never>(() => undefined);
     const outcome = await Promise.race([
-      scanner.line.then((reportLine) => ({ kind: "report" as const, reportLine })),
+      out.report.then((reportLine) => ({ kind: "report" as const, reportLine })),
+      out.ended.then((status) => ({ kind: "ended" as const, status })),
       this.whenExited.then((exit) => ({ kind: "exited" as const, exit })),
-      delay(timeoutMs, { kind: "timeout" as const }, { signal: timeout.signal }),
+      delay(timeoutMs, { kind: "timeout" as const }, { signal: stop.signal }).catch(() => ({ kind: "timeout" as const })),
+      aborted,
     ]);
-    timeout.abort();
+    stop.abort();
+    const facts = { startedAt, timeoutMs, token, out };
 
-    if (outcome.kind === "report") {
-      // The runner writes its report and exits 0 at once (no module code runs in between): the
-      // job is over; the container's teardown is not waited for. stdout and stderr travel apart,
-      // so the last of stderr may still be on its way: the runner's end-of-stderr line says when.
+    if (outcome.kind === "report" || outcome.kind === "ended") {
+      // The runner wrote its report and exited at once (no module code runs in between), or it
+      // ended without one: the job is over. stdout and stderr travel apart, so the last of stderr
+      // may still be on its way.
       const grace = new AbortController();
       await Promise.race([
-        stderrEnd.line,
+        out.stderrComplete,
         this.streamEnded,
         delay(STDERR_GRACE_MS, undefined, { signal: grace.signal }).catch(() => undefined),
       ]);
       grace.abort();
-      this.detachScanners();
-      const parsed = parseReport(outcome.reportLine, token);
-      return this.result({ startedAt, exitCode: 0, timedOut: false, oomKilled: false, parsed, timeoutMs, token });
+      const result =
+        outcome.kind === "report"
+          ? this.result({ ...facts, exitCode: 0, timedOut: false, oomKilled: false, parsed: parseReport(outcome.reportLine, token) })
+          : this.result({
+              ...facts,
+              exitCode: outcome.status,
+              timedOut: false,
+              oomKilled: false,
+              parsed: parseReport(out.stdout.tailText(), token),
+              runnerStatus: outcome.status,
+            });
+      return { result, reusable: this.settle(out) };
     }
-    this.detachScanners();
+
     let exit: ExitState;
-    if (outcome.kind === "timeout") {
+    if (outcome.kind === "timeout" || outcome.kind === "aborted") {
       await this.kill();
       exit = await this.whenExited;
     } else {
@@ -207,17 +262,40 @@ export class SandboxContainer {
     }
     const durationMs = performance.now() - startedAt;
     await Promise.race([this.streamEnded, delay(OUTPUT_DRAIN_MS)]);
-    // The container's own deadline (the watchdog) may end a job a moment before the host's does.
-    const timedOut = outcome.kind === "timeout" || exit.code === DEADLINE_EXIT_CODE;
-    const oomKilled = await this.readOomKilled(outcome.kind === "timeout" ? null : exit.code);
-    const killed = timedOut || oomKilled;
-    const parsed = parseReport(this.stdout.tailText(), token);
-    return this.result({ startedAt, durationMs, exitCode: killed ? null : exit.code, timedOut, oomKilled, parsed, timeoutMs, exit, token });
+    const hostKilled = outcome.kind === "timeout" || outcome.kind === "aborted";
+    // The container's own deadline (the supervisor) may end a job a moment before the host's does.
+    const timedOut = outcome.kind === "timeout" || (outcome.kind === "exited" && exit.code === DEADLINE_EXIT_CODE);
+    const oomKilled = await this.readOomKilled(hostKilled ? null : exit.code);
+    const killed = timedOut || oomKilled || outcome.kind === "aborted";
+    const result = this.result({
+      ...facts,
+      durationMs,
+      exitCode: killed ? null : exit.code,
+      timedOut,
+      oomKilled,
+      aborted: outcome.kind === "aborted",
+      parsed: parseReport(out.stdout.tailText(), token),
+      exit,
+    });
+    return { result, reusable: Promise.resolve(false) };
   }
 
-  private detachScanners(): void {
-    this.stdout.onChunk = undefined;
-    this.stderr.onChunk = undefined;
+  /** After a job: true once the supervisor has cleared it away and the next runner waits. */
+  private async settle(out: JobOutput): Promise<boolean> {
+    const timeout = new AbortController();
+    try {
+      const outcome = await Promise.race([
+        Promise.all([out.ended, this.output.whenReady()]).then(() => "ready" as const),
+        this.whenExited.then(() => "exited" as const),
+        // The clean-up, then the next runner's start.
+        delay(CLEANUP_ALLOWANCE_MS + STARTUP_TIMEOUT_MS, "timeout" as const, { signal: timeout.signal }),
+      ]);
+      if (outcome !== "ready" || this.exitedFlag) return false;
+      this.becameReady();
+      return true;
+    } finally {
+      timeout.abort();
+    }
   }
 
   private result(facts: {
@@ -226,25 +304,29 @@ export class SandboxContainer {
     exitCode: number | null;
     timedOut: boolean;
     oomKilled: boolean;
+    aborted?: boolean;
     parsed: ParsedReport;
     timeoutMs: number;
     exit?: ExitState;
+    runnerStatus?: number;
     token: string;
+    out: JobOutput;
   }): JobResult {
-    const { parsed } = facts;
+    const { parsed, out } = facts;
     const durationMs = facts.durationMs ?? performance.now() - facts.startedAt;
     const result: JobResult = {
       exitCode: facts.exitCode,
       timedOut: facts.timedOut,
       oomKilled: facts.oomKilled,
+      aborted: facts.aborted ?? false,
       durationMs: Math.round(durationMs * 100) / 100,
-      stdout: stdoutWithoutReport(this.stdout.text(), parsed.reportLine),
-      stderr: stderrWithoutEndLine(this.stderr.text(), facts.token),
-      stdoutTruncated: this.stdout.truncated,
-      stderrTruncated: this.stderr.truncated,
+      stdout: stdoutWithoutReport(out.stdout.text(), parsed.reportLine),
+      stderr: stderrWithoutEndLine(out.stderr.text(), facts.token),
+      stdoutTruncated: out.stdout.truncated,
+      stderrTruncated: out.stderr.truncated,
       report: parsed.report,
     };
-    if (parsed.report === null) result.reportProblem = explainMissingReport(parsed.problem, result, facts.timeoutMs, facts.exit);
+    if (parsed.report === null) result.reportProblem = explainMissingReport(parsed.problem, result, facts);
     return result;
   }
 
@@ -267,6 +349,7 @@ export class SandboxContainer {
 
   /** SIGKILL from the host: what ends busy loops and Atomics.wait inside. */
   async kill(): Promise<void> {
+    this.phase = "gone";
     try {
       await this.container.kill({ signal: "SIGKILL" });
     } catch (error) {
@@ -282,6 +365,7 @@ export class SandboxContainer {
 
   /** Removes the container (killing it if it runs). Safe to call more than once. */
   destroy(): Promise<void> {
+    this.phase = "gone";
     this.destroyed ??= (async () => {
       this.stream?.destroy();
       this.oomWatch?.close();
@@ -295,9 +379,16 @@ export class SandboxContainer {
   }
 }
 
-function explainMissingReport(problem: string, result: JobResult, timeoutMs: number, exit: ExitState | undefined): string {
-  if (result.timedOut) return `the job ran past its ${timeoutMs} ms limit and was killed; ${problem}`;
+function explainMissingReport(
+  problem: string,
+  result: JobResult,
+  facts: { timeoutMs: number; exit?: ExitState | undefined; runnerStatus?: number | undefined },
+): string {
+  const { exit } = facts;
+  if (result.aborted) return `the job was aborted by its caller and stopped; ${problem}`;
+  if (result.timedOut) return `the job ran past its ${facts.timeoutMs} ms limit and was killed; ${problem}`;
   if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
+  if (facts.runnerStatus !== undefined) return `${problem} (exit code ${facts.runnerStatus})`;
   if (exit?.error) return `lost track of the container (${errorMessage(exit.error)}); ${problem}`;
   if (exit?.code === ABANDONED_EXIT_CODE)
     return `the container's input closed before the job finished (the connection to the Docker engine broke); ${problem}`;

@@ -1,9 +1,10 @@
 /**
  * The sandbox's contract: everything that executes forged (untrusted) code goes through
- * `Sandbox.run`. The job travels into the container on stdin; the runner (sandbox/runner.mjs)
- * answers with one line tagged by a per-run token that only the host and the runner know, so code
- * under test cannot forge its own report. Implementations: a fresh container per job
- * (DockerSandbox) and a pool of pre-started containers (same interface, same limits).
+ * `Sandbox.run`. The job travels into a container on stdin; a fresh runner process
+ * (sandbox/runner.mjs) answers with one line tagged by a per-job token that only the host and the
+ * runner know, so code under test cannot forge its own report. Implementations: the pool
+ * (SandboxPool: warm containers, a bound on how many run, a queue in front of them; what
+ * createSandbox returns) and one fresh container per job (DockerSandbox, for benchmarks and tests).
  */
 
 /** What the runner should do with the module. */
@@ -26,6 +27,11 @@ export interface SandboxJob {
   input?: unknown;
   /** Wall-clock limit for this job in ms, from the moment the job is handed over (default: config). */
   timeoutMs?: number;
+  /**
+   * Ends the job when aborted: a job still waiting for a container leaves the queue, a running one
+   * is killed with its container (as at a timeout). Either way `run` resolves with `aborted: true`.
+   */
+  signal?: AbortSignal;
   /**
    * The host's answer to the module's outside requests (`ctx.fetch` in the runner): each request
    * travels over the runner's channel to here, and the answer back. Without it, a request is refused.
@@ -83,6 +89,8 @@ export interface JobResult {
   timedOut: boolean;
   /** The kernel's OOM killer ended it (memory limit). */
   oomKilled: boolean;
+  /** The job's `signal` aborted it: it was stopped (or never started, when it was still waiting). */
+  aborted: boolean;
   /** From handing the job over to having the result, ms. */
   durationMs: number;
   stdout: string;
@@ -97,10 +105,15 @@ export interface JobResult {
 
 /** True when the job ran cleanly to the end and the runner, verified by its token, says ok. */
 export function jobSucceeded(result: JobResult): boolean {
-  return result.exitCode === 0 && !result.timedOut && !result.oomKilled && result.report !== null && result.report.ok;
+  return result.exitCode === 0 && !result.timedOut && !result.oomKilled && !result.aborted && result.report !== null && result.report.ok;
 }
 
 export interface Sandbox {
+  /**
+   * Runs one job in a fresh runner process in a gVisor container. Throws SandboxBusyError when the
+   * machine's bound of containers is reached and the queue in front of it is full (or the job waited
+   * past the queue's deadline); resolves with `aborted: true` when `job.signal` aborts it.
+   */
   run(job: SandboxJob): Promise<JobResult>;
   /** Removes every container this sandbox started; later `run` calls fail. */
   close(): Promise<void>;

@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.end();
       return;
     }
-    if (failure.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="toolforge"');
+    for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
     res.status(failure.status).json(failure.body);
   };
   app.use(onError);

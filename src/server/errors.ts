@@ -13,6 +13,7 @@ import {
   InvalidInputError,
   OllamaServerError,
   RevisionConflictError,
+  SandboxBusyError,
   SandboxUnavailableError,
   StoreUnavailableError,
   ToolForgeError,
@@ -24,15 +25,31 @@ export class HttpError extends Error {
   readonly hint: string | undefined;
   /** The request field the error is about (OpenAI's `param`), when there is one. */
   readonly param: string | undefined;
+  /** Sent as `Retry-After` (seconds): when the same request may succeed (a busy sandbox). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, code: string, message: string, options: { hint?: string; param?: string; cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { hint?: string; param?: string; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "HttpError";
     this.status = status;
     this.code = code;
     this.hint = options.hint;
     this.param = options.param;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/** The headers an error response carries besides its body. */
+export function errorHeaders(error: HttpError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="toolforge"';
+  if (error.retryAfterSeconds !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  return headers;
 }
 
 export interface ErrorBody {
@@ -96,6 +113,9 @@ function fromToolForgeError(error: ToolForgeError): HttpError | null {
   // Ollama is up, but answered with an error, or its reply was cut off or empty: a bad answer from the upstream server.
   if (error instanceof ModelReplyError || error instanceof OllamaServerError)
     return new HttpError(502, error.code, oneLine(error), options);
+  // The sandbox had no room: nothing ran; the same request may succeed after Retry-After.
+  if (error instanceof SandboxBusyError)
+    return new HttpError(503, error.code, oneLine(error), { ...options, retryAfterSeconds: error.retryAfterSeconds });
   if (error instanceof ModelUnavailableError || error instanceof StoreUnavailableError || error instanceof SandboxUnavailableError) {
     return new HttpError(503, error.code, oneLine(error), options);
   }

@@ -5,11 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { HttpError, errorBody, toHttpError, type ErrorBody, type ErrorContext } from "./errors.js";
+import { HttpError, errorBody, errorHeaders, toHttpError, type ErrorBody, type ErrorContext } from "./errors.js";
 
 export interface Failure {
   status: number;
   body: ErrorBody;
+  /** Headers to send with it (Retry-After, WWW-Authenticate). */
+  headers: Record<string, string>;
   /** Set for unexpected errors (500). */
   errorId?: string;
 }
@@ -18,12 +20,12 @@ export function resolveFailure(error: unknown, context: ErrorContext, logger: Lo
   const known = toHttpError(error, context);
   if (known) {
     if (known.status >= 500) logger.warn({ err: error, code: known.code, ...request }, known.message);
-    return { status: known.status, body: errorBody(known) };
+    return { status: known.status, body: errorBody(known), headers: errorHeaders(known) };
   }
   const errorId = randomUUID();
   logger.error({ err: error, errorId, ...request }, "unexpected error");
   const internal = new HttpError(500, "internal_error", `an unexpected error occurred (error id ${errorId})`, {
     hint: "the server log has the details under this error id",
   });
-  return { status: 500, body: errorBody(internal, errorId), errorId };
+  return { status: 500, body: errorBody(internal, errorId), headers: {}, errorId };
 }

@@ -3,13 +3,13 @@
  * person granted every host it declares, src/tools/consent.ts), then the job in the sandbox through
  * the version's loader, then its outcome. Never throws: every way a call can end is an outcome.
  */
-import { errorMessage } from "../errors.js";
+import { SandboxBusyError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Sandbox, SandboxJob } from "../sandbox/types.js";
 import type { Store } from "../store/types.js";
 import { consentMessage, consentOf, type Consent, type ConsentRequest } from "./consent.js";
 import type { ForgedEntry } from "./forged-loader.js";
-import { failure, outcomeFromJob } from "./outcome.js";
+import { busyFailure, failure, outcomeFromJob } from "./outcome.js";
 import { outsideRequests } from "./outside-requests.js";
 import type { RegisteredTool, ToolCallOutcome } from "./types.js";
 
@@ -46,7 +46,13 @@ function requestOf(tool: RegisteredTool, consent: Consent): ConsentRequest | nul
   };
 }
 
-export async function callForged(deps: ForgedCallDeps, entry: ForgedEntry, args: unknown, elapsed: () => number): Promise<ToolCallOutcome> {
+export async function callForged(
+  deps: ForgedCallDeps,
+  entry: ForgedEntry,
+  args: unknown,
+  elapsed: () => number,
+  signal?: AbortSignal | undefined,
+): Promise<ToolCallOutcome> {
   const { tool } = entry;
   const timeoutMs = deps.callTimeoutMs;
   let onRequest: SandboxJob["onRequest"];
@@ -63,10 +69,15 @@ export async function callForged(deps: ForgedCallDeps, entry: ForgedEntry, args:
     onRequest = await outsideRequests({ store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback }, tool, consent, deadline);
   }
   try {
-    const options = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(onRequest ? { onRequest } : {}) };
+    const options = {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(signal ? { signal } : {}),
+      ...(onRequest ? { onRequest } : {}),
+    };
     const job = (await entry.loader.run(deps.sandbox, args ?? {}, options)) as Parameters<typeof outcomeFromJob>[1];
     return { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
   } catch (error) {
+    if (error instanceof SandboxBusyError) return busyFailure(tool.name, error, elapsed());
     return failure("sandbox", `${tool.name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());
   }
 }

@@ -5,10 +5,11 @@
  * so the rules are the same everywhere: only hosts the tool's active version declares, a credential
  * for one host at a time, and an event for each answer (never with the credential).
  */
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { InvalidInputError } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Store, ToolGrant } from "../store/types.js";
 import { consentOf, type Consent } from "./consent.js";
+import { noSuchTool } from "./no-such-tool.js";
 
 export interface GrantAnswer {
   decision: "grant" | "deny";
@@ -30,7 +31,7 @@ export interface GrantsDeps {
 /** Records a person's answer for a tool's hosts; returns the answers recorded. */
 export async function answerGrants(deps: GrantsDeps, toolName: string, answer: GrantAnswer): Promise<ToolGrant[]> {
   const tool = await deps.store.getTool(toolName);
-  if (!tool) throw new NotFoundError(`no tool named "${toolName}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
+  if (!tool) throw noSuchTool(toolName);
   if (tool.hosts.length === 0) throw new InvalidInputError(`the tool "${toolName}" calls no host: there is nothing to grant`);
   const hosts = answer.hosts?.length ? [...new Set(answer.hosts)] : tool.hosts;
   const undeclared = hosts.filter((host) => !tool.hosts.includes(host));
@@ -70,7 +71,7 @@ export async function answerGrants(deps: GrantsDeps, toolName: string, answer: G
 /** Revokes every standing answer for these hosts of a tool (all of its hosts by default); the next call asks again. */
 export async function revokeGrants(deps: GrantsDeps, toolName: string, hosts?: readonly string[]): Promise<number> {
   const tool = await deps.store.getTool(toolName);
-  if (!tool) throw new NotFoundError(`no tool named "${toolName}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
+  if (!tool) throw noSuchTool(toolName);
   let revoked = 0;
   for (const host of hosts?.length ? hosts : tool.hosts) {
     const count = await deps.store.revokeGrants(toolName, host);
@@ -86,7 +87,7 @@ export async function grantsOf(
   toolName: string,
 ): Promise<{ version: number; hosts: string[]; consent: Consent; answers: ToolGrant[] }> {
   const tool = await store.getTool(toolName);
-  if (!tool) throw new NotFoundError(`no tool named "${toolName}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
+  if (!tool) throw noSuchTool(toolName);
   const answers = await store.listGrants(toolName);
   return {
     version: tool.activeVersion,

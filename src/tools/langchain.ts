@@ -11,9 +11,9 @@ import { DynamicStructuredTool, ToolInputParsingException, type StructuredToolIn
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { JsonObject } from "../store/types.js";
 import { outcomeText } from "./outcome.js";
-import type { RegisteredTool, ToolCallOutcome } from "./types.js";
+import type { RegisteredTool, ToolCallOptions, ToolCallOutcome } from "./types.js";
 
-export type CallThrough = (name: string, args: unknown) => Promise<ToolCallOutcome>;
+export type CallThrough = (name: string, args: unknown, options?: ToolCallOptions) => Promise<ToolCallOutcome>;
 
 /**
  * The most characters of a tool's description sent to the model when it is bound: every bound
@@ -61,8 +61,9 @@ class RegistryTool extends DynamicStructuredTool<JsonObject> {
       description: tool.origin === "builtin" ? tool.description : boundDescription(tool.description),
       schema: tool.schema,
       responseFormat: "content_and_artifact",
-      func: async (args: unknown) => {
-        const outcome = await callThrough(tool.name, args);
+      // The run's signal (a cancelled turn) stops a forged tool in the sandbox.
+      func: async (args: unknown, _runManager, config) => {
+        const outcome = await callThrough(tool.name, args, { signal: config?.signal });
         return [outcomeText(outcome), outcome];
       },
     });
@@ -79,7 +80,7 @@ class RegistryTool extends DynamicStructuredTool<JsonObject> {
       // The registry's own check phrases the problem for the model (and publishes tool.called).
       const [arg, config] = params;
       const args = isToolCall(arg) ? arg.args : arg;
-      const outcome = await this.callThrough(this.name, args);
+      const outcome = await this.callThrough(this.name, args, { signal: (config as { signal?: AbortSignal } | undefined)?.signal });
       const content = outcomeText(outcome);
       const toolCallId = isToolCall(arg) ? arg.id : (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id;
       if (!toolCallId) return content as Awaited<ReturnType<DynamicStructuredTool<JsonObject>["call"]>>;

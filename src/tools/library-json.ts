@@ -3,9 +3,9 @@
  * GET /tools?q= and the rollback answer over HTTP, and `toolforge tools list | show | search |
  * rollback` on the command line.
  */
-import { NotFoundError } from "../errors.js";
 import type { Store, ToolGrant, ToolSummary, ToolVersion } from "../store/types.js";
 import { grantsOf } from "./grants.js";
+import { noSuchTool } from "./no-such-tool.js";
 import { selectTools } from "./selection.js";
 import type { ToolRegistry } from "./types.js";
 
@@ -34,13 +34,14 @@ export async function offeredToolsJson(store: Store, library: { registry: ToolRe
   return { query: q, bind_limit: library.bindLimit, tools };
 }
 
-/** GET /tools/:name's answer: the tool, its active source and every version. */
+/** GET /tools/:name's answer: the tool, where each host it calls stands (`access`), its active source and every version. */
 export async function toolDetailJson(store: Store, name: string) {
   const summary = await store.getTool(name);
   if (!summary) throw noSuchTool(name);
   const versions = await store.listToolVersions(name);
   const active = versions.find((v) => v.version === summary.activeVersion);
-  return { ...summaryJson(summary), source: active?.source ?? null, versions: versions.map(versionJson) };
+  const access = summary.hosts.length > 0 ? (await grantsJson(store, name)).hosts : [];
+  return { ...summaryJson(summary), access, source: active?.source ?? null, versions: versions.map(versionJson) };
 }
 
 /** Makes `version` (default: the one before the active one) active; POST /tools/:name/rollback's answer. */
@@ -49,10 +50,6 @@ export async function rollbackToolJson(store: Store, name: string, version: numb
   if (!before) throw noSuchTool(name);
   const active = await store.rollbackTool(name, version);
   return { name, active_version: active.version, previous_version: before.activeVersion };
-}
-
-export function noSuchTool(name: string): NotFoundError {
-  return new NotFoundError(`no tool named "${name}"`, "GET /tools (or `toolforge tools list`) lists the tools that exist");
 }
 
 /** The JSON of a tool in GET /tools (also what `toolforge tools --local` prints). */

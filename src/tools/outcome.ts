@@ -2,6 +2,7 @@
  * From a sandbox JobResult of a tool call to a ToolCallOutcome, and from an outcome to the text a
  * model reads in its tool message. Never throws: every way a call can end becomes an outcome.
  */
+import { type SandboxBusyError } from "../errors.js";
 import type { JobResult } from "../sandbox/types.js";
 import type { JsonValue } from "../store/types.js";
 import type { ToolCallOutcome } from "./types.js";
@@ -13,6 +14,19 @@ type Failure = Extract<ToolCallOutcome, { ok: false }>;
 
 export function failure(kind: Failure["kind"], error: string, durationMs: number): Failure {
   return { ok: false, kind, error, durationMs };
+}
+
+/** A call the sandbox had no room for: nothing of it ran, and the model (or client) is told when to retry. */
+export function busyFailure(name: string, error: SandboxBusyError, durationMs: number): Failure {
+  return {
+    ...failure("busy", `${name} did not run: ${error.message.split("\n")[0]}; retry in about ${error.retryAfterSeconds} s`, durationMs),
+    retryAfterSeconds: error.retryAfterSeconds,
+  };
+}
+
+/** A call its caller's signal stopped. */
+export function abortedFailure(name: string, durationMs: number): Failure {
+  return failure("aborted", `${name} was stopped: the call was cancelled by its caller`, durationMs);
 }
 
 /** Caps a result by its JSON size; anything not representable as JSON is refused too. */
@@ -40,6 +54,7 @@ function lastLines(text: string, count: number): string {
 
 export function outcomeFromJob(name: string, job: JobResult, maxBytes: number, timeoutMs: number | undefined): ToolCallOutcome {
   const ms = job.durationMs;
+  if (job.aborted) return abortedFailure(name, ms);
   if (job.timedOut) {
     return failure("timeout", `${name} ran longer than ${timeoutMs ?? "the sandbox's"}${timeoutMs ? " ms" : ""} limit and was stopped`, ms);
   }

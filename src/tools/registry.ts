@@ -23,13 +23,13 @@ import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { builtinEntries, type BuiltinEntry, type BuiltinTool } from "./builtins.js";
 import { FIND_TOOLS } from "./find-tools.js";
 import { loadForgedTool, type ForgedEntry } from "./forged-loader.js";
-import { toLangChainTool } from "./langchain.js";
+import { toLangChainTool, type CallThrough } from "./langchain.js";
 import type { ToolMirror } from "./mirror.js";
 import type { ConsentRequest } from "./consent.js";
 import { callForged, consentRequestFor } from "./forged-call.js";
-import { DEFAULT_MAX_RESULT_BYTES, capResult, failure } from "./outcome.js";
+import { DEFAULT_MAX_RESULT_BYTES, abortedFailure, capResult, failure } from "./outcome.js";
 import { RevisionCache } from "./revision-cache.js";
-import type { RegisteredTool, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
+import type { RegisteredTool, ToolCallOptions, ToolCallOutcome, ToolMatch, ToolRegistry } from "./types.js";
 import { previewValue } from "../util/text.js";
 
 export type { BuiltinTool } from "./builtins.js";
@@ -268,7 +268,7 @@ class Registry implements LiveToolRegistry {
     await this.refresh();
     const out: StructuredToolInterface[] = [];
     const seen = new Set<string>();
-    const callThrough = (toolName: string, args: unknown) => this.call(toolName, args);
+    const callThrough: CallThrough = (toolName, args, options) => this.call(toolName, args, options);
     for (const name of names) {
       if (seen.has(name)) continue;
       seen.add(name);
@@ -285,10 +285,7 @@ class Registry implements LiveToolRegistry {
   }
 
   /** A forged tool as a LangChain tool for binding: its active version's description and schema. */
-  private async describedTool(
-    name: string,
-    callThrough: (name: string, args: unknown) => Promise<ToolCallOutcome>,
-  ): Promise<StructuredToolInterface | null> {
+  private async describedTool(name: string, callThrough: CallThrough): Promise<StructuredToolInterface | null> {
     const active = await this.storedTool(name);
     if (!active) {
       this.described.delete(name);
@@ -303,9 +300,9 @@ class Registry implements LiveToolRegistry {
     return langChain;
   }
 
-  async call(name: string, args: unknown): Promise<ToolCallOutcome> {
+  async call(name: string, args: unknown, options: ToolCallOptions = {}): Promise<ToolCallOutcome> {
     const started = performance.now();
-    const { outcome, version } = await this.callUnpublished(name, args, started);
+    const { outcome, version } = await this.callUnpublished(name, args, started, options.signal);
     this.options.bus.publish({
       type: "tool.called",
       name,
@@ -323,8 +320,10 @@ class Registry implements LiveToolRegistry {
     name: string,
     args: unknown,
     started: number,
+    signal: AbortSignal | undefined,
   ): Promise<{ outcome: ToolCallOutcome; version: number | null }> {
     const elapsed = () => Math.round(performance.now() - started);
+    if (signal?.aborted) return { outcome: abortedFailure(name, 0), version: null };
     let entry: Entry | null;
     try {
       // Installed or rolled back by another process since the last refresh? The revision says.
@@ -361,7 +360,7 @@ class Registry implements LiveToolRegistry {
       bus: this.options.bus,
       allowLoopback: this.options.allowLoopback === true,
     };
-    return { outcome: await callForged(deps, entry, args, elapsed), version };
+    return { outcome: await callForged(deps, entry, args, elapsed, signal), version };
   }
 
   /** Names the closest tools rather than all of them (the library may hold thousands). */

@@ -26,11 +26,38 @@ export type ToolCallOutcome =
       ok: false;
       /** What went wrong, phrased for the model: bad arguments, the tool threw, timeout, memory, … */
       error: string;
-      kind: "unknown_tool" | "invalid_arguments" | "threw" | "timeout" | "memory" | "sandbox" | "result_too_large" | "not_granted";
+      /**
+       * `aborted`: the caller's signal stopped the call. `busy`: the sandbox had no room for it (all
+       * containers busy and the queue full, or it waited too long); nothing ran: retry later.
+       * `not_granted`: the tool reaches hosts a person has not granted; nothing ran.
+       */
+      kind:
+        | "unknown_tool"
+        | "invalid_arguments"
+        | "threw"
+        | "timeout"
+        | "memory"
+        | "sandbox"
+        | "result_too_large"
+        | "aborted"
+        | "busy"
+        | "not_granted";
       durationMs: number;
+      /** For `busy`: when a retry may find room. */
+      retryAfterSeconds?: number;
       /** For "not_granted": what the tool asks a person for. */
       consent?: ConsentRequest;
     };
+
+/** What a caller may pass to `ToolRegistry.call`. */
+export interface ToolCallOptions {
+  /**
+   * Stops the call when aborted (e.g. the turn was cancelled: LangGraph's `config.signal`): a forged
+   * tool waiting for the sandbox leaves its queue, a running one is killed with its container. The
+   * outcome is then `{ ok: false, kind: "aborted" }`.
+   */
+  signal?: AbortSignal | undefined;
+}
 
 /** A tool found by `ToolRegistry.search`. */
 export interface ToolMatch {
@@ -62,5 +89,5 @@ export interface ToolRegistry {
   /** Checks `args` against the tool's schema (coercing unambiguous scalars in place), as `call` would; never throws. */
   checkArgs(name: string, args: unknown): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Validates `args` against the tool's schema, runs it (sandbox for forged tools), never throws. */
-  call(name: string, args: unknown): Promise<ToolCallOutcome>;
+  call(name: string, args: unknown, options?: ToolCallOptions): Promise<ToolCallOutcome>;
 }

@@ -3,7 +3,7 @@
  * data (objects, methods, messages and the dynamic tools), and a tampered archive — one byte changed
  * in one file, or a file slipped in — is refused naming the file, with nothing changed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -89,6 +89,7 @@ describe("chronicles", () => {
     const toolsBefore = toolsState(config);
     const { file, manifest } = await createArchive(config, store, { reason: "before the experiment" });
     expect(manifest.reason).toBe("before the experiment");
+    expect(statSync(file).mode & 0o777, "a chronicle holds the store, grants' credentials included").toBe(0o600);
     expect(Object.keys(manifest.files)).toContain("dynamic_tools/word_count/tool.ts");
 
     const system = (await store.getObject("system"))!;

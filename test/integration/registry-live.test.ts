@@ -107,4 +107,18 @@ describeSandbox("the live registry on the real sandbox and store", (sandbox) => 
     expect(outcome).toMatchObject({ ok: false, kind: "timeout" });
     expect(outcome.ok ? "" : outcome.error).toContain("3000 ms");
   });
+
+  it("stops a spinning tool at once when the caller's signal aborts, with an aborted outcome, long before its timeout", async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const outcome = await runtime.registry.call("shout", { text: "forever", mode: "spin" }, { signal: stop.signal });
+    expect(outcome).toMatchObject({ ok: false, kind: "aborted" });
+    expect(outcome.durationMs).toBeLessThan(2_500);
+    expect(events.filter((e) => e.type === "tool.called").at(-1)).toMatchObject({ name: "shout", outcome: "error" });
+    // An already aborted signal runs nothing.
+    expect(await runtime.registry.call("shout", { text: "x" }, { signal: AbortSignal.abort() })).toMatchObject({
+      ok: false,
+      kind: "aborted",
+    });
+  });
 });

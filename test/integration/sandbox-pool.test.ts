@@ -1,7 +1,9 @@
 /**
- * The warm pool's own promises (issue 9): one job per container, a hanging job does not block the
- * others, the pool refills after a burst, a container that dies while waiting is replaced, and
- * shutdown leaves no container. (Its walls: sandbox-walls-pool.test.ts.)
+ * The warm pool's own promises: containers kept ahead, a hanging job does not block the others, a
+ * burst beyond the pool waits within the bound and the pool refills, a container that dies while
+ * waiting is replaced, and shutdown leaves no container. (Its walls: sandbox-walls-pool.test.ts;
+ * what one job leaves for the next: sandbox-isolation.test.ts; the bound and the queue:
+ * sandbox-backpressure.test.ts.)
  */
 import Docker from "dockerode";
 import { expect, it } from "vitest";
@@ -59,18 +61,6 @@ describeSandbox(
       expect(result.stdout).toBe("");
     });
 
-    it("does not let a file or a global of one job be seen by the next", async () => {
-      const leave = `import { writeFileSync } from "node:fs";
-      export default function f() { writeFileSync("/tmp/left-behind", "from the first job"); globalThis.leftBehind = 1; return "left"; }`;
-      const look = `import { readdirSync } from "node:fs";
-      export default function f() { return { files: readdirSync("/tmp"), global: globalThis.leftBehind ?? null }; }`;
-      await pool().whenReady();
-      expect((await pool().run(call(leave))).report?.result).toBe("left");
-      const seen = (await pool().run(call(look))).report?.result as { files: string[]; global: unknown };
-      expect(seen.files).not.toContain("left-behind");
-      expect(seen.global).toBeNull();
-    });
-
     it("kills a hanging job at its timeout without blocking other jobs", async () => {
       await pool().whenReady();
       let hangingDone = false;
@@ -87,20 +77,23 @@ describeSandbox(
       expect(after.report?.result).toBe("after");
     });
 
-    it("runs a burst larger than the pool (cold for the overflow) and refills afterwards", async () => {
+    it("runs a burst larger than the pool (the overflow waits for containers, within the bound) and refills afterwards", async () => {
       await pool().whenReady();
-      const coldBefore = pool().stats().coldStarts;
+      const waitedBefore = pool().stats().waited;
       const results = await Promise.all(
         Array.from({ length: 5 }, (_, n) => pool().run(call(`export default function f(self, n) { return n; }`, { input: { args: [n] } }))),
       );
       expect(results.map((r) => r.report?.result)).toEqual([0, 1, 2, 3, 4]);
-      expect(pool().stats().coldStarts).toBeGreaterThan(coldBefore);
+      expect(pool().stats().waited).toBeGreaterThan(waitedBefore);
+      expect(pool().stats().peakContainers).toBeLessThanOrEqual(pool().settings.maxContainers);
       await pool().whenReady();
-      expect(pool().stats().ready).toBe(2);
+      expect(pool().stats().ready).toBeGreaterThanOrEqual(2);
     });
 
     it("notices a pooled container that died while waiting and replaces it", async () => {
       await pool().whenReady();
+      // Every running container waits (none is clearing a job or starting), so the victim is a waiting one.
+      await untilPresent("a quiet pool", () => pool().stats().busy === 0 && pool().stats().starting === 0);
       const diedBefore = pool().stats().diedWhileWaiting;
       const [victim] = await ownContainers({ pooled: true, running: true });
       expect(victim).toBeDefined();

@@ -1,4 +1,4 @@
-// Every wall of the sandbox, tried against a fresh container per job (SANDBOX_POOL_SIZE=0).
+// Every wall of the sandbox, tried against a fresh container per job (nothing kept waiting, one job each).
 import { defineWallTests } from "./sandbox-walls.suite.js";
 
-defineWallTests("cold container per job", { poolSize: 0 });
+defineWallTests("a fresh container per job", { poolSize: 0, jobsPerContainer: 1 });

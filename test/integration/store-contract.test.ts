@@ -15,7 +15,15 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import type { Config } from "../../src/config.js";
 import type { Diagnostic, Diagnostics } from "../../src/diagnostics.js";
 import { InvalidInputError, NotFoundError, RevisionConflictError } from "../../src/errors.js";
-import { openStore, restoreStoreSnapshot, ROOT_OBJECT_IDS, sha256Hex, type NewMethodVersion, type Store } from "../../src/store/index.js";
+import {
+  openStore,
+  restoreStoreSnapshot,
+  ROOT_OBJECT_IDS,
+  sha256Hex,
+  type NewMethodVersion,
+  type NewToolGrant,
+  type Store,
+} from "../../src/store/index.js";
 import { COLLECTIONS } from "../../src/store/arango/collections.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, WorkNotHeldError } from "../../src/store/ownership.js";
 import { storeFiles } from "../../src/store/sqlite/files.js";
@@ -154,6 +162,76 @@ function storeContract(name: string, open: () => Promise<OpenedStore>, hideOwner
           /forge run .* does not exist/,
         );
         expect(await store.getTool("other")).toBeNull();
+      });
+    });
+
+    describe("grants", () => {
+      const grant = (over: Partial<NewToolGrant> = {}): NewToolGrant => ({
+        toolName: "rates",
+        host: "api.frankfurter.app",
+        version: 1,
+        onlyThisVersion: false,
+        decision: "granted",
+        ...over,
+      });
+
+      it("keeps each answer with its version, lists them in the order given, and logs each without a credential's value", async () => {
+        await store.recordGrant(grant({ credential: { header: "Authorization", value: "Bearer s3cret-token" } }));
+        await store.recordGrant(grant({ host: "api.example.com", decision: "denied", version: 2, onlyThisVersion: true }));
+        await store.recordGrant(grant({ host: "nas.home.arpa", privateNetwork: true }));
+        const grants = await store.listGrants("rates");
+        expect(
+          grants.map((g) => [g.host, g.decision, g.version, g.onlyThisVersion, g.credentialHeader, g.privateNetwork, g.revokedAt]),
+        ).toEqual([
+          ["api.frankfurter.app", "granted", 1, false, "Authorization", false, null],
+          ["api.example.com", "denied", 2, true, null, false, null],
+          ["nas.home.arpa", "granted", 1, false, null, true, null],
+        ]);
+        expect(JSON.stringify(grants)).not.toContain("s3cret-token");
+        const events = (await store.listEvents()).filter((e) => e.type === "tool.granted" || e.type === "tool.denied");
+        expect(events.map((e) => [e.type, (e.payload as { host: string }).host])).toEqual([
+          ["tool.granted", "api.frankfurter.app"],
+          ["tool.denied", "api.example.com"],
+          ["tool.granted", "nas.home.arpa"],
+        ]);
+        expect(events[0]?.payload).toMatchObject({ credential: "Authorization" });
+        expect(JSON.stringify(await store.listEvents())).not.toContain("s3cret-token");
+      });
+
+      it("hands a grant's credential only to the call path, by the grant's id", async () => {
+        const withKey = await store.recordGrant(grant({ credential: { header: "X-Api-Key", value: "k-123" } }));
+        const without = await store.recordGrant(grant({ host: "api.example.com" }));
+        expect(await store.grantCredential(withKey.id)).toEqual({ header: "X-Api-Key", value: "k-123" });
+        expect(await store.grantCredential(without.id)).toBeNull();
+        expect(await store.grantCredential("no-such-grant")).toBeNull();
+      });
+
+      it("revokes every standing answer for a host at once, keeps them with the time, and logs it once", async () => {
+        await store.recordGrant(grant());
+        await store.recordGrant(grant({ version: 2 }));
+        await store.recordGrant(grant({ host: "api.example.com" }));
+        expect(await store.revokeGrants("rates", "api.frankfurter.app")).toBe(2);
+        expect(await store.revokeGrants("rates", "api.frankfurter.app")).toBe(0);
+        const grants = await store.listGrants("rates");
+        expect(grants.filter((g) => g.revokedAt !== null).map((g) => g.version)).toEqual([1, 2]);
+        expect(grants.find((g) => g.host === "api.example.com")?.revokedAt).toBeNull();
+        const revoked = (await store.listEvents()).filter((e) => e.type === "tool.revoked");
+        expect(revoked.map((e) => e.payload)).toEqual([{ name: "rates", host: "api.frankfurter.app", answers: 2 }]);
+      });
+
+      it("refuses an answer it cannot keep and writes nothing", async () => {
+        const bad: [Partial<NewToolGrant>, RegExp][] = [
+          [{ host: "https://api.frankfurter.app/latest" }, /scheme or a path/],
+          [{ toolName: "Not A Name" }, /snake_case/],
+          [{ decision: "denied", credential: { header: "Authorization", value: "x" } }, /a denial carries no credential/],
+          [{ credential: { header: "Host", value: "x" } }, /cannot carry a credential/],
+          [{ credential: { header: "Authorization", value: "a\r\nX-Evil: 1" } }, /one line of text/],
+        ];
+        for (const [over, message] of bad) {
+          await expect(store.recordGrant(grant(over))).rejects.toThrow(message);
+        }
+        expect(await store.listGrants("rates")).toEqual([]);
+        expect((await store.listEvents()).filter((e) => e.type.startsWith("tool."))).toEqual([]);
       });
     });
 

@@ -13,6 +13,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import os from "node:os";
@@ -50,6 +51,16 @@ describe("SQLite store files and migrations", () => {
       db.close();
       // foreign keys are a per-connection setting: prove the store's connection enforces them
       await expect(store.createObject({ id: "child", prototypes: ["missing"] })).rejects.toThrow(/does not exist/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("creates the database and its WAL readable and writable by its owner only (it holds grants' credentials)", async () => {
+    const store = await openStore(config);
+    try {
+      await store.recordGrant({ toolName: "rates", host: "api.example.com", version: 1, onlyThisVersion: false, decision: "granted" });
+      for (const file of [store.location, `${store.location}-wal`]) expect(statSync(file).mode & 0o777, file).toBe(0o600);
     } finally {
       await store.close();
     }

@@ -85,6 +85,23 @@ describeSandbox(
       expect(result.sandbox?.timedOut).toBe(true);
       expect(result.failure).toContain("did not finish within 2000 ms");
     });
+
+    it("stops the sandbox job and throws the signal's reason when its signal aborts", async () => {
+      const stop = new AbortController();
+      const reason = new Error("the forge run was cancelled");
+      setTimeout(() => stop.abort(reason), 300);
+      const started = performance.now();
+      await expect(
+        validateModule({
+          source: fixture("never-finishes.ts"),
+          contract: "tool",
+          sandbox: sandbox(),
+          timeoutMs: 20_000,
+          signal: stop.signal,
+        }),
+      ).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(10_000);
+    });
   },
   { sandbox: { poolSize: 2 } },
 );

@@ -36,6 +36,7 @@ function jobResult(overrides: Partial<JobResult> = {}): JobResult {
     exitCode: 0,
     timedOut: false,
     oomKilled: false,
+    aborted: false,
     durationMs: 12,
     stdout: `${TOKEN_LINE}\n`,
     stderr: "",

@@ -61,6 +61,7 @@ function job(overrides: Partial<JobResult>): JobResult {
     exitCode: 0,
     timedOut: false,
     oomKilled: false,
+    aborted: false,
     durationMs: 5,
     stdout: "",
     stderr: "",

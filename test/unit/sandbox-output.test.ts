@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   CappedCapture,
   parseReport,
-  ReadyGate,
   reportLineScanner,
   stderrEndLine,
   stderrWithoutEndLine,
@@ -11,10 +10,6 @@ import {
 
 const TOKEN = "0123456789abcdef0123456789abcdef";
 const goodReport = JSON.stringify({ ok: true, phase: "done", testCompleted: true });
-
-function write(stream: NodeJS.WritableStream, chunk: string | Buffer): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(chunk, (error) => (error ? reject(error) : resolve())));
-}
 
 describe("CappedCapture", () => {
   it("keeps output under the cap whole and unmarked", () => {
@@ -42,25 +37,25 @@ describe("CappedCapture", () => {
   });
 });
 
-describe("ReadyGate", () => {
-  it("swallows the runner's READY line and passes what follows", async () => {
-    const capture = new CappedCapture(1024);
-    const gate = new ReadyGate(capture);
-    await write(gate, "TOOLFORGE_RE");
-    await write(gate, "ADY\nhello\n");
-    await expect(gate.ready).resolves.toBeUndefined();
-    expect(capture.text()).toBe("hello\n");
+describe("CappedCapture.dropLast", () => {
+  it("takes back the last bytes from the head and the tail, as if they never came", () => {
+    const capture = new CappedCapture(1024, 64);
+    capture.add(Buffer.from("job output\n"));
+    capture.add(Buffer.from("\nTOOLFORGE_END abc 0\n"));
+    capture.dropLast(Buffer.byteLength("\nTOOLFORGE_END abc 0\n"));
+    expect(capture.text()).toBe("job output\n");
+    expect(capture.tailText()).toBe("job output\n");
+    expect(capture.truncated).toBe(false);
   });
 
-  it("passes output that does not start with READY through and never resolves ready", async () => {
-    const capture = new CappedCapture(1024);
-    const gate = new ReadyGate(capture);
-    let ready = false;
-    void gate.ready.then(() => (ready = true));
-    await write(gate, "node: bad option\n");
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(ready).toBe(false);
-    expect(capture.text()).toBe("node: bad option\n");
+  it("leaves a head that the cap ended before the dropped bytes alone, and keeps it marked truncated", () => {
+    const capture = new CappedCapture(4, 64);
+    capture.add(Buffer.from("0123456789"));
+    capture.add(Buffer.from("END"));
+    capture.dropLast(3);
+    expect(capture.text()).toBe("0123");
+    expect(capture.tailText()).toBe("0123456789");
+    expect(capture.truncated).toBe(true);
   });
 });
 

@@ -186,8 +186,13 @@ export function register(program: Command): void {
       ...tool.versions.map(
         (v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.origin.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`,
       ),
-      ...(tool.hosts.length
-        ? ["", `reaches (granted by a person, see \`toolforge tools grants ${tool.name}\`): ${tool.hosts.join(", ")}`]
+      ...(tool.access.length
+        ? [
+            "",
+            "reaches (only what a person granted):",
+            ...tool.access.map((a) => `  ${a.host.padEnd(32)}  ${a.status}${a.credential ? ` (adds ${a.credential})` : ""}`),
+            `  (toolforge tools grant|revoke ${tool.name} HOST…)`,
+          ]
         : []),
       "",
       `source (v${tool.active_version}):`,

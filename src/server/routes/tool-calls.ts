@@ -7,9 +7,9 @@
  */
 import { Router } from "express";
 import { z } from "zod";
-import { NotFoundError } from "../../errors.js";
 import { checkToolName } from "../../store/ids.js";
 import type { Store } from "../../store/types.js";
+import { noSuchTool } from "../../tools/no-such-tool.js";
 import { RECENT_LIMIT, type ActivityJournal } from "../console/activity.js";
 import { limitParam, parseQuery } from "./query.js";
 
@@ -21,7 +21,7 @@ export function toolCallsRouter(store: Store, journal: ActivityJournal): Router 
     const name = checkToolName(req.params.name);
     const { limit } = parseQuery(callsQuery, req.query);
     if (!(await store.getTool(name))) {
-      throw new NotFoundError(`no tool named "${name}"`, "GET /tools lists the tools that exist");
+      throw noSuchTool(name);
     }
     const stats = await journal.toolCalls(name);
     res.json({

@@ -3,7 +3,7 @@
  * busy timeout, foreign keys), and turns every way that can fail into a StoreUnavailableError that
  * names the file and the fix. Nothing here ever rewrites an existing file it cannot read.
  */
-import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { StoreUnavailableError, errorMessage } from "../../errors.js";
@@ -12,6 +12,7 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(file: string): Database.Database {
   ensureWritable(file);
+  const created = !existsSync(file);
   let db: Database.Database;
   try {
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -19,6 +20,9 @@ export function openDatabase(file: string): Database.Database {
     throw describeOpenFailure(file, error);
   }
   try {
+    // A new store is its owner's alone: it will hold the credentials of grants (SQLite gives the
+    // -wal and -shm files the database's mode, so they follow).
+    if (created) chmodSync(file, 0o600);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Reading the header here is what detects a file that is not a database, before any write.
     db.pragma("schema_version");
