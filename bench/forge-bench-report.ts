@@ -147,7 +147,7 @@ export function summariseOutcomes(outcomes: ProblemOutcome[]): Summary {
   };
 }
 
-/** The table's rows: label, what it means (README), and the cell for one result. */
+/** The table's rows: label, what it means (docs/benchmarks.md), and the cell for one result. */
 export const TABLE_ROWS: { label: string; meaning: string; cell: (r: ForgeBenchResult) => string }[] = [
   {
     label: "solved (pass@1)",

@@ -107,6 +107,19 @@ export class ModelWithoutToolsError extends ModelUnavailableError {
 }
 
 /**
+ * Ollama answered the request with a server error (HTTP 5xx) before any reply: the model could
+ * not be loaded or run (too little memory, a runner that crashed). `status` is Ollama's.
+ */
+export class OllamaServerError extends ModelUnavailableError {
+  readonly status: number;
+
+  constructor(status: number, message: string, hint: string, cause?: unknown) {
+    super(message, hint, cause, "ollama_server_error");
+    this.status = status;
+  }
+}
+
+/**
  * Ollama is up and the model answered, but the reply cannot be used: the stream ended before
  * Ollama said it was done ("interrupted": the connection broke, the runner crashed), or the
  * answer was empty ("empty"). Raised after the one retry such a reply gets.

@@ -61,6 +61,7 @@ export {
   OllamaUnreachableError,
   ModelMissingError,
   ModelWithoutToolsError,
+  OllamaServerError,
   ModelReplyError,
   SandboxUnavailableError,
   SandboxBusyError,

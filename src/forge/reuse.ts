@@ -21,8 +21,8 @@
  * specs of tools in the benchmark library and 40 specs of tools it does not have, most of them near
  * misses (count_consonants next to vowels_count, lcm next to gcd, factorial next to
  * special_factorial). Precision comes first: a wrong reuse hands BRICK a tool that does something
- * else, a missed one only costs a forge. The README's library section has the measured precision and
- * recall at each threshold (`npm run bench -- library` prints them).
+ * else, a missed one only costs a forge. docs/benchmarks.md (the reuse threshold) has the measured
+ * precision and recall at each threshold (`npm run bench -- library` prints them).
  */
 import { queryTerms, terms } from "../store/library-text.js";
 import type { LibraryHit, Store } from "../store/types.js";

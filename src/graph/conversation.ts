@@ -134,8 +134,9 @@ function asSent(message: BaseMessage): BaseMessage {
 }
 
 /**
- * The transcript with the tool protocol written as text: each tool call as a line of its caller's
- * message, each tool result as a note. For a model that does not share BRICK's tools.
+ * A transcript (messages as sent, see `transcript`) with the tool protocol written as text: each
+ * tool call as a line of its caller's message, each tool result as a note. For a model that does
+ * not share BRICK's tools. The other messages are already as sent and stay as they are.
  */
 export function withToolsAsText(messages: readonly BaseMessage[]): BaseMessage[] {
   const out: BaseMessage[] = [];
@@ -151,7 +152,7 @@ export function withToolsAsText(messages: readonly BaseMessage[]): BaseMessage[]
       const text = `${failed ? "The tool failed" : "Tool result"} (${message.name ?? "tool"}): ${textOf(message)}`;
       out.push(new HumanMessage({ content: text, name: TOOL_NOTE_NAME }));
     } else {
-      out.push(asSent(message));
+      out.push(message);
     }
   }
   return out;

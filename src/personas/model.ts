@@ -2,9 +2,17 @@
  * The ChatOllama factory shared by the personas: one place that decides how a persona's model is
  * reached (config.ollamaHost) and turns Ollama's failures into errors a user can act on.
  */
+import { STATUS_CODES } from "node:http";
 import { ChatOllama } from "@langchain/ollama";
 import { DEFAULT_MODEL, type Config, type PersonaName } from "../config.js";
-import { ModelMissingError, ModelReplyError, ModelUnavailableError, ModelWithoutToolsError, OllamaUnreachableError } from "../errors.js";
+import {
+  ModelMissingError,
+  ModelReplyError,
+  ModelUnavailableError,
+  ModelWithoutToolsError,
+  OllamaServerError,
+  OllamaUnreachableError,
+} from "../errors.js";
 import { PERSONAS } from "./registry.js";
 import type { ThinkParam } from "./thinking.js";
 
@@ -92,6 +100,8 @@ export interface ModelErrorContext {
  * - OllamaUnreachableError: nothing answers at OLLAMA_HOST (start it with `ollama serve`);
  * - ModelMissingError: the model is not pulled (`ollama pull <tag>`);
  * - ModelWithoutToolsError: Ollama refused tools for the model;
+ * - OllamaServerError: Ollama answered the request with HTTP 5xx (its error text said, and where
+ *   to look: `ollama ps`, Ollama's log);
  * - ModelReplyError "interrupted": Ollama was reached but the stream ended before it was done
  *   (the connection broke, the runner crashed, an error line mid-stream).
  * Other errors are returned unchanged (a connection refused by another host than Ollama's too).
@@ -115,6 +125,17 @@ export function explainModelError(error: unknown, context: ModelErrorContext): u
       error,
     );
   }
+  const answered = httpStatusOf(error);
+  if (answered !== null && answered.status >= 500) {
+    const status = `${answered.status}${STATUS_CODES[answered.status] ? ` ${STATUS_CODES[answered.status]}` : ""}`;
+    const model = context.model === undefined ? "" : ` for model "${context.model}"${ofWho}`;
+    return new OllamaServerError(
+      answered.status,
+      `Ollama at ${context.host} answered ${status}${model}: ${answered.text || "(no error text)"}`,
+      "check `ollama ps` and Ollama's log (the terminal running `ollama serve`, or `journalctl -u ollama`): a model that does not fit in memory is the usual cause; free memory or choose a smaller model, then ask again",
+      error,
+    );
+  }
   if (INTERRUPTED.test(text) && !refusedConnection(error)) {
     return new ModelReplyError(
       "interrupted",
@@ -128,6 +149,20 @@ export function explainModelError(error: unknown, context: ModelErrorContext): u
     return new OllamaUnreachableError(`Ollama is not reachable at ${context.host}${needed}`, startOllamaHint(context.host), error);
   }
   return error;
+}
+
+/**
+ * The HTTP status Ollama answered with and its error text, when the error (or a cause) is the
+ * Ollama client's ResponseError (`status_code`); null otherwise.
+ */
+function httpStatusOf(error: unknown): { status: number; text: string } | null {
+  for (const link of causes(error)) {
+    const { name, status_code: status, message } = link as { name?: unknown; status_code?: unknown; message?: unknown };
+    if (name === "ResponseError" && typeof status === "number") {
+      return { status, text: typeof message === "string" ? (message.split("\n")[0] ?? "").trim().slice(0, 300) : "" };
+    }
+  }
+  return null;
 }
 
 /** Whether a connection failure in the error's causes names another port than Ollama's (then it is not Ollama's). */

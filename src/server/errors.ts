@@ -11,6 +11,7 @@ import {
   ModelUnavailableError,
   NotFoundError,
   InvalidInputError,
+  OllamaServerError,
   RevisionConflictError,
   SandboxBusyError,
   SandboxUnavailableError,
@@ -109,8 +110,9 @@ function fromToolForgeError(error: ToolForgeError): HttpError | null {
   if (error instanceof InvalidInputError) return new HttpError(400, error.code, oneLine(error), options);
   if (error instanceof NotFoundError) return new HttpError(404, error.code, oneLine(error), options);
   if (error instanceof RevisionConflictError) return new HttpError(409, error.code, oneLine(error), options);
-  // Ollama is up, but its reply was cut off or empty: a bad answer from the upstream server.
-  if (error instanceof ModelReplyError) return new HttpError(502, error.code, oneLine(error), options);
+  // Ollama is up, but answered with an error, or its reply was cut off or empty: a bad answer from the upstream server.
+  if (error instanceof ModelReplyError || error instanceof OllamaServerError)
+    return new HttpError(502, error.code, oneLine(error), options);
   // The sandbox had no room: nothing ran; the same request may succeed after Retry-After.
   if (error instanceof SandboxBusyError)
     return new HttpError(503, error.code, oneLine(error), { ...options, retryAfterSeconds: error.retryAfterSeconds });

@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import { createRuntime, type Runtime, type RuntimeOverrides } from "../runtime.js";
 import { createAgentChat } from "./agent.js";
 import { createApp } from "./app.js";
-import { createActivityJournal, type ActivityJournal } from "./console/index.js";
+import { CONSOLE_PAGE, createActivityJournal, type ActivityJournal } from "./console/index.js";
 import type { ChatService } from "./chat/types.js";
 import { createHealthCheck, ollamaProbe } from "./health.js";
 import { modelsProbe, storeProbe, sandboxProbe } from "./health-probes.js";
@@ -48,6 +48,8 @@ export interface StartOptions {
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8000 */
   url: string;
+  /** The web console's page, e.g. http://127.0.0.1:8000/ */
+  consoleUrl: string;
   port: number;
   runtime: Runtime;
   logger: Logger;
@@ -125,7 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return closing;
     };
     if (options.handleSignals ?? true) installSignalHandlers(close, logger);
-    return { url, port: address.port, runtime, logger, close };
+    return { url, consoleUrl: new URL(CONSOLE_PAGE, url).href, port: address.port, runtime, logger, close };
   } catch (error) {
     recovery?.stop();
     journal?.stop();

@@ -1,6 +1,7 @@
 /**
  * `toolforge serve` as a child process: it refuses to listen beyond loopback without an API key
- * (exit 2, saying why), and on SIGTERM it lets the running request finish, then exits 0.
+ * (exit 2, saying why); its banner names the console's page; on SIGTERM it lets the running
+ * request finish, then exits 0.
  */
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +25,7 @@ describe("toolforge serve on a public address", () => {
 });
 
 describeSandbox("toolforge serve and SIGTERM", () => {
-  it("finishes the running request, then exits 0", async () => {
+  it("prints the console's address, finishes the running request on SIGTERM, then exits 0", async () => {
     const ollama = await ScriptedOllama.start({
       respond: (request) => ({
         content: request.model === "alfred:test" ? "answered during shutdown" : "slow notes",
@@ -55,6 +56,13 @@ describeSandbox("toolforge serve and SIGTERM", () => {
         });
         child.on("close", (code) => reject(new Error(`serve exited (${code}) before listening:\n${stderr}`)));
       });
+      // The banner names the console's page, and it is the console.
+      const consoleUrl = /Console: (http:\/\/\S+)/.exec(stderr)?.[1];
+      expect(consoleUrl).toBe(`${url}/`);
+      const page = await fetch(consoleUrl!);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await page.text()).toContain("/console/app.js");
       const running = fetch(`${url}/chat`, {
         method: "POST",
         headers: { "content-type": "application/json" },

@@ -103,6 +103,18 @@ describe("the CLI against a running server", () => {
     expect(run.stderr).toContain('no tool named "nope"');
     expect(run.stderr).toContain("HTTP 404");
   });
+
+  it("`ask` says what Ollama answered when it fails with HTTP 500, and where to look, not an unexpected error", async () => {
+    const failure = "model requires more system memory (10.2 GiB) than is available (5.1 GiB)";
+    // BRICK's call, the turn's first, is answered with the error.
+    ollama.enqueue({ httpError: { status: 500, error: failure } });
+    const run = await runCli(["ask", "hello", "--url", served.url], env(), served.dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`answered 500 Internal Server Error for model "${TEST_MODELS.BRICK_MODEL}" (BRICK): ${failure}`);
+    expect(run.stderr).toContain("ollama ps");
+    expect(run.stderr).toContain("HTTP 502, ollama_server_error");
+    expect(run.stderr).not.toMatch(/unexpected/);
+  });
 });
 
 describeSandbox("toolforge send", (sandbox) => {

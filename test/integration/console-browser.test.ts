@@ -152,7 +152,7 @@ async function script(request: OllamaChatRequest): Promise<ScriptedReply | strin
     if (speaker === "alfred") return { content: ANSWER, chunkSize: 3, chunkDelayMs: 20 };
   }
   if (scenario === "tribonacci" && speaker === "brick") {
-    if (/Forging the requested tool failed|You asked again/.test(lastUserText(request))) return "The tribonacci tool could not be made.";
+    if (/Forging the requested tool failed/.test(lastUserText(request))) return "The tribonacci tool could not be made.";
     return "TOOL_REQUIRED: tribonacci: the n-th tribonacci number (T0 = 0, T1 = 0, T2 = 1). Input: {n: integer}. Output: number.";
   }
   if (scenario === "tribonacci" && speaker === "alfred") return "I could not compute it: the tool could not be made.";

@@ -4,9 +4,12 @@
  * wherever it surfaces.
  */
 import { describe, expect, it } from "vitest";
-import { ModelMissingError, ModelReplyError, ModelWithoutToolsError, OllamaUnreachableError } from "../../src/errors.js";
-import { explainModelError } from "../../src/personas/model.js";
+import { HumanMessage } from "@langchain/core/messages";
+import { loadConfig } from "../../src/config.js";
+import { ModelMissingError, ModelReplyError, ModelWithoutToolsError, OllamaServerError, OllamaUnreachableError } from "../../src/errors.js";
+import { createPersonaModel, explainModelError } from "../../src/personas/model.js";
 import { toHttpError } from "../../src/server/errors.js";
+import { ScriptedOllama } from "../support/scripted-ollama.js";
 
 const host = "http://127.0.0.1:11434";
 const refused = (port: number) =>
@@ -41,5 +44,53 @@ describe("a model call's failure", () => {
     });
     expect(toHttpError(new TypeError("terminated"), { ollamaHost: host })).toMatchObject({ status: 502, code: "model_stream_interrupted" });
     expect(toHttpError(refused(5432), { ollamaHost: host })).toBeNull();
+  });
+});
+
+describe("Ollama answering a chat request with HTTP 500", () => {
+  const OUT_OF_MEMORY = "model requires more system memory (10.2 GiB) than is available (5.1 GiB)";
+
+  /** What the real ChatOllama throws when the scripted Ollama answers 500 with `error`. */
+  async function failedCall(error: string): Promise<{ thrown: unknown; url: string }> {
+    const ollama = await ScriptedOllama.start({ respond: () => ({ httpError: { status: 500, error } }) });
+    try {
+      const config = loadConfig({ OLLAMA_HOST: ollama.url, BRICK_MODEL: "big:70b" });
+      const thrown = await createPersonaModel(config, "brick")
+        .invoke([new HumanMessage("hello")])
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      return { thrown, url: ollama.url };
+    } finally {
+      await ollama.close();
+    }
+  }
+
+  it("is Ollama's server error, with its status, its error text and where to look", async () => {
+    const { thrown, url } = await failedCall(OUT_OF_MEMORY);
+    const explained = explainModelError(thrown, { host: url, persona: "brick", model: "big:70b" });
+    expect(explained).toBeInstanceOf(OllamaServerError);
+    const error = explained as OllamaServerError;
+    expect(error.status).toBe(500);
+    expect(error.message).toContain(`Ollama at ${url} answered 500 Internal Server Error for model "big:70b" (BRICK): ${OUT_OF_MEMORY}`);
+    expect(error.hint).toContain("ollama ps");
+    expect(error.hint).toContain("Ollama's log");
+  });
+
+  it("is not a stream cut off when its text names the runner: no stream had started", async () => {
+    const { thrown, url } = await failedCall("llama runner process has terminated: signal: killed");
+    const explained = explainModelError(thrown, { host: url, persona: "robin", model: "big:70b" });
+    expect(explained).toBeInstanceOf(OllamaServerError);
+    expect((explained as Error).message).toContain("answered 500 Internal Server Error");
+    expect((explained as Error).message).toContain("llama runner process has terminated");
+  });
+
+  it("is answered by the HTTP faces as a bad gateway with Ollama's text, not as an unexpected error", async () => {
+    const { thrown, url } = await failedCall(OUT_OF_MEMORY);
+    const http = toHttpError(thrown, { ollamaHost: url });
+    expect(http).toMatchObject({ status: 502, code: "ollama_server_error" });
+    expect(http!.message).toContain(OUT_OF_MEMORY);
+    expect(http!.hint).toContain("ollama ps");
   });
 });

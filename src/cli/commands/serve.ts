@@ -22,6 +22,7 @@ export function register(program: Command): void {
       const server = await startServer(config);
       const banner = [
         `ToolForge is listening on ${server.url}`,
+        `  Console: ${server.consoleUrl}   (open it in a browser${config.server.apiKey ? "; it asks for TOOLFORGE_API_KEY" : ""})`,
         `  OpenAI base URL: ${server.url}/v1   model: toolforge${config.server.apiKey ? "   API key: TOOLFORGE_API_KEY" : ""}`,
         "  Ctrl-C stops it (running requests finish first).",
       ];

@@ -9,6 +9,10 @@
  * - a tool call written as text (see personas/text-tool-calls.ts) that names a bound tool with
  *   arguments that validate becomes a real tool call; anything else stays text, with a notice;
  * - a `TOOL_REQUIRED` request cut at the length limit is never forged (the spec is incomplete);
+ * - a `TOOL_REQUIRED` request for a tool whose forge failed earlier this turn (the same spec, or
+ *   the same tool name) is not forged again and does not count toward the forge cap: small models
+ *   often ask again despite the forge's note, so the turn goes on to the cascade with one notice
+ *   saying that the tool was already tried and why it failed;
  * - a model without Ollama's `tools` capability still answers: no tools bound, forging off, and a
  *   notice that says why and which model to pull (also when Ollama refuses tools mid-run);
  * - the request is fitted to the model's context window (see context-budget.ts).
@@ -18,11 +22,13 @@ import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messag
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ModelWithoutToolsError } from "../../errors.js";
+import { requestedToolName } from "../../forge/names.js";
 import { brick, parseToolRequest } from "../../personas/brick.js";
 import { lacksTools } from "../../personas/model-info.js";
 import { toolModelHint } from "../../personas/model.js";
 import { TEAM_PROMPT } from "../../personas/team.js";
 import { findTextToolCalls } from "../../personas/text-tool-calls.js";
+import { normaliseSpec } from "../../personas/tool-request.js";
 import { thinkParam } from "../../personas/thinking.js";
 import { FIND_TOOLS } from "../../tools/find-tools.js";
 import { keepBound, selectTools, turnContext } from "../../tools/selection.js";
@@ -34,7 +40,7 @@ import { emit, emitContextFitted } from "../events.js";
 import { NO_TOOLS, type ToolSet } from "../models.js";
 import { resolveRunSettings, type RunSettings } from "../settings.js";
 import { speak, type Spoken } from "../speak.js";
-import type { GraphState, GraphUpdate } from "../state.js";
+import type { ForgeOutcomeSummary, GraphState, GraphUpdate } from "../state.js";
 
 export function brickNode(deps: GraphDeps) {
   return async function brickStep(state: GraphState, config: LangGraphRunnableConfig): Promise<GraphUpdate> {
@@ -128,18 +134,23 @@ export function brickNode(deps: GraphDeps) {
 
     let pendingToolSpec: string | null = null;
     const request = message.tool_calls?.length ? null : parseToolRequest(textOf(message));
+    const failed = request ? failedEarlier(turn.forgeOutcomes, request.spec) : null;
     if (request && spoken.cut) {
       notice(
         `BRICK's request for a new tool was cut off at the length limit, so it was not forged (an incomplete spec): "${firstLine(request.spec)}…".`,
       );
+    } else if (failed) {
+      notice(alreadyFailedNotice(failed));
     } else if (request && canForge) {
       pendingToolSpec = request.spec;
     } else if (request && forgeAllowed && withoutTools) {
       // Said once by the notice on BRICK's model: forging is off.
     } else if (request) {
       const text = `BRICK asked for a new tool (${firstLine(request.spec)}) after the cap of ${settings.maxForgesPerTurn} forges this turn; it was not forged.`;
-      notices.push(text);
-      emit(config, { type: "guard", guard: "forges", limit: settings.maxForgesPerTurn, message: text });
+      if (!notices.includes(text)) {
+        notices.push(text);
+        emit(config, { type: "guard", guard: "forges", limit: settings.maxForgesPerTurn, message: text });
+      }
     }
 
     return {
@@ -170,6 +181,24 @@ function firstLine(text: string): string {
   return text.split("\n")[0] ?? text;
 }
 
+/** A failed forge of this turn for the same request: the same spec once normalised, or the same tool name asked for. */
+function failedEarlier(outcomes: readonly ForgeOutcomeSummary[], spec: string): ForgeOutcomeSummary | null {
+  const normalised = normaliseSpec(spec);
+  const name = requestedToolName(spec);
+  return (
+    outcomes.find(
+      (o) => o.status === "failed" && (normaliseSpec(o.spec) === normalised || (name !== null && requestedToolName(o.spec) === name)),
+    ) ?? null
+  );
+}
+
+/** BRICK asked again for a tool that failed this turn: said once, with the reason, for the team and the user. */
+function alreadyFailedNotice(earlier: ForgeOutcomeSummary): string {
+  const name = requestedToolName(earlier.spec);
+  const tool = name ? `the tool "${name}"` : `a tool (${firstLine(earlier.spec)})`;
+  return `BRICK asked again for ${tool}, which was already tried this turn and failed: ${earlier.reason ?? "no reason recorded"}. It was not forged again.`;
+}
+
 /** Why BRICK works without tools, and what gives it tools: for the team's notes and the user. */
 function withoutToolsNotice(model: string): string {
   return (
@@ -183,6 +212,8 @@ interface OpenedTurn {
   id: string;
   toolRounds: number;
   forgesThisTurn: number;
+  /** The forges of this turn so far. */
+  forgeOutcomes: ForgeOutcomeSummary[];
   notices: string[];
   plans: GraphState["plans"];
   /** The per-turn fields to write when this call opened a new turn (empty otherwise). */
@@ -201,6 +232,7 @@ function openTurn(state: GraphState): OpenedTurn {
       id: userId,
       toolRounds: state.toolRounds,
       forgesThisTurn: state.forgesThisTurn,
+      forgeOutcomes: state.forgeOutcomes,
       notices: state.notices,
       plans: state.plans,
       reset: {},
@@ -210,6 +242,7 @@ function openTurn(state: GraphState): OpenedTurn {
     id: userId,
     toolRounds: 0,
     forgesThisTurn: 0,
+    forgeOutcomes: [],
     notices: [],
     plans: {},
     reset: {

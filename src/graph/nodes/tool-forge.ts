@@ -5,18 +5,15 @@
  * again. A forge that throws (sandbox or model unavailable) is a failed forge with that reason: the
  * turn still ends in an answer that says so.
  *
- * Small models often ask again for a tool that just failed, despite being told not to. A spec that
- * failed to forge this turn is not forged again in the turn (the same spec once normalised, or the
- * same requested tool name): BRICK gets the earlier outcome as the note instead. The repeat counts
- * toward the forge cap, so a model that keeps asking still reaches the cascade.
+ * A request for a tool that already failed this turn never comes here: BRICK's node says so instead
+ * (see brick.ts).
  */
 import { HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { EventBus, PublishedEvent } from "../../events.js";
-import { cleanSpec, requestedToolName } from "../../forge/names.js";
+import { cleanSpec } from "../../forge/names.js";
 import type { ForgeOutcome } from "../../forge/types.js";
 import type { ModelCallUsage } from "../../personas/usage.js";
-import { normaliseSpec } from "../../personas/tool-request.js";
 import { FORGE_NOTE_NAME } from "../conversation.js";
 import type { GraphDeps } from "../deps.js";
 import { GraphRoutingError } from "../errors.js";
@@ -29,20 +26,6 @@ export function toolForgeNode(deps: Pick<GraphDeps, "forge" | "bus">) {
     if (!spec) {
       // Routing only comes here with a spec; say so rather than forge nothing.
       throw new GraphRoutingError("tool_forge ran without a pending tool spec");
-    }
-    const earlier = failedEarlier(state.forgeOutcomes, spec);
-    if (earlier) {
-      const text = repeatNote(earlier);
-      emit(config, {
-        type: "notice",
-        persona: "brick",
-        text: `BRICK asked again for a tool that failed earlier this turn; it was not forged again.`,
-      });
-      return {
-        messages: [new HumanMessage({ content: text, name: FORGE_NOTE_NAME })],
-        pendingToolSpec: null,
-        forgesThisTurn: state.forgesThisTurn + 1,
-      };
     }
     emit(config, { type: "forge.requested", spec });
     const forwarding = forwardForgeEvents(deps.bus, spec, (event) => emit(config, event));
@@ -88,27 +71,6 @@ function summarise(outcome: ForgeOutcome, spec: string): ForgeOutcomeSummary {
   };
 }
 
-/** A failed forge of this turn for the same request: the same spec once normalised, or the same tool name asked for. */
-function failedEarlier(outcomes: ForgeOutcomeSummary[], spec: string): ForgeOutcomeSummary | null {
-  const normalised = normaliseSpec(spec);
-  const name = requestedToolName(spec);
-  return (
-    outcomes.find(
-      (o) => o.status === "failed" && (normaliseSpec(o.spec) === normalised || (name !== null && requestedToolName(o.spec) === name)),
-    ) ?? null
-  );
-}
-
-/** The note for a request that failed earlier this turn: the earlier outcome, and no new forge. */
-function repeatNote(earlier: ForgeOutcomeSummary): string {
-  const name = requestedToolName(earlier.spec);
-  return (
-    `You asked again for a tool that failed earlier this turn${name ? ` ("${name}")` : ""}; it was not forged again. ` +
-    `The earlier forge failed${earlier.attempts ? ` after ${earlier.attempts} attempt${earlier.attempts === 1 ? "" : "s"}` : ""}: ${earlier.reason}. ` +
-    "Do not ask for this tool again this turn: answer with what you have and say that the tool could not be made."
-  );
-}
-
 /** The note BRICK (and the cascade) read after the forge ran. */
 function forgeNote(summary: ForgeOutcomeSummary): string {
   switch (summary.status) {
@@ -120,9 +82,10 @@ function forgeNote(summary: ForgeOutcomeSummary): string {
     case "reused":
       return `The tool "${summary.name}" (version ${summary.version}) already exists and is bound: call it to continue.`;
     case "failed":
+      // The reason says how many attempts were made ("no module passed in 3 attempts; …").
       return (
-        `Forging the requested tool failed${summary.attempts ? ` after ${summary.attempts} attempt${summary.attempts === 1 ? "" : "s"}` : ""}: ` +
-        `${summary.reason}. Do not ask for this tool again this turn: answer with what you have and say that the tool could not be made.`
+        `Forging the requested tool failed: ${summary.reason}. ` +
+        "Do not ask for this tool again this turn: answer with what you have and say that the tool could not be made."
       );
   }
 }

@@ -20,8 +20,11 @@ const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** Where the console's page is served: what a person opens in a browser. */
+export const CONSOLE_PAGE = "/";
+
 const ROUTES: Record<string, string> = {
-  "/": "index.html",
+  [CONSOLE_PAGE]: "index.html",
   "/console/app.js": "app.js",
   "/console/app.css": "app.css",
 };

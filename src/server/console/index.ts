@@ -13,7 +13,7 @@ import { toolCallsRouter } from "../routes/tool-calls.js";
 import type { ActivityJournal } from "./activity.js";
 
 export { createActivityJournal, type ActivityJournal } from "./activity.js";
-export { consoleAssetsRouter } from "./assets.js";
+export { CONSOLE_PAGE, consoleAssetsRouter } from "./assets.js";
 export { publishTurns } from "./turn-events.js";
 
 export interface ConsoleDeps {
