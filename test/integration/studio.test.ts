@@ -145,7 +145,7 @@ describe("LangGraph Studio's dev server", () => {
       input_schema: { properties: Record<string, unknown> };
     };
     expect(Object.keys(schemas.config_schema.properties).sort()).toEqual(
-      ["alfredModel", "babsModel", "brickModel", "maxForgesPerTurn", "maxToolRounds", "metacognition", "robinModel"].sort(),
+      ["alfredModel", "babsModel", "brickModel", "consent", "maxForgesPerTurn", "maxToolRounds", "metacognition", "robinModel"].sort(),
     );
     expect(schemas.input_schema.properties.messages).toMatchObject({ langgraph_type: "messages" });
   });
