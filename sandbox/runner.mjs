@@ -44,9 +44,11 @@ const defineProperty = Object.defineProperty;
 const ObjectProto = Object.prototype;
 const now = performance.now.bind(performance);
 const toStr = String;
-const ResponseClass = Response;
-const HeadersClass = Headers;
 const PromiseClass = Promise;
+// Response and Headers are read when a tool first uses ctx.fetch, not here: the first read of
+// either loads Node's fetch implementation (~17 ms on a host, more under gVisor), which no runner
+// should pay at its start. A module that replaced them meanwhile only changes what it gets back.
+const fetchClasses = () => ({ Response: globalThis.Response, Headers: globalThis.Headers });
 const base64Bytes = (text) => bufferFrom(text, "base64");
 const hardExit = typeof process.reallyExit === "function" ? process.reallyExit.bind(process) : process.exit.bind(process);
 const onProcess = process.on.bind(process);
@@ -300,7 +302,7 @@ function requestOf(resource, init) {
   if (options.method !== undefined) request.method = toStr(options.method);
   if (options.headers !== undefined) {
     const headers = record();
-    for (const [key, value] of new HeadersClass(options.headers)) headers[key] = value;
+    for (const [key, value] of new (fetchClasses().Headers)(options.headers)) headers[key] = value;
     request.headers = headers;
   }
   const body = options.body;
@@ -317,7 +319,11 @@ function responseOf(answer) {
   const status = answer.status;
   const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
   const body = nullBody ? null : answer.bodyEncoding === "base64" ? base64Bytes(toStr(answer.body)) : toStr(answer.body ?? "");
-  const response = new ResponseClass(body, { status, statusText: toStr(answer.statusText ?? ""), headers: answer.headers ?? {} });
+  const response = new (fetchClasses().Response)(body, {
+    status,
+    statusText: toStr(answer.statusText ?? ""),
+    headers: answer.headers ?? {},
+  });
   defineProperty(response, "url", { value: toStr(answer.url ?? ""), enumerable: true });
   defineProperty(response, "redirected", { value: answer.redirected === true, enumerable: true });
   return response;

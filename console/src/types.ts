@@ -42,6 +42,8 @@ export interface ToolCalls {
     /** One-line previews (null when the call was recorded without them). */
     args: string | null;
     result: string | null;
+    /** The outside requests the call made through the host. */
+    requests: { host: string; method: string; status: number | null; bytes: number; duration_ms: number; refused: string | null }[];
   }[];
 }
 

@@ -4,7 +4,7 @@
  * the version's loader, then its outcome. Never throws: every way a call can end is an outcome.
  */
 import { SandboxBusyError, errorMessage } from "../errors.js";
-import type { EventBus } from "../events.js";
+import type { EventBus, OutsideRequestRecord } from "../events.js";
 import type { Sandbox, SandboxJob } from "../sandbox/types.js";
 import type { EgressHooks } from "../egress/types.js";
 import type { Store } from "../store/types.js";
@@ -63,6 +63,7 @@ export async function callForged(
   const { tool } = entry;
   const timeoutMs = deps.callTimeoutMs;
   let onRequest: SandboxJob["onRequest"];
+  const requests: OutsideRequestRecord[] = [];
   if (tool.hosts.length > 0) {
     let consent: Consent;
     try {
@@ -75,7 +76,13 @@ export async function callForged(
     const callMs = timeoutMs ?? DEFAULT_CALL_DEADLINE_MS;
     const deadline = Date.now() + callMs - Math.min(OUTSIDE_DEADLINE_MARGIN_MS, callMs / 10);
     onRequest = await outsideRequests(
-      { store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback, hooks: deps.egressHooks },
+      {
+        store: deps.store,
+        bus: deps.bus,
+        allowLoopback: deps.allowLoopback,
+        hooks: deps.egressHooks,
+        onRecord: (record) => requests.push(record),
+      },
       tool,
       consent,
       deadline,
@@ -88,7 +95,8 @@ export async function callForged(
       ...(onRequest ? { onRequest } : {}),
     };
     const job = (await entry.loader.run(deps.sandbox, args ?? {}, options)) as Parameters<typeof outcomeFromJob>[1];
-    return { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
+    const outcome: ToolCallOutcome = { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
+    return requests.length > 0 ? { ...outcome, requests } : outcome;
   } catch (error) {
     if (error instanceof SandboxBusyError) return busyFailure(tool.name, error, elapsed());
     return failure("sandbox", `${tool.name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());

@@ -314,6 +314,7 @@ class Registry implements LiveToolRegistry {
       outcome: outcome.ok ? "ok" : "error",
       args: previewValue(args ?? {}),
       ...(outcome.ok ? { result: previewValue(outcome.result) } : { error: `${outcome.kind}: ${outcome.error}` }),
+      ...(outcome.requests ? { requests: outcome.requests } : {}),
     });
     return outcome;
   }

@@ -5,6 +5,7 @@
  * It scales with the library: nothing is loaded until it is bound or called, and the library is
  * searched through the store (`search`), never listed whole to pick what to bind.
  */
+import type { OutsideRequestRecord } from "../events.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { JsonObject, JsonValue } from "../store/types.js";
 import type { ConsentRequest } from "./consent.js";
@@ -20,7 +21,7 @@ export interface RegisteredTool {
   hosts: string[];
 }
 
-export type ToolCallOutcome =
+export type ToolCallOutcome = (
   | { ok: true; result: JsonValue; durationMs: number }
   | {
       ok: false;
@@ -47,7 +48,11 @@ export type ToolCallOutcome =
       retryAfterSeconds?: number;
       /** For "not_granted": what the tool asks a person for. */
       consent?: ConsentRequest;
-    };
+    }
+) & {
+  /** The outside requests the call made through the host, in order (only when it made any). */
+  requests?: OutsideRequestRecord[];
+};
 
 /** What a caller may pass to `ToolRegistry.call`. */
 export interface ToolCallOptions {

@@ -155,6 +155,9 @@ describeSandbox("tools that reach hosts a person granted, in the real sandbox", 
       result: { status: 200, text: JSON.stringify({ base: "EUR", rates: { USD: 1.08 } }) },
     });
     expect(api.seen.map((r) => r.url)).toEqual(["/latest"]);
+    expect(outcome.requests).toEqual([
+      { host: api.host, method: "GET", status: 200, bytes: expect.any(Number), durationMs: expect.any(Number), refused: null },
+    ]);
     expect(events.filter((e) => e.type === "tool.request").at(-1)).toMatchObject({
       type: "tool.request",
       name: "probe",

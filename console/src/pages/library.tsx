@@ -11,7 +11,7 @@ import { CodeView, testLine } from "../components/code.js";
 import { Confirm } from "../components/confirm.js";
 import { DiffView } from "../components/diff-view.js";
 import { TryTool } from "../components/try-tool.js";
-import { formatMs, formatTime, json, shortHash } from "../format.js";
+import { formatMs, formatRequest, formatTime, json, shortHash } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
 import { DetailPane } from "../components/detail-pane.js";
@@ -242,6 +242,13 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
                         ) : (
                           <span class="error-text">failed: {call.error ?? "no reason recorded"}</span>
                         )}
+                        {call.requests?.length ? (
+                          <ul class="requests" aria-label="outside requests">
+                            {call.requests.map((r) => (
+                              <li class={r.refused ? "error-text" : "muted"}>{formatRequest(r)}</li>
+                            ))}
+                          </ul>
+                        ) : null}
                       </td>
                     </tr>
                   ))}
