@@ -24,7 +24,17 @@ export interface ToolVersion {
   source: string;
 }
 
+/** Where one host a tool calls stands for its active version (GET /tools/:name `access`, GET …/grants `hosts`). */
+export interface HostAccess {
+  host: string;
+  status: "granted" | "denied" | "not answered";
+  /** The header of the credential the host adds (never its value). */
+  credential: string | null;
+}
+
 export interface ToolDetail extends ToolSummary {
+  /** The hosts the active version calls ([] for most tools). */
+  access: HostAccess[];
   source: string | null;
   versions: ToolVersion[];
 }

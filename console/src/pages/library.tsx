@@ -11,6 +11,7 @@ import { CodeView, testLine } from "../components/code.js";
 import { Confirm } from "../components/confirm.js";
 import { DiffView } from "../components/diff-view.js";
 import { TryTool } from "../components/try-tool.js";
+import { ToolAccess } from "../components/tool-access.js";
 import { formatMs, formatRequest, formatTime, json, shortHash } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
@@ -76,7 +77,15 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
   useBusEvents((event) => {
     if (event.name !== name) return;
     if (event.type === "tool.called") calls.reload();
-    if (event.type === "tool.created" || event.type === "tool.rolled_back" || event.type === "tool.added") tool.reload();
+    if (
+      event.type === "tool.created" ||
+      event.type === "tool.rolled_back" ||
+      event.type === "tool.added" ||
+      event.type === "tool.granted" ||
+      event.type === "tool.denied" ||
+      event.type === "tool.revoked"
+    )
+      tool.reload();
   });
 
   if (tool.error)
@@ -123,6 +132,8 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         <summary>Input schema</summary>
         <pre>{json(detail.schema)}</pre>
       </details>
+
+      <ToolAccess name={detail.name} access={detail.access ?? []} onChanged={tool.reload} />
 
       <TryTool key={detail.name} name={detail.name} schema={detail.schema} onCalled={calls.reload} />
 
