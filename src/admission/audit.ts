@@ -24,7 +24,7 @@
  */
 import type { AuditFinding } from "../store/types.js";
 import { beyondShape, commonJsFinding, commonJsShape } from "./audit/commonjs.js";
-import { contractFindings, type ModuleContract } from "./audit/contract.js";
+import { contractFindings, declaredUses, type ModuleContract } from "./audit/contract.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { analyseProgram, childNodes, ProgramInfo, type Node } from "./audit/program.js";
 import { isSecurityRule } from "./audit/rules.js";
@@ -59,6 +59,16 @@ export function auditModule(
     ? [commonJsFinding(commonJs, options.contract, options.expectedName), ...beyondShape(security, analysed)]
     : [...security, ...contractFindings(analysed, options)];
   return finish(raw, mapper, sourceMap === undefined ? null : tsSource);
+}
+
+/**
+ * The library tools the compiled module names in `export const uses` ([] for none), read without
+ * running it; null when it does not parse or `uses` is not a literal array of names (the audit
+ * refuses such a module with `contract-uses`).
+ */
+export function usesOf(compiledJs: string): string[] | null {
+  const analysed = analyseProgram(compiledJs);
+  return analysed instanceof ProgramInfo ? declaredUses(analysed) : null;
 }
 
 /** True when any finding is a security finding (not only contract problems). */
