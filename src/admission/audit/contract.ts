@@ -192,9 +192,11 @@ export function declaredUses(program: ProgramInfo): string[] | null {
 
 function usesProblem(binding: Binding, folder: ConstantFolder, ownName: string | null): { node: Node; message: string } | null {
   const shape = '`uses` must be exported as `export const uses = ["tool_name", …]`: an array of string literals naming library tools';
-  if (binding.kind !== "const" || !binding.value || binding.value.type !== "ArrayExpression") return { node: binding.at, message: `${shape}.` };
+  if (binding.kind !== "const" || !binding.value || binding.value.type !== "ArrayExpression")
+    return { node: binding.at, message: `${shape}.` };
   const array = binding.value;
-  if (array.elements.length > MAX_USED_TOOLS) return { node: array, message: `\`uses\` names ${array.elements.length} tools; at most ${MAX_USED_TOOLS}.` };
+  if (array.elements.length > MAX_USED_TOOLS)
+    return { node: array, message: `\`uses\` names ${array.elements.length} tools; at most ${MAX_USED_TOOLS}.` };
   const seen = new Set<string>();
   for (const element of array.elements) {
     const value = element && element.type !== "SpreadElement" ? folder.foldString(element) : null;
@@ -202,7 +204,8 @@ function usesProblem(binding: Binding, folder: ConstantFolder, ownName: string |
     const problem = nameProblem(value);
     if (problem) return { node: element, message: `\`uses\` names ${JSON.stringify(value)}, which ${problem}.` };
     if (seen.has(value)) return { node: element, message: `\`uses\` names ${JSON.stringify(value)} twice.` };
-    if (value === ownName) return { node: element, message: `\`uses\` names the tool itself (${JSON.stringify(value)}): a tool cannot use itself.` };
+    if (value === ownName)
+      return { node: element, message: `\`uses\` names the tool itself (${JSON.stringify(value)}): a tool cannot use itself.` };
     seen.add(value);
   }
   return null;

@@ -42,7 +42,11 @@ export class ArangoTools implements ToolsPart {
         );
         const version = (newest ?? 0) + 1;
         for (const pin of checked.uses) {
-          const held = await queryOne<number>(this.db, step, aql`RETURN LENGTH(DOCUMENT(${this.versions}, ${toolVersionKey(pin.name, pin.version)}))`);
+          const held = await queryOne<number>(
+            this.db,
+            step,
+            aql`RETURN LENGTH(DOCUMENT(${this.versions}, ${toolVersionKey(pin.name, pin.version)}))`,
+          );
           if (!held) {
             throw new InvalidInputError(
               `tool "${name}" uses ${pin.name} v${pin.version}, which the library does not hold`,
