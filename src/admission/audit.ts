@@ -24,7 +24,7 @@
  */
 import type { AuditFinding } from "../store/types.js";
 import { beyondShape, commonJsFinding, commonJsShape } from "./audit/commonjs.js";
-import { contractFindings, declaredUses, type ModuleContract } from "./audit/contract.js";
+import { contractFindings, declaredName, declaredUses, type ModuleContract } from "./audit/contract.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { analyseProgram, childNodes, ProgramInfo, type Node } from "./audit/program.js";
 import { isSecurityRule } from "./audit/rules.js";
@@ -62,13 +62,14 @@ export function auditModule(
 }
 
 /**
- * The library tools the compiled module names in `export const uses` ([] for none), read without
- * running it; null when it does not parse or `uses` is not a literal array of names (the audit
- * refuses such a module with `contract-uses`).
+ * What the compiled module declares, read without running it: its `name` (null when it is not a
+ * string literal) and the library tools it names in `export const uses` ([] for none; null when
+ * `uses` is not a literal array of names — the audit refuses such a module with `contract-uses`).
  */
-export function usesOf(compiledJs: string): string[] | null {
+export function declaredOf(compiledJs: string): { name: string | null; uses: string[] | null } {
   const analysed = analyseProgram(compiledJs);
-  return analysed instanceof ProgramInfo ? declaredUses(analysed) : null;
+  if (!(analysed instanceof ProgramInfo)) return { name: null, uses: null };
+  return { name: declaredName(analysed), uses: declaredUses(analysed) };
 }
 
 /** True when any finding is a security finding (not only contract problems). */

@@ -42,7 +42,8 @@ export type ToolCallOutcome = (
         | "result_too_large"
         | "aborted"
         | "busy"
-        | "not_granted";
+        | "not_granted"
+        | "missing_dependency";
       durationMs: number;
       /** For `busy`: when a retry may find room. */
       retryAfterSeconds?: number;

@@ -184,6 +184,12 @@ function constString(binding: Binding, folder: ConstantFolder): string | null {
  * from the compiled module without running it; null when `uses` is not a literal array of names
  * (the audit's contract-uses finding says why).
  */
+/** The name the compiled module exports as a string literal (null when it does not). */
+export function declaredName(program: ProgramInfo): string | null {
+  const name = collectExports(program.ast).get("name");
+  return name ? constString(name, new ConstantFolder(program)) : null;
+}
+
 export function declaredUses(program: ProgramInfo): string[] | null {
   const uses = collectExports(program.ast).get(USES_EXPORT);
   if (!uses) return [];
