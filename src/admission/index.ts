@@ -28,6 +28,7 @@ export type { CheckedModule, CheckRequest, ModuleCheck } from "./check.js";
 export type { InstalledTool, ToolRules } from "./install.js";
 export type { ValidationStage } from "./validate.js";
 export type { PinMove, UpdateOutcome } from "./update.js";
+export { updatedJson } from "./update.js";
 
 export interface AdmissionDeps {
   store: Store;

@@ -54,3 +54,16 @@ export async function updateTool(deps: CheckDeps & InstallDeps, name: string, si
   const installed = await installTool(deps, check.module, provenance);
   return { status: "updated", name, from: active.version, version: installed.version.version, moved };
 }
+
+/** An update's outcome as JSON: POST /tools/:name/update's answer, and what `toolforge tools update` prints. */
+export function updatedJson(outcome: UpdateOutcome) {
+  const moved = "moved" in outcome ? outcome.moved.map((m) => ({ name: m.name, from: m.from, to: m.to })) : [];
+  switch (outcome.status) {
+    case "current":
+      return { status: outcome.status, name: outcome.name, version: outcome.version, moved, uses: outcome.uses };
+    case "updated":
+      return { status: outcome.status, name: outcome.name, version: outcome.version, from: outcome.from, moved };
+    case "refused":
+      return { status: outcome.status, name: outcome.name, version: outcome.version, moved, reason: outcome.reason };
+  }
+}

@@ -55,6 +55,8 @@ export interface ToolSummary {
   schema: JsonObject;
   /** The active version's declared hosts. */
   hosts: string[];
+  /** The active version's pins: the library tools it uses. */
+  uses: ToolPin[];
   updatedAt: string;
 }
 

@@ -37,6 +37,7 @@ export async function loadForgedTool(mirror: ToolMirror, version: ToolVersion): 
       schema: version.schema,
       origin: "forged",
       hosts: version.hosts,
+      uses: version.uses,
     },
     check,
     sha256: version.sha256,

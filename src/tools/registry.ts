@@ -96,6 +96,7 @@ const forgedTool = (summary: ToolSummary): RegisteredTool => ({
   schema: summary.schema,
   origin: "forged",
   hosts: summary.hosts,
+  uses: summary.uses,
 });
 
 class Registry implements LiveToolRegistry {

@@ -7,7 +7,7 @@
  */
 import type { OutsideRequestRecord } from "../events.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { JsonObject, JsonValue } from "../store/types.js";
+import type { JsonObject, JsonValue, ToolPin } from "../store/types.js";
 import type { ConsentRequest } from "./consent.js";
 
 export interface RegisteredTool {
@@ -19,6 +19,8 @@ export interface RegisteredTool {
   origin: "forged" | "builtin";
   /** The hosts it calls, each reached only once a person granted it ([] for most tools and every built-in). */
   hosts: string[];
+  /** The library tools it uses, pinned ([] for most tools and every built-in). */
+  uses: ToolPin[];
 }
 
 export type ToolCallOutcome = (

@@ -195,7 +195,7 @@ export class ArangoTools implements ToolsPart {
         LET active = FIRST(FOR v IN ${this.versions} FILTER v.toolName == t._key AND v.version == t.activeVersion RETURN v)
         LET count = LENGTH(FOR v IN ${this.versions} FILTER v.toolName == t._key RETURN 1)
         RETURN { name: t._key, activeVersion: t.activeVersion, versionCount: count,
-                 description: active.description, schema: active.schema, hosts: active.hosts || [], updatedAt: t.updatedAt,
+                 description: active.description, schema: active.schema, hosts: active.hosts || [], uses: (FOR u IN (active.uses || []) SORT u.name RETURN u), updatedAt: t.updatedAt,
                  forgeRunId: active.forgeRunId, storedOrigin: active.origin }`,
     );
     return rows.map(({ forgeRunId, storedOrigin, ...summary }) => ({

@@ -59,9 +59,13 @@ export function toToolVersion(r: ToolVersionRow): ToolVersion {
     origin: r.origin,
     schema: JSON.parse(r.schema) as JsonObject,
     hosts: JSON.parse(r.hosts) as string[],
-    uses: (JSON.parse(r.uses) as ToolPin[]).sort((a, b) => a.name.localeCompare(b.name)),
+    uses: sortedPins(r.uses),
     ...codeFields(r),
   };
+}
+
+function sortedPins(json: string): ToolPin[] {
+  return (JSON.parse(json) as ToolPin[]).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface ToolSummaryRow {
@@ -72,6 +76,7 @@ export interface ToolSummaryRow {
   description: string;
   schema: string;
   hosts: string;
+  uses: string;
   updated_at: string;
 }
 
@@ -84,6 +89,7 @@ export function toToolSummary(r: ToolSummaryRow): ToolSummary {
     description: r.description,
     schema: JSON.parse(r.schema) as JsonObject,
     hosts: JSON.parse(r.hosts) as string[],
+    uses: sortedPins(r.uses),
     updatedAt: r.updated_at,
   };
 }

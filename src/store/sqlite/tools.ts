@@ -15,6 +15,8 @@ import { runBeforeCommit } from "./before-commit.js";
 
 const SUMMARY_SQL = `
   SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin, v.hosts,
+         (SELECT json_group_array(json_object('name', u.uses_name, 'version', u.uses_version))
+            FROM tool_uses u WHERE u.tool_name = v.tool_name AND u.version = v.version) AS uses,
          (SELECT COUNT(*) FROM tool_versions c WHERE c.tool_name = t.name) AS version_count
   FROM tools t JOIN tool_versions v ON v.tool_name = t.name AND v.version = t.active_version`;
 
