@@ -35,6 +35,10 @@ export interface HostAccess {
 export interface ToolDetail extends ToolSummary {
   /** The hosts the active version calls ([] for most tools). */
   access: HostAccess[];
+  /** The library tools the active version uses, each at the version it is pinned to. */
+  uses: { name: string; version: number }[];
+  /** The tools whose active version uses this one, and the version of it each is pinned to. */
+  used_by: { name: string; version: number; pinned: number }[];
   source: string | null;
   versions: ToolVersion[];
 }

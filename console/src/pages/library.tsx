@@ -12,6 +12,7 @@ import { Confirm } from "../components/confirm.js";
 import { DiffView } from "../components/diff-view.js";
 import { TryTool } from "../components/try-tool.js";
 import { ToolAccess } from "../components/tool-access.js";
+import { ToolUses } from "../components/tool-uses.js";
 import { formatMs, formatRequest, formatTime, json, shortHash } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
@@ -101,12 +102,17 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
   async function rollback(target: ToolVersion) {
     setAsking(null);
     try {
-      const result = await postJson<{ active_version: number; previous_version: number }>(`/tools/${encodeURIComponent(name)}/rollback`, {
-        version: target.version,
-      });
+      const result = await postJson<{ active_version: number; previous_version: number; warning?: string }>(
+        `/tools/${encodeURIComponent(name)}/rollback`,
+        {
+          version: target.version,
+        },
+      );
       setNotice({
         ok: true,
-        text: `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.`,
+        text:
+          `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.` +
+          (result.warning ? ` Note: ${result.warning}.` : ""),
       });
       setShown(null);
       tool.reload();
@@ -134,6 +140,7 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
       </details>
 
       <ToolAccess name={detail.name} access={detail.access ?? []} onChanged={tool.reload} />
+      <ToolUses detail={detail} onChanged={tool.reload} />
 
       <TryTool key={detail.name} name={detail.name} schema={detail.schema} onCalled={calls.reload} />
 
