@@ -321,17 +321,11 @@ function toolLibrary(spec, fetchFn) {
   const load = (key, entry) => {
     let promise = loaded.get(key);
     if (promise === undefined) {
-      promise = (async () => {
-        const path = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
-        const url = pathToFileURL(path).href;
-        writeFile(path, entry.source, { mode: 0o600 });
-        dependencyFiles.set(url, entry.name + ".mjs");
-        try {
-          return await import(url);
-        } finally {
-          unlink(path);
-        }
-      })();
+      // A data: URL, not a file: under gVisor every file operation is a slow system call, and
+      // a library tool needs no file of its own (its stack frames are mapped back to its name).
+      const url = "data:text/javascript;base64," + bufferFrom(entry.source, "utf8").toString("base64");
+      dependencyFiles.set(url, entry.name + ".mjs");
+      promise = import(url);
       loaded.set(key, promise);
     }
     return promise;
