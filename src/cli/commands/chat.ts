@@ -96,7 +96,11 @@ async function converse(chat: Parameters<typeof renderTurn>[0], firstThread: str
         turn = new AbortController();
         if (interactive) process.stderr.write(paint("bold", "toolforge › ", process.stderr));
         try {
-          await renderTurn(chat, { threadId, messages: [{ role: "user", content: line.text }], signal: turn.signal }, { summary: true });
+          await renderTurn(
+            chat,
+            { threadId, messages: [{ role: "user", content: line.text }], signal: turn.signal },
+            { summary: true, stdinOwned: true },
+          );
         } catch (error) {
           // A cancelled turn says so; any other failure (Ollama down, …) is reported; the conversation goes on.
           if (turn.signal.aborted) say("(turn cancelled)");
