@@ -8,6 +8,8 @@
 //   2. It reads ONE JSON line on stdin: {token, action: "validate"|"call", module, contract, input,
 //      outside}. `outside` is true when the host will answer the tool's outside requests (a person
 //      granted the hosts the tool declares); only then does `ctx.fetch` send any.
+//      A tool that uses library tools gets them in the job's `tools` (every version it can reach,
+//      with its module); `ctx.tools.<name>(args)` imports that module here, in this job, and calls it.
 //   3. While a call runs, each `ctx.fetch` is one line on stdout, `TOOLFORGE_REQUEST <token> <json>`;
 //      the host makes the request (or refuses it) and answers with one JSON line on stdin, by id.
 //   4. The LAST line of stdout is `TOOLFORGE_REPORT <token> <json>`; then it exits 0. A non-zero exit
@@ -44,9 +46,12 @@ const defineProperty = Object.defineProperty;
 const ObjectProto = Object.prototype;
 const now = performance.now.bind(performance);
 const toStr = String;
-const ResponseClass = Response;
-const HeadersClass = Headers;
 const PromiseClass = Promise;
+const ErrorClass = Error;
+// Response and Headers are read when a tool first uses ctx.fetch, not here: the first read of
+// either loads Node's fetch implementation (~17 ms on a host, more under gVisor), which no runner
+// should pay at its start. A module that replaced them meanwhile only changes what it gets back.
+const fetchClasses = () => ({ Response: globalThis.Response, Headers: globalThis.Headers });
 const base64Bytes = (text) => bufferFrom(text, "base64");
 const hardExit = typeof process.reallyExit === "function" ? process.reallyExit.bind(process) : process.exit.bind(process);
 const onProcess = process.on.bind(process);
@@ -171,12 +176,16 @@ function trimStack(stack) {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (strIncludes.call(line, RUNNER_URL) || strIncludes.call(line, "node:internal") || strIncludes.call(line, "(native)")) continue;
-    out += (out === "" ? "" : "\n") + strReplaceAll.call(line, pathToFileURL(currentModulePath).href, "module.mjs");
+    let shown = strReplaceAll.call(line, pathToFileURL(currentModulePath).href, "module.mjs");
+    for (const [url, label] of dependencyFiles) shown = strReplaceAll.call(shown, url, label);
+    out += (out === "" ? "" : "\n") + shown;
   }
   return out;
 }
 
 let currentModulePath = "";
+/** The file URL of each library tool imported in this job → how a stack shows it ("factorize.mjs"). */
+const dependencyFiles = new Map();
 
 /** Module data → JSON text, or throws naming why it is not JSON. `undefined` becomes null. */
 function toJsonText(value, what) {
@@ -234,7 +243,7 @@ function readJobLine() {
  * within the person's grants. Requests beyond MAX_OPEN_REQUESTS wait here; more than
  * MAX_REQUESTS_PER_CALL in one call are refused.
  */
-function toolContext(token, outside) {
+function outsideFetch(token, outside) {
   const waiting = new Map();
   const queue = [];
   let sent = 0;
@@ -274,8 +283,7 @@ function toolContext(token, outside) {
       else queue[queue.length] = go;
     });
   let asked = 0;
-  const ctx = record();
-  ctx.fetch = async (resource, init) => {
+  return async (resource, init) => {
     if (!outside) {
       throw new TypeError(
         "ctx.fetch: this tool may not reach any host here (it declares no hosts, or this is its test: give the default export a fake ctx with a fetch of your own in test())",
@@ -289,7 +297,70 @@ function toolContext(token, outside) {
     }
     return send(request);
   };
-  return freeze(ctx);
+}
+
+/**
+ * The library tools of this job (`spec`: the job's `tools`) and the context each module gets:
+ * `ctx.fetch` (the call's one channel to the host) and `ctx.tools`, a frozen object of frozen
+ * functions, one per name the module uses. A call imports that version's module (once per job),
+ * hands it a JSON copy of the arguments and its own context, and gives back a JSON copy of its
+ * result: the caller never holds the module, its namespace or an object it keeps.
+ */
+function toolLibrary(spec, fetchFn) {
+  const modules = new Map();
+  if (spec !== null && typeof spec === "object" && isArray(spec.modules)) {
+    for (const entry of spec.modules) {
+      modules.set(toStr(entry.key), {
+        name: toStr(entry.name),
+        source: toStr(entry.module),
+        uses: isPlainObject(entry.uses) ? entry.uses : {},
+      });
+    }
+  }
+  const loaded = new Map();
+  const load = (key, entry) => {
+    let promise = loaded.get(key);
+    if (promise === undefined) {
+      promise = (async () => {
+        const path = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
+        const url = pathToFileURL(path).href;
+        writeFile(path, entry.source, { mode: 0o600 });
+        dependencyFiles.set(url, entry.name + ".mjs");
+        try {
+          return await import(url);
+        } finally {
+          unlink(path);
+        }
+      })();
+      loaded.set(key, promise);
+    }
+    return promise;
+  };
+  const contextFor = (uses) => {
+    const ctx = record();
+    ctx.fetch = fetchFn;
+    const tools = record();
+    for (const name of objectKeys(uses)) {
+      const entry = modules.get(toStr(uses[name]));
+      if (entry === undefined) continue;
+      const key = toStr(uses[name]);
+      tools[name] = freeze(async (args) => {
+        const input = parseJson(toJsonText(args === undefined ? {} : args, `the arguments to ${name}`));
+        const used = await load(key, entry);
+        if (typeof used.default !== "function") throw new TypeError(`${name} has no default export to call`);
+        let result;
+        try {
+          result = await used.default(input, contextFor(entry.uses));
+        } catch (error) {
+          throw new ErrorClass(`${name} (a library tool this one uses) failed: ${describeError(error).message}`);
+        }
+        return parseJson(toJsonText(result, `${name}'s result`));
+      });
+    }
+    ctx.tools = freeze(tools);
+    return freeze(ctx);
+  };
+  return contextFor;
 }
 
 /** fetch's (resource, init) as the plain request the host reads: url, method, headers, body (text). */
@@ -300,7 +371,7 @@ function requestOf(resource, init) {
   if (options.method !== undefined) request.method = toStr(options.method);
   if (options.headers !== undefined) {
     const headers = record();
-    for (const [key, value] of new HeadersClass(options.headers)) headers[key] = value;
+    for (const [key, value] of new (fetchClasses().Headers)(options.headers)) headers[key] = value;
     request.headers = headers;
   }
   const body = options.body;
@@ -317,7 +388,11 @@ function responseOf(answer) {
   const status = answer.status;
   const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
   const body = nullBody ? null : answer.bodyEncoding === "base64" ? base64Bytes(toStr(answer.body)) : toStr(answer.body ?? "");
-  const response = new ResponseClass(body, { status, statusText: toStr(answer.statusText ?? ""), headers: answer.headers ?? {} });
+  const response = new (fetchClasses().Response)(body, {
+    status,
+    statusText: toStr(answer.statusText ?? ""),
+    headers: answer.headers ?? {},
+  });
   defineProperty(response, "url", { value: toStr(answer.url ?? ""), enumerable: true });
   defineProperty(response, "redirected", { value: answer.redirected === true, enumerable: true });
   return response;
@@ -338,6 +413,7 @@ function readExports(mod) {
   exports.defaultArity = typeof mod.default === "function" ? mod.default.length : null;
   exports.hasTest = typeof mod.test === "function";
   if (mod.hosts !== undefined) exports.hosts = jsonOrDescription(mod.hosts);
+  if (mod.uses !== undefined) exports.uses = jsonOrDescription(mod.uses);
   return exports;
 }
 
@@ -445,6 +521,7 @@ async function main() {
   const input = job.input;
   const source = toStr(job.module ?? "");
   const outside = job.outside === true && action === "call" && contract === "tool";
+  const toolsSpec = contract === "tool" && job.tools !== null && typeof job.tools === "object" ? job.tools : null;
   // eslint-disable-next-line no-useless-assignment -- drops the job (and its token) before module code runs
   job = null;
 
@@ -482,7 +559,8 @@ async function main() {
   currentModulePath = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
   writeFile(currentModulePath, source, { mode: 0o600 });
   lockDown();
-  const ctx = toolContext(token, outside);
+  const contextFor = toolLibrary(toolsSpec, outsideFetch(token, outside));
+  const ctx = contextFor(toolsSpec !== null && isPlainObject(toolsSpec.uses) ? toolsSpec.uses : {});
 
   try {
     let mod;

@@ -101,6 +101,19 @@ export function methodSelectorOf(messageSelector: string): string {
   return teachingSkill(messageSelector) ?? messageSelector;
 }
 
+// ------------------------------------------------------------------ tools that use tools
+
+/**
+ * A tool that builds on library tools names them: `export const uses = ["factorize", "is_prime"]`
+ * (a literal array of tool names), and calls each as `await ctx.tools.factorize({ n })`. The
+ * versions it was checked with are pinned at install; the calls run in the same sandboxed job.
+ */
+export const USES_EXPORT = "uses";
+/** The most library tools one module may use directly. */
+export const MAX_USED_TOOLS = 8;
+/** The most tool versions one call may bring into its job, dependencies of dependencies included. */
+export const MAX_DEPENDENCIES = 16;
+
 // ------------------------------------------------------------------ what a module may reach
 
 /**

@@ -31,24 +31,15 @@ export type ToolForgeEvent =
       /** The arguments and (when it answered) the result, each a one-line preview cut to PREVIEW_CHARS. */
       args: string;
       result?: string;
+      /** The outside requests the call made through the host, in order (none: the key is left out). */
+      requests?: OutsideRequestRecord[];
     }
   | { type: "tool.rolled_back"; name: string; version: number }
   /** A person answered a tool's request for a host (never with a credential). */
   | { type: "tool.granted" | "tool.denied"; name: string; version: number; host: string; onlyThisVersion: boolean }
   | { type: "tool.revoked"; name: string; host: string }
   /** One outside request a tool made through the host (never its headers or body). */
-  | {
-      type: "tool.request";
-      name: string;
-      version: number;
-      host: string;
-      method: string;
-      status: number | null;
-      bytes: number;
-      durationMs: number;
-      /** Why the host refused it, when it did. */
-      refused: string | null;
-    }
+  | ({ type: "tool.request"; name: string; version: number } & OutsideRequestRecord)
   /** A hand-written module passed validation and was installed (`toolforge tools add`, POST /tools). */
   | { type: "tool.added"; name: string; version: number }
   | { type: "method.learned"; runId: string; objectId: string; selector: string; version: number }
@@ -64,6 +55,17 @@ export type ToolForgeEvent =
   | { type: "model.context_truncated"; persona: string; model: string; numCtx: number; estimatedTokens: number; promptEvalCount: number };
 
 export type ToolForgeEventType = ToolForgeEvent["type"];
+
+/** One outside request of a tool call, as people see it: never a path, a query, a header or a body. */
+export interface OutsideRequestRecord {
+  host: string;
+  method: string;
+  status: number | null;
+  bytes: number;
+  durationMs: number;
+  /** Why the host refused it, when it did. */
+  refused: string | null;
+}
 
 /** An event as delivered: with the time it was published. */
 export type PublishedEvent = ToolForgeEvent & { at: string };

@@ -23,6 +23,28 @@ export function formatClock(iso: string): string {
 
 export { truncate } from "../../src/util/text.js";
 
+/** A size in bytes, short: "840 B", "12.3 kB", "1.0 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** One outside request of a tool call, on one line: "GET api.frankfurter.app → 200, 1.2 kB, 340 ms", or why it was refused. */
+export function formatRequest(r: {
+  host: string;
+  method: string;
+  status: number | null;
+  bytes: number;
+  duration_ms?: number;
+  durationMs?: number;
+  refused: string | null;
+}): string {
+  const took = formatMs(r.duration_ms ?? r.durationMs ?? 0);
+  if (r.refused) return `${r.method} ${r.host} refused: ${r.refused}`;
+  return `${r.method} ${r.host} → ${r.status ?? "no answer"}, ${formatBytes(r.bytes)}, ${took}`;
+}
+
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "undefined";
 }

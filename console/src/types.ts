@@ -24,7 +24,21 @@ export interface ToolVersion {
   source: string;
 }
 
+/** Where one host a tool calls stands for its active version (GET /tools/:name `access`, GET …/grants `hosts`). */
+export interface HostAccess {
+  host: string;
+  status: "granted" | "denied" | "not answered";
+  /** The header of the credential the host adds (never its value). */
+  credential: string | null;
+}
+
 export interface ToolDetail extends ToolSummary {
+  /** The hosts the active version calls ([] for most tools). */
+  access: HostAccess[];
+  /** The library tools the active version uses, each at the version it is pinned to. */
+  uses: { name: string; version: number }[];
+  /** The tools whose active version uses this one, and the version of it each is pinned to. */
+  used_by: { name: string; version: number; pinned: number }[];
   source: string | null;
   versions: ToolVersion[];
 }
@@ -42,6 +56,8 @@ export interface ToolCalls {
     /** One-line previews (null when the call was recorded without them). */
     args: string | null;
     result: string | null;
+    /** The outside requests the call made through the host. */
+    requests: { host: string; method: string; status: number | null; bytes: number; duration_ms: number; refused: string | null }[];
   }[];
 }
 

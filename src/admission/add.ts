@@ -47,7 +47,7 @@ export async function addToolModule(deps: AddToolDeps, module: ModuleSource): Pr
     durationMs: elapsed(),
   });
 
-  const check = await checkModule(deps.sandbox, { source: module.source, contract: "tool" });
+  const check = await checkModule(deps, { source: module.source, contract: "tool" });
   if (!check.ok) return refuse(check.stage, check.failure);
   const refusal = await toolRefusal(deps, check.module, { expectedName: null, newVersion: true });
   if (refusal !== null) return refuse("install", refusal);

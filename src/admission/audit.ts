@@ -24,7 +24,7 @@
  */
 import type { AuditFinding } from "../store/types.js";
 import { beyondShape, commonJsFinding, commonJsShape } from "./audit/commonjs.js";
-import { contractFindings, type ModuleContract } from "./audit/contract.js";
+import { contractFindings, declaredName, declaredUses, type ModuleContract } from "./audit/contract.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { analyseProgram, childNodes, ProgramInfo, type Node } from "./audit/program.js";
 import { isSecurityRule } from "./audit/rules.js";
@@ -59,6 +59,17 @@ export function auditModule(
     ? [commonJsFinding(commonJs, options.contract, options.expectedName), ...beyondShape(security, analysed)]
     : [...security, ...contractFindings(analysed, options)];
   return finish(raw, mapper, sourceMap === undefined ? null : tsSource);
+}
+
+/**
+ * What the compiled module declares, read without running it: its `name` (null when it is not a
+ * string literal) and the library tools it names in `export const uses` ([] for none; null when
+ * `uses` is not a literal array of names — the audit refuses such a module with `contract-uses`).
+ */
+export function declaredOf(compiledJs: string): { name: string | null; uses: string[] | null } {
+  const analysed = analyseProgram(compiledJs);
+  if (!(analysed instanceof ProgramInfo)) return { name: null, uses: null };
+  return { name: declaredName(analysed), uses: declaredUses(analysed) };
 }
 
 /** True when any finding is a security finding (not only contract problems). */

@@ -17,14 +17,18 @@ import type { MethodVersion, Store } from "../store/types.js";
 import type { ToolMirror } from "../tools/mirror.js";
 import type { ToolRegistry } from "../tools/types.js";
 import { addToolModule, addToolModules, type AddOutcome, type ModuleSource } from "./add.js";
+import { versionCache } from "../tools/dependencies.js";
 import { checkModule, type CheckRequest, type CheckedModule, type ModuleCheck } from "./check.js";
 import { installMethod, installTool, toolRefusal, type InstalledTool, type ToolRules } from "./install.js";
+import { updateTool, type UpdateOutcome } from "./update.js";
 
 export type { AddOutcome, ModuleSource } from "./add.js";
 export { addedJson, readModuleSources } from "./add.js";
 export type { CheckedModule, CheckRequest, ModuleCheck } from "./check.js";
 export type { InstalledTool, ToolRules } from "./install.js";
 export type { ValidationStage } from "./validate.js";
+export type { PinMove, UpdateOutcome } from "./update.js";
+export { updatedJson } from "./update.js";
 
 export interface AdmissionDeps {
   store: Store;
@@ -50,16 +54,19 @@ export interface Admission {
   addTool(module: ModuleSource): Promise<AddOutcome>;
   /** addTool for several, `concurrency` at a time, in order; a failure not the module's is a refusal of that file. */
   addTools(modules: readonly ModuleSource[], concurrency?: number): Promise<AddOutcome[]>;
+  /** Moves a tool's pins to the active versions of the tools it uses, if its test passes against them. */
+  updateTool(name: string, signal?: AbortSignal): Promise<UpdateOutcome>;
 }
 
 export function createAdmission(deps: AdmissionDeps): Admission {
-  const parts = { ...deps, diagnostics: deps.diagnostics ?? processDiagnostics };
+  const parts = { ...deps, diagnostics: deps.diagnostics ?? processDiagnostics, versions: versionCache() };
   return {
-    check: (request) => checkModule(deps.sandbox, request),
+    check: (request) => checkModule(parts, request),
     toolRefusal: (module, rules) => toolRefusal(parts, module, rules),
     installTool: (module, provenance) => installTool(parts, module, provenance),
     installMethod: (module, target) => installMethod(parts, module, target),
     addTool: (module) => addToolModule(parts, module),
     addTools: (modules, concurrency) => addToolModules(parts, modules, concurrency),
+    updateTool: (name, signal) => updateTool(parts, name, signal),
   };
 }

@@ -78,6 +78,7 @@ export async function installTool(
     description: module.description,
     schema: module.schema ?? { type: "object", properties: {} },
     hosts: module.hosts,
+    uses: module.uses,
     source: module.source,
     compiled: module.compiled,
     sha256: module.sha256,

@@ -1,7 +1,7 @@
 /**
  * The validation pipeline for one module, forged or written by hand: transpile → audit → sandbox.
  *
- *   validateModule({ source, contract, expectedName?, sandbox, dryRun?, timeoutMs? })
+ *   validateModule({ source, contract, expectedName?, sandbox, dryRun?, timeoutMs?, resolveTools? })
  *     → Promise<ValidationResult>
  *
  * - `source` is the TypeScript module (the forge extracts it from the model's answer first).
@@ -12,6 +12,10 @@
  *   a non-empty description, a schema of type object) as JSON data.
  * - `exports` (name, description, schema) come FROM THE SANDBOX REPORT: the module is never
  *   imported on the host.
+ * - A tool that names library tools (`export const uses`) is run with them: `resolveTools` turns
+ *   the names (read from the compiled module, never run) into the versions the job carries; a name
+ *   it cannot resolve fails the module at the audit stage, with the reason. The result keeps the
+ *   versions it was checked with (`tools`: the pins to install).
  * - `failure` is the text fed back to the model: the compiler errors, or the audit findings with
  *   rule, line and column, or the sandbox outcome (the assertion message, the stack trimmed to the
  *   module's frames with lines mapped back to the TypeScript, stderr) — concise and exact.
@@ -26,12 +30,12 @@
  * a setting.
  */
 import { performance } from "node:perf_hooks";
-import type { JobResult, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
+import type { JobResult, JobTools, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
 import { hostProblem, MAX_DECLARED_HOSTS, MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
-import type { AuditFinding, JsonObject, JsonValue } from "../store/types.js";
-import { auditModule, formatFindings, type ModuleContract } from "./audit.js";
+import type { AuditFinding, JsonObject, JsonValue, ToolPin } from "../store/types.js";
+import { auditModule, declaredOf, formatFindings, type ModuleContract } from "./audit.js";
 import { createPositionMapper, type PositionMapper } from "./audit/positions.js";
 import { transpileModule } from "./transpile.js";
 
@@ -48,7 +52,12 @@ interface ValidateCommon {
   timeoutMs?: number | undefined;
   /** Stops the sandbox job when aborted (then validation throws the signal's reason). */
   signal?: AbortSignal | undefined;
+  /** The library tools a module uses, as the job needs them (admission resolves them from the store). */
+  resolveTools?: ((self: string, uses: readonly string[]) => Promise<ResolvedTools>) | undefined;
 }
+
+/** The library tools a module uses, resolved: the versions to run it with, or why they cannot be. */
+export type ResolvedTools = { ok: true; tools: JobTools; pins: ToolPin[]; hosts: string[] } | { ok: false; problem: string };
 
 export type ValidateOptions = ValidateCommon & { source: string };
 
@@ -64,6 +73,8 @@ export interface ValidatedExports {
   schema: JsonObject | null;
   /** The hosts a tool declares it calls (checked: distinct, valid, at most MAX_DECLARED_HOSTS); [] for none. */
   hosts: unknown;
+  /** The library tools it names (checked against the source's literal list); [] for none. */
+  uses: unknown;
 }
 
 interface ResultCommon {
@@ -77,6 +88,8 @@ interface ResultCommon {
   findings: AuditFinding[];
   sandbox: JobResult | null;
   durations: { transpile: number; audit: number; sandbox: number };
+  /** The library tools the module was checked with (none: it uses none). */
+  tools?: { pins: ToolPin[]; hosts: string[] };
 }
 
 export type ValidationResult =
@@ -125,6 +138,22 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
     if (findings.length > 0) return fail("audit", formatFindings(findings, code), { ...artifact, findings });
   }
 
+  const declared = declaredOf(compiled.code);
+  const uses = declared.uses ?? [];
+  let resolved: Extract<ResolvedTools, { ok: true }> | null = null;
+  if (uses.length > 0) {
+    if (options.contract !== "tool")
+      return fail("audit", "A method cannot use library tools (`uses` is for tools).", { ...artifact, findings });
+    const self = declared.name ?? options.expectedName;
+    const answer =
+      options.resolveTools && self !== undefined && self !== null
+        ? await options.resolveTools(self, uses)
+        : { ok: false as const, problem: "library tools cannot be used here (nothing resolves them)" };
+    if (!answer.ok) return fail("audit", `The module's \`uses\` cannot be met: ${answer.problem}.`, { ...artifact, findings });
+    resolved = answer;
+  }
+  const tools = resolved ? { tools: { pins: resolved.pins, hosts: resolved.hosts } } : {};
+
   started = performance.now();
   const result = await options.sandbox.run({
     action: "validate",
@@ -133,20 +162,22 @@ export async function validateModule(options: ValidateOptions): Promise<Validati
     ...(options.contract === "method" && options.dryRun ? { input: options.dryRun } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(resolved ? { tools: resolved.tools } : {}),
   });
   durations.sandbox = elapsed(started);
   if (result.aborted) throw abortReason(options.signal);
 
-  const verdict = judgeRun(result, options, createPositionMapper(compiled.map));
+  const verdict = judgeRun(result, options, createPositionMapper(compiled.map), uses);
   if (verdict.failure !== null) {
     return fail("sandbox", verdict.failure, {
       ...artifact,
       findings,
       sandbox: result,
+      ...tools,
       ...(verdict.exports ? { exports: verdict.exports } : {}),
     });
   }
-  return { ok: true, stage: "passed", failure: null, ...artifact, findings, sandbox: result, exports: verdict.exports! };
+  return { ok: true, stage: "passed", failure: null, ...artifact, findings, sandbox: result, ...tools, exports: verdict.exports! };
 }
 
 function fail(
@@ -174,7 +205,7 @@ interface Verdict {
 }
 
 /** Decides from the raw job result whether the module passed, and says exactly why not. */
-function judgeRun(result: JobResult, options: ValidateCommon, mapper: PositionMapper): Verdict {
+function judgeRun(result: JobResult, options: ValidateCommon, mapper: PositionMapper, uses: readonly string[]): Verdict {
   const report = result.report;
   const exports = report?.exports ? readExports(report) : null;
   const failWith = (text: string): Verdict => ({ failure: withOutput(text, result), exports });
@@ -205,6 +236,9 @@ function judgeRun(result: JobResult, options: ValidateCommon, mapper: PositionMa
   if (report.phase !== "done") return failWith(`The sandbox run stopped in its ${report.phase} phase without finishing.`);
 
   const problems = exportProblems(exports, options);
+  if (exports && !sameNames(exports.uses, uses)) {
+    problems.push("`uses` at run time is not the literal list the module's source declares");
+  }
   if (problems.length > 0)
     return failWith(`The module's exports break the contract:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
   return { failure: null, exports };
@@ -274,7 +308,16 @@ function readExports(report: RunnerReport): ValidatedExports {
     description: typeof reported.description === "string" ? reported.description : null,
     schema: isJsonObject(reported.schema) ? reported.schema : null,
     hosts: reported.hosts === undefined || reported.hosts === null ? [] : reported.hosts,
+    uses: reported.uses === undefined || reported.uses === null ? [] : reported.uses,
   };
+}
+
+function sameNames(reported: unknown, declared: readonly string[]): boolean {
+  return (
+    Array.isArray(reported) &&
+    reported.length === declared.length &&
+    reported.every((name, index) => typeof name === "string" && name === declared[index])
+  );
 }
 
 /** The contract, checked again on the reported JSON (the runner checks it too; this is the host's own word). */

@@ -42,7 +42,7 @@ export async function readBody(
       total += (chunk as Buffer).length;
       if (total > maxBytes) {
         counted(maxBytes);
-        throw tooLarge("larger than that");
+        throw tooLarge(`more than ${maxBytes} bytes (reading stopped there)`);
       }
       chunks.push(chunk as Buffer);
       counted(total);

@@ -29,6 +29,7 @@ import { checkSpecLength, cleanSpec, isSelector, isToolName, requestedToolName }
 import {
   buildMethodPrompt,
   buildToolPrompt,
+  type BuildingBlock,
   defaultMethodSpec,
   forgeWindow,
   resolveForgeModel,
@@ -60,6 +61,8 @@ interface Installed {
 const SANDBOX_OUTPUT_CHARS = 4_000;
 /** How many of the library's closest matches the tool prompt names as taken. */
 const SIMILAR_TOOLS_IN_PROMPT = 12;
+/** How many of them the tool prompt offers as building blocks, with their descriptions and inputs. */
+const BUILDING_BLOCKS_IN_PROMPT = 6;
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max)}`;
@@ -74,11 +77,18 @@ export function createForge(deps: ForgeDeps): Forge {
    * library (at thousands of tools that list alone would overflow a local model's context). A name
    * that is taken anyway is refused at install and the refusal fed back.
    */
-  async function similarToolNames(spec: string): Promise<{ names: string[]; total: number }> {
+  async function similarTools(
+    spec: string,
+  ): Promise<{ existingTools: { names: string[]; total: number }; buildingBlocks: BuildingBlock[] }> {
     const total = await store.countTools();
-    if (total === 0) return { names: [], total };
+    if (total === 0) return { existingTools: { names: [], total }, buildingBlocks: [] };
     const hits = await store.searchLibrary(spec, { kind: "tool", limit: SIMILAR_TOOLS_IN_PROMPT });
-    return { names: hits.map((hit) => hit.name), total };
+    const buildingBlocks: BuildingBlock[] = [];
+    for (const hit of hits.slice(0, BUILDING_BLOCKS_IN_PROMPT)) {
+      const tool = await store.getTool(hit.name);
+      if (tool) buildingBlocks.push({ name: tool.name, description: tool.description, schema: tool.schema });
+    }
+    return { existingTools: { names: hits.map((hit) => hit.name), total }, buildingBlocks };
   }
 
   /** The forge model's window, which every request is fitted to (prompt.ts). */
@@ -211,7 +221,7 @@ export function createForge(deps: ForgeDeps): Forge {
     }
     const base = existing ? await store.getToolVersion(existing.name, existing.activeVersion) : null;
     const improve = existing && base ? { name: existing.name, version: existing.activeVersion, source: base.source } : undefined;
-    const existingTools = await similarToolNames(spec);
+    const { existingTools, buildingBlocks } = await similarTools(spec);
     const window = await modelWindow();
     const run = await store.createForgeRun({ kind: "tool", spec, target: requested });
     bus.publish({ type: "forge.started", runId: run.id, kind: "tool", spec, target: requested });
@@ -219,7 +229,7 @@ export function createForge(deps: ForgeDeps): Forge {
     // A requested name gets its next version; a name the model picks must be new.
     const rules = { expectedName: requested, newVersion: requested !== null };
     const flavour: Flavour = {
-      messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, improve, previous }, window),
+      messages: (previous) => buildToolPrompt({ spec, requestedName: requested, existingTools, buildingBlocks, improve, previous }, window),
       check: (code, signal) => admission.check({ source: code, contract: "tool", expectedName: requested ?? undefined, signal }),
       install: async (module) => {
         const admitAndInstall = async (): Promise<InstallDone | { refused: string }> => {

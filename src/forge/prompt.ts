@@ -112,7 +112,10 @@ function commonRules(outside: string): string {
 export const OUTSIDE_WORLD = `A tool that must read something from the internet (a web API) — and only such a tool — also exports:
 - hosts: the host names it calls, e.g. \`export const hosts = ["api.frankfurter.app"];\` (the host alone: no https://, no path; at most ${MAX_DECLARED_HOSTS}).
 Its default export then takes a second argument, ctx, and makes every request with \`await ctx.fetch(url, init)\`: the standard fetch (a Response with status, ok, headers, json(), text()), HTTPS only, to the declared hosts only. There is no global fetch. A person must grant each host before the tool runs, so declare only the hosts it needs; never put an API key in the code (a person attaches one to the grant).
-test() never reaches the network: it calls the default export with a fake ctx whose fetch returns a canned Response:
+test() never reaches the network: it calls the default export with a fake ctx whose fetch returns a canned Response.`;
+
+/** The outside world's example (left out of a request only when the model's window is tight). */
+const OUTSIDE_WORLD_EXAMPLE = `Such a tool, and its test with a fake ctx:
 \`\`\`typescript
 export default async function eur_rate({ currency }: { currency: string }, ctx: { fetch: typeof fetch }): Promise<number> {
   const response = await ctx.fetch(\`https://api.frankfurter.app/latest?from=EUR&to=\${encodeURIComponent(currency)}\`);
@@ -127,7 +130,19 @@ export async function test(): Promise<void> {
 }
 \`\`\``;
 
-export const TOOL_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a tool an AI agent will call.
+/**
+ * How a tool builds on library tools: the names in `uses`, the calls through `ctx.tools`, the test
+ * run against the real ones (the validation brings them into the job).
+ */
+export const BUILDING_ON_TOOLS = `A tool may build on tools the library already holds (the request lists the closest ones, when there are any). To use one:
+- export \`const uses = ["factorize"];\` — a literal array of the tools' names;
+- call it through the default export's second argument: \`const factors = (await ctx.tools.factorize({ n })) as number[];\` — it takes the tool's argument object and returns its JSON result (it throws when the tool fails);
+- test() gets the same ctx with the real tools: pass it on, \`assert.equal(await sum_prime_factors({ n: 12 }, ctx), 7);\`.
+Use only tools from that list, by their exact names; write everything else yourself.`;
+
+/** The tool forge's system prompt; `compact` leaves the outside world's example out (for tight windows). */
+function toolSystemPrompt(compact: boolean): string {
+  return `You are the forge of ToolForge: you write one TypeScript module that implements a tool an AI agent will call.
 
 The module must export:
 - name: the tool's name, snake_case (lowercase letters, digits, underscores), starting with a letter.
@@ -141,7 +156,12 @@ ${commonRules(", or from what ctx.fetch brings back (below)")}
 A complete example:
 ${TOOL_EXAMPLE}
 
-${OUTSIDE_WORLD}`;
+${BUILDING_ON_TOOLS}
+
+${OUTSIDE_WORLD}${compact ? "" : `\n${OUTSIDE_WORLD_EXAMPLE}`}`;
+}
+
+export const TOOL_SYSTEM_PROMPT = toolSystemPrompt(false);
 
 const METHOD_SYSTEM_PROMPT = `You are the forge of ToolForge: you write one TypeScript module that implements a method of a living object.
 
@@ -179,9 +199,32 @@ export interface ToolPromptInput {
    * improves one) and how many tools the library holds in all.
    */
   existingTools: { names: string[]; total: number };
+  /**
+   * The closest library tools the new one may build on: each with its one-line description and its
+   * input as a signature (`factorize({ n: integer })`), offered in the prompt with how to use them.
+   */
+  buildingBlocks?: BuildingBlock[] | undefined;
   /** When improving: the active version's source and number. */
   improve?: { name: string; version: number; source: string } | undefined;
   previous?: AttemptFeedback | undefined;
+}
+
+/** A library tool the forge offers as a building block. */
+export interface BuildingBlock {
+  name: string;
+  description: string;
+  schema: JsonObject;
+}
+
+/** `name({ a: integer, b?: string })`: a tool's input in one line, from its JSON Schema. */
+export function signatureOf(block: BuildingBlock): string {
+  const properties = (block.schema["properties"] ?? {}) as Record<string, { type?: unknown }>;
+  const required = new Set(Array.isArray(block.schema["required"]) ? (block.schema["required"] as string[]) : []);
+  const fields = Object.entries(properties).map(([key, property]) => {
+    const type = typeof property?.type === "string" ? property.type : Array.isArray(property?.type) ? property.type.join(" | ") : "any";
+    return `${key}${required.has(key) ? "" : "?"}: ${type}`;
+  });
+  return `${block.name}({ ${fields.join(", ")} })`;
 }
 
 export interface MethodPromptInput {
@@ -203,6 +246,8 @@ interface Quoting {
   reply: number;
   /** A method's receiver and example call, as JSON. */
   receiver: number;
+  /** The system prompt without the outside world's example. */
+  compact?: boolean;
 }
 
 const FIT_STEPS: readonly Quoting[] = [
@@ -210,8 +255,8 @@ const FIT_STEPS: readonly Quoting[] = [
   { spec: MAX_SPEC_CHARS, quoted: 3_000, reply: 1_000, receiver: 1_500 },
   { spec: MAX_SPEC_CHARS, quoted: 1_500, reply: 500, receiver: 600 },
   { spec: 2_000, quoted: 600, reply: 300, receiver: 300 },
-  { spec: 1_000, quoted: 300, reply: 200, receiver: 200 },
-  { spec: 500, quoted: 150, reply: 100, receiver: 100 },
+  { spec: 1_000, quoted: 300, reply: 200, receiver: 200, compact: true },
+  { spec: 500, quoted: 150, reply: 100, receiver: 100, compact: true },
 ];
 const WHOLE = FIT_STEPS[0]!;
 
@@ -265,6 +310,14 @@ function toolPrompt(input: ToolPromptInput, quoting: Quoting): BaseMessage[] {
   } else if (input.requestedName) {
     lines.push(`The tool's name must be exactly "${input.requestedName}".`);
   }
+  const blocks = (input.buildingBlocks ?? []).filter((b) => b.name !== input.improve?.name);
+  if (blocks.length > 0) {
+    lines.push(
+      `Library tools you may build on (use one rather than rewrite what it does; \`uses\` and \`ctx.tools\` as the rules say):\n${blocks
+        .map((b) => `- ${signatureOf(b)}: ${clip(b.description.replace(/\s+/g, " "), 200)}`)
+        .join("\n")}`,
+    );
+  }
   const { names, total } = input.existingTools;
   const others = names.filter((n) => n !== input.improve?.name);
   if (others.length > 0) {
@@ -274,7 +327,7 @@ function toolPrompt(input: ToolPromptInput, quoting: Quoting): BaseMessage[] {
     lines.push(total > 0 ? "No existing tool is close to this spec." : "No other tools exist yet.");
   }
   if (input.previous) lines.push(feedbackSection(input.previous, quoting));
-  return [new SystemMessage(TOOL_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
+  return [new SystemMessage(quoting.compact ? toolSystemPrompt(true) : TOOL_SYSTEM_PROMPT), new HumanMessage(lines.join("\n\n"))];
 }
 
 /** The method request; fitted to `window` (tokens) when given (see the top of this file). */

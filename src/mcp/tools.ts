@@ -8,9 +8,11 @@ import { ToolSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { FORGE_TOOL_NAME, MAX_SPEC_CHARS } from "../contract.js";
 import type { RegisteredTool } from "../tools/types.js";
 
-/** `_meta` keys on listed tools: the registry version and where the tool runs. */
+/** `_meta` keys on listed tools: the registry version, where the tool runs, the hosts it reaches and the tools it uses. */
 const META_VERSION = "toolforge/version";
 const META_ORIGIN = "toolforge/origin";
+const META_HOSTS = "toolforge/hosts";
+const META_USES = "toolforge/uses";
 
 export const FORGE_TOOL: Tool = {
   name: FORGE_TOOL_NAME,
@@ -48,10 +50,18 @@ function mcpToolOf(tool: RegisteredTool): { ok: true; tool: Tool } | { ok: false
     name: tool.name,
     description: tool.description,
     inputSchema: tool.schema as Tool["inputSchema"],
-    // A forged tool runs in a gVisor sandbox with no network and a read-only root: it cannot
-    // change anything outside itself. Built-in tools make no such promise.
-    ...(tool.origin === "forged" ? { annotations: { readOnlyHint: true, openWorldHint: false } } : {}),
-    _meta: { [META_VERSION]: tool.version, [META_ORIGIN]: tool.origin },
+    // A forged tool runs in a gVisor sandbox with no network and a read-only root; it reaches the
+    // world only through the hosts it declares, once a person granted them (then it is "open
+    // world", and a request it makes may change something there). Built-in tools promise nothing.
+    ...(tool.origin === "forged"
+      ? { annotations: tool.hosts.length > 0 ? { readOnlyHint: false, openWorldHint: true } : { readOnlyHint: true, openWorldHint: false } }
+      : {}),
+    _meta: {
+      [META_VERSION]: tool.version,
+      [META_ORIGIN]: tool.origin,
+      ...(tool.hosts.length ? { [META_HOSTS]: tool.hosts } : {}),
+      ...(tool.uses.length ? { [META_USES]: tool.uses.map((pin) => `${pin.name}@${pin.version}`) } : {}),
+    },
   };
   // One malformed entry would make a client refuse the whole list: check each with the SDK's own schema.
   const parsed = ToolSchema.safeParse(candidate);

@@ -209,6 +209,7 @@ const reportSchema = z.looseObject({
       description: z.unknown(),
       schema: z.unknown(),
       hosts: z.unknown().optional(),
+      uses: z.unknown().optional(),
       hasDefault: z.boolean(),
       defaultArity: z.number().nullable(),
       hasTest: z.boolean(),

@@ -212,6 +212,7 @@ export class SandboxContainer {
       contract: job.contract ?? "tool",
       input: job.input,
       outside: job.onRequest !== undefined,
+      ...(job.tools ? { tools: job.tools } : {}),
     });
     const stream = this.stream;
     const channel = new RequestChannel({ token, onRequest: job.onRequest, answer: (json) => stream.write(answerLine(nonce, json)) });

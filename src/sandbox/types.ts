@@ -37,6 +37,19 @@ export interface SandboxJob {
    * travels over the runner's channel to here, and the answer back. Without it, a request is refused.
    */
   onRequest?: (request: { url: string; method?: string; headers?: Record<string, string>; body?: string | null }) => Promise<unknown>;
+  /**
+   * The library tools the module uses (`ctx.tools.<name>`), run in this same job: every version the
+   * job can reach, with its compiled module. Without it, the module uses none.
+   */
+  tools?: JobTools;
+}
+
+/** The tool versions a job's module can call, keyed "name@version". */
+export interface JobTools {
+  /** The module's own `uses`: each name → the key of the version it is pinned to. */
+  uses: Record<string, string>;
+  /** Every version reachable, each with its module and its own `uses`. */
+  modules: { key: string; name: string; module: string; uses: Record<string, string> }[];
 }
 
 /** Metadata the runner read from the module's exports inside the sandbox. */
@@ -46,6 +59,8 @@ export interface ModuleExports {
   schema: unknown;
   /** The hosts the module declares it calls (`export const hosts`); undefined when not exported. */
   hosts?: unknown;
+  /** The library tools the module uses (`export const uses`); undefined when not exported. */
+  uses?: unknown;
   hasDefault: boolean;
   defaultArity: number | null;
   hasTest: boolean;

@@ -89,7 +89,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       ollamaHost: config.ollamaHost,
       apiKey,
-      library: { registry: runtime.registry, bindLimit: config.toolBindLimit, addTool: (module) => runtime.admission.addTool(module) },
+      library: {
+        registry: runtime.registry,
+        bindLimit: config.toolBindLimit,
+        addTool: (module) => runtime.admission.addTool(module),
+        updateTool: (name, signal) => runtime.admission.updateTool(name, signal),
+      },
       // The objects routes (/message, /objects), written with the objects feature.
       routers: [createObjectsRouter({ ...runtime, objects }), createMcpRouter({ runtime, logger, lifecycle })],
       lifecycle,

@@ -1,9 +1,9 @@
 /** Checks on forged code before any adapter stores it. */
 import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
-import { checkSelector, checkToolName, normaliseObjectId } from "./ids.js";
-import { HOST_RULE, hostProblem, MAX_DECLARED_HOSTS } from "../contract.js";
-import type { CodeArtifact, NewMethodVersion, NewToolGrant, NewToolVersion, ToolOrigin } from "./types.js";
+import { checkSelector, checkToolName, checkVersion, normaliseObjectId } from "./ids.js";
+import { HOST_RULE, hostProblem, MAX_DECLARED_HOSTS, MAX_USED_TOOLS } from "../contract.js";
+import type { CodeArtifact, NewMethodVersion, NewToolGrant, NewToolVersion, ToolOrigin, ToolPin } from "./types.js";
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -21,7 +21,7 @@ export function verifyArtifact(artifact: CodeArtifact, what: string): void {
 }
 
 /** Validates a new tool version before any adapter writes it; returns it with its origin decided. */
-export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { origin: ToolOrigin; hosts: string[] } {
+export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { origin: ToolOrigin; hosts: string[]; uses: ToolPin[] } {
   checkToolName(input.toolName);
   const what = `tool "${input.toolName}"`;
   const origin = input.origin ?? (input.forgeRunId === null ? "imported" : "forged");
@@ -44,7 +44,16 @@ export function checkNewToolVersion(input: NewToolVersion): NewToolVersion & { o
     throw new InvalidInputError(`${what}: hosts must be at most ${MAX_DECLARED_HOSTS} distinct host names`);
   }
   for (const host of hosts) checkHost(host, what);
-  return { ...input, origin, hosts };
+  const uses = input.uses ?? [];
+  if (!Array.isArray(uses) || uses.length > MAX_USED_TOOLS || new Set(uses.map((pin) => pin?.name)).size !== uses.length) {
+    throw new InvalidInputError(`${what}: uses must be at most ${MAX_USED_TOOLS} distinct tools, each pinned to one version`);
+  }
+  for (const pin of uses) {
+    checkToolName(pin.name);
+    checkVersion(pin.version);
+    if (pin.name === input.toolName) throw new InvalidInputError(`${what}: a tool cannot use itself`);
+  }
+  return { ...input, origin, hosts, uses: uses.map((pin) => ({ name: pin.name, version: pin.version })) };
 }
 
 /** Refuses a host that is not HOST_RULE's shape (`what` names whose it is). */

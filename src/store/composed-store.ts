@@ -76,6 +76,9 @@ export abstract class ComposedStore<Saver extends BaseCheckpointSaver> implement
   getToolVersion(name: string, version: number) {
     return this.run(() => this.parts.tools.version(name, version));
   }
+  listDependents(name: string) {
+    return this.run(() => this.parts.tools.dependents(name));
+  }
   countTools() {
     return this.run(() => this.parts.tools.count());
   }

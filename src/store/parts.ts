@@ -21,6 +21,7 @@ export interface ToolsPart {
   activeVersions: OperationOf<"activeToolVersions">;
   listVersions: OperationOf<"listToolVersions">;
   version: OperationOf<"getToolVersion">;
+  dependents: OperationOf<"listDependents">;
 }
 
 export interface GrantsPart {

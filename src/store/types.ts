@@ -38,6 +38,8 @@ export interface ToolVersion extends CodeArtifact {
   schema: JsonObject;
   /** The hosts the version declares it calls (its `hosts` export); [] for a tool that reaches nothing. */
   hosts: string[];
+  /** The library tools it uses, each at the version it was checked with (its pins); [] for most. */
+  uses: ToolPin[];
   createdAt: string;
   /** "active": the one bound now; "inactive": kept for rollback. */
   status: "active" | "inactive";
@@ -53,6 +55,8 @@ export interface ToolSummary {
   schema: JsonObject;
   /** The active version's declared hosts. */
   hosts: string[];
+  /** The active version's pins: the library tools it uses. */
+  uses: ToolPin[];
   updatedAt: string;
 }
 
@@ -64,6 +68,22 @@ export interface NewToolVersion extends CodeArtifact {
   origin?: ToolOrigin;
   /** The hosts the version calls (default none). */
   hosts?: string[];
+  /** The library tools it uses, pinned (default none): each version must exist. */
+  uses?: ToolPin[];
+}
+
+/** A tool version another one uses: the exact version it was checked with. */
+export interface ToolPin {
+  name: string;
+  version: number;
+}
+
+/** An active tool version that uses a given tool, and the version of it that it is pinned to. */
+export interface ToolDependent {
+  name: string;
+  version: number;
+  /** The version of the used tool it is pinned to. */
+  pinned: number;
 }
 
 // ---------------------------------------------------------------- grants
@@ -337,6 +357,8 @@ export interface Store {
   activeToolVersions(): Promise<ToolVersion[]>;
   listToolVersions(name: string): Promise<ToolVersion[]>;
   getToolVersion(name: string, version: number): Promise<ToolVersion | null>;
+  /** The tools whose ACTIVE version uses `name`, with the version of it each is pinned to; by name. */
+  listDependents(name: string): Promise<ToolDependent[]>;
   /** How many tools there are (cheap: the registry asks before every model call). */
   countTools(): Promise<number>;
   /**

@@ -54,7 +54,15 @@ export function builtinEntries(
   for (const builtin of all) {
     entries.set(builtin.name, {
       origin: "builtin",
-      tool: { name: builtin.name, version: 1, description: builtin.description, schema: builtin.schema, origin: "builtin", hosts: [] },
+      tool: {
+        name: builtin.name,
+        version: 1,
+        description: builtin.description,
+        schema: builtin.schema,
+        origin: "builtin",
+        hosts: [],
+        uses: [],
+      },
       check: compileArgsSchema(builtin.name, builtin.schema),
       builtin,
       langChain: null,

@@ -4,8 +4,9 @@
  * the version's loader, then its outcome. Never throws: every way a call can end is an outcome.
  */
 import { SandboxBusyError, errorMessage } from "../errors.js";
-import type { EventBus } from "../events.js";
-import type { Sandbox, SandboxJob } from "../sandbox/types.js";
+import type { EventBus, OutsideRequestRecord } from "../events.js";
+import type { JobTools, Sandbox, SandboxJob } from "../sandbox/types.js";
+import { closureOfPins, type VersionCache } from "./dependencies.js";
 import type { EgressHooks } from "../egress/types.js";
 import type { Store } from "../store/types.js";
 import { consentMessage, consentOf, type Consent, type ConsentRequest } from "./consent.js";
@@ -25,6 +26,8 @@ export interface ForgedCallDeps {
   /** Loopback hosts a person granted may be reached (EGRESS_ALLOW_LOOPBACK). */
   allowLoopback: boolean;
   egressHooks?: EgressHooks | undefined;
+  /** Tool versions already read, for the versions a tool uses (they never change). */
+  versions?: VersionCache | undefined;
 }
 
 /** The outside requests' deadline when the call has no timeout of its own (the sandbox's default). */
@@ -62,7 +65,21 @@ export async function callForged(
 ): Promise<ToolCallOutcome> {
   const { tool } = entry;
   const timeoutMs = deps.callTimeoutMs;
+  let tools: JobTools | undefined;
+  if (entry.uses.length > 0) {
+    if (!entry.closure) {
+      const closure = await closureOfPins(deps.store, tool.name, entry.uses, deps.versions).catch((error: unknown) => ({
+        ok: false as const,
+        kind: "damaged" as const,
+        problem: `the versions it uses could not be read: ${errorMessage(error)}`,
+      }));
+      if (!closure.ok) return failure("missing_dependency", `${tool.name} cannot run: ${closure.problem}`, elapsed());
+      entry.closure = closure.closure;
+    }
+    tools = entry.closure.tools;
+  }
   let onRequest: SandboxJob["onRequest"];
+  const requests: OutsideRequestRecord[] = [];
   if (tool.hosts.length > 0) {
     let consent: Consent;
     try {
@@ -75,7 +92,13 @@ export async function callForged(
     const callMs = timeoutMs ?? DEFAULT_CALL_DEADLINE_MS;
     const deadline = Date.now() + callMs - Math.min(OUTSIDE_DEADLINE_MARGIN_MS, callMs / 10);
     onRequest = await outsideRequests(
-      { store: deps.store, bus: deps.bus, allowLoopback: deps.allowLoopback, hooks: deps.egressHooks },
+      {
+        store: deps.store,
+        bus: deps.bus,
+        allowLoopback: deps.allowLoopback,
+        hooks: deps.egressHooks,
+        onRecord: (record) => requests.push(record),
+      },
       tool,
       consent,
       deadline,
@@ -86,9 +109,11 @@ export async function callForged(
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(signal ? { signal } : {}),
       ...(onRequest ? { onRequest } : {}),
+      ...(tools ? { tools } : {}),
     };
     const job = (await entry.loader.run(deps.sandbox, args ?? {}, options)) as Parameters<typeof outcomeFromJob>[1];
-    return { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
+    const outcome: ToolCallOutcome = { ...outcomeFromJob(tool.name, job, deps.maxResultBytes, timeoutMs), durationMs: elapsed() };
+    return requests.length > 0 ? { ...outcome, requests } : outcome;
   } catch (error) {
     if (error instanceof SandboxBusyError) return busyFailure(tool.name, error, elapsed());
     return failure("sandbox", `${tool.name} could not be run in the sandbox: ${errorMessage(error)}`, elapsed());

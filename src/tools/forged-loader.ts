@@ -5,7 +5,8 @@
  * one. The loader only hands jobs to the sandbox: forged code never runs in this process.
  */
 import { pathToFileURL } from "node:url";
-import type { ToolVersion } from "../store/types.js";
+import type { ToolPin, ToolVersion } from "../store/types.js";
+import type { ToolClosure } from "./dependencies.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import type { LoaderModule } from "./loader-template.js";
 import type { ToolMirror } from "./mirror.js";
@@ -17,6 +18,10 @@ export interface ForgedEntry {
   check: ArgsCheck;
   sha256: string;
   loader: LoaderModule;
+  /** The library tools the version uses, pinned. */
+  uses: ToolPin[];
+  /** Those versions as a job needs them, once first read (they never change). */
+  closure?: ToolClosure;
 }
 
 export async function loadForgedTool(mirror: ToolMirror, version: ToolVersion): Promise<ForgedEntry> {
@@ -32,10 +37,12 @@ export async function loadForgedTool(mirror: ToolMirror, version: ToolVersion): 
       schema: version.schema,
       origin: "forged",
       hosts: version.hosts,
+      uses: version.uses,
     },
     check,
     sha256: version.sha256,
     loader,
+    uses: version.uses,
   };
 }
 

@@ -41,7 +41,15 @@ export async function toolDetailJson(store: Store, name: string) {
   const versions = await store.listToolVersions(name);
   const active = versions.find((v) => v.version === summary.activeVersion);
   const access = summary.hosts.length > 0 ? (await grantsJson(store, name)).hosts : [];
-  return { ...summaryJson(summary), access, source: active?.source ?? null, versions: versions.map(versionJson) };
+  const usedBy = (await store.listDependents(name)).map((d) => ({ name: d.name, version: d.version, pinned: d.pinned }));
+  return {
+    ...summaryJson(summary),
+    access,
+    uses: active?.uses ?? [],
+    used_by: usedBy,
+    source: active?.source ?? null,
+    versions: versions.map(versionJson),
+  };
 }
 
 /** Makes `version` (default: the one before the active one) active; POST /tools/:name/rollback's answer. */
@@ -49,7 +57,19 @@ export async function rollbackToolJson(store: Store, name: string, version: numb
   const before = await store.getTool(name);
   if (!before) throw noSuchTool(name);
   const active = await store.rollbackTool(name, version);
-  return { name, active_version: active.version, previous_version: before.activeVersion };
+  // Tools that use this one stay on the version they were checked with: say so, and how they follow.
+  const pinned = (await store.listDependents(name)).filter((d) => d.pinned === before.activeVersion);
+  return {
+    name,
+    active_version: active.version,
+    previous_version: before.activeVersion,
+    pinned_dependents: pinned.map((d) => ({ name: d.name, version: d.version, pinned: d.pinned })),
+    ...(pinned.length
+      ? {
+          warning: `${pinned.map((d) => `${d.name} v${d.version}`).join(", ")} still ${pinned.length === 1 ? "uses" : "use"} ${name} v${before.activeVersion} (pinned); \`toolforge tools update NAME\` moves a tool to v${active.version} if its test passes`,
+        }
+      : {}),
+  };
 }
 
 /** The JSON of a tool in GET /tools (also what `toolforge tools --local` prints). */
@@ -76,6 +96,7 @@ function versionJson(version: ToolVersion) {
     sha256: version.sha256,
     origin: version.origin,
     hosts: version.hosts,
+    uses: version.uses,
     forge_run_id: version.forgeRunId,
     created_at: version.createdAt,
     source: version.source,

@@ -25,7 +25,11 @@ export interface LoaderModule {
   /** Reads module.mjs, verifies its sha256, returns its text. */
   loadModule(): Promise<string>;
   /** Runs the tool in `sandbox` with `args`; resolves to the sandbox's JobResult. */
-  run(sandbox: unknown, args: unknown, options?: { timeoutMs?: number; signal?: AbortSignal; onRequest?: unknown }): Promise<unknown>;
+  run(
+    sandbox: unknown,
+    args: unknown,
+    options?: { timeoutMs?: number; signal?: AbortSignal; onRequest?: unknown; tools?: unknown },
+  ): Promise<unknown>;
 }
 
 /** Serialises a value as a JavaScript expression that evaluates to exactly that JSON value. */
@@ -71,6 +75,7 @@ export async function run(sandbox, args, options = {}) {
   const job = { action: "call", contract: "tool", module, input: args };
   if (options.timeoutMs !== undefined) job.timeoutMs = options.timeoutMs;
   if (options.onRequest !== undefined) job.onRequest = options.onRequest;
+  if (options.tools !== undefined) job.tools = options.tools;
   if (options.signal !== undefined) job.signal = options.signal;
   return sandbox.run(job);
 }

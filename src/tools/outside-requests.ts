@@ -14,7 +14,7 @@ import {
   type HostGrant,
 } from "../egress/index.js";
 import type { EgressHooks, OutboundRequest, OutboundResult } from "../egress/types.js";
-import type { EventBus } from "../events.js";
+import type { EventBus, OutsideRequestRecord } from "../events.js";
 import type { Store } from "../store/types.js";
 import type { Consent } from "./consent.js";
 import type { RegisteredTool } from "./types.js";
@@ -26,6 +26,8 @@ export interface OutsideRequestOptions {
   allowLoopback: boolean;
   /** Test hooks (how names resolve, which CAs HTTPS trusts); production leaves them out. */
   hooks?: EgressHooks | undefined;
+  /** Told of each request once it ended (the call keeps them with its outcome). */
+  onRecord?: ((record: OutsideRequestRecord) => void) | undefined;
 }
 
 /** What a request is answered with, over the runner's channel (the response, or why it was refused). */
@@ -71,17 +73,16 @@ export async function outsideRequests(
   return async (request) => {
     const result: OutboundResult = await performRequest(request, policy);
     const { record } = result;
-    options.bus?.publish({
-      type: "tool.request",
-      name: tool.name,
-      version: tool.version,
+    const kept: OutsideRequestRecord = {
       host: record.host,
       method: record.method,
       status: record.status,
       bytes: record.bytes,
       durationMs: record.durationMs,
       refused: record.refused,
-    });
+    };
+    options.onRecord?.(kept);
+    options.bus?.publish({ type: "tool.request", name: tool.name, version: tool.version, ...kept });
     return result.ok ? { ok: true, ...result.response } : { ok: false, refused: result.refused };
   };
 }

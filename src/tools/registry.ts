@@ -27,6 +27,7 @@ import { loadForgedTool, type ForgedEntry } from "./forged-loader.js";
 import { toLangChainTool, type CallThrough } from "./langchain.js";
 import type { ToolMirror } from "./mirror.js";
 import type { ConsentRequest } from "./consent.js";
+import { versionCache } from "./dependencies.js";
 import { callForged, consentRequestFor } from "./forged-call.js";
 import { DEFAULT_MAX_RESULT_BYTES, abortedFailure, capResult, failure } from "./outcome.js";
 import { RevisionCache } from "./revision-cache.js";
@@ -95,11 +96,14 @@ const forgedTool = (summary: ToolSummary): RegisteredTool => ({
   schema: summary.schema,
   origin: "forged",
   hosts: summary.hosts,
+  uses: summary.uses,
 });
 
 class Registry implements LiveToolRegistry {
   private readonly builtins: Map<string, BuiltinEntry>;
   private readonly forged = new Map<string, ForgedEntry>();
+  /** Versions that tools use, read once (they never change). */
+  private readonly versions = versionCache();
   private loadedRevision = -1;
   /** Forged tools shadowed by a built-in (checked at each revision) and tools that failed to load. */
   private readonly shadowed = new Map<string, LoadProblem>();
@@ -314,6 +318,7 @@ class Registry implements LiveToolRegistry {
       outcome: outcome.ok ? "ok" : "error",
       args: previewValue(args ?? {}),
       ...(outcome.ok ? { result: previewValue(outcome.result) } : { error: `${outcome.kind}: ${outcome.error}` }),
+      ...(outcome.requests ? { requests: outcome.requests } : {}),
     });
     return outcome;
   }
@@ -363,6 +368,7 @@ class Registry implements LiveToolRegistry {
       bus: this.options.bus,
       allowLoopback: this.options.allowLoopback === true,
       egressHooks: this.options.egressHooks,
+      versions: this.versions,
     };
     return { outcome: await callForged(deps, entry, args, elapsed, signal), version };
   }

@@ -5,8 +5,9 @@
  * It scales with the library: nothing is loaded until it is bound or called, and the library is
  * searched through the store (`search`), never listed whole to pick what to bind.
  */
+import type { OutsideRequestRecord } from "../events.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { JsonObject, JsonValue } from "../store/types.js";
+import type { JsonObject, JsonValue, ToolPin } from "../store/types.js";
 import type { ConsentRequest } from "./consent.js";
 
 export interface RegisteredTool {
@@ -18,9 +19,11 @@ export interface RegisteredTool {
   origin: "forged" | "builtin";
   /** The hosts it calls, each reached only once a person granted it ([] for most tools and every built-in). */
   hosts: string[];
+  /** The library tools it uses, pinned ([] for most tools and every built-in). */
+  uses: ToolPin[];
 }
 
-export type ToolCallOutcome =
+export type ToolCallOutcome = (
   | { ok: true; result: JsonValue; durationMs: number }
   | {
       ok: false;
@@ -41,13 +44,18 @@ export type ToolCallOutcome =
         | "result_too_large"
         | "aborted"
         | "busy"
-        | "not_granted";
+        | "not_granted"
+        | "missing_dependency";
       durationMs: number;
       /** For `busy`: when a retry may find room. */
       retryAfterSeconds?: number;
       /** For "not_granted": what the tool asks a person for. */
       consent?: ConsentRequest;
-    };
+    }
+) & {
+  /** The outside requests the call made through the host, in order (only when it made any). */
+  requests?: OutsideRequestRecord[];
+};
 
 /** What a caller may pass to `ToolRegistry.call`. */
 export interface ToolCallOptions {

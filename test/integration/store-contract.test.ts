@@ -154,6 +154,42 @@ function storeContract(name: string, open: () => Promise<OpenedStore>, hideOwner
         await expect(store.installToolVersion({ ...toolVersion("x"), toolName: "two words" })).rejects.toThrow(/snake_case/);
       });
 
+      it("keeps the versions a tool uses, pinned, and lists the active tools that use one with their pins", async () => {
+        await store.installToolVersion(toolVersion("factorize"));
+        await store.installToolVersion(toolVersion("factorize", "return 2;"));
+        await store.installToolVersion(toolVersion("is_prime"));
+        const uses = [
+          { name: "is_prime", version: 1 },
+          { name: "factorize", version: 1 },
+        ];
+        const installed = await store.installToolVersion({ ...toolVersion("sum_prime_factors"), uses });
+        const sorted = [uses[1], uses[0]];
+        expect(installed.uses).toEqual(sorted);
+        expect((await store.getToolVersion("sum_prime_factors", 1))?.uses).toEqual(sorted);
+        expect((await store.activeToolVersions()).find((v) => v.toolName === "sum_prime_factors")?.uses).toEqual(sorted);
+        expect((await store.getToolVersion("factorize", 2))?.uses).toEqual([]);
+        expect(await store.listDependents("factorize")).toEqual([{ name: "sum_prime_factors", version: 1, pinned: 1 }]);
+        // A new active version that uses nothing is no longer a dependent; the old version keeps its pins.
+        await store.installToolVersion(toolVersion("sum_prime_factors", "return 0;"));
+        expect(await store.listDependents("factorize")).toEqual([]);
+        expect((await store.getToolVersion("sum_prime_factors", 1))?.uses).toEqual(sorted);
+        await store.rollbackTool("sum_prime_factors", 1);
+        expect(await store.listDependents("is_prime")).toEqual([{ name: "sum_prime_factors", version: 1, pinned: 1 }]);
+      });
+
+      it("refuses a pin to a version the library does not hold, or to the tool itself, and writes nothing", async () => {
+        await store.installToolVersion(toolVersion("factorize"));
+        const revision = await store.registryRevision();
+        await expect(store.installToolVersion({ ...toolVersion("composite"), uses: [{ name: "factorize", version: 7 }] })).rejects.toThrow(
+          /uses factorize v7, which the library does not hold/,
+        );
+        await expect(store.installToolVersion({ ...toolVersion("composite"), uses: [{ name: "composite", version: 1 }] })).rejects.toThrow(
+          /cannot use itself/,
+        );
+        expect(await store.getTool("composite")).toBeNull();
+        expect(await store.registryRevision()).toBe(revision);
+      });
+
       it("links a version to the forge run that made it and refuses an unknown run", async () => {
         const run = await store.createForgeRun({ kind: "tool", spec: "count words", target: "word_count" });
         const installed = await store.installToolVersion({ ...toolVersion("word_count"), forgeRunId: run.id });

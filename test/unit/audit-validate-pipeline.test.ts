@@ -145,6 +145,7 @@ describe("validateModule's verdict on the sandbox run", () => {
       description: GOOD_EXPORTS.description,
       schema: GOOD_EXPORTS.schema,
       hosts: [],
+      uses: [],
     });
     expect(result.sha256).toBe(createHash("sha256").update(result.compiled).digest("hex"));
     expect(result.failure).toBeNull();

@@ -11,6 +11,7 @@ import {
   METHOD_EXAMPLE,
   TOOL_EXAMPLE,
   type AttemptFeedback,
+  type BuildingBlock,
 } from "../../src/forge/prompt.js";
 import { MAX_SPEC_CHARS } from "../../src/contract.js";
 import { estimateTextTokens, replyReserve } from "../../src/util/tokens.js";
@@ -163,6 +164,50 @@ describe("the tool prompt", () => {
 
 /** The forge's estimate of a request: each message's text, and 4 tokens of chat template each. */
 const tokens = (messages: BaseMessage[]) => messages.reduce((sum, m) => sum + 4 + estimateTextTokens(String(m.content)), 0);
+
+describe("building on library tools in the tool prompt", () => {
+  const blocks: BuildingBlock[] = [
+    {
+      name: "factorize",
+      description: "Prime factors of n, in ascending order.",
+      schema: { type: "object", properties: { n: { type: "integer" }, limit: { type: "number" } }, required: ["n"] },
+    },
+    {
+      name: "sum_list",
+      description: "The sum of a list of numbers.",
+      schema: { type: "object", properties: { values: { type: "array" } } },
+    },
+  ];
+
+  it("offers the closest library tools with their inputs and descriptions, and says how to use them", () => {
+    const messages = buildToolPrompt({
+      spec: "sum of the prime factors of n",
+      requestedName: null,
+      existingTools: { names: ["factorize", "sum_list"], total: 2 },
+      buildingBlocks: blocks,
+    });
+    const [system, request] = messages.map((m) => String(m.content));
+    expect(system).toContain('export `const uses = ["factorize"];`');
+    expect(system).toContain("await ctx.tools.factorize({ n })");
+    expect(request).toContain("- factorize({ n: integer, limit?: number }): Prime factors of n, in ascending order.");
+    expect(request).toContain("- sum_list({ values?: array }): The sum of a list of numbers.");
+  });
+
+  it("offers none when the library has none close, and never the tool being improved", () => {
+    const none = text(buildToolPrompt({ spec: "x", requestedName: null, existingTools: { names: [], total: 0 } }));
+    expect(none).not.toContain("Library tools you may build on");
+    const improving = text(
+      buildToolPrompt({
+        spec: "factorize, faster",
+        requestedName: "factorize",
+        existingTools: { names: ["factorize"], total: 1 },
+        buildingBlocks: [blocks[0]!],
+        improve: { name: "factorize", version: 1, source: "export default () => []" },
+      }),
+    );
+    expect(improving).not.toContain("Library tools you may build on");
+  });
+});
 
 describe("fitting the forge's request to the model's window", () => {
   const longFeedback: AttemptFeedback = {

@@ -73,6 +73,13 @@ afterEach(async () => {
 });
 
 describe("a tool that asks for hosts, over MCP", () => {
+  it("lists the tool as reaching the world, with the hosts it calls", async () => {
+    await connect(null);
+    const listed = (await client.listTools()).tools.find((t) => t.name === "eur_rate");
+    expect(listed?.annotations).toMatchObject({ openWorldHint: true, readOnlyHint: false });
+    expect(listed?._meta).toMatchObject({ "toolforge/hosts": ["api.frankfurter.app"] });
+  });
+
   it("answers a client without elicitation with isError naming the command that grants, and runs nothing", async () => {
     await connect(null);
     const result = await callRates();

@@ -121,7 +121,10 @@ describe("a registry tool as a LangChain tool", () => {
       ? { ok: true, result: { echoed: args } as never, durationMs: 1 }
       : { ok: false, kind: "invalid_arguments", error: check.message, durationMs: 1 };
   };
-  const lcTool = toLangChainTool({ name: "demo", version: 1, description: "A demo.", schema, origin: "forged", hosts: [] }, callThrough);
+  const lcTool = toLangChainTool(
+    { name: "demo", version: 1, description: "A demo.", schema, origin: "forged", hosts: [], uses: [] },
+    callThrough,
+  );
 
   it("keeps the JSON Schema that bindTools sends to the model", () => {
     expect(lcTool.name).toBe("demo");

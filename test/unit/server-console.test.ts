@@ -344,6 +344,23 @@ describe("GET /tools/:name/calls", () => {
     expect((await get("/tools/shout/calls?limit=1")).body.recent).toHaveLength(1);
   });
 
+  it("keeps each call's outside requests with it: host, method, status, size, time, or why it was refused", async () => {
+    const requests = [
+      { host: "api.frankfurter.app", method: "GET", status: 200, bytes: 112, durationMs: 84, refused: null },
+      { host: "evil.example", method: "POST", status: null, bytes: 0, durationMs: 0, refused: "evil.example is not granted to this tool" },
+    ];
+    const before = (await get("/tools/shout/calls")).body.calls as number;
+    bus.publish({ type: "tool.called", name: "shout", version: 1, durationMs: 3, outcome: "ok", args: "{}", result: "1" });
+    bus.publish({ type: "tool.called", name: "shout", version: 1, durationMs: 90, outcome: "ok", args: "{}", result: "1.08", requests });
+    await expect.poll(async () => (await get("/tools/shout/calls")).body.calls).toBe(before + 2);
+    const { body } = await get("/tools/shout/calls");
+    expect(body.recent[0].requests).toEqual([
+      { host: "api.frankfurter.app", method: "GET", status: 200, bytes: 112, duration_ms: 84, refused: null },
+      { host: "evil.example", method: "POST", status: null, bytes: 0, duration_ms: 0, refused: "evil.example is not granted to this tool" },
+    ]);
+    expect(body.recent[1].requests).toEqual([]);
+  });
+
   it("answers 404 for a tool that does not exist and 400 for a name that cannot be one", async () => {
     const missing = await get("/tools/ghost/calls");
     expect(missing.status).toBe(404);

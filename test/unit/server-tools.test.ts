@@ -89,9 +89,32 @@ describe("the tools routes", () => {
   it("roll back to the previous version without a body, and announce it on the bus", async () => {
     const { status, body } = await rollback("word_count");
     expect(status).toBe(200);
-    expect(body).toEqual({ name: "word_count", active_version: 2, previous_version: 3 });
+    expect(body).toEqual({ name: "word_count", active_version: 2, previous_version: 3, pinned_dependents: [] });
     expect((await json("/tools/word_count")).body.active_version).toBe(2);
     expect(published.at(-1)).toMatchObject({ type: "tool.rolled_back", name: "word_count", version: 2 });
+  });
+
+  it("show what a tool uses and what uses it, and warn on rollback of the tools pinned to the version being left", async () => {
+    const active = (await json("/tools/word_count")).body.active_version as number;
+    const compiled = "export default function word_stats() { return 1; }";
+    await handle.store.installToolVersion({
+      toolName: "word_stats",
+      description: "Counts words, through word_count.",
+      schema: { type: "object", properties: {} },
+      source: compiled,
+      compiled,
+      sha256: sha256Hex(compiled),
+      forgeRunId: null,
+      uses: [{ name: "word_count", version: active }],
+    });
+    expect((await json("/tools/word_stats")).body).toMatchObject({ uses: [{ name: "word_count", version: active }], used_by: [] });
+    expect((await json("/tools/word_count")).body.used_by).toEqual([{ name: "word_stats", version: 1, pinned: active }]);
+    const { body } = await rollback("word_count", { version: 1 });
+    expect(body.pinned_dependents).toEqual([{ name: "word_stats", version: 1, pinned: active }]);
+    expect(body.warning).toBe(
+      `word_stats v1 still uses word_count v${active} (pinned); \`toolforge tools update NAME\` moves a tool to v1 if its test passes`,
+    );
+    await rollback("word_count", { version: active });
   });
 
   it("roll back to a named version", async () => {
@@ -148,6 +171,7 @@ describe("POST /tools/:name/call", () => {
         registry,
         bindLimit: 8,
         addTool: async () => ({ status: "refused", file: "x", stage: "audit", reason: "no", durationMs: 0 }),
+        updateTool: async (name) => ({ status: "current", name, version: 1, uses: [] }),
       },
     });
   });

@@ -11,7 +11,9 @@ import { CodeView, testLine } from "../components/code.js";
 import { Confirm } from "../components/confirm.js";
 import { DiffView } from "../components/diff-view.js";
 import { TryTool } from "../components/try-tool.js";
-import { formatMs, formatTime, json, shortHash } from "../format.js";
+import { ToolAccess } from "../components/tool-access.js";
+import { ToolUses } from "../components/tool-uses.js";
+import { formatMs, formatRequest, formatTime, json, shortHash } from "../format.js";
 import { href, useBusEvents, useDetailAtTop, useLoad } from "../hooks.js";
 import type { ToolCalls, ToolDetail, ToolSummary, ToolVersion } from "../types.js";
 import { DetailPane } from "../components/detail-pane.js";
@@ -76,7 +78,15 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
   useBusEvents((event) => {
     if (event.name !== name) return;
     if (event.type === "tool.called") calls.reload();
-    if (event.type === "tool.created" || event.type === "tool.rolled_back" || event.type === "tool.added") tool.reload();
+    if (
+      event.type === "tool.created" ||
+      event.type === "tool.rolled_back" ||
+      event.type === "tool.added" ||
+      event.type === "tool.granted" ||
+      event.type === "tool.denied" ||
+      event.type === "tool.revoked"
+    )
+      tool.reload();
   });
 
   if (tool.error)
@@ -92,12 +102,17 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
   async function rollback(target: ToolVersion) {
     setAsking(null);
     try {
-      const result = await postJson<{ active_version: number; previous_version: number }>(`/tools/${encodeURIComponent(name)}/rollback`, {
-        version: target.version,
-      });
+      const result = await postJson<{ active_version: number; previous_version: number; warning?: string }>(
+        `/tools/${encodeURIComponent(name)}/rollback`,
+        {
+          version: target.version,
+        },
+      );
       setNotice({
         ok: true,
-        text: `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.`,
+        text:
+          `${name} is now at v${result.active_version} (was v${result.previous_version}). The agent uses it from its next model call.` +
+          (result.warning ? ` Note: ${result.warning}.` : ""),
       });
       setShown(null);
       tool.reload();
@@ -123,6 +138,9 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
         <summary>Input schema</summary>
         <pre>{json(detail.schema)}</pre>
       </details>
+
+      <ToolAccess name={detail.name} access={detail.access ?? []} onChanged={tool.reload} />
+      <ToolUses detail={detail} onChanged={tool.reload} />
 
       <TryTool key={detail.name} name={detail.name} schema={detail.schema} onCalled={calls.reload} />
 
@@ -242,6 +260,13 @@ function ToolPane({ name, onChanged }: { name: string; onChanged: () => void }) 
                         ) : (
                           <span class="error-text">failed: {call.error ?? "no reason recorded"}</span>
                         )}
+                        {call.requests?.length ? (
+                          <ul class="requests" aria-label="outside requests">
+                            {call.requests.map((r) => (
+                              <li class={r.refused ? "error-text" : "muted"}>{formatRequest(r)}</li>
+                            ))}
+                          </ul>
+                        ) : null}
                       </td>
                     </tr>
                   ))}

@@ -3,7 +3,7 @@
  * each with a link to where it leads (a run, a tool, an object).
  */
 import { useState } from "preact/hooks";
-import { formatClock, formatMs, truncate } from "../format.js";
+import { formatClock, formatMs, formatRequest, truncate } from "../format.js";
 import { href, useFeedState } from "../hooks.js";
 import { STAGES, attemptVerdict } from "../components/timeline.js";
 import type { BusEvent, ForgeStage } from "../types.js";
@@ -78,6 +78,26 @@ export function describeEvent(e: BusEvent): Described {
       return {
         category: "library",
         text: `${str(e.name)} rolled back to v${str(e.version)}`,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
+    case "tool.request":
+      return {
+        category: "tool",
+        text: `${str(e.name)} v${str(e.version)}: ${formatRequest(e as unknown as Parameters<typeof formatRequest>[0])}`,
+        failed: e.refused !== null && e.refused !== undefined,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
+    case "tool.granted":
+    case "tool.denied":
+      return {
+        category: "library",
+        text: `a person ${e.type === "tool.granted" ? "granted" : "denied"} ${str(e.name)} access to ${str(e.host)} (${e.onlyThisVersion ? `v${str(e.version)} only` : `v${str(e.version)} and later`})`,
+        link: { href: href("library", str(e.name)), label: str(e.name) },
+      };
+    case "tool.revoked":
+      return {
+        category: "library",
+        text: `a person revoked ${str(e.name)}'s access to ${str(e.host)}`,
         link: { href: href("library", str(e.name)), label: str(e.name) },
       };
     case "tool.added":

@@ -6,12 +6,13 @@
  *   export const schema = { type: "object" … } tools: required · methods: optional (a JSON literal)
  *   export default function …                  both: required (may be async; not a generator)
  *   export function test() …                   tools: required · methods: optional
+ *   export const uses = ["tool_name", …]       tools: optional (library tools it calls) · methods: not allowed
  *
  * The sandbox runner checks the same things on the live exports; checking them here too lets the
  * model hear about a missing export before a container is spent on it, with a line number.
  */
 import type * as ESTree from "estree";
-import { nameProblem } from "../../contract.js";
+import { MAX_USED_TOOLS, nameProblem, USES_EXPORT } from "../../contract.js";
 import { ConstantFolder } from "./constant.js";
 import type { Node, ProgramInfo } from "./program.js";
 import type { ContractRule } from "./rules.js";
@@ -79,6 +80,14 @@ export function contractFindings(
   else {
     const problem = functionProblem(resolveLocal(main, program.ast), "the default export");
     if (problem) report("contract-default", problem, main.at);
+  }
+
+  const uses = exports.get(USES_EXPORT);
+  if (uses) {
+    const ownName = name ? constString(name, folder) : null;
+    const problem = isTool ? usesProblem(uses, folder, ownName) : null;
+    if (!isTool) report("contract-uses", "a method cannot use library tools (`uses` is for tools).", uses.at);
+    else if (problem) report("contract-uses", problem.message, problem.node);
   }
 
   const test = exports.get("test");
@@ -168,6 +177,48 @@ function resolveLocal(binding: Binding, ast: ESTree.Program): Binding {
 function constString(binding: Binding, folder: ConstantFolder): string | null {
   if (binding.kind !== "const" || !binding.value) return null;
   return folder.foldString(binding.value);
+}
+
+/**
+ * The library tools a module names in `export const uses = [...]` ([] when it names none), read
+ * from the compiled module without running it; null when `uses` is not a literal array of names
+ * (the audit's contract-uses finding says why).
+ */
+/** The name the compiled module exports as a string literal (null when it does not). */
+export function declaredName(program: ProgramInfo): string | null {
+  const name = collectExports(program.ast).get("name");
+  return name ? constString(name, new ConstantFolder(program)) : null;
+}
+
+export function declaredUses(program: ProgramInfo): string[] | null {
+  const uses = collectExports(program.ast).get(USES_EXPORT);
+  if (!uses) return [];
+  return usesProblem(uses, new ConstantFolder(program), null) ? null : literalStrings(uses.value as ESTree.ArrayExpression);
+}
+
+function usesProblem(binding: Binding, folder: ConstantFolder, ownName: string | null): { node: Node; message: string } | null {
+  const shape = '`uses` must be exported as `export const uses = ["tool_name", …]`: an array of string literals naming library tools';
+  if (binding.kind !== "const" || !binding.value || binding.value.type !== "ArrayExpression")
+    return { node: binding.at, message: `${shape}.` };
+  const array = binding.value;
+  if (array.elements.length > MAX_USED_TOOLS)
+    return { node: array, message: `\`uses\` names ${array.elements.length} tools; at most ${MAX_USED_TOOLS}.` };
+  const seen = new Set<string>();
+  for (const element of array.elements) {
+    const value = element && element.type !== "SpreadElement" ? folder.foldString(element) : null;
+    if (!element || value === null || element.type !== "Literal") return { node: element ?? array, message: `${shape}.` };
+    const problem = nameProblem(value);
+    if (problem) return { node: element, message: `\`uses\` names ${JSON.stringify(value)}, which ${problem}.` };
+    if (seen.has(value)) return { node: element, message: `\`uses\` names ${JSON.stringify(value)} twice.` };
+    if (value === ownName)
+      return { node: element, message: `\`uses\` names the tool itself (${JSON.stringify(value)}): a tool cannot use itself.` };
+    seen.add(value);
+  }
+  return null;
+}
+
+function literalStrings(array: ESTree.ArrayExpression): string[] {
+  return array.elements.map((element) => String((element as ESTree.Literal).value));
 }
 
 function functionProblem(binding: Binding, what: string): string | null {

@@ -43,6 +43,7 @@ export const CONTRACT_RULES = {
   "contract-schema": '`export const schema` must be a plain JSON object literal with type: "object"',
   "contract-default": "the default export must be a (possibly async) function",
   "contract-test": "`export function test()` must exist (tools) and be a function",
+  "contract-uses": "`export const uses` (tools only) must be a literal array of distinct library tool names, not the tool's own",
   "contract-commonjs": "the module is CommonJS (module.exports, exports.x, require) instead of an ES module with `export`",
 } as const;
 

@@ -1,8 +1,8 @@
 /**
- * `toolforge tools list | show NAME | rollback NAME [VERSION] | search QUERY | add FILE|DIR…`: the
- * tool library, from a running server (GET /tools, GET /tools?q=, GET /tools/:name, POST /tools,
- * POST /tools/:name/rollback) or, with --local, straight from the store in DATA_DIR / ARANGO_URL
- * (and, for `add`, the local gVisor sandbox).
+ * `toolforge tools list | show NAME | rollback NAME [VERSION] | update NAME | search QUERY | add FILE|DIR…`:
+ * the tool library, from a running server (GET /tools, GET /tools?q=, GET /tools/:name, POST /tools,
+ * POST /tools/:name/rollback, POST /tools/:name/update) or, with --local, straight from the store
+ * in DATA_DIR / ARANGO_URL (and, for `add` and `update`, the local gVisor sandbox).
  */
 import type { Runtime } from "../../runtime.js";
 import type { Command } from "commander";
@@ -12,7 +12,7 @@ import type { Store } from "../../store/types.js";
 import { inParallel } from "../../util/in-parallel.js";
 import type { GrantAnswer } from "../../tools/grants.js";
 import type { offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
-import type { addedJson, AddOutcome, ModuleSource } from "../../admission/index.js";
+import type { addedJson, AddOutcome, ModuleSource, updatedJson } from "../../admission/index.js";
 import { ServerError } from "../failure.js";
 import { grantsInStore, grantsThroughServer, type GrantsJson } from "../grant-answers.js";
 import { registerGrants } from "../tool-grants.js";
@@ -24,6 +24,7 @@ type ToolDetail = Awaited<ReturnType<typeof toolDetailJson>>;
 type RollbackJson = Awaited<ReturnType<typeof rollbackToolJson>>;
 type OfferedJson = Awaited<ReturnType<typeof offeredToolsJson>>;
 type AddedJson = ReturnType<typeof addedJson>;
+type UpdatedJson = ReturnType<typeof updatedJson>;
 
 interface SourceOptions {
   local?: boolean;
@@ -37,6 +38,8 @@ interface ToolsSource {
   list(): Promise<ToolJson[]>;
   show(name: string): Promise<ToolDetail>;
   rollback(name: string, version: number | undefined): Promise<RollbackJson>;
+  /** Moves a tool's pins to the active versions of the tools it uses, if its test passes against them. */
+  update(name: string): Promise<UpdatedJson>;
   search(query: string): Promise<OfferedJson>;
   /** Validates and installs the modules, `jobs` at a time; each comes back added or refused. */
   add(modules: ModuleSource[], jobs: number): Promise<AddOutcome[]>;
@@ -57,6 +60,7 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
     list: async () => (await client.json<{ tools: ToolJson[] }>("GET", "/tools")).tools,
     show: (name) => client.json<ToolDetail>("GET", path(name)),
     rollback: (name, version) => client.json<RollbackJson>("POST", `${path(name)}/rollback`, version === undefined ? {} : { version }),
+    update: (name) => client.json<UpdatedJson>("POST", `${path(name)}/update`, {}),
     search: (query) => client.json<OfferedJson>("GET", `/tools?q=${encodeURIComponent(query)}`),
     add: (modules, jobs) =>
       inParallel(modules, jobs, async (module): Promise<AddOutcome> => {
@@ -122,6 +126,10 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
       return routes.grantsJson(store, name);
     },
     rollback: (name, version) => routes.rollbackToolJson(store, name, version),
+    update: async (name) => {
+      const [admission, { updatedJson }] = await Promise.all([library(), import("../../admission/index.js")]);
+      return updatedJson(await admission.updateTool(name));
+    },
     search: async (query) => routes.offeredToolsJson(store, await searchOnly(), query),
     add: async (modules, jobs) => {
       const admission = await library();
@@ -182,6 +190,10 @@ export function register(program: Command): void {
       ...tool.versions.map(
         (v) => `  v${v.version}  ${v.status.padEnd(8)}  ${v.origin.padEnd(8)}  ${v.created_at}  sha256 ${v.sha256.slice(0, 12)}`,
       ),
+      ...(tool.uses.length ? ["", `uses (pinned): ${tool.uses.map((u) => `${u.name} v${u.version}`).join(", ")}`] : []),
+      ...(tool.used_by.length
+        ? ["", `used by: ${tool.used_by.map((d) => `${d.name} v${d.version} (pinned to v${d.pinned})`).join(", ")}`]
+        : []),
       ...(tool.access.length
         ? [
             "",
@@ -208,10 +220,37 @@ export function register(program: Command): void {
     const result = await withSource(options, (source) => source.rollback(name, wanted));
     if (options.json) return printJson(result);
     process.stdout.write(`${result.name}: v${result.previous_version} → v${result.active_version} is now active\n`);
+    if (result.warning) process.stderr.write(`${paint("yellow", "note:", process.stderr)} ${result.warning}\n`);
+  });
+
+  sourceOptions(
+    tools
+      .command("update")
+      .description("move a tool to the active versions of the tools it uses, if its own test passes against them")
+      .argument("<name>", "the tool's name"),
+  ).action(async (name: string, options: SourceOptions) => {
+    const result = await withSource(options, (source) => source.update(name));
+    if (options.json) printJson(result);
+    else process.stdout.write(`${describeUpdate(result)}\n`);
+    if (result.status === "refused") process.exitCode = 1;
   });
 
   registerSearchAndAdd(tools);
   registerGrants(tools);
+}
+
+function describeUpdate(result: UpdatedJson): string {
+  const moves = result.moved.map((m) => `${m.name} v${m.from} → v${m.to}`).join(", ");
+  switch (result.status) {
+    case "current": {
+      const uses = (result.uses ?? []).map((u) => `${u.name} v${u.version}`).join(", ");
+      return uses ? `${result.name} v${result.version} already uses the active versions (${uses})` : `${result.name} uses no library tool`;
+    }
+    case "updated":
+      return `${result.name}: v${result.from} → v${result.version} is now active (${moves}; its test passed)`;
+    case "refused":
+      return `${result.name} stays at v${result.version}: against ${moves} ${result.reason ?? "it was refused"}`;
+  }
 }
 
 function registerSearchAndAdd(tools: Command): void {

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import { errorMessage } from "../../errors.js";
-import type { EventBus, PublishedEvent } from "../../events.js";
+import type { EventBus, OutsideRequestRecord, PublishedEvent } from "../../events.js";
 import { normaliseObjectId } from "../../store/ids.js";
 import type { JsonObject, Store, StoredEvent } from "../../store/types.js";
 
@@ -30,6 +30,8 @@ export interface ToolCallEntry {
   /** The arguments and the result, as one-line previews (null: not recorded, e.g. before they were). */
   args: string | null;
   result: string | null;
+  /** The outside requests the call made through the host (none for most calls). */
+  requests: OutsideRequestRecord[];
 }
 
 export interface ToolCallStats {
@@ -87,6 +89,7 @@ export function createActivityJournal(store: Store, bus: EventBus, logger?: Logg
         version: typeof p.version === "number" ? p.version : null,
         args: typeof p.args === "string" ? p.args : null,
         result: typeof p.result === "string" ? p.result : null,
+        requests: Array.isArray(p.requests) ? (p.requests as unknown as OutsideRequestRecord[]) : [],
       });
       stats.recent.length = Math.min(stats.recent.length, RECENT_LIMIT);
       tools.set(p.name, stats);
@@ -146,6 +149,7 @@ async function payloadOf(store: Store, event: PublishedEvent): Promise<JsonObjec
       version: event.version,
       args: event.args,
       result: event.result ?? null,
+      ...(event.requests ? { requests: event.requests as unknown as JsonObject[] } : {}),
     };
   }
   if (event.type === "message.finished") {

@@ -36,6 +36,14 @@ export function toolCallsRouter(store: Store, journal: ActivityJournal): Router 
         version: call.version,
         args: call.args,
         result: call.result,
+        requests: call.requests.map((r) => ({
+          host: r.host,
+          method: r.method,
+          status: r.status,
+          bytes: r.bytes,
+          duration_ms: r.durationMs,
+          refused: r.refused,
+        })),
       })),
     });
   });

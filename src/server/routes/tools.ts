@@ -10,7 +10,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { EventBus } from "../../events.js";
 import { MAX_SOURCE_CHARS } from "../../contract.js";
-import { addedJson, type AddOutcome, type ModuleSource } from "../../admission/index.js";
+import { addedJson, updatedJson, type AddOutcome, type ModuleSource, type UpdateOutcome } from "../../admission/index.js";
 import type { Store } from "../../store/types.js";
 import { answerGrants, revokeGrants } from "../../tools/grants.js";
 import { noSuchTool } from "../../tools/no-such-tool.js";
@@ -27,6 +27,8 @@ export interface ToolLibraryDeps {
   bindLimit: number;
   /** Checks a module in the sandbox and installs it (the runtime's admission). */
   addTool: (module: ModuleSource) => Promise<AddOutcome>;
+  /** Moves a tool's pins to the current versions of the tools it uses, if its test passes (the runtime's admission). */
+  updateTool: (name: string, signal?: AbortSignal) => Promise<UpdateOutcome>;
 }
 
 const addBody = z.strictObject({
@@ -123,6 +125,21 @@ export function toolsRouter(store: Store, bus: EventBus, library?: ToolLibraryDe
   router.delete("/tools/:name/grants/:host", async (req, res) => {
     const revoked = await revokeGrants({ store, bus }, req.params.name, [req.params.host]);
     res.json({ ...(await grantsJson(store, req.params.name)), revoked });
+  });
+
+  router.post("/tools/:name/update", async (req, res) => {
+    parseQuery(noQuery, req.query);
+    parseBody(z.strictObject({}), req.body ?? {});
+    if (!library) {
+      throw new HttpError(503, "updating_unavailable", "this server cannot update tools: it was started without a sandbox to test them", {
+        hint: "update it with `toolforge tools update --local NAME` on a machine with Docker and gVisor",
+      });
+    }
+    const controller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    res.json(updatedJson(await library.updateTool(req.params.name, controller.signal)));
   });
 
   router.post("/tools/:name/rollback", async (req, res) => {

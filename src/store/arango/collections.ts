@@ -1,6 +1,6 @@
 /** The ArangoDB collections of the store and the shape of their documents. */
 import { createHash } from "node:crypto";
-import type { ForgeAttempt, ForgeRun, JsonObject, MessageRecord, ToolOrigin } from "../types.js";
+import type { ForgeAttempt, ForgeRun, JsonObject, MessageRecord, ToolOrigin, ToolPin } from "../types.js";
 import { OBJECT_COLLECTION } from "../ids.js";
 
 export const COLLECTIONS = {
@@ -85,6 +85,8 @@ export interface ToolVersionDoc extends CodeFields {
   origin?: ToolOrigin;
   /** Absent on documents written before grants: no hosts. */
   hosts?: string[];
+  /** Absent on documents written before tools could use tools: none. */
+  uses?: ToolPin[];
 }
 
 export interface ToolGrantDoc {

@@ -17,7 +17,14 @@ function codeFields(doc: ToolVersionDoc | MethodVersionDoc, activeVersion: numbe
 }
 
 export function toToolVersion(doc: ToolVersionDoc, activeVersion: number): ToolVersion {
-  return { toolName: doc.toolName, origin: originOf(doc), schema: doc.schema, hosts: doc.hosts ?? [], ...codeFields(doc, activeVersion) };
+  return {
+    toolName: doc.toolName,
+    origin: originOf(doc),
+    schema: doc.schema,
+    hosts: doc.hosts ?? [],
+    uses: [...(doc.uses ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
+    ...codeFields(doc, activeVersion),
+  };
 }
 
 export function toMethodVersion(doc: MethodVersionDoc, activeVersion: number): MethodVersion {

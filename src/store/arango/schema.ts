@@ -92,6 +92,15 @@ export const ARANGO_MIGRATIONS: readonly ArangoMigration[] = [
         .ensureIndex({ type: "persistent", fields: ["toolName", "host"], name: "grant_tool_host" });
     },
   },
+  {
+    version: 5,
+    name: "the library tools a tool version uses: an index on ToolVersions.uses[*].name",
+    apply: async (db) => {
+      await db
+        .collection(COLLECTIONS.toolVersions)
+        .ensureIndex({ type: "persistent", fields: ["uses[*].name"], name: "tool_version_uses", sparse: true });
+    },
+  },
 ];
 
 /** Applies what the database lacks; returns the versions applied now. */

@@ -1,13 +1,13 @@
 /** Tools and their versions in ArangoDB: install and rollback are each one stream transaction. */
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
-import { NotFoundError } from "../../errors.js";
+import { InvalidInputError, NotFoundError } from "../../errors.js";
 import { checkNewToolVersion } from "../artifact.js";
 import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
 import type { ToolsPart } from "../parts.js";
 import { pickRollbackTarget } from "../rollback.js";
-import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
+import type { NewToolVersion, ToolDependent, ToolSummary, ToolVersion } from "../types.js";
 import { COLLECTIONS, COUNTERS, toolVersionKey, type ToolDoc, type ToolVersionDoc } from "./collections.js";
 import { indexEntry, LIBRARY } from "./library.js";
 import { originOf, toToolVersion } from "./mapping.js";
@@ -41,6 +41,19 @@ export class ArangoTools implements ToolsPart {
           FOR v IN ${this.versions} FILTER v.toolName == ${name} SORT v.version DESC LIMIT 1 RETURN v.version`,
         );
         const version = (newest ?? 0) + 1;
+        for (const pin of checked.uses) {
+          const held = await queryOne<number>(
+            this.db,
+            step,
+            aql`RETURN LENGTH(DOCUMENT(${this.versions}, ${toolVersionKey(pin.name, pin.version)}))`,
+          );
+          if (!held) {
+            throw new InvalidInputError(
+              `tool "${name}" uses ${pin.name} v${pin.version}, which the library does not hold`,
+              "pin only versions that are installed (admission resolves them)",
+            );
+          }
+        }
         const at = new Date().toISOString();
         const doc: ToolVersionDoc = {
           _key: toolVersionKey(name, version),
@@ -54,6 +67,7 @@ export class ArangoTools implements ToolsPart {
           forgeRunId: checked.forgeRunId,
           origin: checked.origin,
           hosts: checked.hosts,
+          ...(checked.uses.length ? { uses: checked.uses } : {}),
           createdAt: at,
         };
         await step(() => this.versions.save(doc));
@@ -142,6 +156,21 @@ export class ArangoTools implements ToolsPart {
     return rows.map((r) => toToolVersion(r.doc, r.active));
   }
 
+  async dependents(name: string): Promise<ToolDependent[]> {
+    checkToolName(name);
+    return queryAll<ToolDependent>(
+      this.db,
+      noTransaction,
+      aql`
+      FOR v IN ${this.versions}
+        FILTER ${name} IN v.uses[*].name
+        LET tool = DOCUMENT(${this.tools}, v.toolName)
+        FILTER tool != null AND tool.activeVersion == v.version
+        SORT v.toolName
+        RETURN { name: v.toolName, version: v.version, pinned: FIRST(FOR u IN v.uses FILTER u.name == ${name} RETURN u.version) }`,
+    );
+  }
+
   async version(name: string, version: number): Promise<ToolVersion | null> {
     const row = await queryOne<{ doc: ToolVersionDoc; active: number }>(
       this.db,
@@ -166,7 +195,7 @@ export class ArangoTools implements ToolsPart {
         LET active = FIRST(FOR v IN ${this.versions} FILTER v.toolName == t._key AND v.version == t.activeVersion RETURN v)
         LET count = LENGTH(FOR v IN ${this.versions} FILTER v.toolName == t._key RETURN 1)
         RETURN { name: t._key, activeVersion: t.activeVersion, versionCount: count,
-                 description: active.description, schema: active.schema, hosts: active.hosts || [], updatedAt: t.updatedAt,
+                 description: active.description, schema: active.schema, hosts: active.hosts || [], uses: (FOR u IN (active.uses || []) SORT u.name RETURN u), updatedAt: t.updatedAt,
                  forgeRunId: active.forgeRunId, storedOrigin: active.origin }`,
     );
     return rows.map(({ forgeRunId, storedOrigin, ...summary }) => ({

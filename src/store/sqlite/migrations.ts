@@ -200,6 +200,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tool_grants_by_tool ON tool_grants (tool_name, host);
     `,
   },
+  {
+    version: 5,
+    name: "the library tools a tool version uses, each pinned to the version it was checked with",
+    sql: `
+      CREATE TABLE tool_uses (
+        tool_name    TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        uses_name    TEXT NOT NULL,
+        uses_version INTEGER NOT NULL,
+        PRIMARY KEY (tool_name, version, uses_name),
+        FOREIGN KEY (tool_name, version) REFERENCES tool_versions (tool_name, version),
+        FOREIGN KEY (uses_name, uses_version) REFERENCES tool_versions (tool_name, version)
+      );
+      CREATE INDEX tool_uses_by_used ON tool_uses (uses_name, uses_version);
+    `,
+  },
 ];
 
 /** Applies every migration the database lacks; returns the versions applied now (empty when none). */

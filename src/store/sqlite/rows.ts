@@ -9,6 +9,7 @@ import type {
   ObjectRecord,
   StoredEvent,
   ToolOrigin,
+  ToolPin,
   ToolSummary,
   ToolVersion,
 } from "../types.js";
@@ -18,10 +19,14 @@ export interface ToolVersionRow extends CodeRow {
   schema: string;
   origin: ToolOrigin;
   hosts: string;
+  /** JSON: [{ name, version }, …] from tool_uses. */
+  uses: string;
 }
 
 export const TOOL_VERSION_COLUMNS = `v.tool_name, v.version, v.description, v.schema, v.source, v.compiled,
-  v.sha256, v.forge_run_id, v.origin, v.hosts, v.created_at, t.active_version`;
+  v.sha256, v.forge_run_id, v.origin, v.hosts, v.created_at, t.active_version,
+  (SELECT json_group_array(json_object('name', u.uses_name, 'version', u.uses_version))
+     FROM tool_uses u WHERE u.tool_name = v.tool_name AND u.version = v.version) AS uses`;
 
 interface CodeRow {
   version: number;
@@ -54,8 +59,13 @@ export function toToolVersion(r: ToolVersionRow): ToolVersion {
     origin: r.origin,
     schema: JSON.parse(r.schema) as JsonObject,
     hosts: JSON.parse(r.hosts) as string[],
+    uses: sortedPins(r.uses),
     ...codeFields(r),
   };
+}
+
+function sortedPins(json: string): ToolPin[] {
+  return (JSON.parse(json) as ToolPin[]).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface ToolSummaryRow {
@@ -66,6 +76,7 @@ export interface ToolSummaryRow {
   description: string;
   schema: string;
   hosts: string;
+  uses: string;
   updated_at: string;
 }
 
@@ -78,6 +89,7 @@ export function toToolSummary(r: ToolSummaryRow): ToolSummary {
     description: r.description,
     schema: JSON.parse(r.schema) as JsonObject,
     hosts: JSON.parse(r.hosts) as string[],
+    uses: sortedPins(r.uses),
     updatedAt: r.updated_at,
   };
 }

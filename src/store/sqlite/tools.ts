@@ -1,12 +1,12 @@
 /** Tools and their versions in SQLite: install and rollback are each one IMMEDIATE transaction. */
 import type Database from "better-sqlite3";
-import { NotFoundError } from "../../errors.js";
+import { InvalidInputError, NotFoundError } from "../../errors.js";
 import { checkNewToolVersion } from "../artifact.js";
 import { checkToolName, checkVersion } from "../ids.js";
 import type { OpenStoreOptions } from "../options.js";
 import type { ToolsPart } from "../parts.js";
 import { pickRollbackTarget } from "../rollback.js";
-import type { NewToolVersion, ToolSummary, ToolVersion } from "../types.js";
+import type { NewToolVersion, ToolDependent, ToolSummary, ToolVersion } from "../types.js";
 import { indexTool } from "./library.js";
 import { assertForgeRunExists } from "./records.js";
 import { bumpRegistryRevision, insertEvent } from "./registry.js";
@@ -15,6 +15,8 @@ import { runBeforeCommit } from "./before-commit.js";
 
 const SUMMARY_SQL = `
   SELECT t.name, t.active_version, t.updated_at, v.description, v.schema, v.origin, v.hosts,
+         (SELECT json_group_array(json_object('name', u.uses_name, 'version', u.uses_version))
+            FROM tool_uses u WHERE u.tool_name = v.tool_name AND u.version = v.version) AS uses,
          (SELECT COUNT(*) FROM tool_versions c WHERE c.tool_name = t.name) AS version_count
   FROM tools t JOIN tool_versions v ON v.tool_name = t.name AND v.version = t.active_version`;
 
@@ -53,6 +55,17 @@ export class SqliteTools implements ToolsPart {
           JSON.stringify(checked.hosts),
           at,
         );
+      for (const pin of checked.uses) {
+        if (!this.db.prepare("SELECT 1 FROM tool_versions WHERE tool_name = ? AND version = ?").get(pin.name, pin.version)) {
+          throw new InvalidInputError(
+            `tool "${name}" uses ${pin.name} v${pin.version}, which the library does not hold`,
+            "pin only versions that are installed (admission resolves them)",
+          );
+        }
+        this.db
+          .prepare("INSERT INTO tool_uses (tool_name, version, uses_name, uses_version) VALUES (?, ?, ?, ?)")
+          .run(name, next, pin.name, pin.version);
+      }
       this.db
         .prepare(
           `INSERT INTO tools (name, active_version, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -115,6 +128,17 @@ export class SqliteTools implements ToolsPart {
   listVersions(name: string): ToolVersion[] {
     const rows = this.db.prepare(`${VERSION_SQL} WHERE v.tool_name = ? ORDER BY v.version`).all(name) as ToolVersionRow[];
     return rows.map(toToolVersion);
+  }
+
+  dependents(name: string): ToolDependent[] {
+    checkToolName(name);
+    return this.db
+      .prepare(
+        `SELECT u.tool_name AS name, u.version, u.uses_version AS pinned
+         FROM tool_uses u JOIN tools t ON t.name = u.tool_name AND t.active_version = u.version
+         WHERE u.uses_name = ? ORDER BY u.tool_name`,
+      )
+      .all(name) as ToolDependent[];
   }
 
   version(name: string, version: number): ToolVersion | null {
