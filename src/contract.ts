@@ -144,6 +144,24 @@ export function hostProblem(value: string): string | null {
   return null;
 }
 
+/** Name suffixes that only a local network resolves (RFC 6762's .local, RFC 8375's .home.arpa, and the usual private ones). */
+const LOCAL_NAME_SUFFIXES = [".local", ".lan", ".home", ".internal", ".intranet", ".localhost", ".home.arpa"];
+
+/**
+ * Whether a declared host may be on the person's own network, where its grant may need the
+ * "private network" mark (plain http; a name that resolves to private addresses, docs/egress.md):
+ * "address" for an IPv4 address (a grant reaches exactly that address; the mark adds plain http),
+ * "name" for `localhost`, a one-label name or one under a local-only suffix; null for a public
+ * name, which never gets the mark from a consent question. Faces offer the mark for these hosts
+ * as an answer of its own, never silently.
+ */
+export function ownNetworkHost(host: string): "address" | "name" | null {
+  const hostname = host.replace(/:\d+$/, "");
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(hostname)) return "address";
+  if (hostname === "localhost" || !hostname.includes(".")) return "name";
+  return LOCAL_NAME_SUFFIXES.some((suffix) => hostname.endsWith(suffix)) ? "name" : null;
+}
+
 // ------------------------------------------------------------------ the sandbox runner's protocol
 
 /** The runner's first line on stdout: it is ready for its job. */

@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { threadIdSchema } from "../server/threads.js";
 import type { ChatService } from "../server/chat/types.js";
+import { grantsInStore, grantsThroughServer, type RecordGrants } from "./grant-answers.js";
 import { remoteChat } from "./remote-chat.js";
 import { ServerClient, serverTarget, withServerOptions } from "./server-client.js";
 
@@ -21,6 +22,8 @@ export interface ChatTarget {
   chat: ChatService;
   /** Where the turns go, for the banner. */
   description: string;
+  /** Records a person's answer to a tool that asks for hosts, where the turns go (the server, or this process's store). */
+  recordGrants: RecordGrants;
   close(): Promise<void>;
 }
 
@@ -52,12 +55,17 @@ export async function openChatTarget(options: ChatTargetOptions, config: Config)
     const runtime = await createRuntime(config);
     try {
       const chat = serialisePerThread(await createAgentChat(runtime));
-      return { chat, description: `in-process (store: ${runtime.store.location})`, close: () => runtime.close() };
+      return {
+        chat,
+        description: `in-process (store: ${runtime.store.location})`,
+        recordGrants: grantsInStore({ store: runtime.store, bus: runtime.bus }),
+        close: () => runtime.close(),
+      };
     } catch (error) {
       await runtime.close();
       throw error;
     }
   }
   const client = new ServerClient(serverTarget(options, config));
-  return { chat: remoteChat(client), description: client.url, close: async () => undefined };
+  return { chat: remoteChat(client), description: client.url, recordGrants: grantsThroughServer(client), close: async () => undefined };
 }

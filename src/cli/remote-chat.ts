@@ -3,11 +3,12 @@
  * (header `x-thread-id`), read back into the same progress events and result as in-process.
  */
 import type { ChatProgress, ChatService, ChatTurnResult } from "../server/chat/types.js";
+import type { ConsentRequest } from "../tools/consent.js";
 import { serverErrorFrom, type ServerClient } from "./server-client.js";
 
 interface Chunk {
   choices?: { delta?: { content?: string | null } }[];
-  toolforge?: { event?: ChatProgress; thread_id?: string; tools_used?: string[]; tools_created?: string[] };
+  toolforge?: { event?: ChatProgress; thread_id?: string; tools_used?: string[]; tools_created?: string[]; consent?: ConsentRequest[] };
   error?: { message?: string; code?: string; hint?: string };
 }
 
@@ -35,7 +36,13 @@ export function remoteChat(client: ServerClient): ChatService {
         const extra = chunk.toolforge;
         if (extra?.event) onProgress?.(extra.event);
         if (extra?.thread_id) {
-          result = { threadId: extra.thread_id, reply, toolsUsed: extra.tools_used ?? [], toolsCreated: extra.tools_created ?? [] };
+          result = {
+            threadId: extra.thread_id,
+            reply,
+            toolsUsed: extra.tools_used ?? [],
+            toolsCreated: extra.tools_created ?? [],
+            consent: extra.consent ?? [],
+          };
         }
       }
       if (!result) throw new Error(`the server at ${client.url} ended the stream before the answer was complete`);

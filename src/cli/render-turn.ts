@@ -11,12 +11,24 @@ import { paint } from "./output.js";
 export interface RenderOptions {
   /** Also print the tools used and created after the answer (on stderr). */
   summary?: boolean;
+  /**
+   * The caller reads stdin itself (the chat's readline, which takes Ctrl-C as "cancel the turn"):
+   * the spinner must leave it alone. Otherwise ora puts a terminal's stdin in raw mode and turns
+   * Ctrl-C into a real SIGINT — one that arrives after the turn was cancelled and ends the chat.
+   */
+  stdinOwned?: boolean;
 }
 
 export async function renderTurn(chat: ChatService, request: ChatTurnRequest, options: RenderOptions = {}): Promise<ChatTurnResult> {
   // A terminal of unknown width (a pty without a size) would make the spinner redraw endlessly.
   const interactive = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0;
-  const spinner = ora({ text: "BRICK is analysing the task…", stream: process.stderr, isEnabled: interactive, isSilent: !interactive });
+  const spinner = ora({
+    text: "BRICK is analysing the task…",
+    stream: process.stderr,
+    isEnabled: interactive,
+    isSilent: !interactive,
+    discardStdin: !options.stdinOwned,
+  });
   spinner.start();
   let answering = false;
 

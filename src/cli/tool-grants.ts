@@ -8,7 +8,8 @@
 import type { Command } from "commander";
 import { InvalidInputError } from "../errors.js";
 import { paint } from "./output.js";
-import { sourceOptions, withSource, type GrantsJson } from "./commands/tools.js";
+import { sourceOptions, withSource } from "./commands/tools.js";
+import type { GrantsJson } from "./grant-answers.js";
 
 interface GrantOptions {
   local?: boolean;

@@ -53,7 +53,7 @@ describe("the CLI against a running server", () => {
     expect(brick && mentions(brick, "What is the answer?")).toBe(true);
   });
 
-  it("`ask --json` prints the reply with its thread and tools", async () => {
+  it("`ask --json` prints the reply with its thread, its tools and what tools asked a person", async () => {
     const run = await runCli(["ask", "hello", "--json", "--thread", "cli-json-thread", "--url", served.url], env(), served.dir);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
@@ -61,6 +61,7 @@ describe("the CLI against a running server", () => {
       thread_id: "cli-json-thread",
       tools_used: [],
       tools_created: [],
+      consent: [],
     });
   });
 

@@ -2,67 +2,26 @@
  * The CLI's conversation rules, as a user meets them — through a real terminal where it matters
  * (util-linux `script` gives the child a pseudo-terminal; keys are written into it):
  *   - Ctrl-C while the agent works cancels that turn and the chat goes on; Ctrl-C at the prompt leaves;
+ *   - a cancelled turn stops its tool call in the (real) sandbox and its forge, against a server and
+ *     with --local, and the next question on the thread is answered at once;
  *   - `/help` (and any `/command`) is answered by the chat itself, never sent to the agent;
  *   - with piped input there are no prompts, and stdout carries only the answers;
  *   - an invalid `--thread` is refused before anything starts;
  *   - `send` does not offer a `--local` it does not have, and a hint is printed once.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import type { JobResult, Sandbox, SandboxJob } from "../../src/sandbox/types.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-ollama.js";
-import { cliEnv, runCli } from "./cli-harness.js";
-import { cascade, mentions, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
-
-const BIN = path.resolve(import.meta.dirname, "../../bin/toolforge.js");
-
-/** Null when `script` can give a child a terminal here; else why not. */
-const terminalProblem: string | null = (() => {
-  const probe = spawnSync("script", ["-qefc", "test -t 0", "/dev/null"], { encoding: "utf8", input: "" });
-  if (probe.error) return `util-linux \`script\` is not available (${probe.error.message})`;
-  return probe.status === 0 ? null : `\`script\` gave no terminal (exit ${probe.status})`;
-})();
-
-interface Terminal {
-  type(text: string): void;
-  /** Everything the terminal showed so far (stdout and stderr both go to it). */
-  screen(): string;
-  waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<void>;
-  exited: Promise<number | null>;
-  child: ChildProcessWithoutNullStreams;
-}
-
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-
-/** `toolforge ARGS…` on a pseudo-terminal of its own (of `columns` width: without one it has no size, and the CLI draws no spinner). */
-function inTerminal(args: string[], env: Record<string, string>, cwd: string, columns?: number): Terminal {
-  const command = (columns ? `stty cols ${columns} rows 40; ` : "") + [process.execPath, BIN, ...args].map(quote).join(" ");
-  const child = spawn("script", ["-qefc", command, "/dev/null"], {
-    cwd,
-    env: { ...cliEnv(env), TERM: "dumb" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let screen = "";
-  child.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    type: (text) => child.stdin.write(text),
-    screen: () => screen,
-    waitFor: async (pattern, what, timeoutMs = 120_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(screen)) {
-        if (Date.now() > deadline) throw new Error(`${what}: not on the terminal after ${timeoutMs} ms; it shows:\n${screen}`);
-        if (child.exitCode !== null) throw new Error(`${what}: the command exited (${child.exitCode}); the terminal showed:\n${screen}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
+import { runnableToolVersion } from "../support/store.js";
+import { until } from "../support/until.js";
+import { runCli, tempDirs } from "./cli-harness.js";
+import { cascade, mentions, speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { inTerminal, terminalProblem, type Terminal } from "./terminal-harness.js";
 
 const asks = (ollama: ScriptedOllama, text: string) => ollama.chatRequests.filter((r) => mentions(r, text));
 const lastUserText = (request: OllamaChatRequest) => String(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
@@ -93,7 +52,8 @@ describe("toolforge chat and send, as a user meets them", () => {
   it.skipIf(terminalProblem !== null)(
     `on a terminal: Ctrl-C cancels the running turn and the chat goes on; /help is answered locally; Ctrl-C at the prompt leaves${terminalProblem ? ` (skipped: ${terminalProblem})` : ""}`,
     async () => {
-      const terminal = inTerminal(["chat", "--url", served.url, "--thread", "terminal-thread"], env(), served.dir);
+      // A terminal with a size, as a person's has: the spinner runs (and with it, whatever it does to stdin).
+      const terminal = inTerminal(["chat", "--url", served.url, "--thread", "terminal-thread"], env(), served.dir, 120);
       try {
         await terminal.waitFor(/you › /, "the first prompt");
 
@@ -117,6 +77,24 @@ describe("toolforge chat and send, as a user meets them", () => {
 
         terminal.type("\x03"); // Ctrl-C at the prompt
         expect(await terminal.exited).toBe(130);
+      } finally {
+        if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
+      }
+    },
+  );
+
+  it.skipIf(terminalProblem !== null)(
+    `on a terminal: Ctrl-D while the agent works lets the turn finish, then leaves${terminalProblem ? ` (skipped: ${terminalProblem})` : ""}`,
+    async () => {
+      const terminal = inTerminal(["chat", "--url", served.url, "--thread", "ctrl-d-thread"], env(), served.dir, 120);
+      try {
+        await terminal.waitFor(/you › /, "the first prompt");
+        const before = asks(ollama, "slow question").length;
+        terminal.type("slow question, then Ctrl-D\r");
+        while (asks(ollama, "slow question").length === before) await new Promise((resolve) => setTimeout(resolve, 50));
+        terminal.type("\x04"); // Ctrl-D while BRICK works
+        expect(await terminal.exited).toBe(0);
+        expect(terminal.screen()).toContain("An answer.");
       } finally {
         if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
       }
@@ -202,3 +180,185 @@ describe("toolforge chat and send, as a user meets them", () => {
     expect(run.stderr.split("toolforge serve").length - 1).toBe(1);
   });
 });
+
+/** Which of `texts` the request's latest message mentioning any of them mentions (ALFRED sees the thread's history). */
+function latestOf(request: OllamaChatRequest, texts: string[]): string | undefined {
+  for (const message of [...request.messages].reverse()) {
+    const found = texts.find((text) => typeof message.content === "string" && message.content.includes(text));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Long enough that a test waiting for it would time out: a call or forge that ran to it was not stopped. */
+const NEVER_MS = 600_000;
+
+/** The jobs a sandbox was given, and how each ended. */
+function recordingSandbox(inner: Sandbox): Sandbox & { jobs: { job: SandboxJob; result: JobResult | null }[] } {
+  const jobs: { job: SandboxJob; result: JobResult | null }[] = [];
+  return {
+    jobs,
+    run: async (job) => {
+      const entry: { job: SandboxJob; result: JobResult | null } = { job, result: null };
+      jobs.push(entry);
+      entry.result = await inner.run(job);
+      return entry.result;
+    },
+    close: async () => {}, // the describe block closes the real one
+  };
+}
+
+describeSandbox(
+  "Ctrl-C in `toolforge chat` stops the turn's work",
+  (sandbox) => {
+    let ollama: ScriptedOllama;
+
+    beforeAll(async () => {
+      ollama = await ScriptedOllama.start({
+        respond: (request) => {
+          const speaker = speakerOf(request);
+          const question = lastUserText(request);
+          const answered = request.messages.at(-1)?.role === "tool";
+          if (speaker === "brick") {
+            if (question.includes("spin")) return answered ? "It spun." : { toolCalls: [{ name: "spin_forever", arguments: {} }] };
+            if (question.includes("quick tool"))
+              return answered ? "quick_answer said so." : { toolCalls: [{ name: "quick_answer", arguments: {} }] };
+            if (question.includes("forge")) return "TOOL_REQUIRED: slow_tool: returns one. Input: {}. Output: number.";
+          }
+          // The forge's model would take NEVER_MS to write its module.
+          if (speaker === "forge") return { content: "x".repeat(NEVER_MS / 100), chunkSize: 1, chunkDelayMs: 100 };
+          if (speaker === "alfred")
+            return latestOf(request, ["quick tool please", "quick question"]) === "quick tool please"
+              ? "The quick tool answered."
+              : "Quick answer.";
+          return `${speaker.toUpperCase()} notes.`;
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await ollama?.close();
+    });
+
+    /** A tool that spins until its (NEVER_MS) deadline, and one that answers 42 at once. */
+    async function installTools(store: Store): Promise<void> {
+      await store.installToolVersion(
+        runnableToolVersion("spin_forever", `const end = Date.now() + ${NEVER_MS}; while (Date.now() < end) {} return 1;`),
+      );
+      await store.installToolVersion(runnableToolVersion("quick_answer", "return 42;"));
+    }
+
+    /**
+     * The conversation both modes go through: a tool call and a forge cancelled with Ctrl-C, each
+     * followed by a question on the same thread. The sandbox has room for ONE container: a call
+     * still spinning would hold the next question's tool call until the deadline.
+     */
+    async function cancelTwice(terminal: Terminal, onToolRunning: () => Promise<void>): Promise<void> {
+      await terminal.waitFor(/you › /, "the first prompt");
+
+      terminal.type("spin please\r");
+      await terminal.waitFor(/calling spin_forever/, "the tool call");
+      await onToolRunning();
+      terminal.type("\x03");
+      await terminal.waitFor(/\(turn cancelled\)/, "the cancelled tool call");
+      terminal.type("quick tool please\r");
+      await terminal.waitFor(/The quick tool answered\./, "the next answer, after a tool call in the sandbox", 60_000);
+      const quickCall = ollama.chatRequests.find(
+        (r) => speakerOf(r) === "brick" && r.messages.at(-1)?.role === "tool" && lastUserText(r).includes("quick tool"),
+      );
+      expect(quickCall?.messages.at(-1)?.content).toBe("42");
+
+      const forgesBefore = ollama.exchanges.filter((e) => speakerOf(e.request) === "forge").length;
+      terminal.type("forge please\r");
+      const forge = await until(
+        "the forge's model call",
+        () => ollama.exchanges.filter((e) => speakerOf(e.request) === "forge")[forgesBefore],
+        (e) => e !== undefined,
+      );
+      terminal.type("\x03");
+      await until(
+        "the cancellation",
+        () => terminal.screen().split("(turn cancelled)").length - 1,
+        (n) => n === 2,
+      );
+      // The forge's model call was dropped by the client, not left to run.
+      await until(
+        "the forge's model call to be closed",
+        () => forge!.ending,
+        (ending) => ending === "cancelled",
+      );
+      terminal.type("quick question\r");
+      await terminal.waitFor(/Quick answer\./, "the answer after the cancelled forge", 60_000);
+      expect(terminal.child.exitCode).toBeNull();
+
+      terminal.type("\x04"); // Ctrl-D leaves
+      expect(await terminal.exited).toBe(0);
+    }
+
+    it.skipIf(terminalProblem !== null)(
+      "against a server: the tool call's sandbox job is aborted, the forge stops, and the next questions are answered at once",
+      { timeout: 240_000 },
+      async () => {
+        const jobs = recordingSandbox(sandbox());
+        const served = await startTestServer({ ollama, sandbox: jobs, env: { SANDBOX_TIMEOUT_MS: String(NEVER_MS) } });
+        const terminal = inTerminal(
+          ["chat", "--url", served.url],
+          { DATA_DIR: served.config.dataDir, DYNAMIC_TOOLS_DIR: served.config.dynamicToolsDir },
+          served.dir,
+          120,
+        );
+        try {
+          await installTools(served.server.runtime.store);
+          await served.server.runtime.registry.refresh();
+          const spinJob = () => jobs.jobs.find((j) => j.job.action === "call" && j.job.module.includes("spin_forever"));
+          await cancelTwice(terminal, async () => {
+            await until("the spinning job in the sandbox", spinJob, (j) => j !== undefined);
+          });
+          const spun = await until(
+            "the spinning job's end",
+            () => spinJob()?.result,
+            (r) => r !== null && r !== undefined,
+          );
+          expect(spun).toMatchObject({ aborted: true, timedOut: false });
+          // It was running in a container when it was stopped, not still waiting for one.
+          expect(spun!.reportProblem ?? "").not.toMatch(/before a sandbox container took it/);
+          const runs = await served.server.runtime.store.listForgeRuns();
+          expect(runs.map((r) => [r.target, r.status, r.error])).toEqual([["slow_tool", "failed", expect.stringMatching(/aborted/)]]);
+        } finally {
+          if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
+          await served.close();
+        }
+      },
+    );
+
+    it.skipIf(terminalProblem !== null)(
+      "with --local: the tool call and the forge stop in the chat's own process, and the next questions are answered at once",
+      { timeout: 240_000 },
+      async () => {
+        const dirs = tempDirs();
+        const env = {
+          ...dirs.env,
+          ...TEST_MODELS,
+          OLLAMA_HOST: ollama.url,
+          SANDBOX_POOL_SIZE: "1",
+          SANDBOX_MAX_CONTAINERS: "1",
+          SANDBOX_TIMEOUT_MS: String(NEVER_MS),
+          SANDBOX_QUEUE_TIMEOUT_MS: String(NEVER_MS),
+        };
+        const store = await openStore(loadConfig(env));
+        const terminal = inTerminal(["chat", "--local"], env, dirs.dir, 120);
+        try {
+          await installTools(store);
+          await cancelTwice(terminal, async () => undefined);
+          const runs = await store.listForgeRuns();
+          expect(runs.map((r) => [r.target, r.status, r.error])).toEqual([["slow_tool", "failed", expect.stringMatching(/aborted/)]]);
+        } finally {
+          if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
+          await store.close();
+          dirs.cleanup();
+        }
+      },
+    );
+  },
+  { sandbox: { poolSize: 1, maxContainers: 1, timeoutMs: NEVER_MS, queueTimeoutMs: NEVER_MS } },
+);

@@ -66,6 +66,13 @@ describe("granting a tool's hosts from the command line", () => {
     expect(JSON.parse(local.stdout).answers.at(-1)).toMatchObject({ host: "api.example.com", decision: "denied", only_this_version: true });
   });
 
+  it("`tools grant NAME HOST --private-network` against a server records the private-network mark", async () => {
+    const run = await cli(["tools", "grant", "eur_rate", "api.example.com", "--private-network"]);
+    expect(run.code, run.stderr).toBe(0);
+    const grants = await served.server.runtime.store.listGrants("eur_rate");
+    expect(grants.at(-1)).toMatchObject({ host: "api.example.com", decision: "granted", privateNetwork: true });
+  });
+
   it("`tools revoke NAME` takes back every host's answers: the next call asks again", async () => {
     const run = await cli(["tools", "revoke", "eur_rate"]);
     expect(run.code, run.stderr).toBe(0);

@@ -1,18 +1,34 @@
 /**
  * LangGraph Studio's backend (the JS CLI's dev server) serving our langgraph.json: it starts
  * offline on a free port, shows the six nodes, runs the graph on a thread through its HTTP API with
- * the scripted model, keeps the thread's state, and declares the per-run settings as the graph's
- * configuration schema. The server (and the tsx watcher it spawns) runs in its own process group,
- * killed at the end.
+ * the scripted model, keeps the thread's state, declares the per-run settings as the graph's
+ * configuration schema, and interrupts a run whose tool asks for a host no person granted, to be
+ * resumed through the API with the person's answer. The server (and the tsx watcher it spawns)
+ * runs in its own process group, killed at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../src/config.js";
-import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { loadConfig, PROJECT_ROOT } from "../../src/config.js";
+import type { ConsentInterrupt } from "../../src/graph/nodes/tools.js";
+import { openStore } from "../../src/store/index.js";
+import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
 import { echoLastQuestion, MODELS, unusedPort } from "../support/graph.js";
+import { toolVersion } from "../support/store.js";
+
+/** A tool in the served store that declares a host nobody granted; BRICK calls it for a question about the euro. */
+const CONSENT_TOOL = "eur_rate";
+const CONSENT_HOST = "api.frankfurter.app";
+
+function brickCallsTheToolAboutTheEuro(request: OllamaChatRequest): ScriptedReply | string {
+  const question = String(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
+  const answered = request.messages.at(-1)?.role === "tool";
+  if (request.model === MODELS.brick && question.includes("euro") && !answered)
+    return { toolCalls: [{ name: CONSENT_TOOL, arguments: {} }] };
+  return echoLastQuestion(request);
+}
 
 describe("LangGraph Studio's dev server", () => {
   let ollama: ScriptedOllama;
@@ -20,6 +36,9 @@ describe("LangGraph Studio's dev server", () => {
   let server: ChildProcess;
   let base: string;
   let log = "";
+
+  /** Where the served graph keeps its store and tools (the test reads the same store). */
+  const dataEnv = () => ({ DATA_DIR: path.join(dir, "data"), DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools") });
 
   const api = async (method: string, route: string, body?: unknown) => {
     const response = await fetch(`${base}${route}`, {
@@ -33,8 +52,14 @@ describe("LangGraph Studio's dev server", () => {
   };
 
   beforeAll(async () => {
-    ollama = await ScriptedOllama.start({ respond: echoLastQuestion });
+    ollama = await ScriptedOllama.start({ respond: brickCallsTheToolAboutTheEuro });
     dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-studio-"));
+    const store = await openStore(loadConfig(dataEnv()));
+    try {
+      await store.installToolVersion({ ...toolVersion(CONSENT_TOOL), hosts: [CONSENT_HOST] });
+    } finally {
+      await store.close();
+    }
     // The project's langgraph.json, its graph paths made relative to a temporary directory that it
     // is served from: the server's own files (.langgraph_api/) and any .env stay out of the project.
     // (The dev server joins graph paths onto its directory, so they cannot be absolute.)
@@ -67,8 +92,7 @@ describe("LangGraph Studio's dev server", () => {
           BABS_MODEL: MODELS.babs,
           ALFRED_MODEL: MODELS.alfred,
           METACOG: "off",
-          DATA_DIR: path.join(dir, "data"),
-          DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools"),
+          ...dataEnv(),
         },
       },
     );
@@ -148,5 +172,48 @@ describe("LangGraph Studio's dev server", () => {
       ["alfredModel", "babsModel", "brickModel", "consent", "maxForgesPerTurn", "maxToolRounds", "metacognition", "robinModel"].sort(),
     );
     expect(schemas.input_schema.properties.messages).toMatchObject({ langgraph_type: "messages" });
+  });
+
+  it("interrupts a run whose tool asks for a host, and resumes it with the person's answer (deny) through the API", async () => {
+    const thread = (await api("POST", "/threads", {})) as { thread_id: string };
+    const run = `/threads/${thread.thread_id}/runs/wait`;
+    const interrupted = (await api("POST", run, {
+      assistant_id: "toolforge",
+      input: { messages: [{ role: "user", content: "What is the euro worth in dollars?" }] },
+    })) as { __interrupt__?: { value: ConsentInterrupt }[]; answer?: string };
+    expect(interrupted.__interrupt__?.[0]?.value).toMatchObject({
+      type: "consent",
+      requests: [{ tool: CONSENT_TOOL, version: 1, hosts: [CONSENT_HOST], missing: [CONSENT_HOST], denied: [] }],
+    });
+    expect(interrupted.answer ?? null).toBeNull();
+    const paused = (await api("GET", `/threads/${thread.thread_id}/state`)) as {
+      next: string[];
+      tasks: { name: string; interrupts: { value: ConsentInterrupt }[] }[];
+    };
+    expect(paused.next).toEqual(["tools"]);
+    expect(paused.tasks.find((t) => t.name === "tools")?.interrupts[0]?.value.type).toBe("consent");
+    const store = await openStore(loadConfig(dataEnv()));
+    try {
+      expect(await store.listGrants(CONSENT_TOOL)).toEqual([]);
+
+      const resumed = (await api("POST", run, { assistant_id: "toolforge", command: { resume: { decision: "deny" } } })) as {
+        __interrupt__?: unknown[];
+        answer: string;
+      };
+      expect(resumed.__interrupt__ ?? []).toEqual([]);
+      expect(resumed.answer).toBe(`${MODELS.alfred} on "What is the euro worth in dollars?"`);
+      const grants = await store.listGrants(CONSENT_TOOL);
+      expect(grants.map((g) => [g.host, g.decision, g.version])).toEqual([[CONSENT_HOST, "denied", 1]]);
+    } finally {
+      await store.close();
+    }
+    const done = (await api("GET", `/threads/${thread.thread_id}/state`)) as {
+      next: string[];
+      values: { messages: { type: string; content: unknown }[] };
+    };
+    expect(done.next).toEqual([]);
+    // The call was not made: BRICK was told a person denied it.
+    const toolReply = done.values.messages.find((m) => m.type === "tool");
+    expect(String(toolReply?.content)).toContain(`A person denied "${CONSENT_TOOL}" access to ${CONSENT_HOST}`);
   });
 });

@@ -119,8 +119,8 @@ export interface ChatExchange {
   truncated: boolean;
   /** `prompt_eval_count` as reported (null: the stream never got that far). */
   promptEvalCount: number | null;
-  /** How the reply ended. */
-  ending: "done" | "length" | "interrupted" | "http_error";
+  /** How the reply ended ("cancelled": the client closed the connection before the reply was complete). */
+  ending: "done" | "length" | "interrupted" | "http_error" | "cancelled";
   /** What the imitated runner accounted for the call (null until the reply was generated). */
   cost: RunnerCall | null;
 }
@@ -367,6 +367,11 @@ export class ScriptedOllama {
       done: false,
     });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
+    // A client that gives up (a cancelled turn) closes the connection: the rest is not generated.
+    res.on("close", () => {
+      if (!res.writableEnded && exchange.ending === "done") exchange.ending = "cancelled";
+    });
+    const gone = () => exchange.ending === "cancelled";
 
     // A thinking model thinks unless told not to; a scripted reply may say how.
     const thinking = reply.thinking ?? (thinks && request.think !== false ? defaultThinking(info.thinkingTokens ?? 300) : undefined);
@@ -396,16 +401,17 @@ export class ScriptedOllama {
     }
     const size = Math.max(1, reply.chunkSize ?? 16);
     if (thinkingField) {
-      for (let i = 0; i < shownThinking.length; i += size) {
+      for (let i = 0; i < shownThinking.length && !gone(); i += size) {
         line(message({ thinking: shownThinking.slice(i, i + size) }));
         await pause();
       }
     }
     const cutAt = reply.interrupt ? Math.max(0, Math.min(reply.interrupt.afterChars, content.length)) : content.length;
-    for (let i = 0; i < cutAt; i += size) {
+    for (let i = 0; i < cutAt && !gone(); i += size) {
       line(message({ content: content.slice(i, Math.min(i + size, cutAt)) }));
       await pause();
     }
+    if (gone()) return;
     if (reply.interrupt) {
       exchange.ending = "interrupted";
       const how = reply.interrupt.how ?? "destroy";

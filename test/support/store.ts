@@ -138,3 +138,21 @@ export function toolVersion(toolName: string, body = "return 1;", description = 
     forgeRunId: null,
   };
 }
+
+/**
+ * A tool version whose module the sandbox's runner really calls: it exports what the contract asks
+ * of a tool (name, description, schema; `hosts` when given) and its default export runs `body`.
+ * Installed straight into the store, it skips admission (no audit, no validation).
+ */
+export function runnableToolVersion(toolName: string, body = "return 1;", hosts: string[] = []): NewToolVersion {
+  const description = `the ${toolName} tool`;
+  const compiled = [
+    `export const name = ${JSON.stringify(toolName)};`,
+    `export const description = ${JSON.stringify(description)};`,
+    `export const schema = { type: "object", properties: {} };`,
+    ...(hosts.length ? [`export const hosts = ${JSON.stringify(hosts)};`] : []),
+    `export default async function ${toolName}(args, ctx) { ${body} }`,
+    `export function test() {}`,
+  ].join("\n");
+  return { ...toolVersion(toolName, body, description), source: compiled, compiled, sha256: sha256Hex(compiled), hosts };
+}

@@ -48,13 +48,21 @@ describe("remoteChat against the app", () => {
   let handle: TempStore;
   let served: ServedApp;
   let url: string;
+  const asked = {
+    tool: "eur_rate",
+    version: 1,
+    description: "Rates.",
+    hosts: ["api.frankfurter.app"],
+    missing: ["api.frankfurter.app"],
+    denied: [],
+  };
   const chat: ChatService = {
     async run(request, onProgress) {
       if (request.messages.at(-1)?.content === "break") throw new ModelUnavailableError("Ollama is not reachable", "ollama serve");
       onProgress?.({ type: "forge", stage: "installed", text: "installed shout v1", name: "shout", version: 1 });
       onProgress?.({ type: "answer", text: "HEL" });
       onProgress?.({ type: "answer", text: "LO" });
-      return { threadId: request.threadId, reply: "HELLO", toolsUsed: ["shout"], toolsCreated: ["shout"] };
+      return { threadId: request.threadId, reply: "HELLO", toolsUsed: ["shout"], toolsCreated: ["shout"], consent: [asked] };
     },
   };
 
@@ -68,13 +76,13 @@ describe("remoteChat against the app", () => {
     await handle.cleanup();
   });
 
-  it("reads the stream back into the same progress and result, on the thread it asked for", async () => {
+  it("reads the stream back into the same progress and result (what tools ask a person included), on the thread it asked for", async () => {
     const progress: ChatProgress[] = [];
     const result = await remoteChat(new ServerClient({ url, apiKey: undefined })).run(
       { threadId: "remote-thread", messages: [{ role: "user", content: "hi" }] },
       (p) => progress.push(p),
     );
-    expect(result).toEqual({ threadId: "remote-thread", reply: "HELLO", toolsUsed: ["shout"], toolsCreated: ["shout"] });
+    expect(result).toEqual({ threadId: "remote-thread", reply: "HELLO", toolsUsed: ["shout"], toolsCreated: ["shout"], consent: [asked] });
     expect(progress).toEqual([
       { type: "forge", stage: "installed", text: "installed shout v1", name: "shout", version: 1 },
       { type: "answer", text: "HEL" },

@@ -7,6 +7,7 @@ import {
   MAX_NAME_LENGTH,
   methodSelectorOf,
   nameProblem,
+  ownNetworkHost,
   RESERVED_TOOL_NAMES,
   teachingSkill,
 } from "../../src/contract.js";
@@ -52,5 +53,16 @@ describe("the contract's names", () => {
     expect(teaching.length).toBe(MAX_MESSAGE_SELECTOR_LENGTH);
     expect(isMessageSelector(teaching)).toBe(true);
     expect(isMessageSelector(`${teaching}a`)).toBe(false);
+  });
+});
+
+describe("hosts on a person's own network", () => {
+  it("offers the private-network mark for IPv4 addresses and local names, never for public names", () => {
+    expect(ownNetworkHost("127.0.0.1:8080")).toBe("address");
+    expect(ownNetworkHost("192.168.1.20")).toBe("address");
+    for (const name of ["localhost", "localhost:3000", "nas", "nas:5000", "printer.local", "nas.lan", "hub.home.arpa", "db.internal"])
+      expect(ownNetworkHost(name), name).toBe("name");
+    for (const name of ["api.frankfurter.app", "api.example.com:8443", "local.example.com", "lan.example.org", "1.2.3.example.com"])
+      expect(ownNetworkHost(name), name).toBeNull();
   });
 });

@@ -2,9 +2,16 @@
  * A tool asks a person to let it reach hosts: the card says which tool, which hosts and why, and
  * takes the answer — allow (this version and later ones), allow this version only, or deny — as
  * POST /tools/:name/grants. The call was not made; once answered, "Ask again" re-sends the question.
+ *
+ * A host that may be on the person's own network (an IPv4 address, a local name: the contract's
+ * `ownNetworkHost`) gets a box of its own, unticked: "on my own network" grants it with the
+ * private-network mark (plain http; for a name, private addresses too). Without it, a grant is for
+ * HTTPS only, so a device at home that speaks plain http needs the box — never ticked for the person.
  */
 import { useState } from "preact/hooks";
+import { ownNetworkHost } from "../../../src/contract.js";
 import { describeError, postJson } from "../api.js";
+import { grantBodies, type Answer } from "../consent-grants.js";
 
 export interface ConsentRequest {
   tool: string;
@@ -15,12 +22,10 @@ export interface ConsentRequest {
   denied: string[];
 }
 
-type Answer = "grant" | "grant_version" | "deny";
-
-const ANSWERS: { answer: Answer; label: string; body: { decision: "grant" | "deny"; scope?: "tool" | "version" } }[] = [
-  { answer: "grant", label: "Allow", body: { decision: "grant", scope: "tool" } },
-  { answer: "grant_version", label: "Allow this version only", body: { decision: "grant", scope: "version" } },
-  { answer: "deny", label: "Deny", body: { decision: "deny" } },
+const ANSWERS: { answer: Answer; label: string }[] = [
+  { answer: "grant", label: "Allow" },
+  { answer: "grant_version", label: "Allow this version only" },
+  { answer: "deny", label: "Deny" },
 ];
 
 export function ConsentCard(props: { request: ConsentRequest; onAnswered: (answer: Answer) => void }) {
@@ -30,17 +35,27 @@ export function ConsentCard(props: { request: ConsentRequest; onAnswered: (answe
     busy: false,
     error: null,
   });
+  const [ownNetwork, setOwnNetwork] = useState<ReadonlySet<string>>(new Set());
   const hosts = [...request.missing, ...request.denied];
+  const local = hosts.filter((host) => ownNetworkHost(host) !== null);
 
   async function answer(choice: (typeof ANSWERS)[number]) {
     setState({ answered: null, busy: true, error: null });
     try {
-      await postJson(`/tools/${encodeURIComponent(request.tool)}/grants`, { ...choice.body, hosts });
+      for (const body of grantBodies(choice.answer, hosts, ownNetwork))
+        await postJson(`/tools/${encodeURIComponent(request.tool)}/grants`, body);
       setState({ answered: choice.answer, busy: false, error: null });
       props.onAnswered(choice.answer);
     } catch (error) {
       setState({ answered: null, busy: false, error: describeError(error) });
     }
+  }
+
+  function tick(host: string, on: boolean) {
+    const next = new Set(ownNetwork);
+    if (on) next.add(host);
+    else next.delete(host);
+    setOwnNetwork(next);
   }
 
   return (
@@ -51,8 +66,27 @@ export function ConsentCard(props: { request: ConsentRequest; onAnswered: (answe
       <p class="muted small">{request.description}</p>
       <p class="small">
         Its code runs in a gVisor sandbox with no network: ToolForge makes these requests for it, to these hosts only, and logs each.
+        Whatever the tool is given it can send to them: allow only hosts you trust with it.
         {request.denied.length ? " It was denied before." : ""}
       </p>
+      {local.length && !state.answered ? (
+        <div class="own-network">
+          {local.map((host) => (
+            <label class="small">
+              <input
+                type="checkbox"
+                checked={ownNetwork.has(host)}
+                disabled={state.busy}
+                onChange={(e) => tick(host, e.currentTarget.checked)}
+              />
+              <span>
+                <code>{host}</code> is on my own network: allow plain http
+                {ownNetworkHost(host) === "name" ? " and private addresses" : ""} (otherwise HTTPS only)
+              </span>
+            </label>
+          ))}
+        </div>
+      ) : null}
       {state.answered ? (
         <p role="status" class="notice">
           {state.answered === "deny" ? "Denied: it will not be called." : "Allowed."}

@@ -11,9 +11,10 @@ import { InvalidInputError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
 import { inParallel } from "../../util/in-parallel.js";
 import type { GrantAnswer } from "../../tools/grants.js";
-import type { grantsJson, offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
+import type { offeredToolsJson, rollbackToolJson, summaryJson, toolDetailJson } from "../../tools/library-json.js";
 import type { addedJson, AddOutcome, ModuleSource, updatedJson } from "../../admission/index.js";
 import { ServerError } from "../failure.js";
+import { grantsInStore, grantsThroughServer, type GrantsJson } from "../grant-answers.js";
 import { registerGrants } from "../tool-grants.js";
 import { paint } from "../output.js";
 import { ServerClient, serverTarget, withServerOptions } from "../server-client.js";
@@ -24,7 +25,6 @@ type RollbackJson = Awaited<ReturnType<typeof rollbackToolJson>>;
 type OfferedJson = Awaited<ReturnType<typeof offeredToolsJson>>;
 type AddedJson = ReturnType<typeof addedJson>;
 type UpdatedJson = ReturnType<typeof updatedJson>;
-export type GrantsJson = Awaited<ReturnType<typeof grantsJson>>;
 
 interface SourceOptions {
   local?: boolean;
@@ -82,7 +82,7 @@ async function openSource(options: SourceOptions, config: Config = loadConfig())
         }
       }),
     grants: (name) => client.json<GrantsJson>("GET", `${path(name)}/grants`),
-    answer: (name, answer) => client.json<GrantsJson>("POST", `${path(name)}/grants`, answer),
+    answer: grantsThroughServer(client),
     revoke: async (name, hosts) => {
       let last: GrantsJson | null = null;
       for (const host of hosts) last = await client.json<GrantsJson>("DELETE", `${path(name)}/grants/${encodeURIComponent(host)}`);
@@ -119,11 +119,7 @@ async function openLocalSource(config: Config): Promise<ToolsSource> {
     list: async () => (await store.listTools()).map(routes.summaryJson),
     show: (name) => routes.toolDetailJson(store, name),
     grants: (name) => routes.grantsJson(store, name),
-    answer: async (name, answer) => {
-      const { answerGrants } = await import("../../tools/grants.js");
-      await answerGrants({ store }, name, answer);
-      return routes.grantsJson(store, name);
-    },
+    answer: grantsInStore({ store }),
     revoke: async (name, hosts) => {
       const { revokeGrants } = await import("../../tools/grants.js");
       await revokeGrants({ store }, name, hosts);
