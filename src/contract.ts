@@ -31,6 +31,13 @@ export const MAX_SPEC_CHARS = 4_000;
 /** The longest tool name or method selector. */
 export const MAX_NAME_LENGTH = 64;
 
+/**
+ * The longest `description` a module may export (characters). It is stored with every version,
+ * listed by GET /tools and MCP's tools/list, and its first sentence is what BRICK sees: a sentence
+ * or two, never a document.
+ */
+export const MAX_DESCRIPTION_CHARS = 1_000;
+
 /** snake_case, starting with a letter, at most MAX_NAME_LENGTH characters. */
 export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}}$`);
 
