@@ -74,6 +74,15 @@ export const NAME_RULE = `snake_case: a lowercase letter, then lowercase letters
 export const MESSAGE_SELECTOR_RULE = `a method name (${NAME_RULE}), or ${TEACH_PREFIX} followed by one`;
 
 /** Why `value` is not a valid name, in words that follow `name "x"`; null when it is one. */
+/**
+ * A name as a refusal quotes it back: whole when it could be a name, else its start and its length
+ * (a name from a request or a model may be megabytes; a reply never echoes all of it).
+ */
+export function quotedName(value: string): string {
+  if (value.length <= MAX_NAME_LENGTH) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, 39) + "…")} (${value.length} characters; a name has at most ${MAX_NAME_LENGTH})`;
+}
+
 export function nameProblem(value: string): string | null {
   if (value.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
   if (!NAME_PATTERN.test(value)) return "is not snake_case (a lowercase letter, then lowercase letters, digits or _)";
