@@ -1,7 +1,8 @@
 /**
  * A HumanEval-X problem as a tool module of the forged-module contract: the dataset's canonical
- * solution behind a default export that takes one argument object: the library the composite
- * problems build on (./forge-bench-composites.ts), admitted like any module (`tools add`).
+ * solution (or a variant) behind a default export that takes one argument object: the library the
+ * composite problems build on (./forge-bench-composites.ts), admitted like any module (`tools add`),
+ * and the modules the stand-in models of the tests answer with.
  *
  *   export const name = "is_prime";                          // the bench's tool name (toBenchProblem)
  *   export const description = "Return true if a given …";   // the docstring's prose, examples cut off
@@ -16,6 +17,18 @@ import type { JsonObject } from "../src/store/types.js";
 import { observedTypes, type BenchProblem } from "./forge-bench-problems.js";
 import type { Problem } from "./humaneval.js";
 import { docstringOf } from "./library-data.js";
+
+/** Variants, for the stand-in models of the tests. */
+export interface ToolModuleOptions {
+  /** The function's body (without its closing brace) instead of the canonical solution. */
+  body?: string;
+  /** Property names instead of the parameters' (same order). */
+  fields?: string[];
+  /** The default export (and test()) are async. */
+  async?: boolean;
+  /** Statements of test() instead of the dataset's tests; the default export is `<tool name>_tool`. */
+  test?: string;
+}
 
 /** JSON Schema for a type the bench read from the tests ("integer", "array of strings", "integer or string"). */
 export function jsonSchemaOf(described: string | null): JsonObject {
@@ -39,8 +52,8 @@ function singular(plural: string): string {
 }
 
 /** The module of `problem`'s solution under the contract (see the top of this file). */
-export function toolModule(problem: Problem, bench: BenchProblem): string {
-  const fields = bench.params;
+export function toolModule(problem: Problem, bench: BenchProblem, options: ToolModuleOptions = {}): string {
+  const fields = options.fields ?? bench.params;
   const types = observedTypes(bench.hiddenTest, bench.entryPoint, bench.params).inputs;
   const properties = fields
     .map((field, i) => {
@@ -48,10 +61,13 @@ export function toolModule(problem: Problem, bench: BenchProblem): string {
       return `    ${field}: ${JSON.stringify(property)},`;
     })
     .join("\n");
-  const body = problem.canonical_solution.trimEnd().replace(/}\s*$/, "");
+  const body = options.body ?? problem.canonical_solution.trimEnd().replace(/}\s*$/, "");
   const tool = `${bench.toolName}_tool`;
-  // The dataset's tests, their console.assert made to throw, calling the default export.
-  const test = `const ${bench.entryPoint} = (...positional: any[]): any => ${tool}({ ${fields.map((f, i) => `${f}: positional[${i}]`).join(", ")} });
+  const asyncly = options.async ? "async " : "";
+  const test =
+    options.test ??
+    // The dataset's tests, their console.assert made to throw, calling the default export.
+    `const ${bench.entryPoint} = (...positional: any[]): any => ${tool}({ ${fields.map((f, i) => `${f}: positional[${i}]`).join(", ")} });
 ${bench.hiddenTest.replace(/console\.assert\s*\(/g, "assert.ok(")}`;
   return `import assert from "node:assert/strict";
 
@@ -71,11 +87,11 @@ const ${bench.entryPoint} = (${bench.params.join(", ")}): any => {
 ${body.trimEnd()}
 };
 
-export default function ${tool}({ ${fields.join(", ")} }: any): any {
+export default ${asyncly}function ${tool}({ ${fields.join(", ")} }: any): any {
   return ${bench.entryPoint}(${fields.join(", ")});
 }
 
-export function test(): void {
+export ${asyncly}function test(): ${options.async ? "Promise<void>" : "void"} {
 ${test}
 }
 `;

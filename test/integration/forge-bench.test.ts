@@ -18,20 +18,21 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ForgeBenchResult, ProblemOutcome } from "../../bench/forge-bench-report.js";
+import { toolModule, type ToolModuleOptions } from "../../bench/forge-bench-library.js";
 import { toBenchProblem } from "../../bench/forge-bench-problems.js";
 import { readProblems, type Problem } from "../../bench/humaneval.js";
 import { TOOL_SYSTEM_PROMPT } from "../../src/forge/prompt.js";
 import { reply } from "./forge-fixtures.js";
-import { runBench, solutionModule, userText, type ModuleOptions } from "./forge-bench-fixtures.js";
+import { runBench, userText } from "./forge-bench-fixtures.js";
 import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-ollama.js";
 import { describeSandbox } from "../support/sandbox.js";
 
 const MODEL = "forge-bench:scripted";
 const problems = readProblems();
 
-function moduleFor(number: number, options: ModuleOptions = {}): string {
+function moduleFor(number: number, options: ToolModuleOptions = {}): string {
   const problem = problems[number] as Problem;
-  return reply(solutionModule(problem, toBenchProblem(problem), options));
+  return reply(toolModule(problem, toBenchProblem(problem), options));
 }
 
 /** The scripted model: per tool name, its reply on attempt 1, 2, … (the last one repeats). */
