@@ -336,6 +336,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const out = path.resolve(values.out ?? DEFAULT_OUT);
   try {
+    if (values.compare && values.composite) {
+      throw new UsageError("--compare reads HumanEval-X runs only; a composite run's result is its compose-<model>-<time>.json");
+    }
     if (values.compare) {
       console.log(renderTable(readResults(out, positionals)));
       return 0;

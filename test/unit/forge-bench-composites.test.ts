@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../bench/forge-bench.js";
 import { selectComposites } from "../../bench/forge-bench-compose.js";
 import { COMPOSITES, compositeProblem, compositeSpec, LIBRARY, type Composite } from "../../bench/forge-bench-composites.js";
 import {
@@ -92,5 +93,30 @@ describe("the composite mode's counting", () => {
     expect(text).toContain("passed (hidden tests):  2/4 (50.0%)");
     expect(text).toContain("composed (uses them):   2/4 (50.0%)");
     expect(text).toContain("passed and composed:    1/4 (25.0%)");
+  });
+});
+
+describe("bench:forge --composite's arguments", () => {
+  it("refuses an unknown composite problem, naming the ones there are, before asking Ollama anything", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const code = await main(["--model", "m:7b", "--composite", "--problems", "count_primes,sum_of_everything"]);
+      expect(code).toBe(2);
+      expect(errors.mock.calls[0]?.[0]).toMatch(
+        /^unknown composite problems: sum_of_everything \(there are: sum_prime_digits, count_primes/,
+      );
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("refuses --compare with --composite: composite results are not compared", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      expect(await main(["--compare", "--composite"])).toBe(2);
+      expect(errors.mock.calls[0]?.[0]).toContain("--compare reads HumanEval-X runs only");
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
