@@ -18,6 +18,7 @@ import type {
   ForgeRunOutcome,
   ForgeRunQuery,
   JsonObject,
+  LibrarySearchOptions,
   MessagePatch,
   NewForgeRun,
   NewMessage,
@@ -27,7 +28,6 @@ import type {
   NewToolVersion,
   Store,
 } from "./types.js";
-import type { LibrarySearchOptions } from "./library-search-types.js";
 
 export abstract class ComposedStore<Saver extends BaseCheckpointSaver> implements Store {
   abstract readonly kind: Store["kind"];

@@ -4,7 +4,6 @@
  * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { LibraryHit, LibrarySearchOptions } from "./library-search-types.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -110,7 +109,12 @@ export interface ToolGrant {
   revokedAt: string | null;
 }
 
-export interface NewToolGrant extends Pick<ToolGrant, "toolName" | "host" | "version" | "onlyThisVersion" | "decision"> {
+export interface NewToolGrant {
+  toolName: string;
+  host: string;
+  version: number;
+  onlyThisVersion: boolean;
+  decision: "granted" | "denied";
   credential?: { header: string; value: string } | null;
   /** See ToolGrant.privateNetwork (default false). */
   privateNetwork?: boolean;
@@ -281,6 +285,38 @@ export interface EventQuery {
   afterSeq?: number;
   /** At most this many (default 100). */
   limit?: number;
+}
+
+// ---------------------------------------------------------------- library search
+
+/** The indexed fields of a library entry, each a space-separated string of terms (made by library-text.ts). */
+export interface LibraryFields {
+  name: string;
+  description: string;
+  args: string;
+  spec: string;
+}
+
+export interface LibrarySearchOptions {
+  /** How many hits at most (default 10, at most 100). */
+  limit?: number;
+  /** Only tools, or only methods (default: both). */
+  kind?: "tool" | "method";
+}
+
+/** One active tool version or method version found by `searchLibrary`. */
+export interface LibraryHit {
+  kind: "tool" | "method";
+  /** The tool's name, or the method's selector. */
+  name: string;
+  /** Methods: the object that holds the method; null for tools. */
+  objectId: string | null;
+  version: number;
+  description: string;
+  /** BM25 relevance (higher is better); comparable only between the hits of one search. */
+  score: number;
+  /** The entry's indexed terms (see library-text.ts), for callers that judge how well it matches. */
+  fields: LibraryFields;
 }
 
 // ---------------------------------------------------------------- the interface
