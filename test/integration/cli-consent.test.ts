@@ -14,7 +14,7 @@ import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-olla
 import { runnableToolVersion } from "../support/store.js";
 import { until } from "../support/until.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 import { inTerminal, terminalProblem, type Terminal } from "./terminal-harness.js";
 
 const HOST = "api.frankfurter.app";

@@ -10,7 +10,7 @@ import { sha256Hex } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { cascade, mentions, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { cascade, mentions, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 
 function toolVersion(n: number) {
   const compiled = `export default function shout({ text }) { return text.toUpperCase() + "${"!".repeat(n)}"; }`;

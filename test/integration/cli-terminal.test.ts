@@ -20,7 +20,7 @@ import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-olla
 import { runnableToolVersion } from "../support/store.js";
 import { until } from "../support/until.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { cascade, mentions, speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { cascade, mentions, speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 import { inTerminal, terminalProblem, type Terminal } from "./terminal-harness.js";
 
 const asks = (ollama: ScriptedOllama, text: string) => ollama.chatRequests.filter((r) => mentions(r, text));

@@ -21,7 +21,7 @@ import { browserProblem, docImage, launchBrowser, mustRunBrowser, screenshot } f
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
 import { reply } from "./forge-fixtures.js";
-import { mentions, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { mentions, speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 const KEY = "console-browser-test-key-0123456789";
 const QUESTION = "How many vowels are in 'forge console'?";

@@ -13,7 +13,7 @@ import { matchStrength, REUSE_THRESHOLD } from "../../src/forge/reuse.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { libraryFields } from "../../src/store/library-text.js";
 import { sha256Hex, type JsonObject, type NewToolVersion } from "../../src/store/index.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 
 function tool(toolName: string, description: string, properties: JsonObject = { text: { type: "string" } }): NewToolVersion {

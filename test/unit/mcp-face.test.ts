@@ -20,7 +20,7 @@ import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { sha256Hex } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { estimatePromptTokens, ScriptedOllama } from "../support/scripted-ollama.js";
 import { replyReserve } from "../../src/util/tokens.js";
 import { untilPresent } from "../support/until.js";

@@ -18,9 +18,9 @@ import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { createLogger } from "../../src/server/logger.js";
 import { MAX_JSON_DEPTH } from "../../src/server/json-depth.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: "2.0",

@@ -8,21 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
-import type { Sandbox } from "../../src/sandbox/types.js";
 import { openStore } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
 import { sha256Hex } from "../../src/store/index.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry, type BuiltinTool } from "../../src/tools/registry.js";
 import { createRuntime } from "../../src/runtime.js";
+import { REFUSED_MESSAGE, refusingSandbox } from "../support/refusing-sandbox.js";
 import { tempStore, type TempStore } from "../support/store.js";
-
-const refusingSandbox: Sandbox = {
-  run: async () => {
-    throw new Error("this test must not run code in a sandbox");
-  },
-  close: async () => {},
-};
 
 function toolVersion(name: string, marker: string): NewToolVersion {
   const compiled = `export const name = ${JSON.stringify(name)};\nexport default function f() { return ${JSON.stringify(marker)}; }\n`;
@@ -264,7 +257,7 @@ describe("calls that never reach the sandbox", () => {
     });
     const outcome = await registry.call("alpha_tool", { text: "x" });
     expect(outcome).toMatchObject({ ok: false, kind: "sandbox" });
-    expect(outcome.ok ? "" : outcome.error).toContain("must not run code");
+    expect(outcome.ok ? "" : outcome.error).toContain(REFUSED_MESSAGE);
   });
 });
 

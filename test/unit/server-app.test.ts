@@ -12,7 +12,7 @@ import { ModelUnavailableError } from "../../src/errors.js";
 import type { AppDeps } from "../../src/server/app.js";
 import type { ChatService } from "../../src/server/chat/types.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let storeHandle: TempStore;
 beforeAll(async () => {

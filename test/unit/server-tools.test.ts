@@ -11,9 +11,9 @@ import { sha256Hex } from "../../src/store/index.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { PREVIEW_CHARS } from "../../src/util/text.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let handle: TempStore;
 let served: ServedApp;

@@ -11,7 +11,7 @@ import { EventBus } from "../../src/events.js";
 import { createEmbeddingRerank } from "../../src/tools/embeddings.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { conceptVector } from "../fixtures/embeddings.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { tempStore, toolVersion, type TempStore } from "../support/store.js";
