@@ -17,7 +17,7 @@ import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { tempStore, toolVersion, type TempStore } from "../support/store.js";
 
 /** A stored tool that only its description tells apart. */
-const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", description);
+const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", { description });
 
 describe("re-ranking the library search with embeddings", () => {
   let temp: TempStore;
