@@ -19,6 +19,7 @@
  * - close() refuses later jobs, ends the waiting ones and removes every container.
  */
 import os from "node:os";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { SandboxBusyError, ToolForgeError, errorMessage } from "../errors.js";
 import type { SandboxSettings } from "./container-spec.js";
 import type { DockerSandbox } from "./docker-sandbox.js";
@@ -135,7 +136,7 @@ export class SandboxPool implements Sandbox {
   constructor(
     private readonly containers: DockerSandbox,
     readonly settings: PoolSettings,
-    private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeSandbox"),
+    private readonly diagnostics: Diagnostics = processDiagnostics,
   ) {
     const { minReady, maxContainers, jobsPerContainer, queueLimit, queueTimeoutMs } = settings;
     if (!Number.isInteger(maxContainers) || maxContainers < 1)
@@ -371,7 +372,10 @@ export class SandboxPool implements Sandbox {
     this.failuresInARow++;
     this.lastStartFailure = error instanceof Error ? error : new Error(errorMessage(error));
     const backoffMs = Math.min(MAX_REFILL_BACKOFF_MS, 500 * 2 ** (this.failuresInARow - 1));
-    this.warn(`toolforge sandbox pool: starting a container failed (${errorMessage(error)}); retrying in ${backoffMs} ms`);
+    this.diagnostics.warn(
+      "sandbox",
+      `toolforge sandbox pool: starting a container failed (${errorMessage(error)}); retrying in ${backoffMs} ms`,
+    );
     if (this.containerCount === 0) this.queue.rejectAll(this.lastStartFailure);
     if (this.refillTimer) return;
     this.refillTimer = setTimeout(() => {
@@ -414,7 +418,13 @@ export class SandboxPool implements Sandbox {
     this.containers
       .discard(container)
       .catch((error: unknown) => {
-        this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`);
+        this.diagnostics.warn(
+          "sandbox",
+          `toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`,
+          {
+            containerId: container.id,
+          },
+        );
       })
       .finally(() => {
         this.removing--;

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
+import type { Diagnostics } from "../diagnostics.js";
 import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
 import { ContainerOutput, type JobOutput } from "./container-output.js";
 import { isGoneOrStopped } from "./docker-errors.js";
@@ -72,6 +73,7 @@ export class SandboxContainer {
     private readonly docker: Docker,
     readonly container: Docker.Container,
     private readonly deadlines: ContainerDeadlines,
+    private readonly diagnostics: Diagnostics,
   ) {
     this.idleDeadline = this.createdAt + deadlines.idleMs;
   }
@@ -112,16 +114,21 @@ export class SandboxContainer {
    * Creates, attaches and starts a container running the supervisor with these deadlines (the
    * spec's command must agree: containerSpec builds both from them); on any failure it is removed.
    */
-  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, deadlines: ContainerDeadlines): Promise<SandboxContainer> {
+  static async start(
+    docker: Docker,
+    spec: Docker.ContainerCreateOptions,
+    deadlines: ContainerDeadlines,
+    diagnostics: Diagnostics,
+  ): Promise<SandboxContainer> {
     let container: Docker.Container;
     try {
       container = await docker.createContainer(spec);
     } catch (error) {
       throw dockerFailure("could not create a sandbox container", error);
     }
-    const sandboxContainer = new SandboxContainer(docker, container, deadlines);
+    const sandboxContainer = new SandboxContainer(docker, container, deadlines, diagnostics);
     try {
-      sandboxContainer.oomWatch = await OomWatch.open(docker, container.id);
+      sandboxContainer.oomWatch = await OomWatch.open(docker, container.id, diagnostics);
       await sandboxContainer.attachAndStart();
     } catch (error) {
       await sandboxContainer.destroy();
@@ -367,7 +374,13 @@ export class SandboxContainer {
       await this.container.kill({ signal: "SIGKILL" });
     } catch (error) {
       if (!isGoneOrStopped(error)) {
-        process.emitWarning(`toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${errorMessage(error)}); removing it`);
+        this.diagnostics.warn(
+          "sandbox",
+          `toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${errorMessage(error)}); removing it`,
+          {
+            containerId: this.id,
+          },
+        );
         await this.destroy();
         return;
       }
