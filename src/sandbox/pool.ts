@@ -35,7 +35,7 @@ const MAX_REFILL_BACKOFF_MS = 30_000;
  */
 const IDLE_MARGIN_MS = 30_000;
 /** A container beyond the pool's size that waited this long without a job is removed. */
-export const SURPLUS_IDLE_MS = 30_000;
+const SURPLUS_IDLE_MS = 30_000;
 /** Weight of the newest job cycle in the running average the Retry-After estimate uses. */
 const CYCLE_WEIGHT = 0.2;
 

@@ -424,7 +424,7 @@ function explainMissingReport(
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE"]);
 
 /** Docker failures become typed errors; an unreachable engine says how to start it. */
-export function dockerFailure(what: string, error: unknown): Error {
+function dockerFailure(what: string, error: unknown): Error {
   if (error instanceof ToolForgeError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && UNREACHABLE_CODES.has(code)) {
