@@ -50,10 +50,8 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
   return new SandboxPool(containers, poolSettings(config.sandbox), diagnostics);
 }
 
-export { DockerSandbox, type DockerSandboxOptions } from "./docker-sandbox.js";
-export { SandboxPool, defaultMaxContainers, poolSettings, type PoolSettings, type PoolStats } from "./pool.js";
+export type { DockerSandboxOptions } from "./docker-sandbox.js";
+export type { PoolSettings, PoolStats } from "./pool.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
-export { reapOrphanedContainers } from "./reaper.js";
-export { pruneSandboxImages } from "./image-prune.js";
 export * from "./types.js";

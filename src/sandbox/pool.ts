@@ -59,7 +59,7 @@ export interface PoolSettings {
  * each container's quota, with half as many again so that a container clearing a job or starting
  * its next runner does not leave a CPU idle (measured: docs/sandbox.md), within half the memory.
  */
-export function defaultMaxContainers(settings: Pick<SandboxSettings, "cpus" | "memoryMb" | "poolSize">): number {
+function defaultMaxContainers(settings: Pick<SandboxSettings, "cpus" | "memoryMb" | "poolSize">): number {
   const cpus = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   const byCpu = Math.ceil((1.5 * cpus) / settings.cpus);
   const byMemory = Math.floor(os.totalmem() / 2 / (settings.memoryMb * 1024 * 1024));

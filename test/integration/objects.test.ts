@@ -16,7 +16,7 @@ import { METHOD_EXAMPLE } from "../../src/forge/prompt.js";
 import { createObjectSpace, type ObjectSpace } from "../../src/objects/index.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/server/logger.js";
+import { createLogger } from "../../src/service/logger.js";
 import { createObjectsRouter } from "../../src/server/objects-router.js";
 import type { Store } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
