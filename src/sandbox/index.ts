@@ -10,7 +10,8 @@ import type { Config } from "../config.js";
 import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import { DockerSandbox } from "./docker-sandbox.js";
-import { SandboxPool, poolSettings } from "./pool.js";
+import { SandboxPool } from "./pool.js";
+import { poolSettings } from "./pool-settings.js";
 import { assertSandboxReady } from "./preflight.js";
 import { pruneSandboxImages } from "./image-prune.js";
 import { reapOrphanedContainers } from "./reaper.js";
@@ -51,7 +52,7 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
 }
 
 export type { DockerSandboxOptions } from "./docker-sandbox.js";
-export type { PoolSettings, PoolStats } from "./pool.js";
+export type { PoolSettings, PoolStats } from "./pool-settings.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
 export * from "./types.js";
