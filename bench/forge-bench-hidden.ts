@@ -15,6 +15,10 @@
  * tests run again with the settled results until a run needs no result it does not have.
  * `Math.random` in the tests is seeded, so every model meets the same random inputs.
  *
+ * A composite tool (one that `uses` library tools) gets the context a registry call gives it: the
+ * harness hands its own `ctx` on, whose `ctx.tools` are the versions the installed tool is pinned
+ * to, brought into the same job (`tools`, from closureOfPins).
+ *
  * Grading: `console.assert` only prints, so each one becomes a recording assertion; the problem is
  * solved only when the harness, verified by the runner's per-run token, reports every assertion
  * true and nothing thrown, and every argument object the tests used (the first 200 distinct ones)
@@ -27,7 +31,7 @@
 import { compileArgsSchema } from "../src/tools/args.js";
 import { errorMessage } from "../src/errors.js";
 import type { JsonObject } from "../src/store/types.js";
-import type { JobResult, Sandbox } from "../src/sandbox/types.js";
+import type { JobResult, JobTools, Sandbox } from "../src/sandbox/types.js";
 import type { BenchProblem } from "./forge-bench-problems.js";
 
 export type Adapter = { ok: true; fields: string[]; renamed: string[] } | { ok: false; reason: string };
@@ -127,7 +131,7 @@ function asDelivered(value) {
   return JSON.parse(text);
 }
 
-export default async function hiddenTests() {
+export default async function hiddenTests(input, ctx) {
   const tool = (await import(TOOL_URL)).default;
   const settled = new Map();
   const recorded = [];
@@ -149,7 +153,7 @@ export default async function hiddenTests() {
       const index = calls++;
       const known = settled.get(index);
       if (known && known.key === key) return known.value;
-      const value = tool(args);
+      const value = tool(args, ctx);
       if (value !== null && typeof value === "object" && typeof value.then === "function") {
         pending[pending.length] = Promise.resolve(value).then((result) => settled.set(index, { key, value: asDelivered(result) }));
         return undefined;
@@ -184,20 +188,29 @@ ${assertions}
 `;
 }
 
-/** Runs the problem's hidden tests against `compiledTool` (whose input schema is `schema`) in the sandbox. */
+/**
+ * Runs the problem's hidden tests against `compiledTool` (whose input schema is `schema`) in the
+ * sandbox, with the library tools it is pinned to (`tools`) when it uses any.
+ */
 export async function runHiddenTests(
   sandbox: Sandbox,
   problem: BenchProblem,
   compiledTool: string,
   schema: JsonObject | null,
   toolName: string,
+  tools?: JobTools,
 ): Promise<HiddenOutcome> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const adapter = adaptInput(problem.params, schema);
   if (!adapter.ok) return { passed: false, stop: "interface", failure: adapter.reason, ms: ms() };
   const { code, sources } = instrumentAssertions(problem.hiddenTest);
-  const job = await sandbox.run({ action: "call", module: harnessModule(problem, compiledTool, adapter.fields, code), input: {} });
+  const job = await sandbox.run({
+    action: "call",
+    module: harnessModule(problem, compiledTool, adapter.fields, code),
+    input: {},
+    ...(tools ? { tools } : {}),
+  });
   const verdict = judge(job, sources);
   if ("failure" in verdict)
     return {

@@ -1,7 +1,8 @@
 /**
  * The forge benchmark's numbers: what one problem's run came to (ProblemOutcome), the per-model
  * summary computed from those outcomes, the JSON written under bench/results/, and the table that
- * puts one or several models side by side (one column per model, best pass@1 first).
+ * puts one or several models side by side (one column per model, best pass@1 first). The composite
+ * mode (`--composite`) has its own outcome, summary and table at the end of this file.
  */
 import { percentile } from "./stats.js";
 
@@ -63,6 +64,8 @@ export interface ProblemOutcome {
   seconds: number;
   /** Of which waiting for the model. */
   modelSeconds: number;
+  /** The forge model's tokens over all attempts, as Ollama counted them: evaluated (prompt) and generated. */
+  tokens?: { prompt: number; completion: number };
   /** The hidden tests' run in the sandbox (installed tools only). */
   hiddenSeconds?: number;
   /** Parameters the tool's schema renamed (mapped by the order of the fields left over). */
@@ -253,4 +256,94 @@ export function renderTable(results: ForgeBenchResult[]): string {
   const attempts = new Set(ranked.map((r) => r.maxAttempts));
   if (attempts.size > 1) notes.push("note: these runs allowed different numbers of attempts (K).");
   return [table, ...notes].join("\n");
+}
+
+// ------------------------------------------------------------------ the composite mode
+
+/** A composite problem's outcome: the forge's, plus what the installed version builds on. */
+export interface CompositeOutcome extends ProblemOutcome {
+  /** The library tools the problem is meant to build on. */
+  intended: string[];
+  /** The installed version's pins ("is_prime@1"); [] when nothing was installed or it uses nothing. */
+  uses: string[];
+  /** A version was installed and its `uses` holds every intended tool. */
+  composed: boolean;
+}
+
+export interface CompositeSummary {
+  attempted: number;
+  /** Installed and passed the hidden tests. */
+  passed: number;
+  composed: number;
+  passedAndComposed: number;
+  /** passed / attempted. */
+  passRate: number;
+  /** composed / attempted. */
+  composeRate: number;
+  stops: Record<(typeof FAILURE_STOPS)[number], number>;
+  modelCalls: Spread;
+  seconds: Spread;
+  /** Tokens per problem, evaluated plus generated. */
+  tokens: Spread;
+}
+
+export interface CompositeBenchResult extends Omit<ForgeBenchResult, "kind" | "summary" | "outcomes"> {
+  kind: "forge-bench-composite";
+  /** The library tools installed before the problems, each from a HumanEval-X problem. */
+  library: Record<string, string>;
+  summary: CompositeSummary;
+  outcomes: CompositeOutcome[];
+}
+
+const rate = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000);
+
+export function summariseComposites(outcomes: CompositeOutcome[]): CompositeSummary {
+  const base = summariseOutcomes(outcomes);
+  const passed = outcomes.filter((o) => o.solved).length;
+  const composed = outcomes.filter((o) => o.composed).length;
+  return {
+    attempted: outcomes.length,
+    passed,
+    composed,
+    passedAndComposed: outcomes.filter((o) => o.solved && o.composed).length,
+    passRate: rate(passed, outcomes.length),
+    composeRate: rate(composed, outcomes.length),
+    stops: base.stops,
+    modelCalls: base.modelCalls,
+    seconds: base.seconds,
+    tokens: spread(
+      outcomes.map((o) => (o.tokens ? o.tokens.prompt + o.tokens.completion : 0)),
+      0,
+    ),
+  };
+}
+
+const percent = (part: number, whole: number) => `${part}/${whole} (${(rate(part, whole) * 100).toFixed(1)}%)`;
+
+/** One row per problem, then the summary: pass rate and compose rate. */
+export function renderComposites(result: CompositeBenchResult): string {
+  const yes = (value: boolean) => (value ? "yes" : "no");
+  const rows = result.outcomes.map((o) => [
+    o.tool,
+    o.solved ? "yes" : `no (${o.stop})`,
+    yes(o.composed),
+    o.uses.join(", ") || "-",
+    o.intended.join(", "),
+    String(o.modelCalls),
+    o.seconds.toFixed(1),
+    o.tokens ? String(o.tokens.prompt + o.tokens.completion) : "-",
+  ]);
+  const table = formatGrid(["problem", "passed", "composed", "uses (installed)", "meant to use", "attempts", "seconds", "tokens"], rows);
+  const s = result.summary;
+  return [
+    table,
+    "",
+    `model ${result.model}, at most ${result.maxAttempts} attempts each`,
+    `passed (hidden tests):  ${percent(s.passed, s.attempted)}`,
+    `composed (uses them):   ${percent(s.composed, s.attempted)}`,
+    `passed and composed:    ${percent(s.passedAndComposed, s.attempted)}`,
+    `attempts p50 / p95:     ${s.modelCalls.p50} / ${s.modelCalls.p95}`,
+    `seconds p50 / p95:      ${s.seconds.p50.toFixed(1)} / ${s.seconds.p95.toFixed(1)}`,
+    `tokens p50 / total:     ${s.tokens.p50} / ${s.tokens.total}`,
+  ].join("\n");
 }

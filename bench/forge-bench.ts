@@ -14,6 +14,8 @@
  *   --problems LIST    only these problems: 0,12,160 or JavaScript/0,…
  *   --attempts K       the forge's attempt limit (FORGE_MAX_ATTEMPTS; default: the configured one, 3)
  *   --concurrency C    problems forged at once (default 1; more needs OLLAMA_NUM_PARALLEL and sandbox pool room)
+ *   --composite        the composite problems instead (./forge-bench-compose.ts): does the model build on
+ *                      the library's tools? --problems then takes their names; writes compose-<model>-<time>.json
  *   --out DIR          where results are written and read (default bench/results)
  *   --compare [FILES]  print results side by side: the given files, or the newest result of each model in --out
  *
@@ -28,25 +30,23 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig, type Config, type Env } from "../src/config.js";
 import { ConfigError, errorMessage } from "../src/errors.js";
-import type { ForgeOutcome } from "../src/forge/types.js";
-import { validateModule } from "../src/admission/validate.js";
 import { OllamaClient } from "../src/genesis/ollama-client.js";
-import { createRuntime, type Runtime } from "../src/runtime.js";
+import { createRuntime } from "../src/runtime.js";
 import { createSandbox } from "../src/sandbox/index.js";
 import type { Sandbox } from "../src/sandbox/types.js";
-import type { ForgeAttempt, ForgeStage, JsonObject } from "../src/store/types.js";
-import type { LoaderModule } from "../src/tools/loader-template.js";
-import { createToolMirror } from "../src/tools/mirror.js";
-import { runHiddenTests, adaptInput } from "./forge-bench-hidden.js";
+import { benchComposite, installLibrary, selectComposites } from "./forge-bench-compose.js";
+import { COMPOSITES, LIBRARY } from "./forge-bench-composites.js";
 import { toBenchProblem, type BenchProblem } from "./forge-bench-problems.js";
 import {
+  renderComposites,
   renderTable,
+  summariseComposites,
   summariseOutcomes,
-  type AuditRefusal,
+  type CompositeBenchResult,
   type ForgeBenchResult,
   type ProblemOutcome,
-  type Stop,
 } from "./forge-bench-report.js";
+import { forgeAndGrade, inPool } from "./forge-bench-run.js";
 import { DATASET, readProblems } from "./humaneval.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,10 +61,13 @@ export interface BenchOptions {
   attempts?: number | undefined;
   concurrency: number;
   out: string;
+  /** The composite problems (./forge-bench-composites.ts) instead of HumanEval-X's. */
+  composite?: boolean;
 }
 
 const USAGE =
   "usage: npm run bench:forge -- --model <ollama tag> [--limit N] [--problems 0,12,…] [--attempts K] [--concurrency C] [--out DIR]\n" +
+  "       npm run bench:forge -- --model <ollama tag> --composite [--limit N] [--problems count_primes,…] [--attempts K] [--concurrency C] [--out DIR]\n" +
   "       npm run bench:forge -- --compare [result.json …] [--out DIR]";
 
 function positiveInteger(name: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -90,27 +93,6 @@ export function selectProblems(all: BenchProblem[], wanted: string[] | undefined
   return limit === undefined ? picked : picked.slice(0, limit);
 }
 
-const stopOfStage: Record<ForgeStage, Stop> = {
-  model: "error",
-  extract: "extract",
-  transpile: "transpile",
-  audit: "audit",
-  sandbox: "own test",
-  install: "install",
-};
-
-function firstLines(text: string | null | undefined, count = 3): string | undefined {
-  if (!text) return undefined;
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .slice(0, count)
-    .join("\n")
-    .slice(0, 600);
-}
-
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
-
 function forgeEnv(base: Env, options: BenchOptions): Env {
   // A fresh embedded store per problem, whatever the user's setup: never their ArangoDB.
   const env: Env = { ...base, FORGE_MODEL: options.model, ARANGO_URL: "" };
@@ -118,129 +100,16 @@ function forgeEnv(base: Env, options: BenchOptions): Env {
   return env;
 }
 
-/** Runs one problem: forge (the real loop), then the hidden tests on the installed tool, then the audit's refusals with the audit off. */
+/** Runs one problem in a fresh store: forge (the real loop), hidden tests, the audit's refusals with the audit off. */
 async function benchProblem(problem: BenchProblem, env: Env, sandbox: Sandbox, workDir: string): Promise<ProblemOutcome> {
   const dir = path.join(workDir, problem.taskId.replace(/\W+/g, "_"));
   const config = loadConfig({ ...env, DATA_DIR: path.join(dir, "data"), DYNAMIC_TOOLS_DIR: path.join(dir, "tools") });
   const runtime = await createRuntime(config, { sandbox });
   try {
-    const started = performance.now();
-    let forged: ForgeOutcome | null = null;
-    let thrown: unknown = null;
-    try {
-      forged = await runtime.forge.forgeTool({ spec: problem.spec });
-    } catch (error) {
-      thrown = error;
-    }
-    const forgeMs = performance.now() - started;
-    const run = forged ? await runtime.store.getForgeRun(forged.runId) : ((await runtime.store.listForgeRuns({ limit: 1 }))[0] ?? null);
-    const attempts: ForgeAttempt[] = run?.attempts ?? [];
-    const base = {
-      taskId: problem.taskId,
-      tool: problem.toolName,
-      modelCalls: attempts.length,
-      attempts: attempts.map((a) => `${a.stage} ${a.outcome}`),
-      seconds: seconds(forgeMs),
-      modelSeconds: seconds(attempts.reduce((sum, a) => sum + (a.durations.model ?? 0), 0)),
-      auditRefusals: [] as AuditRefusal[],
-      answersRemoved: problem.answersRemoved,
-      ...(problem.known ? { known: problem.known } : {}),
-      ...(run ? { runId: run.id } : {}),
-    };
-    const failed = (stop: Stop, failure: string | undefined, extra: Partial<ProblemOutcome> = {}): ProblemOutcome => ({
-      ...base,
-      solved: false,
-      stop,
-      firstAttempt: false,
-      ...(failure ? { failure } : {}),
-      ...extra,
-    });
-
-    if (thrown !== null || forged === null) return failed("error", firstLines(errorMessage(thrown)));
-    try {
-      base.auditRefusals = await measureAuditRefusals(problem, attempts, sandbox);
-      if (forged.status === "reused") return failed("error", "the fresh store already had this tool (nothing was forged)");
-      if (forged.status === "failed") {
-        const last = attempts.at(-1);
-        return failed(last ? stopOfStage[last.stage] : "error", firstLines(last?.failure ?? forged.reason));
-      }
-      const installed = await loadInstalled(runtime, forged.name, forged.version);
-      const adapter = adaptInput(problem.params, installed.schema);
-      const renamed = adapter.ok && adapter.renamed.length > 0 ? { renamed: adapter.renamed } : {};
-      const hidden = await runHiddenTests(sandbox, problem, installed.compiled, installed.schema, forged.name);
-      const hiddenSeconds = seconds(hidden.ms);
-      if (!hidden.passed) return failed(hidden.stop, hidden.failure, { hiddenSeconds, ...renamed });
-      return { ...base, solved: true, stop: "solved", firstAttempt: forged.attempts === 1, hiddenSeconds, ...renamed };
-    } catch (error) {
-      // The sandbox or the store failed after the forge: not the model's answer.
-      return failed("error", firstLines(`after forging: ${errorMessage(error)}`));
-    }
+    return (await forgeAndGrade(runtime, problem, sandbox, { auditRefusals: true })).outcome;
   } finally {
     await runtime.close();
   }
-}
-
-/** The installed tool as the registry runs it: bound in the live registry, its module read through its loader (sha256-checked). */
-async function loadInstalled(runtime: Runtime, name: string, version: number): Promise<{ compiled: string; schema: JsonObject }> {
-  const bound = await runtime.registry.get(name);
-  if (!bound || bound.version !== version) throw new Error(`${name} v${version} was installed but the registry does not bind it`);
-  const stored = await runtime.store.getToolVersion(name, version);
-  if (!stored) throw new Error(`${name} v${version} is not in the store`);
-  const loaderFile = createToolMirror(runtime.config.dynamicToolsDir).paths(name, version).loader;
-  const loader = (await import(pathToFileURL(loaderFile).href)) as LoaderModule;
-  if (loader.sha256 !== stored.sha256) throw new Error(`the loader of ${name} v${version} does not match the store`);
-  return { compiled: await loader.loadModule(), schema: stored.schema };
-}
-
-/**
- * Each module the audit refused, validated and hidden-tested with the audit OFF (validateModule's
- * test-only switch, used here and nowhere else): a refused module that passes the hidden tests is
- * a false refusal. Identical modules are measured once.
- */
-async function measureAuditRefusals(problem: BenchProblem, attempts: ForgeAttempt[], sandbox: Sandbox): Promise<AuditRefusal[]> {
-  const measured = new Map<string, Omit<AuditRefusal, "attempt" | "rules">>();
-  const refusals: AuditRefusal[] = [];
-  for (const attempt of attempts) {
-    if (attempt.stage !== "audit" || attempt.outcome !== "failed" || attempt.code.trim() === "") continue;
-    let verdict = measured.get(attempt.code);
-    if (!verdict) {
-      const validation = await validateModule({
-        source: attempt.code,
-        contract: "tool",
-        expectedName: problem.toolName,
-        sandbox,
-        audit: false,
-      });
-      if (validation.compiled === undefined) {
-        verdict = {
-          ownTestPassed: false,
-          falseRefusal: false,
-          withoutAudit: `${validation.stage}: ${firstLines(validation.failure, 1) ?? "failed"}`,
-        };
-      } else {
-        const hidden = await runHiddenTests(sandbox, problem, validation.compiled, validation.exports?.schema ?? null, problem.toolName);
-        verdict = {
-          ownTestPassed: validation.ok,
-          falseRefusal: hidden.passed,
-          withoutAudit: hidden.passed ? "passes the hidden tests" : `${hidden.stop}: ${firstLines(hidden.failure, 1)}`,
-        };
-      }
-      measured.set(attempt.code, verdict);
-    }
-    refusals.push({ attempt: attempt.number, rules: [...new Set(attempt.findings.map((f) => f.rule))], ...verdict });
-  }
-  return refusals;
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time, keeping the order of the results. */
-async function inPool<T, R>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!, index);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }
 
 function withoutCredentials(url: string): string {
@@ -250,7 +119,13 @@ function withoutCredentials(url: string): string {
   return parsed.toString().replace(/\/$/, "");
 }
 
-export async function runBench(options: BenchOptions, baseEnv: Env = process.env): Promise<{ result: ForgeBenchResult; file: string }> {
+interface Setup {
+  env: Env;
+  config: Config;
+}
+
+/** Checks that Ollama has the model; the configuration every problem starts from. */
+async function setUp(options: BenchOptions, baseEnv: Env): Promise<Setup> {
   const env = forgeEnv(baseEnv, options);
   const config: Config = loadConfig(env);
   const ollama = new OllamaClient(config.ollamaHost);
@@ -259,17 +134,30 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
       `Ollama at ${config.ollamaHost} does not have the model ${options.model}: ollama pull ${options.model} (or set OLLAMA_HOST)`,
     );
   }
-  const problems = selectProblems(readProblems().map(toBenchProblem), options.problems, options.limit);
+  return { env, config };
+}
+
+/**
+ * Runs `problems` through `work`, `--concurrency` at a time, with one sandbox and a scratch folder
+ * (removed afterwards); `prepare` runs first in the same folder. One progress line per problem.
+ */
+async function runProblems<P extends { taskId: string; toolName: string }, O extends ProblemOutcome>(
+  { config }: Setup,
+  options: BenchOptions,
+  problems: P[],
+  work: (problem: P, sandbox: Sandbox, workDir: string) => Promise<O>,
+  prepare?: (sandbox: Sandbox, workDir: string) => Promise<void>,
+): Promise<O[]> {
   process.stderr.write(
-    `forge bench: ${problems.length} problems, model ${options.model} at ${withoutCredentials(config.ollamaHost)}, ` +
+    `forge bench: ${problems.length} ${options.composite ? "composite " : ""}problems, model ${options.model} at ${withoutCredentials(config.ollamaHost)}, ` +
       `at most ${config.forgeMaxAttempts} attempts each, ${options.concurrency} at a time\n`,
   );
   const sandbox = await createSandbox(config);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "toolforge-forge-bench-"));
-  let outcomes: ProblemOutcome[];
   try {
-    outcomes = await inPool(problems, options.concurrency, async (problem, index) => {
-      const outcome = await benchProblem(problem, env, sandbox, workDir);
+    await prepare?.(sandbox, workDir);
+    return await inPool(problems, options.concurrency, async (problem, index) => {
+      const outcome = await work(problem, sandbox, workDir);
       const tail = outcome.solved ? "solved" : `${outcome.stop}${outcome.failure ? `: ${oneLine(outcome.failure)}` : ""}`;
       process.stderr.write(
         `[${index + 1}/${problems.length}] ${problem.taskId} ${problem.toolName}: ${tail} (${outcome.modelCalls} call${outcome.modelCalls === 1 ? "" : "s"}, ${outcome.seconds} s)\n`,
@@ -280,16 +168,18 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
     await sandbox.close();
     await rm(workDir, { recursive: true, force: true });
   }
+}
 
-  const result: ForgeBenchResult = {
-    kind: "forge-bench",
+/** What every result records about the run: when, which model and where, K, the machine, the sandbox. */
+function runFacts({ config }: Setup, options: BenchOptions, problems: string[]) {
+  return {
     at: new Date().toISOString(),
     model: options.model,
     ollamaHost: withoutCredentials(config.ollamaHost),
     maxAttempts: config.forgeMaxAttempts,
     concurrency: options.concurrency,
     dataset: path.basename(DATASET),
-    problems: problems.map((p) => p.taskId),
+    problems,
     machine: {
       cpus: os.cpus().length,
       model: os.cpus()[0]?.model ?? "",
@@ -297,13 +187,72 @@ export async function runBench(options: BenchOptions, baseEnv: Env = process.env
       node: process.version,
     },
     sandbox: { runtime: config.sandbox.runtime, poolSize: config.sandbox.poolSize, timeoutMs: config.sandbox.timeoutMs },
+  };
+}
+
+function writeResult(out: string, prefix: string, result: { model: string; at: string }): string {
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `${prefix}-${result.model.replace(/[^\w.-]+/g, "_")}-${result.at.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  return file;
+}
+
+export async function runBench(options: BenchOptions, baseEnv: Env = process.env): Promise<{ result: ForgeBenchResult; file: string }> {
+  const setup = await setUp(options, baseEnv);
+  const problems = selectProblems(readProblems().map(toBenchProblem), options.problems, options.limit);
+  const outcomes = await runProblems(setup, options, problems, (problem, sandbox, workDir) =>
+    benchProblem(problem, setup.env, sandbox, workDir),
+  );
+  const result: ForgeBenchResult = {
+    kind: "forge-bench",
+    ...runFacts(
+      setup,
+      options,
+      problems.map((p) => p.taskId),
+    ),
     summary: summariseOutcomes(outcomes),
     outcomes,
   };
-  mkdirSync(options.out, { recursive: true });
-  const file = path.join(options.out, `forge-${options.model.replace(/[^\w.-]+/g, "_")}-${result.at.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
-  return { result, file };
+  return { result, file: writeResult(options.out, "forge", result) };
+}
+
+/** The composite mode (./forge-bench-compose.ts): the library first, then each composite in a copy of its store. */
+export async function runCompositeBench(
+  options: BenchOptions,
+  baseEnv: Env = process.env,
+): Promise<{ result: CompositeBenchResult; file: string }> {
+  const { picked, unknown } = selectComposites(options.problems, options.limit);
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown composite problems: ${unknown.join(", ")} (there are: ${COMPOSITES.map((c) => c.name).join(", ")})`);
+  }
+  const setup = await setUp(options, baseEnv);
+  const problems = picked.map((composite) => ({ composite, taskId: `composite/${composite.name}`, toolName: composite.name }));
+  const libraryDir = (workDir: string) => path.join(workDir, "library");
+  const outcomes = await runProblems(
+    setup,
+    options,
+    problems,
+    ({ composite }, sandbox, workDir) => benchComposite(composite, setup.env, sandbox, workDir, libraryDir(workDir)),
+    async (sandbox, workDir) => {
+      const started = performance.now();
+      await installLibrary(setup.env, sandbox, libraryDir(workDir));
+      process.stderr.write(
+        `library: ${Object.keys(LIBRARY).length} HumanEval-X tools admitted in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    },
+  );
+  const result: CompositeBenchResult = {
+    kind: "forge-bench-composite",
+    ...runFacts(
+      setup,
+      options,
+      problems.map((p) => p.taskId),
+    ),
+    library: { ...LIBRARY },
+    summary: summariseComposites(outcomes),
+    outcomes,
+  };
+  return { result, file: writeResult(options.out, "compose", result) };
 }
 
 /** Reads forge-bench results: the given files, or the newest one per model in `dir`. */
@@ -342,12 +291,13 @@ function oneLine(failure: string | undefined): string {
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
-function failureList(result: ForgeBenchResult): string {
+/** The failures, one a line; then the audit's refusals of `refusalsOf` with their verdict with the audit off. */
+function failureList(outcomes: ProblemOutcome[], refusalsOf: ProblemOutcome[]): string {
   const lines: string[] = [];
-  for (const o of result.outcomes.filter((x) => !x.solved)) {
+  for (const o of outcomes.filter((x) => !x.solved)) {
     lines.push(`  ${o.taskId} ${o.tool}: ${o.stop}${o.failure ? ` — ${oneLine(o.failure)}` : ""}${o.known ? ` (known: ${o.known})` : ""}`);
   }
-  for (const o of result.outcomes) {
+  for (const o of refusalsOf) {
     for (const r of o.auditRefusals) {
       lines.push(
         `  audit refusal ${o.taskId} attempt ${r.attempt} [${r.rules.join(", ")}]: with the audit off ${r.withoutAudit}${r.falseRefusal ? " — FALSE REFUSAL" : ""}`,
@@ -372,6 +322,7 @@ export async function main(argv: string[]): Promise<number> {
         concurrency: { type: "string" },
         out: { type: "string" },
         compare: { type: "boolean" },
+        composite: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -385,6 +336,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const out = path.resolve(values.out ?? DEFAULT_OUT);
   try {
+    if (values.compare && values.composite) {
+      throw new UsageError("--compare reads HumanEval-X runs only; a composite run's result is its compose-<model>-<time>.json");
+    }
     if (values.compare) {
       console.log(renderTable(readResults(out, positionals)));
       return 0;
@@ -402,10 +356,17 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: positiveInteger("concurrency", values.concurrency) ?? 1,
       out,
     };
+    const written = (file: string) => {
+      const relative = path.relative(process.cwd(), file);
+      return `\nwritten: ${relative.startsWith("..") ? file : relative}`;
+    };
+    if (values.composite) {
+      const { result, file } = await runCompositeBench({ ...options, composite: true });
+      console.log(renderComposites(result) + failureList(result.outcomes, []) + written(file));
+      return result.summary.stops.error > 0 ? 1 : 0;
+    }
     const { result, file } = await runBench(options);
-    console.log(renderTable([result]) + failureList(result));
-    const relative = path.relative(process.cwd(), file);
-    console.log(`\nwritten: ${relative.startsWith("..") ? file : relative}`);
+    console.log(renderTable([result]) + failureList(result.outcomes, result.outcomes) + written(file));
     return result.summary.stops.error > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {

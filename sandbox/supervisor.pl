@@ -372,7 +372,9 @@ sub launcher {
     setpgrp(0, 0);    # the job's own process group: a signal to "its group" reaches only the job
     $SIG{PIPE} = 'DEFAULT';
     %ENV = (PATH => $PATH_FOR_JOBS, HOME => '/');
-    { exec { $NODE } 'node', $RUNNER }
+    # One V8 worker thread, not four: the container has half a CPU, and under gVisor each thread's
+    # start is costly system calls (about 6-12% less CPU per job, measured in a running sandbox).
+    { exec { $NODE } 'node', '--v8-pool-size=1', $RUNNER }
     syswrite(STDERR, "toolforge supervisor: could not start $NODE: $!\n");
     exit(127);
   }

@@ -31,6 +31,13 @@ export const MAX_SPEC_CHARS = 4_000;
 /** The longest tool name or method selector. */
 export const MAX_NAME_LENGTH = 64;
 
+/**
+ * The longest `description` a module may export (characters). It is stored with every version,
+ * listed by GET /tools and MCP's tools/list, and its first sentence is what BRICK sees: a sentence
+ * or two, never a document.
+ */
+export const MAX_DESCRIPTION_CHARS = 1_000;
+
 /** snake_case, starting with a letter, at most MAX_NAME_LENGTH characters. */
 export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}}$`);
 
@@ -67,6 +74,15 @@ export const NAME_RULE = `snake_case: a lowercase letter, then lowercase letters
 export const MESSAGE_SELECTOR_RULE = `a method name (${NAME_RULE}), or ${TEACH_PREFIX} followed by one`;
 
 /** Why `value` is not a valid name, in words that follow `name "x"`; null when it is one. */
+/**
+ * A name as a refusal quotes it back: whole when it could be a name, else its start and its length
+ * (a name from a request or a model may be megabytes; a reply never echoes all of it).
+ */
+export function quotedName(value: string): string {
+  if (value.length <= MAX_NAME_LENGTH) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, 39) + "…")} (${value.length} characters; a name has at most ${MAX_NAME_LENGTH})`;
+}
+
 export function nameProblem(value: string): string | null {
   if (value.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
   if (!NAME_PATTERN.test(value)) return "is not snake_case (a lowercase letter, then lowercase letters, digits or _)";

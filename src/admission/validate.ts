@@ -32,7 +32,7 @@
 import { performance } from "node:perf_hooks";
 import type { JobResult, JobTools, RunnerError, RunnerReport, Sandbox } from "../sandbox/types.js";
 import { jobSucceeded } from "../sandbox/types.js";
-import { hostProblem, MAX_DECLARED_HOSTS, MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
+import { hostProblem, MAX_DECLARED_HOSTS, MAX_DESCRIPTION_CHARS, MAX_SOURCE_CHARS, nameProblem, REPORT_MARKER } from "../contract.js";
 import { sha256Hex } from "../store/artifact.js";
 import type { AuditFinding, JsonObject, JsonValue, ToolPin } from "../store/types.js";
 import { auditModule, declaredOf, formatFindings, type ModuleContract } from "./audit.js";
@@ -337,6 +337,10 @@ function exportProblems(exports: ValidatedExports | null, options: ValidateCommo
   }
   if (isTool && (exports.description === null || exports.description.trim() === ""))
     problems.push("`description` is not a non-empty string");
+  else if (exports.description !== null && exports.description.length > MAX_DESCRIPTION_CHARS)
+    problems.push(
+      `\`description\` is ${exports.description.length} characters, more than ${MAX_DESCRIPTION_CHARS}: say what the tool does in a sentence or two`,
+    );
   if (exports.schema === null) {
     if (isTool) problems.push("`schema` is not exported as a JSON object");
   } else {

@@ -21,13 +21,12 @@ import {
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
 import { PROJECT_ROOT } from "../config.js";
-import { FORGE_TOOL_NAME, MAX_NAME_LENGTH } from "../contract.js";
+import { FORGE_TOOL_NAME, MAX_NAME_LENGTH, quotedName } from "../contract.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { Forge } from "../forge/types.js";
 import type { Store } from "../store/types.js";
 import type { ToolCallOutcome, ToolRegistry } from "../tools/types.js";
-import { truncate } from "../util/text.js";
 import { runForgeTool } from "./forge-tool.js";
 import { callAsking } from "./consent.js";
 import { callResultOf } from "./results.js";
@@ -63,17 +62,12 @@ function packageVersion(): string {
   }
 }
 
-/** How much of a name no tool can have goes back to the client. */
-const ECHOED_NAME_CHARS = 40;
-
 /** A call of a name longer than any tool's: answered without echoing all of it (it could be megabytes). */
 function overlongName(name: string): ToolCallOutcome {
   return {
     ok: false,
     kind: "unknown_tool",
-    error:
-      `there is no tool named ${JSON.stringify(truncate(name, ECHOED_NAME_CHARS))} (${name.length} characters; ` +
-      `a tool's name has at most ${MAX_NAME_LENGTH}): tools/list lists the tools`,
+    error: `there is no tool named ${quotedName(name)}: tools/list lists the tools`,
     durationMs: 0,
   };
 }

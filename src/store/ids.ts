@@ -3,7 +3,7 @@
  * Object ids follow ArangoDB's document-key rules (so `system` is stored as `UvmObjects/system`
  * there) and are accepted bare or with the `UvmObjects/` prefix of the original design.
  */
-import { isMessageSelector, isToolName, MESSAGE_SELECTOR_RULE, NAME_RULE } from "../contract.js";
+import { isMessageSelector, isToolName, MESSAGE_SELECTOR_RULE, NAME_RULE, quotedName } from "../contract.js";
 import { InvalidInputError } from "../errors.js";
 
 export const OBJECT_COLLECTION = "UvmObjects";
@@ -24,7 +24,7 @@ export function normaliseObjectId(id: string): string {
 
 /** A tool name as src/contract.ts defines it. */
 export function checkToolName(name: string): string {
-  if (!isToolName(name)) throw new InvalidInputError(`tool name ${JSON.stringify(name)} is not valid`, `use ${NAME_RULE}`);
+  if (!isToolName(name)) throw new InvalidInputError(`tool name ${quotedName(name)} is not valid`, `use ${NAME_RULE}`);
   return name;
 }
 

@@ -23,6 +23,7 @@ import type { JsonObject, Store, ToolSummary } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { builtinEntries, type BuiltinEntry, type BuiltinTool } from "./builtins.js";
 import { FIND_TOOLS } from "./find-tools.js";
+import { unknownToolMessage } from "./no-such-tool.js";
 import { loadForgedTool, type ForgedEntry } from "./forged-loader.js";
 import { toLangChainTool, type CallThrough } from "./langchain.js";
 import type { ToolMirror } from "./mirror.js";
@@ -373,11 +374,8 @@ class Registry implements LiveToolRegistry {
     return { outcome: await callForged(deps, entry, args, elapsed, signal), version };
   }
 
-  /** Names the closest tools rather than all of them (the library may hold thousands). */
-  private async unknownToolMessage(name: string): Promise<string> {
-    const close = (await this.search(name, { limit: 5 }).catch(() => [] as ToolMatch[])).map((m) => m.name).filter((n) => n !== FIND_TOOLS);
-    const hint = this.builtins.has(FIND_TOOLS) ? `; ${FIND_TOOLS} searches the library` : "";
-    return `there is no tool named ${JSON.stringify(name)}${close.length ? ` (closest: ${close.join(", ")})` : ""}${hint}`;
+  private unknownToolMessage(name: string): Promise<string> {
+    return unknownToolMessage(name, (query) => this.search(query, { limit: 5 }), this.builtins.has(FIND_TOOLS));
   }
 }
 

@@ -4,8 +4,9 @@
  * 127.0.0.1 standing for a device on the person's own network — and reads it with `ctx.fetch`.
  * BRICK (scripted) calls it; the card names the tool and the host, offers the own-network mark
  * unticked, and nothing reaches the server until a person allows it; after "Allow" and "Ask again"
- * the answer carries the value the server returned, from exactly one request. Screenshots go to
- * test/artifacts/.
+ * the answer carries the value the server returned, from exactly one request. The tool's page then
+ * shows the host as granted; revoked there, it offers the same unticked own-network box beside
+ * Allow. Screenshots go to test/artifacts/.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -133,6 +134,28 @@ describeSandbox("the console's consent card in a real browser", (sandbox) => {
     expect(rateRequests).toEqual(["GET /rate"]);
     expect(await page.locator(".consent-card").count()).toBe(0);
     await screenshot(page, "console-consent-answered");
+    expect(pageErrors).toEqual([]);
+  });
+  test(`${browserProblem && !mustRunBrowser ? `skipped: ${browserProblem}: ` : ""}lets a person revoke the host on the tool's page and allow it again with the same own-network mark`, async () => {
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Library", exact: true }).click();
+    await page.getByRole("link", { name: TOOL, exact: true }).click();
+    const row = page.locator(`table.access tr[data-host="${host}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-status")).toBe("granted");
+
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await page.locator(`table.access tr[data-host="${host}"][data-status="not answered"]`).waitFor();
+    const revoked = await served.server.runtime.store.listGrants(TOOL);
+    expect(revoked.map((g) => [g.host, g.revokedAt !== null])).toEqual([[host, true]]);
+    const mark = row.getByRole("checkbox", { name: "on my own network: allow plain http" });
+    expect(await mark.isChecked()).toBe(false);
+    await screenshot(page, "console-tool-reaches");
+
+    await mark.check();
+    await row.getByRole("button", { name: "Allow", exact: true }).click();
+    await page.locator(`table.access tr[data-host="${host}"][data-status="granted"]`).waitFor();
+    const standing = (await served.server.runtime.store.listGrants(TOOL)).filter((g) => g.revokedAt === null);
+    expect(standing.map((g) => [g.host, g.decision, g.onlyThisVersion, g.privateNetwork])).toEqual([[host, "granted", false, true]]);
     expect(pageErrors).toEqual([]);
   });
 });

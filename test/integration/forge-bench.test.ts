@@ -13,27 +13,26 @@
  *   JavaScript/48 is_palindrome       prose, no module (twice)                      → extract
  *   JavaScript/45 triangle_area       three fields for two parameters               → installed, wrong interface
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ForgeBenchResult, ProblemOutcome } from "../../bench/forge-bench-report.js";
+import { toolModule, type ToolModuleOptions } from "../../bench/forge-bench-library.js";
 import { toBenchProblem } from "../../bench/forge-bench-problems.js";
 import { readProblems, type Problem } from "../../bench/humaneval.js";
 import { TOOL_SYSTEM_PROMPT } from "../../src/forge/prompt.js";
 import { reply } from "./forge-fixtures.js";
-import { solutionModule, type ModuleOptions } from "./forge-bench-fixtures.js";
+import { runBench, userText } from "./forge-bench-fixtures.js";
 import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-ollama.js";
 import { describeSandbox } from "../support/sandbox.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const MODEL = "forge-bench:scripted";
 const problems = readProblems();
 
-function moduleFor(number: number, options: ModuleOptions = {}): string {
+function moduleFor(number: number, options: ToolModuleOptions = {}): string {
   const problem = problems[number] as Problem;
-  return reply(solutionModule(problem, toBenchProblem(problem), options));
+  return reply(toolModule(problem, toBenchProblem(problem), options));
 }
 
 /** The scripted model: per tool name, its reply on attempt 1, 2, … (the last one repeats). */
@@ -58,13 +57,6 @@ const script: Record<string, string[]> = {
   ],
 };
 
-function userText(request: OllamaChatRequest): string {
-  return request.messages
-    .filter((m) => m.role === "user")
-    .map((m) => m.content)
-    .join("\n");
-}
-
 /** Which problem a request is for: the spec starts with the tool's name and a colon. */
 function toolOf(request: OllamaChatRequest): string | undefined {
   const text = userText(request);
@@ -82,24 +74,6 @@ function responder() {
     const replies = script[name]!;
     return replies[Math.min(attempt, replies.length - 1)]!;
   };
-}
-
-function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  for (const [name, value] of Object.entries(process.env))
-    if (name.startsWith("SANDBOX_") || name === "DOCKER_HOST") childEnv[name] = value;
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "forge-bench.ts"), ...args], {
-    cwd: ROOT,
-    env: childEnv,
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describeSandbox(

@@ -173,6 +173,11 @@ describe("validateModule's verdict on the sandbox run", () => {
       "`description` is not a non-empty string",
     ],
     [
+      "an overlong description",
+      { report: report({ exports: { ...GOOD_EXPORTS, description: "Counts words. ".repeat(100) } }) },
+      "`description` is 1400 characters, more than 1000: say what the tool does in a sentence or two",
+    ],
+    [
       "a schema of the wrong type",
       { report: report({ exports: { ...GOOD_EXPORTS, schema: { type: "array" } } }) },
       '`schema.type` must be "object"',

@@ -8,6 +8,7 @@ import {
   methodSelectorOf,
   nameProblem,
   ownNetworkHost,
+  quotedName,
   RESERVED_TOOL_NAMES,
   teachingSkill,
 } from "../../src/contract.js";
@@ -28,6 +29,14 @@ describe("the contract's names", () => {
     expect(nameProblem("Word Count")).toMatch(/is not snake_case/);
     expect(nameProblem("a".repeat(MAX_NAME_LENGTH + 1))).toMatch(/longer than 64 characters/);
     expect(nameProblem("constructor")).toMatch(/is a reserved name/);
+  });
+
+  it("quotes a name back whole when it could be one, and only its start and length when it cannot", () => {
+    expect(quotedName("Word Count")).toBe('"Word Count"');
+    const long = "x".repeat(10_080);
+    const quoted = quotedName(long);
+    expect(quoted).toBe(`"${"x".repeat(39)}…" (10080 characters; a name has at most 64)`);
+    expect(quoted.length).toBeLessThan(100);
   });
 
   it("reserves the name of every tool ToolForge brings itself: the library's built-ins and MCP's forge_tool", () => {

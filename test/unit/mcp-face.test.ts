@@ -256,7 +256,9 @@ describe("tools/call", () => {
     expect(unknown.isError).toBe(true);
     const text = textOf(unknown);
     expect(text.length).toBeLessThan(300);
-    expect(text).toMatch(/^ERROR \(unknown_tool\): there is no tool named "x{20,}…" \(10080 characters; a tool's name has at most 64\)/);
+    expect(text).toMatch(
+      /^ERROR \(unknown_tool\): there is no tool named "x{20,}…" \(10080 characters; a name has at most 64\): tools\/list lists the tools/,
+    );
   });
 
   it("answers an unknown tool and a sandbox that cannot run with isError and the reason", async () => {

@@ -368,6 +368,9 @@ describe("GET /tools/:name/calls", () => {
     const bad = await get("/tools/Not-A-Tool/calls");
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/tool name "Not-A-Tool" is not valid/);
+    const long = await get(`/tools/${"x".repeat(5000)}/calls`);
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toMatch(/^tool name "x{39}…" \(5000 characters; a name has at most 64\) is not valid/);
     expect((await get("/tools/shout/calls?limit=101")).status).toBe(400);
   });
 });
