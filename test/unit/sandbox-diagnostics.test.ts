@@ -4,7 +4,7 @@
  * server sends to its log — and not process warnings that nothing routes.
  */
 import { PassThrough } from "node:stream";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { DiagnosticsChannel, type Diagnostic } from "../../src/diagnostics.js";
 import type { DockerSandbox } from "../../src/sandbox/docker-sandbox.js";
 import { OomWatch } from "../../src/sandbox/oom-watch.js";
@@ -37,16 +37,13 @@ describe("the sandbox's diagnostics", () => {
     } as unknown as DockerSandbox;
     const settings = { minReady: 1, maxContainers: 1, jobsPerContainer: 1, queueLimit: 0, queueTimeoutMs: 1_000, defaultTimeoutMs: 1_000 };
     const pool = new SandboxPool(docker, settings, channel);
-    try {
-      const diagnostic = await untilPresent("the pool's diagnostic", () => heard[0], { timeoutMs: 5_000, intervalMs: 10 });
-      expect(diagnostic).toMatchObject({
-        source: "sandbox",
-        message: expect.stringMatching(/starting a container failed \(the Docker daemon is gone\)/),
-      });
-      expect(warnings).not.toHaveBeenCalled();
-    } finally {
-      await pool.close();
-    }
+    onTestFinished(() => pool.close());
+    const diagnostic = await untilPresent("the pool's diagnostic", () => heard[0], { timeoutMs: 5_000, intervalMs: 10 });
+    expect(diagnostic).toMatchObject({
+      source: "sandbox",
+      message: expect.stringMatching(/starting a container failed \(the Docker daemon is gone\)/),
+    });
+    expect(warnings).not.toHaveBeenCalled();
   });
 
   it("reports an oom events stream that could not be closed on the channel it was given", () => {
