@@ -258,7 +258,7 @@ async function measureAdd(): Promise<
   const poolSize = Math.max(2, config.sandbox.poolSize);
   const sandboxConfig = { ...config, sandbox: { ...config.sandbox, poolSize } };
   const dir = mkdtempSync(path.join(os.tmpdir(), "toolforge-bench-add-"));
-  const sandbox = await createSandbox(sandboxConfig, { onWarning: () => undefined });
+  const sandbox = await createSandbox(sandboxConfig, { diagnostics: { warn: () => undefined } });
   const store = await openStore({ dataDir: path.join(dir, "data"), arango: null });
   try {
     const modulesDir = path.join(dir, "modules");

@@ -63,7 +63,7 @@ export async function createRuntime(config: Config = loadConfig(), overrides: Ru
   try {
     const store = overrides.store ?? (await openStore(config, { diagnostics }));
     if (!overrides.store) owned.push(store);
-    const sandbox = overrides.sandbox ?? (await createSandbox(config, { onWarning: (message) => diagnostics.warn("sandbox", message) }));
+    const sandbox = overrides.sandbox ?? (await createSandbox(config, { diagnostics }));
     if (!overrides.sandbox) owned.push(sandbox);
     const bus = overrides.bus ?? new EventBus(diagnostics);
     const modelFacts = new ModelFactsCache(config.ollamaHost);

@@ -30,8 +30,7 @@ import { analyseProgram, childNodes, ProgramInfo, type Node } from "./audit/prog
 import { isSecurityRule } from "./audit/rules.js";
 import { securityFindings, type RawFinding } from "./audit/security.js";
 
-export { AUDIT_RULES, CONTRACT_RULES, SECURITY_RULES, isContractRule, isSecurityRule } from "./audit/rules.js";
-export type { AuditRule, ContractRule, SecurityRule } from "./audit/rules.js";
+export { AUDIT_RULES, SECURITY_RULES, isContractRule } from "./audit/rules.js";
 export type { ModuleContract } from "./audit/contract.js";
 
 export interface AuditOptions {

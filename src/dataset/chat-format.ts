@@ -20,7 +20,7 @@ export interface ChatExample {
   messages: ChatMessage[];
 }
 
-export function textContent(content: BaseMessage["content"]): string {
+function textContent(content: BaseMessage["content"]): string {
   if (typeof content === "string") return content;
   return content
     .map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : ""))

@@ -92,7 +92,7 @@ export function bareHostname(url: URL): string {
 }
 
 /** The port of a URL, the scheme's default when it names none. */
-export function portOf(url: URL): number {
+function portOf(url: URL): number {
   return url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol as Scheme];
 }
 

@@ -10,7 +10,6 @@ export {
   DEFAULT_MAX_REDIRECTS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
-  EGRESS_METHODS,
   EgressPolicyError,
   type EgressPolicy,
   type EgressRecord,

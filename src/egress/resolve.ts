@@ -16,7 +16,7 @@ export const systemLookup: Lookup = async (hostname) =>
   (await dns.lookup(hostname, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 
 /** Why the grant does not let `address` be reached, or null when it does. `named` says how the address was reached ("api.x.com resolved to"). */
-export function addressRefusal(address: string, grant: ParsedGrant, allowLoopback: boolean, named: string): EgressRefusal | null {
+function addressRefusal(address: string, grant: ParsedGrant, allowLoopback: boolean, named: string): EgressRefusal | null {
   const { kind, label } = classifyAddress(address);
   if (kind === "public") return null;
   const refuse = (why: string) => new EgressRefusal("private_address", `${named} ${address}, ${label}: ${why}`);

@@ -109,7 +109,7 @@ function commonRules(outside: string): string {
  * How a tool reaches a web API: declared hosts and the context's fetch, which the host makes only
  * once a person granted each host (src/contract.ts HOSTS_EXPORT). test() never reaches the network.
  */
-export const OUTSIDE_WORLD = `A tool that must read something from the internet (a web API) — and only such a tool — also exports:
+const OUTSIDE_WORLD = `A tool that must read something from the internet (a web API) — and only such a tool — also exports:
 - hosts: the host names it calls, e.g. \`export const hosts = ["api.frankfurter.app"];\` (the host alone: no https://, no path; at most ${MAX_DECLARED_HOSTS}).
 Its default export then takes a second argument, ctx, and makes every request with \`await ctx.fetch(url, init)\`: the standard fetch (a Response with status, ok, headers, json(), text()), HTTPS only, to the declared hosts only. There is no global fetch. A person must grant each host before the tool runs, so declare only the hosts it needs; never put an API key in the code (a person attaches one to the grant).
 test() never reaches the network: it calls the default export with a fake ctx whose fetch returns a canned Response.`;
@@ -134,7 +134,7 @@ export async function test(): Promise<void> {
  * How a tool builds on library tools: the names in `uses`, the calls through `ctx.tools`, the test
  * run against the real ones (the validation brings them into the job).
  */
-export const BUILDING_ON_TOOLS = `A tool may build on tools the library already holds (the request lists the closest ones, when there are any). To use one:
+const BUILDING_ON_TOOLS = `A tool may build on tools the library already holds (the request lists the closest ones, when there are any). To use one:
 - export \`const uses = ["factorize"];\` — a literal array of the tools' names;
 - call it through the default export's second argument: \`const factors = (await ctx.tools.factorize({ n })) as number[];\` — it takes the tool's argument object and returns its JSON result (it throws when the tool fails);
 - test() gets the same ctx with the real tools: pass it on, \`assert.equal(await sum_prime_factors({ n: 12 }, ctx), 7);\`.
@@ -217,7 +217,7 @@ export interface BuildingBlock {
 }
 
 /** `name({ a: integer, b?: string })`: a tool's input in one line, from its JSON Schema. */
-export function signatureOf(block: BuildingBlock): string {
+function signatureOf(block: BuildingBlock): string {
   const properties = (block.schema["properties"] ?? {}) as Record<string, { type?: unknown }>;
   const required = new Set(Array.isArray(block.schema["required"]) ? (block.schema["required"] as string[]) : []);
   const fields = Object.entries(properties).map(([key, property]) => {

@@ -25,7 +25,8 @@
  * precision and recall at each threshold (`npm run bench -- library` prints them).
  */
 import { queryTerms, terms } from "../store/library-text.js";
-import type { LibraryHit, Store } from "../store/types.js";
+import type { Store } from "../store/types.js";
+import type { LibraryHit } from "../store/library-types.js";
 import { requestedToolName } from "./names.js";
 
 export const REUSE_THRESHOLD = 0.8;

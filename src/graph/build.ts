@@ -16,7 +16,7 @@ import { CAP_LIMITS, RunSettingsSchema } from "./settings.js";
 import { GraphInputSchema, GraphStateSchema } from "./state.js";
 
 /** Steps of the longest possible turn (every tool round and forge at its maximum) plus the cascade, with room to spare. */
-export const RECURSION_LIMIT = 2 * (CAP_LIMITS.maxToolRounds + CAP_LIMITS.maxForgesPerTurn) + 10;
+const RECURSION_LIMIT = 2 * (CAP_LIMITS.maxToolRounds + CAP_LIMITS.maxForgesPerTurn) + 10;
 
 export function buildGraph(deps: GraphDeps, options: { checkpointer?: BaseCheckpointSaver | undefined } = {}) {
   const graph = new StateGraph({ state: GraphStateSchema, input: GraphInputSchema, context: RunSettingsSchema })

@@ -16,8 +16,6 @@ import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { estimateTextTokens, replyReserve, TOKENS_PER_MESSAGE } from "../util/tokens.js";
 import { isCue, isUserMessage, questionsAndAnswers, splitTurns, textOf, transcript } from "./conversation.js";
 
-export { CHARS_PER_TOKEN, estimateTextTokens } from "../util/tokens.js";
-
 function estimateMessageTokens(message: BaseMessage): number {
   const calls =
     AIMessage.isInstance(message) && message.tool_calls?.length

@@ -18,8 +18,6 @@ import { CUE_NAME } from "../personas/team.js";
 import type { PersonaName } from "../config.js";
 import { splitThinking, withoutThinking } from "../util/thinking.js";
 
-export { CUE_NAME } from "../personas/team.js";
-
 /** The `name` of the human message the tool_forge node adds to the conversation. */
 export const FORGE_NOTE_NAME = "tool_forge";
 /** How a forge note begins when it is sent to a model. */

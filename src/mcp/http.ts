@@ -39,7 +39,7 @@ export interface McpSessionLimits {
   idleMs: number;
 }
 
-export const MCP_SESSION_LIMITS: McpSessionLimits = { maxSessions: 64, maxSessionsPerClient: 16, idleMs: 5 * 60_000 };
+const MCP_SESSION_LIMITS: McpSessionLimits = { maxSessions: 64, maxSessionsPerClient: 16, idleMs: 5 * 60_000 };
 
 export interface McpRouterOptions {
   runtime: Pick<Runtime, "registry" | "forge" | "store" | "bus" | "diagnostics">;

@@ -93,7 +93,7 @@ export class McpFace {
       registry: deps.registry,
       bus: deps.bus,
       pollMs: deps.pollMs,
-      onError: (message: string) => deps.diagnostics.warn("mcp", message),
+      diagnostics: deps.diagnostics,
     });
   }
 

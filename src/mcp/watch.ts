@@ -5,6 +5,7 @@
  * change when the listed tools differ (names, versions, descriptions, schemas): a method learned by
  * an object moves the revision too, and must not make every client re-list.
  */
+import type { Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus, PublishedEvent } from "../events.js";
 import type { Store } from "../store/types.js";
@@ -19,7 +20,7 @@ export interface ToolListWatcherOptions {
   /** How often the store's revision is read while someone listens (default 1 s). */
   pollMs?: number;
   /** Where a failed check is reported (once per distinct problem, until a check succeeds). */
-  onError: (message: string) => void;
+  diagnostics: Diagnostics;
 }
 
 /** Events after which the tool list may have changed in this process. */
@@ -107,7 +108,7 @@ export class ToolListWatcher {
     } catch (error) {
       if (this.listeners.size === 0) return; // stopped (and perhaps the store closed) meanwhile
       const message = `the MCP tool list could not be checked for changes: ${errorMessage(error)}`;
-      if (message !== this.lastError) this.options.onError(message);
+      if (message !== this.lastError) this.options.diagnostics.warn("mcp", message);
       this.lastError = message;
     }
   }

@@ -4,4 +4,4 @@ export type { ObjectSpace, ObjectSpaceDeps, ObjectSpaceOptions, SendOutcome, Obj
 export { objectFace } from "./face.js";
 export type { ObjectFace, ObjectHandle, MethodFunction, DynamicMethods } from "./face.js";
 export { NoSuchObjectError, MethodNotLearnedError, MethodFailedError, ObjectContendedError } from "./errors.js";
-export { taughtSkill, teachingSpec, TEACH_PREFIX } from "./teach.js";
+export { taughtSkill, teachingSpec } from "./teach.js";

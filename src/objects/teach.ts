@@ -7,8 +7,6 @@ import { teachingSkill } from "../contract.js";
 import { checkSpecLength } from "../forge/names.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 
-export { TEACH_PREFIX } from "../contract.js";
-
 /** The skill a teaching selector names, or null when the selector is an ordinary one (src/contract.ts). */
 export function taughtSkill(selector: string): string | null {
   return teachingSkill(selector);

@@ -6,8 +6,6 @@
 import { TOOL_REQUIRED_MARKER } from "./tool-request.js";
 import { standaloneRole, type PersonaDefinition } from "./types.js";
 
-export { parseToolRequest, TOOL_REQUIRED_MARKER, type ToolRequest } from "./tool-request.js";
-
 const summary = "the logical analyst";
 const duties = [
   "Breaks the task down and reasons step by step; calls a bound tool for anything that must be computed,",

@@ -15,8 +15,6 @@ import { pullHint, startOllamaHint, toolModelHint } from "./model.js";
 import { PERSONA_ORDER, PERSONAS } from "./registry.js";
 import type { ModelUser } from "./types.js";
 
-export type { ModelUser } from "./types.js";
-
 export interface OllamaStatus {
   host: string;
   reachable: boolean;

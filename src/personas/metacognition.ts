@@ -40,7 +40,7 @@ const PlanSchema = z.object({
 export type Plan = z.infer<typeof PlanSchema>;
 
 /** Tag on the plan request's run, so callbacks and traces can tell plan calls from answers. */
-export const PLAN_TAG = "toolforge:plan";
+const PLAN_TAG = "toolforge:plan";
 /** LangGraph's tag that keeps a model call's tokens out of the "messages" stream: the plan is not the answer. */
 const NO_STREAM_TAG = "langsmith:nostream";
 
@@ -73,7 +73,7 @@ export async function requestPlan(
   return { ...parsePlan(raw), raw, reply };
 }
 
-export function parsePlan(raw: string): { ok: true; plan: Plan } | { ok: false; error: string } {
+function parsePlan(raw: string): { ok: true; plan: Plan } | { ok: false; error: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw);

@@ -31,11 +31,6 @@ export interface PersonaModelOptions {
   temperature?: number;
 }
 
-/** The model tag the configuration gives the persona (BRICK_MODEL, …). */
-export function personaModelName(config: Config, persona: PersonaName): string {
-  return config.models[persona];
-}
-
 /**
  * A ChatOllama for the persona (or the forge), talking to config.ollamaHost, with an explicit
  * num_ctx and, when set, think, num_predict and keep_alive (MODEL_KEEP_ALIVE).

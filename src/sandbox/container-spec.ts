@@ -24,7 +24,7 @@ export const PIDS_LIMIT = 512;
  */
 export const NPROC_LIMIT = 64;
 /** Size of /tmp, the job's scratch space (its pages count against the memory limit too). */
-export const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,size=16m,mode=1777";
+const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,size=16m,mode=1777";
 /** Size of /dev/shm, the only other writable place (the engine mounts it noexec,nosuid,nodev). */
 export const SHM_SIZE_BYTES = 16 * 1024 * 1024;
 /** The writable places the supervisor empties (and checks empty) after every job. */
@@ -34,13 +34,13 @@ export const SCRATCH_DIRS = ["/tmp", "/dev/shm"] as const;
  * job (and so the forged code) as RUNNER_UID:RUNNER_GID with no capabilities at all. Root here has
  * only the three capabilities below, inside gVisor, with no-new-privileges.
  */
-export const CONTAINER_USER = "0:0";
+const CONTAINER_USER = "0:0";
 /**
  * SETUID and SETGID: to start each job as the unprivileged user; KILL: to end it at its deadline
  * (signalling another user's process needs it). The job gets none of them: a process that changes
  * to a non-zero uid loses every capability, and no-new-privileges keeps it so.
  */
-export const SUPERVISOR_CAPABILITIES = ["SETUID", "SETGID", "KILL"];
+const SUPERVISOR_CAPABILITIES = ["SETUID", "SETGID", "KILL"];
 
 export function containerSpec(
   image: string,

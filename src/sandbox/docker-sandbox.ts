@@ -4,6 +4,7 @@
  * started, given its job, removed in the background). What createSandbox returns is the pool.
  */
 import type Docker from "dockerode";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { ToolForgeError } from "../errors.js";
 import { currentProcess, type ProcessIdentity } from "../util/process-identity.js";
 import { containerSpec, type SandboxSettings } from "./container-spec.js";
@@ -11,6 +12,15 @@ import { DEFAULT_TIMING, MAX_JOB_TIMEOUT_MS, type ContainerDeadlines, type Sandb
 import { checkJob } from "./job.js";
 import { SandboxContainer } from "./sandbox-container.js";
 import type { JobResult, Sandbox, SandboxJob } from "./types.js";
+
+export interface DockerSandboxOptions {
+  /** The process that owns the containers (their labels; the reaper judges by it). Default: this one. */
+  owner?: ProcessIdentity;
+  /** The deadlines containers enforce on themselves (deadline.ts); tests shorten them. */
+  timing?: Partial<SandboxTiming>;
+  /** Where what goes wrong with a container in the background is reported (default: process warnings). */
+  diagnostics?: Diagnostics;
+}
 
 export class DockerSandbox implements Sandbox {
   private closed = false;
@@ -22,16 +32,18 @@ export class DockerSandbox implements Sandbox {
   private readonly removing = new Set<Promise<void>>();
 
   readonly timing: SandboxTiming;
+  private readonly owner: ProcessIdentity;
+  private readonly diagnostics: Diagnostics;
 
   constructor(
     private readonly docker: Docker,
     private readonly image: string,
     private readonly settings: SandboxSettings,
-    private readonly owner: ProcessIdentity = currentProcess(),
-    /** The deadlines containers enforce on themselves (deadline.ts); tests shorten them. */
-    timing: Partial<SandboxTiming> = {},
+    options: DockerSandboxOptions = {},
   ) {
-    this.timing = { ...DEFAULT_TIMING, ...timing };
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.owner = options.owner ?? currentProcess();
+    this.diagnostics = options.diagnostics ?? processDiagnostics;
   }
 
   /** One job in a fresh container, removed afterwards (in the background: close() waits for it). */
@@ -72,7 +84,7 @@ export class DockerSandbox implements Sandbox {
         };
     const start = (async () => {
       const spec = containerSpec(this.image, this.settings, this.owner, deadlines, this.timing, { pooled: options.pooled ?? false });
-      const container = await SandboxContainer.start(this.docker, spec, deadlines);
+      const container = await SandboxContainer.start(this.docker, spec, deadlines, this.diagnostics);
       if (this.closed) {
         await container.destroy();
         this.assertOpen();

@@ -24,7 +24,7 @@ import { statusOf } from "./docker-errors.js";
 
 const execFileAsync = promisify(execFile);
 
-export const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
+const SANDBOX_DIR = path.join(PROJECT_ROOT, "sandbox");
 export const IMAGE_REPOSITORY = "toolforge-sandbox";
 /** Where the runner and its supervisor live inside the image (the Dockerfile and the offline build agree). */
 export const RUNNER_PATH_IN_IMAGE = "/opt/toolforge/runner.mjs";
@@ -165,7 +165,7 @@ async function resolveImage(docker: Docker, configured: string | undefined): Pro
 }
 
 /** Builds `tag` offline, or from the Dockerfile when the offline build is impossible here. */
-export async function buildImage(docker: Docker, tag: string): Promise<void> {
+async function buildImage(docker: Docker, tag: string): Promise<void> {
   let offlineFailure: unknown;
   try {
     await buildOfflineImage(docker, tag);
@@ -224,7 +224,7 @@ export async function buildOfflineImage(docker: Docker, tag: string): Promise<vo
 }
 
 /** The absolute paths of the shared objects `ldd` says the binary loads (the vDSO excluded). */
-export async function sharedLibrariesOf(binary: string): Promise<string[]> {
+async function sharedLibrariesOf(binary: string): Promise<string[]> {
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync("ldd", [binary]));
@@ -245,7 +245,7 @@ export function parseLddOutput(stdout: string): string[] {
   return [...paths];
 }
 
-export async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
+async function buildFromDockerfile(docker: Docker, tag: string): Promise<void> {
   const progress = await docker.buildImage(
     { context: SANDBOX_DIR, src: ["Dockerfile", ...Object.keys(SANDBOX_FILES)] },
     { t: tag, rm: true, forcerm: true, labels: { "toolforge.build": randomBytes(4).toString("hex"), [INSTALL_LABEL]: installId() } },

@@ -7,9 +7,11 @@
  */
 import Docker from "dockerode";
 import type { Config } from "../config.js";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 import { DockerSandbox } from "./docker-sandbox.js";
-import { SandboxPool, poolSettings } from "./pool.js";
+import { SandboxPool } from "./pool.js";
+import { poolSettings } from "./pool-settings.js";
 import { assertSandboxReady } from "./preflight.js";
 import { pruneSandboxImages } from "./image-prune.js";
 import { reapOrphanedContainers } from "./reaper.js";
@@ -18,13 +20,14 @@ import type { Sandbox } from "./types.js";
 export interface CreateSandboxOptions {
   /** A Docker connection to use (default: DOCKER_HOST or the local socket). */
   docker?: Docker;
-  /** Where warnings go (default: process.emitWarning). */
-  onWarning?: (message: string) => void;
+  /** Where what goes wrong in the background is reported (the runtime's channel; default: process warnings). */
+  diagnostics?: Diagnostics;
 }
 
 export async function createSandbox(config: Config, options: CreateSandboxOptions = {}): Promise<Sandbox> {
   const docker = options.docker ?? new Docker();
-  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, "ToolForgeSandbox"));
+  const diagnostics = options.diagnostics ?? processDiagnostics;
+  const warn = (message: string) => diagnostics.warn("sandbox", message);
   const image = await assertSandboxReady(config, docker);
   if (config.sandbox.runtime === "runc") {
     warn(
@@ -44,14 +47,12 @@ export async function createSandbox(config: Config, options: CreateSandboxOption
       warn(`could not prune old sandbox images: ${errorMessage(error)}`),
     );
   }
-  const containers = new DockerSandbox(docker, image, config.sandbox);
-  return new SandboxPool(containers, poolSettings(config.sandbox), warn);
+  const containers = new DockerSandbox(docker, image, config.sandbox, { diagnostics });
+  return new SandboxPool(containers, poolSettings(config.sandbox), diagnostics);
 }
 
-export { DockerSandbox } from "./docker-sandbox.js";
-export { SandboxPool, defaultMaxContainers, poolSettings, type PoolSettings, type PoolStats } from "./pool.js";
+export type { DockerSandboxOptions } from "./docker-sandbox.js";
+export type { PoolSettings, PoolStats } from "./pool-settings.js";
 export { checkSandbox, type CheckResult, type SandboxChecks } from "./preflight.js";
 export { ensureImage, defaultImageTag } from "./image.js";
-export { reapOrphanedContainers } from "./reaper.js";
-export { pruneSandboxImages } from "./image-prune.js";
 export * from "./types.js";

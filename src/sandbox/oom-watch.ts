@@ -11,6 +11,7 @@
  * waits briefly for that event before the container is removed.
  */
 import type Docker from "dockerode";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { errorMessage } from "../errors.js";
 
 /** After an unexplained kill, how long to wait for the engine's late `oom` event. */
@@ -21,7 +22,10 @@ export class OomWatch {
   private readonly waiters = new Set<() => void>();
 
   /** Reads an events stream (Docker's `/events`: one JSON object per line); `open` makes one. */
-  constructor(private readonly stream: NodeJS.ReadableStream & { destroy?: () => void }) {
+  constructor(
+    private readonly stream: NodeJS.ReadableStream & { destroy?: () => void },
+    private readonly diagnostics: Diagnostics = processDiagnostics,
+  ) {
     let buffered = "";
     stream.on("data", (chunk: Buffer | string) => {
       buffered += chunk.toString();
@@ -41,9 +45,9 @@ export class OomWatch {
   }
 
   /** Subscribes to the container's `oom` events; call before the container starts. */
-  static async open(docker: Docker, containerId: string): Promise<OomWatch> {
+  static async open(docker: Docker, containerId: string, diagnostics: Diagnostics = processDiagnostics): Promise<OomWatch> {
     const stream = await docker.getEvents({ filters: { container: [containerId], event: ["oom"] } });
-    return new OomWatch(stream);
+    return new OomWatch(stream, diagnostics);
   }
 
   get oomKilled(): boolean {
@@ -68,7 +72,7 @@ export class OomWatch {
     try {
       this.stream.destroy?.();
     } catch (error) {
-      process.emitWarning(`toolforge sandbox: closing an events stream failed: ${errorMessage(error)}`, "ToolForgeSandbox");
+      this.diagnostics.warn("sandbox", `toolforge sandbox: closing an events stream failed: ${errorMessage(error)}`);
     }
     for (const wake of [...this.waiters]) wake();
   }

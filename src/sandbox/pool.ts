@@ -18,11 +18,12 @@
  * - A job's AbortSignal takes it out of the line, or ends it and its container (as a timeout).
  * - close() refuses later jobs, ends the waiting ones and removes every container.
  */
-import os from "node:os";
+import { processDiagnostics, type Diagnostics } from "../diagnostics.js";
 import { SandboxBusyError, ToolForgeError, errorMessage } from "../errors.js";
-import type { SandboxSettings } from "./container-spec.js";
 import type { DockerSandbox } from "./docker-sandbox.js";
+import { abortedWhileWaiting } from "./job-result.js";
 import { checkJob } from "./job.js";
+import { checkPoolSettings, type PoolSettings, type PoolStats } from "./pool-settings.js";
 import type { JobRun, SandboxContainer } from "./sandbox-container.js";
 import type { JobResult, Sandbox, SandboxJob } from "./types.js";
 import { WaitEnded, WaitQueue } from "./wait-queue.js";
@@ -34,75 +35,9 @@ const MAX_REFILL_BACKOFF_MS = 30_000;
  */
 const IDLE_MARGIN_MS = 30_000;
 /** A container beyond the pool's size that waited this long without a job is removed. */
-export const SURPLUS_IDLE_MS = 30_000;
+const SURPLUS_IDLE_MS = 30_000;
 /** Weight of the newest job cycle in the running average the Retry-After estimate uses. */
 const CYCLE_WEIGHT = 0.2;
-
-export interface PoolSettings {
-  /** Containers kept started and waiting when nothing runs (SANDBOX_POOL_SIZE). */
-  minReady: number;
-  /** The most containers at once (SANDBOX_MAX_CONTAINERS). */
-  maxContainers: number;
-  /** Jobs one container runs before it is replaced (SANDBOX_JOBS_PER_CONTAINER). */
-  jobsPerContainer: number;
-  /** Jobs that may wait beyond the containers that are coming (SANDBOX_QUEUE_LIMIT). */
-  queueLimit: number;
-  /** The longest a job waits for a container (SANDBOX_QUEUE_TIMEOUT_MS). */
-  queueTimeoutMs: number;
-  /** A job's timeout when it gives none (SANDBOX_TIMEOUT_MS). */
-  defaultTimeoutMs: number;
-}
-
-/**
- * The bound on containers when SANDBOX_MAX_CONTAINERS is not set: enough to keep every CPU busy at
- * each container's quota, with half as many again so that a container clearing a job or starting
- * its next runner does not leave a CPU idle (measured: docs/sandbox.md), within half the memory.
- */
-export function defaultMaxContainers(settings: Pick<SandboxSettings, "cpus" | "memoryMb" | "poolSize">): number {
-  const cpus = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  const byCpu = Math.ceil((1.5 * cpus) / settings.cpus);
-  const byMemory = Math.floor(os.totalmem() / 2 / (settings.memoryMb * 1024 * 1024));
-  return Math.max(1, settings.poolSize, Math.min(byCpu, byMemory));
-}
-
-/** The pool's settings from the configuration. */
-export function poolSettings(settings: SandboxSettings): PoolSettings {
-  return {
-    minReady: settings.poolSize,
-    maxContainers: settings.maxContainers ?? defaultMaxContainers(settings),
-    jobsPerContainer: settings.jobsPerContainer,
-    queueLimit: settings.queueLimit,
-    queueTimeoutMs: settings.queueTimeoutMs,
-    defaultTimeoutMs: settings.timeoutMs,
-  };
-}
-
-export interface PoolStats {
-  /** Containers waiting for a job. */
-  ready: number;
-  /** Containers being started. */
-  starting: number;
-  /** Containers running a job or clearing one away. */
-  busy: number;
-  /** Jobs waiting for a container. */
-  queued: number;
-  /** The most containers that existed at once. */
-  peakContainers: number;
-  /** Containers started since the pool was made. */
-  containersStarted: number;
-  /** Jobs that found a container waiting. */
-  warmTakes: number;
-  /** Jobs that had to wait for a container (to start, or to clear its last job). */
-  waited: number;
-  /** Jobs refused because the line was full, or because they waited past its deadline. */
-  refusedBusy: number;
-  /** Containers that stopped while waiting and were replaced. */
-  diedWhileWaiting: number;
-  /** Containers replaced after their last job (SANDBOX_JOBS_PER_CONTAINER) or near their idle deadline. */
-  recycled: number;
-  /** Containers beyond the pool's size removed after waiting without a job. */
-  shrunk: number;
-}
 
 export class SandboxPool implements Sandbox {
   private readonly ready: SandboxContainer[] = [];
@@ -135,16 +70,9 @@ export class SandboxPool implements Sandbox {
   constructor(
     private readonly containers: DockerSandbox,
     readonly settings: PoolSettings,
-    private readonly warn: (message: string) => void = (message) => process.emitWarning(message, "ToolForgeSandbox"),
+    private readonly diagnostics: Diagnostics = processDiagnostics,
   ) {
-    const { minReady, maxContainers, jobsPerContainer, queueLimit, queueTimeoutMs } = settings;
-    if (!Number.isInteger(maxContainers) || maxContainers < 1)
-      throw new RangeError(`a sandbox pool needs at least 1 container, not ${maxContainers}`);
-    if (!Number.isInteger(minReady) || minReady < 0 || minReady > maxContainers)
-      throw new RangeError(`a sandbox pool keeps 0 to ${maxContainers} containers waiting, not ${minReady}`);
-    if (!Number.isInteger(jobsPerContainer) || jobsPerContainer < 1)
-      throw new RangeError(`jobs per container must be at least 1, not ${jobsPerContainer}`);
-    if (!(queueLimit >= 0) || !(queueTimeoutMs >= 0)) throw new RangeError("the queue's limit and timeout cannot be negative");
+    checkPoolSettings(settings);
     this.fill();
   }
 
@@ -371,7 +299,10 @@ export class SandboxPool implements Sandbox {
     this.failuresInARow++;
     this.lastStartFailure = error instanceof Error ? error : new Error(errorMessage(error));
     const backoffMs = Math.min(MAX_REFILL_BACKOFF_MS, 500 * 2 ** (this.failuresInARow - 1));
-    this.warn(`toolforge sandbox pool: starting a container failed (${errorMessage(error)}); retrying in ${backoffMs} ms`);
+    this.diagnostics.warn(
+      "sandbox",
+      `toolforge sandbox pool: starting a container failed (${errorMessage(error)}); retrying in ${backoffMs} ms`,
+    );
     if (this.containerCount === 0) this.queue.rejectAll(this.lastStartFailure);
     if (this.refillTimer) return;
     this.refillTimer = setTimeout(() => {
@@ -414,7 +345,13 @@ export class SandboxPool implements Sandbox {
     this.containers
       .discard(container)
       .catch((error: unknown) => {
-        this.warn(`toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`);
+        this.diagnostics.warn(
+          "sandbox",
+          `toolforge sandbox pool: removing container ${container.id.slice(0, 12)} failed: ${errorMessage(error)}`,
+          {
+            containerId: container.id,
+          },
+        );
       })
       .finally(() => {
         this.removing--;
@@ -439,21 +376,4 @@ export class SandboxPool implements Sandbox {
 
 function closedError(): ToolForgeError {
   return new ToolForgeError("sandbox_closed", "the sandbox pool was closed; create a new one with createSandbox()");
-}
-
-/** The result of a job whose signal aborted it before it reached a container: nothing of it ran. */
-function abortedWhileWaiting(): JobResult {
-  return {
-    exitCode: null,
-    timedOut: false,
-    oomKilled: false,
-    aborted: true,
-    durationMs: 0,
-    stdout: "",
-    stderr: "",
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    report: null,
-    reportProblem: "the job was aborted before a sandbox container took it: nothing of it ran",
-  };
 }

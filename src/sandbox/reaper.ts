@@ -19,7 +19,7 @@ import { isGoneOrStopped } from "./docker-errors.js";
 import { readLabels, SANDBOX_LABEL } from "./labels.js";
 
 /** Slack beyond a container's lifetime before it counts as expired (`Created` is in whole seconds). */
-export const EXPIRY_MARGIN_MS = 30_000;
+const EXPIRY_MARGIN_MS = 30_000;
 
 export interface ReapOutcome {
   /** Ids of the containers removed. */

@@ -11,11 +11,11 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
+import type { Diagnostics } from "../diagnostics.js";
 import { SandboxUnavailableError, ToolForgeError, errorMessage } from "../errors.js";
 import { ContainerOutput, type JobOutput } from "./container-output.js";
-import { isGoneOrStopped } from "./docker-errors.js";
+import { dockerFailure, isGoneOrStopped } from "./docker-errors.js";
 import {
-  ABANDONED_EXIT_CODE,
   CLEANUP_ALLOWANCE_MS,
   DEADLINE_EXIT_CODE,
   answerLine,
@@ -24,8 +24,9 @@ import {
   type ContainerDeadlines,
 } from "./deadline.js";
 import { OOM_EVENT_GRACE_MS, OomWatch } from "./oom-watch.js";
-import { parseReport, stderrWithoutEndLine, stdoutWithoutReport, type ParsedReport } from "./output.js";
-import { RequestChannel, withoutRequestLines } from "./request-channel.js";
+import { jobResult, type ExitState } from "./job-result.js";
+import { parseReport } from "./output.js";
+import { RequestChannel } from "./request-channel.js";
 import type { JobResult, SandboxJob } from "./types.js";
 
 /** After the container exits, how long to wait for the last output to arrive. */
@@ -40,11 +41,6 @@ const STDERR_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 10_000;
 /** The exit code of a process ended by SIGKILL (the OOM killer's signal, and the host's). */
 const KILLED_EXIT_CODE = 137;
-
-interface ExitState {
-  code: number | null;
-  error?: unknown;
-}
 
 /** A job's result, and whether the container can take another job afterwards. */
 export interface JobRun {
@@ -72,6 +68,7 @@ export class SandboxContainer {
     private readonly docker: Docker,
     readonly container: Docker.Container,
     private readonly deadlines: ContainerDeadlines,
+    private readonly diagnostics: Diagnostics,
   ) {
     this.idleDeadline = this.createdAt + deadlines.idleMs;
   }
@@ -112,16 +109,21 @@ export class SandboxContainer {
    * Creates, attaches and starts a container running the supervisor with these deadlines (the
    * spec's command must agree: containerSpec builds both from them); on any failure it is removed.
    */
-  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, deadlines: ContainerDeadlines): Promise<SandboxContainer> {
+  static async start(
+    docker: Docker,
+    spec: Docker.ContainerCreateOptions,
+    deadlines: ContainerDeadlines,
+    diagnostics: Diagnostics,
+  ): Promise<SandboxContainer> {
     let container: Docker.Container;
     try {
       container = await docker.createContainer(spec);
     } catch (error) {
       throw dockerFailure("could not create a sandbox container", error);
     }
-    const sandboxContainer = new SandboxContainer(docker, container, deadlines);
+    const sandboxContainer = new SandboxContainer(docker, container, deadlines, diagnostics);
     try {
-      sandboxContainer.oomWatch = await OomWatch.open(docker, container.id);
+      sandboxContainer.oomWatch = await OomWatch.open(docker, container.id, diagnostics);
       await sandboxContainer.attachAndStart();
     } catch (error) {
       await sandboxContainer.destroy();
@@ -254,8 +256,8 @@ export class SandboxContainer {
       grace.abort();
       const result =
         outcome.kind === "report"
-          ? this.result({ ...facts, exitCode: 0, timedOut: false, oomKilled: false, parsed: parseReport(outcome.reportLine, token) })
-          : this.result({
+          ? jobResult({ ...facts, exitCode: 0, timedOut: false, oomKilled: false, parsed: parseReport(outcome.reportLine, token) })
+          : jobResult({
               ...facts,
               exitCode: outcome.status,
               timedOut: false,
@@ -280,7 +282,7 @@ export class SandboxContainer {
     const timedOut = outcome.kind === "timeout" || (outcome.kind === "exited" && exit.code === DEADLINE_EXIT_CODE);
     const oomKilled = await this.readOomKilled(hostKilled ? null : exit.code);
     const killed = timedOut || oomKilled || outcome.kind === "aborted";
-    const result = this.result({
+    const result = jobResult({
       ...facts,
       durationMs,
       exitCode: killed ? null : exit.code,
@@ -311,38 +313,6 @@ export class SandboxContainer {
     }
   }
 
-  private result(facts: {
-    startedAt: number;
-    durationMs?: number;
-    exitCode: number | null;
-    timedOut: boolean;
-    oomKilled: boolean;
-    aborted?: boolean;
-    parsed: ParsedReport;
-    timeoutMs: number;
-    exit?: ExitState;
-    runnerStatus?: number;
-    token: string;
-    out: JobOutput;
-  }): JobResult {
-    const { parsed, out } = facts;
-    const durationMs = facts.durationMs ?? performance.now() - facts.startedAt;
-    const result: JobResult = {
-      exitCode: facts.exitCode,
-      timedOut: facts.timedOut,
-      oomKilled: facts.oomKilled,
-      aborted: facts.aborted ?? false,
-      durationMs: Math.round(durationMs * 100) / 100,
-      stdout: withoutRequestLines(stdoutWithoutReport(out.stdout.text(), parsed.reportLine), facts.token),
-      stderr: stderrWithoutEndLine(out.stderr.text(), facts.token),
-      stdoutTruncated: out.stdout.truncated,
-      stderrTruncated: out.stderr.truncated,
-      report: parsed.report,
-    };
-    if (parsed.report === null) result.reportProblem = explainMissingReport(parsed.problem, result, facts);
-    return result;
-  }
-
   /**
    * The engine's flag, or its `oom` event (see oom-watch.ts for why both). `exitCode` is null when
    * the host killed the container itself; a SIGKILL exit the host did not send waits briefly for a
@@ -367,7 +337,13 @@ export class SandboxContainer {
       await this.container.kill({ signal: "SIGKILL" });
     } catch (error) {
       if (!isGoneOrStopped(error)) {
-        process.emitWarning(`toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${errorMessage(error)}); removing it`);
+        this.diagnostics.warn(
+          "sandbox",
+          `toolforge sandbox: killing container ${this.id.slice(0, 12)} failed (${errorMessage(error)}); removing it`,
+          {
+            containerId: this.id,
+          },
+        );
         await this.destroy();
         return;
       }
@@ -390,36 +366,4 @@ export class SandboxContainer {
     })();
     return this.destroyed;
   }
-}
-
-function explainMissingReport(
-  problem: string,
-  result: JobResult,
-  facts: { timeoutMs: number; exit?: ExitState | undefined; runnerStatus?: number | undefined },
-): string {
-  const { exit } = facts;
-  if (result.aborted) return `the job was aborted by its caller and stopped; ${problem}`;
-  if (result.timedOut) return `the job ran past its ${facts.timeoutMs} ms limit and was killed; ${problem}`;
-  if (result.oomKilled) return `the job went over the sandbox's memory limit and was killed; ${problem}`;
-  if (facts.runnerStatus !== undefined) return `${problem} (exit code ${facts.runnerStatus})`;
-  if (exit?.error) return `lost track of the container (${errorMessage(exit.error)}); ${problem}`;
-  if (exit?.code === ABANDONED_EXIT_CODE)
-    return `the container's input closed before the job finished (the connection to the Docker engine broke); ${problem}`;
-  return exit ? `${problem} (exit code ${exit.code})` : problem;
-}
-
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE"]);
-
-/** Docker failures become typed errors; an unreachable engine says how to start it. */
-export function dockerFailure(what: string, error: unknown): Error {
-  if (error instanceof ToolForgeError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code && UNREACHABLE_CODES.has(code)) {
-    return new SandboxUnavailableError(
-      `${what}: the Docker engine is not reachable (${code})`,
-      "start it: `bash scripts/provision-sandbox.sh` (installs and starts Docker + runsc) or `sudo systemctl start docker`",
-      error,
-    );
-  }
-  return new ToolForgeError("sandbox_docker_error", `${what}: ${errorMessage(error)}`, { cause: error });
 }

@@ -29,7 +29,7 @@ import { Lifecycle } from "../service/lifecycle.js";
 import { errorMessage } from "../errors.js";
 
 /** The largest JSON body accepted; larger bodies get a 413. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppDeps {
   /** One user turn through the graph (the app serialises turns per thread itself). */

@@ -3,8 +3,6 @@ import { performance } from "node:perf_hooks";
 import type { RequestHandler } from "express";
 import type { Logger } from "../service/logger.js";
 
-export { createLogger, type Logger } from "../service/logger.js";
-
 /**
  * What route handlers leave in `res.locals` for the request line: the conversation thread and,
  * for a 500, the error id that the error handler also logged.

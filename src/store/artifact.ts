@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
 import { checkSelector, checkToolName, checkVersion, normaliseObjectId } from "./ids.js";
 import { HOST_RULE, hostProblem, MAX_DECLARED_HOSTS, MAX_USED_TOOLS } from "../contract.js";
-import type { CodeArtifact, NewMethodVersion, NewToolGrant, NewToolVersion, ToolOrigin, ToolPin } from "./types.js";
+import type { CodeArtifact, NewMethodVersion, NewToolVersion, ToolOrigin, ToolPin } from "./types.js";
+import type { NewToolGrant } from "./grant-types.js";
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");

@@ -18,16 +18,16 @@ import type {
   ForgeRunOutcome,
   ForgeRunQuery,
   JsonObject,
-  LibrarySearchOptions,
   MessagePatch,
   NewForgeRun,
   NewMessage,
   NewMethodVersion,
   NewObject,
-  NewToolGrant,
   NewToolVersion,
   Store,
 } from "./types.js";
+import type { NewToolGrant } from "./grant-types.js";
+import type { LibrarySearchOptions } from "./library-types.js";
 
 export abstract class ComposedStore<Saver extends BaseCheckpointSaver> implements Store {
   abstract readonly kind: Store["kind"];

@@ -9,6 +9,8 @@ import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./types.js";
 
 export type * from "./types.js";
+export type * from "./grant-types.js";
+export type * from "./library-types.js";
 export type { OpenStoreOptions } from "./options.js";
 export { sha256Hex } from "./artifact.js";
 export { ROOT_OBJECT_IDS } from "./root-objects.js";

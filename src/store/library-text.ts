@@ -14,7 +14,7 @@
 
 import { InvalidInputError } from "../errors.js";
 import { stem } from "./porter-stemmer.js";
-import type { LibraryFields, LibrarySearchOptions } from "./types.js";
+import type { LibraryFields, LibrarySearchOptions } from "./library-types.js";
 
 export const LIBRARY_TEXT_VERSION = 1;
 

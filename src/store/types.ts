@@ -1,9 +1,12 @@
 /**
  * The one Store interface. Everything above the store (forge, registry, objects, graph, server)
  * talks to this and never knows whether it has the embedded SQLite file or ArangoDB.
- * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`).
+ * Times are ISO-8601 strings; JSON values are plain JSON (`JsonValue`). The grants' records are in
+ * grant-types.ts, the library search's in library-types.ts.
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { NewToolGrant, ToolGrant } from "./grant-types.js";
+import type { LibraryHit, LibrarySearchOptions } from "./library-types.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -84,40 +87,6 @@ export interface ToolDependent {
   version: number;
   /** The version of the used tool it is pinned to. */
   pinned: number;
-}
-
-// ---------------------------------------------------------------- grants
-
-/**
- * A person's answer to a tool asking for a host: granted or denied, for the version it was given
- * for and (unless `onlyThisVersion`) the versions after it. Revoked grants are kept, with the time.
- */
-export interface ToolGrant {
-  id: string;
-  toolName: string;
-  host: string;
-  /** The version the person answered for. */
-  version: number;
-  /** Holds for that version only (a later version asks again). */
-  onlyThisVersion: boolean;
-  decision: "granted" | "denied";
-  /** The header of the credential the host adds for this host (its value is never read back but by the call path). */
-  credentialHeader: string | null;
-  /** The person granted it as a host on their own network: it may resolve to a private address, and plain http is allowed. */
-  privateNetwork: boolean;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface NewToolGrant {
-  toolName: string;
-  host: string;
-  version: number;
-  onlyThisVersion: boolean;
-  decision: "granted" | "denied";
-  credential?: { header: string; value: string } | null;
-  /** See ToolGrant.privateNetwork (default false). */
-  privateNetwork?: boolean;
 }
 
 // ---------------------------------------------------------------- objects
@@ -285,38 +254,6 @@ export interface EventQuery {
   afterSeq?: number;
   /** At most this many (default 100). */
   limit?: number;
-}
-
-// ---------------------------------------------------------------- library search
-
-/** The indexed fields of a library entry, each a space-separated string of terms (made by library-text.ts). */
-export interface LibraryFields {
-  name: string;
-  description: string;
-  args: string;
-  spec: string;
-}
-
-export interface LibrarySearchOptions {
-  /** How many hits at most (default 10, at most 100). */
-  limit?: number;
-  /** Only tools, or only methods (default: both). */
-  kind?: "tool" | "method";
-}
-
-/** One active tool version or method version found by `searchLibrary`. */
-export interface LibraryHit {
-  kind: "tool" | "method";
-  /** The tool's name, or the method's selector. */
-  name: string;
-  /** Methods: the object that holds the method; null for tools. */
-  objectId: string | null;
-  version: number;
-  description: string;
-  /** BM25 relevance (higher is better); comparable only between the hits of one search. */
-  score: number;
-  /** The entry's indexed terms (see library-text.ts), for callers that judge how well it matches. */
-  fields: LibraryFields;
 }
 
 // ---------------------------------------------------------------- the interface

@@ -5,7 +5,7 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { libraryFields } from "../store/library-text.js";
-import type { LibraryFields } from "../store/types.js";
+import type { LibraryFields } from "../store/library-types.js";
 import type { JsonObject, JsonValue } from "../store/types.js";
 import { compileArgsSchema, type ArgsCheck } from "./args.js";
 import { FIND_TOOLS, FIND_TOOLS_DESCRIPTION, FIND_TOOLS_SCHEMA, runFindTools } from "./find-tools.js";

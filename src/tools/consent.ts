@@ -5,7 +5,7 @@
  * version only. So a new version that asks for a new host asks again, a rollback returns to the
  * answers of the version rolled back to, and a revocation holds from the next call.
  */
-import type { ToolGrant } from "../store/types.js";
+import type { ToolGrant } from "../store/grant-types.js";
 
 export interface Consent {
   /** Hosts with a standing grant, and the grant (for its credential). */

@@ -7,7 +7,8 @@
  */
 import { InvalidInputError } from "../errors.js";
 import type { EventBus } from "../events.js";
-import type { Store, ToolGrant } from "../store/types.js";
+import type { Store } from "../store/types.js";
+import type { ToolGrant } from "../store/grant-types.js";
 import { consentOf, type Consent } from "./consent.js";
 import { noSuchTool } from "./no-such-tool.js";
 

@@ -3,7 +3,8 @@
  * GET /tools?q= and the rollback answer over HTTP, and `toolforge tools list | show | search |
  * rollback` on the command line.
  */
-import type { Store, ToolGrant, ToolSummary, ToolVersion } from "../store/types.js";
+import type { Store, ToolSummary, ToolVersion } from "../store/types.js";
+import type { ToolGrant } from "../store/grant-types.js";
 import { grantsOf } from "./grants.js";
 import { noSuchTool } from "./no-such-tool.js";
 import { selectTools } from "./selection.js";

@@ -9,8 +9,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { create as createTar, extract } from "tar";
 import { loadConfig, type Config } from "../../src/config.js";
-import { openStore, sha256Hex, type Store } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { createArchive, listArchives, restoreArchive, TamperedArchiveError } from "../../src/archive/index.js";
+import { methodVersion } from "../support/store.js";
 
 const dirs: string[] = [];
 function tempDir(prefix: string): string {
@@ -32,15 +33,7 @@ async function seed(store: Store, config: Config): Promise<void> {
   await store.ensureObject({ id: "nil" });
   await store.ensureObject({ id: "system", attributes: { greetings: 2, owner: "Ada" }, prototypes: ["nil"] });
   const code = "export default (self, who) => `Hello, ${who}!`;";
-  await store.installMethodVersion({
-    objectId: "system",
-    selector: "greet",
-    description: "Greets someone.",
-    source: code,
-    compiled: code,
-    sha256: sha256Hex(code),
-    forgeRunId: null,
-  });
+  await store.installMethodVersion(methodVersion("system", "greet", undefined, { compiled: code, description: "Greets someone." }));
   const message = await store.createMessage({ targetId: "system", selector: "greet", args: ["Ada"], kwargs: {} });
   await store.updateMessage(message.id, { status: "done", result: "Hello, Ada!" });
   mkdirSync(path.join(config.dynamicToolsDir, "word_count"), { recursive: true });

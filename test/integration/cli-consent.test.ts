@@ -14,7 +14,7 @@ import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-olla
 import { runnableToolVersion } from "../support/store.js";
 import { until } from "../support/until.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 import { inTerminal, terminalProblem, type Terminal } from "./terminal-harness.js";
 
 const HOST = "api.frankfurter.app";
@@ -71,33 +71,29 @@ describeSandbox(
       "against a server: y grants the host for this version and later ones, and the question is sent again and answered by the tool",
       async () => {
         const terminal = inTerminal(["chat", "--url", served.url], serverEnv(), served.dir, 120);
-        try {
-          await terminal.waitFor(/you › /, "the first prompt");
-          terminal.type("please use answer_one\r");
-          await terminal.waitFor(question("answer_one"), "the consent question");
-          expect(await served.server.runtime.store.listGrants("answer_one")).toEqual([]);
-          // Before the answer, the call was refused for consent, not made.
-          expect(toolMessages("answer_one")).toEqual([expect.stringContaining("no person has granted yet")]);
+        await terminal.waitFor(/you › /, "the first prompt");
+        terminal.type("please use answer_one\r");
+        await terminal.waitFor(question("answer_one"), "the consent question");
+        expect(await served.server.runtime.store.listGrants("answer_one")).toEqual([]);
+        // Before the answer, the call was refused for consent, not made.
+        expect(toolMessages("answer_one")).toEqual([expect.stringContaining("no person has granted yet")]);
 
-          terminal.type("y\r");
-          await terminal.waitFor(/allowed: answer_one may reach api\.frankfurter\.app/, "the grant");
-          await terminal.waitFor(/asking again…/, "the question sent again");
-          await terminal.waitFor(/answer_one → 42/, "the tool's answer");
-          const grants = await served.server.runtime.store.listGrants("answer_one");
-          expect(grants.map((g) => [g.host, g.decision, g.version, g.onlyThisVersion, g.privateNetwork])).toEqual([
-            [HOST, "granted", 1, false, false],
-          ]);
-          // The question went to the agent twice; the second time the tool ran in the sandbox.
-          const seen = await until(
-            "BRICK's second turn",
-            () => toolMessages("answer_one"),
-            (m) => m.length === 2,
-          );
-          expect(seen).toEqual([expect.stringContaining("no person has granted yet"), "42"]);
-          await leave(terminal);
-        } finally {
-          if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
-        }
+        terminal.type("y\r");
+        await terminal.waitFor(/allowed: answer_one may reach api\.frankfurter\.app/, "the grant");
+        await terminal.waitFor(/asking again…/, "the question sent again");
+        await terminal.waitFor(/answer_one → 42/, "the tool's answer");
+        const grants = await served.server.runtime.store.listGrants("answer_one");
+        expect(grants.map((g) => [g.host, g.decision, g.version, g.onlyThisVersion, g.privateNetwork])).toEqual([
+          [HOST, "granted", 1, false, false],
+        ]);
+        // The question went to the agent twice; the second time the tool ran in the sandbox.
+        const seen = await until(
+          "BRICK's second turn",
+          () => toolMessages("answer_one"),
+          (m) => m.length === 2,
+        );
+        expect(seen).toEqual([expect.stringContaining("no person has granted yet"), "42"]);
+        await leave(terminal);
       },
     );
 
@@ -105,30 +101,26 @@ describeSandbox(
       "against a server: Ctrl-C at the question leaves it unanswered and the chat goes on; n denies, and nothing is sent again",
       async () => {
         const terminal = inTerminal(["chat", "--url", served.url], serverEnv(), served.dir, 120);
-        try {
-          await terminal.waitFor(/you › /, "the first prompt");
-          terminal.type("please use answer_two\r");
-          await terminal.waitFor(question("answer_two"), "the consent question");
-          terminal.type("\x03");
-          await terminal.waitFor(/left unanswered/, "the unanswered question");
-          await terminal.waitFor(/toolforge tools grant answer_two api\.frankfurter\.app/, "how to grant it later");
-          expect(terminal.child.exitCode).toBeNull();
-          expect(await served.server.runtime.store.listGrants("answer_two")).toEqual([]);
+        await terminal.waitFor(/you › /, "the first prompt");
+        terminal.type("please use answer_two\r");
+        await terminal.waitFor(question("answer_two"), "the consent question");
+        terminal.type("\x03");
+        await terminal.waitFor(/left unanswered/, "the unanswered question");
+        await terminal.waitFor(/toolforge tools grant answer_two api\.frankfurter\.app/, "how to grant it later");
+        expect(terminal.child.exitCode).toBeNull();
+        expect(await served.server.runtime.store.listGrants("answer_two")).toEqual([]);
 
-          terminal.type("please use answer_two again\r");
-          await terminal.waitFor(new RegExp(`(${question("answer_two").source}[^]*){2}`), "the question, asked again");
-          terminal.type("n\r");
-          await terminal.waitFor(/denied: answer_two will not reach api\.frankfurter\.app/, "the denial");
-          const grants = await served.server.runtime.store.listGrants("answer_two");
-          expect(grants.map((g) => [g.host, g.decision])).toEqual([[HOST, "denied"]]);
-          await leave(terminal);
-          expect(terminal.screen()).not.toContain("asking again");
-          // Two questions, two turns: a denial sends nothing again, and the tool never ran.
-          expect(toolMessages("answer_two")).toHaveLength(2);
-          expect(toolMessages("answer_two").every((m) => !m.includes("42"))).toBe(true);
-        } finally {
-          if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
-        }
+        terminal.type("please use answer_two again\r");
+        await terminal.waitFor(new RegExp(`(${question("answer_two").source}[^]*){2}`), "the question, asked again");
+        terminal.type("n\r");
+        await terminal.waitFor(/denied: answer_two will not reach api\.frankfurter\.app/, "the denial");
+        const grants = await served.server.runtime.store.listGrants("answer_two");
+        expect(grants.map((g) => [g.host, g.decision])).toEqual([[HOST, "denied"]]);
+        await leave(terminal);
+        expect(terminal.screen()).not.toContain("asking again");
+        // Two questions, two turns: a denial sends nothing again, and the tool never ran.
+        expect(toolMessages("answer_two")).toHaveLength(2);
+        expect(toolMessages("answer_two").every((m) => !m.includes("42"))).toBe(true);
       },
     );
 

@@ -6,23 +6,20 @@
  * agent in its own process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { methodVersion, toolVersion } from "../support/store.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { cascade, mentions, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { cascade, mentions, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 
-function toolVersion(n: number) {
+function shoutVersion(n: number) {
   const compiled = `export default function shout({ text }) { return text.toUpperCase() + "${"!".repeat(n)}"; }`;
-  return {
-    toolName: "shout",
+  return toolVersion("shout", undefined, {
+    compiled,
+    source: `// shout v${n}\n${compiled}`,
     description: `Shouts a text (v${n}).`,
     schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-    source: `// shout v${n}\n${compiled}`,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 describe("the CLI against a running server", () => {
@@ -34,7 +31,7 @@ describe("the CLI against a running server", () => {
       respond: cascade((request) => (mentions(request, "second line") ? "Answer to the second line." : "ALFRED's answer for the CLI.")),
     });
     served = await startTestServer({ ollama });
-    for (const n of [1, 2]) await served.server.runtime.store.installToolVersion(toolVersion(n));
+    for (const n of [1, 2]) await served.server.runtime.store.installToolVersion(shoutVersion(n));
   });
 
   afterAll(async () => {
@@ -132,15 +129,7 @@ describeSandbox("toolforge send", (sandbox) => {
       greet: "export default function greet(self, who) { return `Hello, ${who}!`; }",
     };
     for (const [selector, compiled] of Object.entries(methods)) {
-      await store.installMethodVersion({
-        objectId: "calc",
-        selector,
-        description: selector,
-        source: compiled,
-        compiled,
-        sha256: sha256Hex(compiled),
-        forgeRunId: null,
-      });
+      await store.installMethodVersion(methodVersion("calc", selector, undefined, { compiled, description: selector }));
     }
   });
 

@@ -20,7 +20,7 @@ import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-olla
 import { runnableToolVersion } from "../support/store.js";
 import { until } from "../support/until.js";
 import { runCli, tempDirs } from "./cli-harness.js";
-import { cascade, mentions, speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./server-harness.js";
+import { cascade, mentions, speakerOf, startTestServer, TEST_MODELS, type TestServer } from "./test-server.js";
 import { inTerminal, terminalProblem, type Terminal } from "./terminal-harness.js";
 
 const asks = (ollama: ScriptedOllama, text: string) => ollama.chatRequests.filter((r) => mentions(r, text));
@@ -54,32 +54,28 @@ describe("toolforge chat and send, as a user meets them", () => {
     async () => {
       // A terminal with a size, as a person's has: the spinner runs (and with it, whatever it does to stdin).
       const terminal = inTerminal(["chat", "--url", served.url, "--thread", "terminal-thread"], env(), served.dir, 120);
-      try {
-        await terminal.waitFor(/you › /, "the first prompt");
+      await terminal.waitFor(/you › /, "the first prompt");
 
-        terminal.type("/help\r");
-        await terminal.waitFor(/commands \(never sent to the agent\)/, "the help");
-        terminal.type("/nonsense\r");
-        await terminal.waitFor(/unknown command \/nonsense/, "the unknown command");
-        expect(asks(ollama, "/help")).toEqual([]);
-        expect(asks(ollama, "/nonsense")).toEqual([]);
+      terminal.type("/help\r");
+      await terminal.waitFor(/commands \(never sent to the agent\)/, "the help");
+      terminal.type("/nonsense\r");
+      await terminal.waitFor(/unknown command \/nonsense/, "the unknown command");
+      expect(asks(ollama, "/help")).toEqual([]);
+      expect(asks(ollama, "/nonsense")).toEqual([]);
 
-        terminal.type("slow question\r");
-        while (asks(ollama, "slow question").length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-        terminal.type("\x03"); // Ctrl-C while BRICK works
-        await terminal.waitFor(/\(turn cancelled\)/, "the cancellation");
-        expect(terminal.child.exitCode).toBeNull();
+      terminal.type("slow question\r");
+      while (asks(ollama, "slow question").length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      terminal.type("\x03"); // Ctrl-C while BRICK works
+      await terminal.waitFor(/\(turn cancelled\)/, "the cancellation");
+      expect(terminal.child.exitCode).toBeNull();
 
-        terminal.type("quick question\r");
-        await terminal.waitFor(/Quick answer\./, "the next answer");
-        const prompts = terminal.screen().split("you › ").length - 1;
-        await terminal.waitFor(new RegExp(`(you › [^]*){${prompts}}`), "the prompt after the answer");
+      terminal.type("quick question\r");
+      await terminal.waitFor(/Quick answer\./, "the next answer");
+      const prompts = terminal.screen().split("you › ").length - 1;
+      await terminal.waitFor(new RegExp(`(you › [^]*){${prompts}}`), "the prompt after the answer");
 
-        terminal.type("\x03"); // Ctrl-C at the prompt
-        expect(await terminal.exited).toBe(130);
-      } finally {
-        if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
-      }
+      terminal.type("\x03"); // Ctrl-C at the prompt
+      expect(await terminal.exited).toBe(130);
     },
   );
 
@@ -87,17 +83,13 @@ describe("toolforge chat and send, as a user meets them", () => {
     `on a terminal: Ctrl-D while the agent works lets the turn finish, then leaves${terminalProblem ? ` (skipped: ${terminalProblem})` : ""}`,
     async () => {
       const terminal = inTerminal(["chat", "--url", served.url, "--thread", "ctrl-d-thread"], env(), served.dir, 120);
-      try {
-        await terminal.waitFor(/you › /, "the first prompt");
-        const before = asks(ollama, "slow question").length;
-        terminal.type("slow question, then Ctrl-D\r");
-        while (asks(ollama, "slow question").length === before) await new Promise((resolve) => setTimeout(resolve, 50));
-        terminal.type("\x04"); // Ctrl-D while BRICK works
-        expect(await terminal.exited).toBe(0);
-        expect(terminal.screen()).toContain("An answer.");
-      } finally {
-        if (terminal.child.exitCode === null) terminal.child.kill("SIGKILL");
-      }
+      await terminal.waitFor(/you › /, "the first prompt");
+      const before = asks(ollama, "slow question").length;
+      terminal.type("slow question, then Ctrl-D\r");
+      while (asks(ollama, "slow question").length === before) await new Promise((resolve) => setTimeout(resolve, 50));
+      terminal.type("\x04"); // Ctrl-D while BRICK works
+      expect(await terminal.exited).toBe(0);
+      expect(terminal.screen()).toContain("An answer.");
     },
   );
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { toolVersion } from "../support/store.js";
 import { runCli } from "./cli-harness.js";
-import { cascade, startTestServer, type TestServer } from "./server-harness.js";
+import { cascade, startTestServer, type TestServer } from "./test-server.js";
 
 describe("granting a tool's hosts from the command line", () => {
   let ollama: ScriptedOllama;

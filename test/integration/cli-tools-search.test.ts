@@ -12,7 +12,7 @@ import { toolVersion } from "../support/store.js";
 import { runCli, tempDirs } from "./cli-harness.js";
 
 /** A stored tool that only its description tells apart. */
-const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", description);
+const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", { description });
 
 describe("toolforge tools search --local", () => {
   const dirs = tempDirs();

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollama.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { describeSandbox } from "../support/sandbox.js";
-import { speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 const FACTORIZE = `import assert from "node:assert/strict";
 export const name = "factorize";

@@ -11,7 +11,7 @@ import type { OllamaChatRequest, ScriptedReply } from "../support/scripted-ollam
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { json, startServer, type TestServer as OutsideServer } from "./egress-servers.js";
-import { speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 function rateModule(host: string): string {
   return [

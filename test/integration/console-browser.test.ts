@@ -16,12 +16,12 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { PublishedEvent } from "../../src/events.js";
-import { sha256Hex } from "../../src/store/index.js";
 import { browserProblem, docImage, launchBrowser, mustRunBrowser, screenshot } from "../support/browser.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
+import { toolVersion } from "../support/store.js";
 import { reply } from "./forge-fixtures.js";
-import { mentions, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { mentions, speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 const KEY = "console-browser-test-key-0123456789";
 const QUESTION = "How many vowels are in 'forge console'?";
@@ -481,17 +481,14 @@ describeSandbox("the console in a real browser", (sandbox) => {
 
   test("compares two installed versions, and rolls a tool back to a chosen version after a confirmation", async () => {
     // A second version, added by hand.
-    const compiled = "export default function vowel_count() { return 0; }";
-    await served.server.runtime.store.installToolVersion({
-      toolName: "vowel_count",
-      description: "Counts the vowels in a text (v2).",
-      schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-      source: PASSING_MODULE.replace("Counts the vowels in a text.", "Counts the vowels in a text (v2)."),
-      compiled,
-      sha256: sha256Hex(compiled),
-      forgeRunId: null,
-      origin: "added",
-    });
+    await served.server.runtime.store.installToolVersion(
+      toolVersion("vowel_count", "return 0;", {
+        description: "Counts the vowels in a text (v2).",
+        schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+        source: PASSING_MODULE.replace("Counts the vowels in a text.", "Counts the vowels in a text (v2)."),
+        origin: "added",
+      }),
+    );
     // Installed behind the server's back (no event): open the tool again.
     await nav("Forge runs");
     await nav("Library");

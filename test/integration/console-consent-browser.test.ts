@@ -15,7 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { browserProblem, launchBrowser, mustRunBrowser, screenshot } from "../support/browser.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
-import { speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 const TOOL = "home_rate";
 const RATE = 1.0842;

@@ -15,7 +15,7 @@ import type { BuiltinTool } from "../../src/tools/registry.js";
 import { browserProblem, launchBrowser, mustRunBrowser } from "../support/browser.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { toolVersion } from "../support/store.js";
-import { startTestServer, type TestServer } from "./server-harness.js";
+import { startTestServer, type TestServer } from "./test-server.js";
 
 const runBrowser = browserProblem === null || mustRunBrowser;
 const test = runBrowser ? it : it.skip;

@@ -12,8 +12,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, type Config } from "../../src/config.js";
-import { openStore, sha256Hex, type NewToolVersion } from "../../src/store/index.js";
-import { arangoTestServer, freshArangoDatabase } from "../support/store.js";
+import { openStore, type NewToolVersion } from "../../src/store/index.js";
+import { arangoTestServer, freshArangoDatabase, toolVersion } from "../support/store.js";
 
 const CHILD_SOURCE = `
 import { writeSync } from "node:fs";
@@ -63,8 +63,7 @@ function child(script: string, config: StoreConfig, ...args: string[]) {
 }
 
 function tool(toolName: string, description: string): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 2; }`;
-  return { toolName, description, schema: { type: "object" }, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return toolVersion(toolName, "return 2;", { description, schema: { type: "object" } });
 }
 
 function processSearch(kind: string, fresh: (scratch: string) => { config: StoreConfig; drop: () => Promise<void> }): void {

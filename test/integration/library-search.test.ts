@@ -9,8 +9,8 @@ import Database from "better-sqlite3";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../src/errors.js";
-import { openStore, sha256Hex, type NewMethodVersion, type NewToolVersion, type Store } from "../../src/store/index.js";
-import { arangoTestServer, tempArangoStore, tempStore, type TempStore } from "../support/store.js";
+import { openStore, type NewMethodVersion, type NewToolVersion, type Store } from "../../src/store/index.js";
+import { arangoTestServer, methodVersion, tempArangoStore, tempStore, toolVersion, type TempStore } from "../support/store.js";
 
 function tool(
   toolName: string,
@@ -18,22 +18,15 @@ function tool(
   properties: Record<string, { type: string; description?: string }> = {},
   extra: Partial<NewToolVersion> = {},
 ): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return ${JSON.stringify(description)}; }`;
-  return {
-    toolName,
+  return toolVersion(toolName, `return ${JSON.stringify(description)};`, {
     description,
     schema: { type: "object", properties, required: Object.keys(properties) },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
     ...extra,
-  };
+  });
 }
 
 function method(objectId: string, selector: string, description: string): NewMethodVersion {
-  const compiled = `export default function ${selector}(self) { return self; }`;
-  return { objectId, selector, description, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
+  return methodVersion(objectId, selector, "return self;", { description });
 }
 
 const names = async (store: Store, query: string, options?: Parameters<Store["searchLibrary"]>[1]) =>

@@ -8,7 +8,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { TOOL_EXAMPLE } from "../../src/forge/prompt.js";
 import type { OllamaChatRequest } from "../support/scripted-ollama.js";
 import { reply } from "./forge-fixtures.js";
-import { mentions } from "./server-harness.js";
+import { mentions } from "./test-server.js";
 
 export const REVERSE_WORDS_SPEC = "reverse_words: reverses the order of the words in a text. Input: {text: string}. Output: string.";
 export const CUBE_SPEC = "cube_number: cubes a number. Input: {n: number}. Output: number.";

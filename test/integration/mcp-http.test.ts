@@ -11,7 +11,7 @@ import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
 import { CUBE_SPEC, REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, type RecordingClient } from "./mcp-harness.js";
 import { untilPresent } from "../support/until.js";
-import { speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 const API_KEY = "mcp-test-key-0123456789";
 

@@ -9,9 +9,10 @@ import path from "node:path";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { openStore, sha256Hex } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { toolVersion } from "../support/store.js";
 import { cliEnv, tempDirs } from "./cli-harness.js";
 import { REVERSE_WORDS_SPEC, forgeReplies, recordingClient, textOf, type RecordingClient } from "./mcp-harness.js";
 import { untilPresent } from "../support/until.js";
@@ -28,15 +29,12 @@ function shoutVersion() {
     'export function test() { assert.equal(shout({ text: "a" }), "A!"); }',
     "",
   ].join("\n");
-  return {
-    toolName: "shout",
+  return toolVersion("shout", undefined, {
+    compiled,
+    source: `// written by another process\n${compiled}`,
     description: "Shouts a text.",
     schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-    source: `// written by another process\n${compiled}`,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 describeSandbox(

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { ScriptedOllama, textToolCall, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
-import { speakerOf, startTestServer, TEST_MODELS, type Speaker, type TestServer } from "./server-harness.js";
+import { speakerOf, startTestServer, TEST_MODELS, type Speaker, type TestServer } from "./test-server.js";
 
 const wordCount: BuiltinTool = {
   name: "word_count",

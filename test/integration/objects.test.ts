@@ -16,11 +16,12 @@ import { METHOD_EXAMPLE } from "../../src/forge/prompt.js";
 import { createObjectSpace, type ObjectSpace } from "../../src/objects/index.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/server/logger.js";
+import { createLogger } from "../../src/service/logger.js";
 import { createObjectsRouter } from "../../src/server/objects-router.js";
-import { sha256Hex, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-ollama.js";
+import { methodVersion } from "../support/store.js";
 
 const FORGE_MODEL = "forge-coder:test";
 
@@ -268,15 +269,9 @@ describeSandbox("living objects", (sandbox) => {
     const spaceB = createObjectSpace({ ...b.runtime, store: countConflicts(b.runtime.store, conflicts) });
     try {
       const code = COUNT_MODULE(); // plain JavaScript: compiled = source
-      await a.runtime.store.installMethodVersion({
-        objectId: "system",
-        selector: "count",
-        description: "Adds one to self.count.",
-        source: code,
-        compiled: code,
-        sha256: sha256Hex(code),
-        forgeRunId: null,
-      });
+      await a.runtime.store.installMethodVersion(
+        methodVersion("system", "count", undefined, { compiled: code, description: "Adds one to self.count." }),
+      );
       const sends = Array.from({ length: 6 }, () => [spaceA.send("system", "count"), spaceB.send("system", "count")]).flat();
       const outcomes = await Promise.all(sends);
       expect(outcomes.map((o) => o.result as number).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));

@@ -5,7 +5,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { cascade, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { cascade, speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 let ollama: ScriptedOllama;
 let served: TestServer;

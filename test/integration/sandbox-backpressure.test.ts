@@ -18,7 +18,7 @@ import { createTestSandbox, describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { untilPresent } from "../support/until.js";
 import { recordingClient, textOf, type RecordingClient } from "./mcp-harness.js";
-import { startTestServer, type TestServer } from "./server-harness.js";
+import { startTestServer, type TestServer } from "./test-server.js";
 
 const docker = new Docker();
 const ownLabel = `${OWNER_LABEL}=${formatIdentity(currentProcess())}`;

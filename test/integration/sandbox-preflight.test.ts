@@ -1,8 +1,9 @@
 /** Preflight against the real engine: what is missing is named, with its fix; the image builds safely. */
 import Docker from "dockerode";
 import { randomBytes } from "node:crypto";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, expect, it, onTestFinished, vi } from "vitest";
 import type { Config } from "../../src/config.js";
+import { DiagnosticsChannel, type Diagnostic } from "../../src/diagnostics.js";
 import { SandboxUnavailableError } from "../../src/errors.js";
 import { createSandbox } from "../../src/sandbox/index.js";
 import { buildOfflineImage, imageExists } from "../../src/sandbox/image.js";
@@ -37,6 +38,21 @@ describeSandbox(
       expect(checks.runtime.detail).toMatch(/no "toolforge-missing-runtime" runtime/);
       expect(checks.runtime.fix).toMatch(/daemon\.json/);
       await expect(createSandbox(config, { docker })).rejects.toBeInstanceOf(SandboxUnavailableError);
+    });
+
+    it("tells the diagnostics channel it is given, not process warnings, that runc is no security boundary", async () => {
+      const channel = new DiagnosticsChannel();
+      const heard: Diagnostic[] = [];
+      channel.subscribe((diagnostic) => heard.push(diagnostic));
+      const warnings = vi.spyOn(process, "emitWarning");
+      onTestFinished(() => warnings.mockRestore());
+      const sandbox = await createSandbox(testSandboxConfig({ runtime: "runc", poolSize: 0 }), { docker, diagnostics: channel });
+      onTestFinished(() => sandbox.close());
+      expect(heard).toContainEqual({
+        source: "sandbox",
+        message: expect.stringMatching(/SANDBOX_RUNTIME=runc: .*NOT a security boundary/),
+      });
+      expect(warnings).not.toHaveBeenCalled();
     });
 
     it("refuses a configured image that is not there, saying how to get it", async () => {

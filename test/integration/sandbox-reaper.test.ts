@@ -64,7 +64,7 @@ function startSpinningOwner(
      import { createSandbox } from ${src("sandbox/index.ts")};
      import { currentProcess, formatIdentity } from ${src("util/process-identity.ts")};
      process.stdout.write("OWNER " + formatIdentity(currentProcess()) + "\\n");
-     const sandbox = await createSandbox(loadConfig({ SANDBOX_POOL_SIZE: "0" }), { onWarning: () => undefined });
+     const sandbox = await createSandbox(loadConfig({ SANDBOX_POOL_SIZE: "0" }), { diagnostics: { warn: () => undefined } });
      await sandbox.run({ action: "call", contract: "method", module: "export default function f() { for (;;) {} }", timeoutMs: ${options.timeoutMs} });`,
   );
   const command = [process.execPath, "--import", "tsx", script];
@@ -181,7 +181,10 @@ describeSandbox(
       const config = testSandboxConfig({ poolSize: 0 });
       const elsewhere = { ...currentProcess(), pidNamespace: "pid:[1]", pid: 1 }; // another namespace: never judged by pid
       const timing = { startAllowanceMs: 1_000, coldIdleMs: 2_000, poolIdleMs: 2_000 };
-      const sandbox = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox, elsewhere, timing);
+      const sandbox = new DockerSandbox(docker, await ensureImage(docker, config.sandbox.image), config.sandbox, {
+        owner: elsewhere,
+        timing,
+      });
       sandboxes.push(sandbox);
       const container = await sandbox.startContainer({ jobTimeoutMs: 1_000 });
       made.push(container.id);

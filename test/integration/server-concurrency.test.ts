@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedOllama, type OllamaChatRequest } from "../support/scripted-ollama.js";
-import { mentions, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { mentions, speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 let ollama: ScriptedOllama;
 let served: TestServer;

@@ -11,12 +11,13 @@ import { once } from "node:events";
 import Docker from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { openStore, sha256Hex } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 import { ABANDONED_EXIT_CODE, DEADLINE_EXIT_CODE } from "../../src/sandbox/deadline.js";
 import { readLabels, SANDBOX_LABEL } from "../../src/sandbox/labels.js";
 import { INTERRUPTED_MESSAGE } from "../../src/store/ownership.js";
 import { currentProcess } from "../../src/util/process-identity.js";
 import { describeSandbox } from "../support/sandbox.js";
+import { methodVersion } from "../support/store.js";
 import { until } from "../support/until.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { spawnCli, tempDirs } from "./cli-harness.js";
@@ -37,11 +38,6 @@ afterAll(async () => {
   await ollama.close();
   dirs.cleanup();
 });
-
-function method(objectId: string, selector: string, body: string) {
-  const compiled = `export default function ${selector}(self) { ${body} }`;
-  return { objectId, selector, description: selector, source: compiled, compiled, sha256: sha256Hex(compiled), forgeRunId: null };
-}
 
 function serve(extra: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; url: Promise<string> } {
   const env = {
@@ -103,9 +99,9 @@ describeSandbox(
       try {
         await store.createObject({ id: "counter", attributes: { count: 0 } });
         await store.installMethodVersion(
-          method("counter", "slow", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); return 'woke';"),
+          methodVersion("counter", "slow", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); return 'woke';"),
         );
-        await store.installMethodVersion(method("counter", "tick", "self.count += 1; return self.count;"));
+        await store.installMethodVersion(methodVersion("counter", "tick", "self.count += 1; return self.count;"));
       } finally {
         await store.close();
       }
@@ -159,7 +155,7 @@ describeSandbox(
       const store = await openStore(loadConfig({ DATA_DIR: dirs.env.DATA_DIR! }));
       try {
         await store.createObject({ id: "spinner" });
-        await store.installMethodVersion(method("spinner", "spin", "for (;;) {}"));
+        await store.installMethodVersion(methodVersion("spinner", "spin", "for (;;) {}"));
       } finally {
         await store.close();
       }

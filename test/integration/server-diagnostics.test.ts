@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { toolVersion } from "../support/store.js";
-import { startTestServer, type TestServer } from "./server-harness.js";
+import { startTestServer, type TestServer } from "./test-server.js";
 
 const shout: BuiltinTool = {
   name: "shout",

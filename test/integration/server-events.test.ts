@@ -11,7 +11,7 @@ import { TOOL_EXAMPLE } from "../../src/forge/prompt.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type ScriptedReply } from "../support/scripted-ollama.js";
 import { readSse } from "../../src/util/sse-reader.js";
-import { speakerOf, startTestServer } from "./server-harness.js";
+import { speakerOf, startTestServer } from "./test-server.js";
 
 function script(request: OllamaChatRequest): ScriptedReply | string {
   const speaker = speakerOf(request);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { cascade, speakerOf, startTestServer, type TestServer } from "./server-harness.js";
+import { cascade, speakerOf, startTestServer, type TestServer } from "./test-server.js";
 
 function post(url: string, body: unknown) {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -15,19 +15,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import type { Config } from "../../src/config.js";
 import type { Diagnostic, Diagnostics } from "../../src/diagnostics.js";
 import { InvalidInputError, NotFoundError, RevisionConflictError } from "../../src/errors.js";
-import {
-  openStore,
-  restoreStoreSnapshot,
-  ROOT_OBJECT_IDS,
-  sha256Hex,
-  type NewMethodVersion,
-  type NewToolGrant,
-  type Store,
-} from "../../src/store/index.js";
+import { openStore, restoreStoreSnapshot, ROOT_OBJECT_IDS, sha256Hex, type NewToolGrant, type Store } from "../../src/store/index.js";
 import { COLLECTIONS } from "../../src/store/arango/collections.js";
 import { INTERRUPTED_FORGE_RUN, INTERRUPTED_MESSAGE, WorkNotHeldError } from "../../src/store/ownership.js";
 import { storeFiles } from "../../src/store/sqlite/files.js";
-import { arangoTestServer, tempArangoStore, tempStore, toolVersion } from "../support/store.js";
+import { arangoTestServer, methodVersion, tempArangoStore, tempStore, toolVersion } from "../support/store.js";
 
 type StoreConfig = Pick<Config, "dataDir" | "arango">;
 
@@ -35,19 +27,6 @@ interface OpenedStore {
   store: Store;
   config: StoreConfig;
   cleanup: () => Promise<void>;
-}
-
-function methodVersion(objectId: string, selector: string, body = "return self;"): NewMethodVersion {
-  const compiled = `export default function ${selector}(self) { ${body} }`;
-  return {
-    objectId,
-    selector,
-    description: `${selector} on ${objectId}`,
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
 }
 
 /** What the snapshot test compares before export and after restore. */
@@ -94,8 +73,8 @@ function storeContract(name: string, open: () => Promise<OpenedStore>, hideOwner
       });
 
       it("numbers versions, keeps earlier ones inactive and lists them in order", async () => {
-        await store.installToolVersion(toolVersion("word_count", "return 1;", "first"));
-        await store.installToolVersion(toolVersion("word_count", "return 2;", "second"));
+        await store.installToolVersion(toolVersion("word_count", "return 1;", { description: "first" }));
+        await store.installToolVersion(toolVersion("word_count", "return 2;", { description: "second" }));
         const versions = await store.listToolVersions("word_count");
         expect(versions.map((v) => [v.version, v.status, v.description])).toEqual([
           [1, "inactive", "first"],

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
+import { onTestFinished } from "vitest";
 import { cliEnv } from "./cli-harness.js";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/toolforge.js");
@@ -26,7 +27,11 @@ export interface Terminal {
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
-/** `toolforge ARGS…` on a pseudo-terminal of its own (of `columns` width: without one it has no size, and the CLI draws no spinner). */
+/**
+ * `toolforge ARGS…` on a pseudo-terminal of its own (of `columns` width: without one it has no
+ * size, and the CLI draws no spinner). Call it inside a test: the child is killed when the test
+ * ends, if it is still running.
+ */
 export function inTerminal(args: string[], env: Record<string, string>, cwd: string, columns?: number): Terminal {
   const command = (columns ? `stty cols ${columns} rows 40; ` : "") + [process.execPath, BIN, ...args].map(quote).join(" ");
   const child = spawn("script", ["-qefc", command, "/dev/null"], {
@@ -38,6 +43,9 @@ export function inTerminal(args: string[], env: Record<string, string>, cwd: str
   child.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (screen += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
   return {
     child,
     exited,

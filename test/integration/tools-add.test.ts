@@ -16,7 +16,7 @@ import { createToolMirror } from "../../src/tools/mirror.js";
 import { describeSandbox } from "../support/sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { runCli } from "./cli-harness.js";
-import { startTestServer, type TestServer } from "./server-harness.js";
+import { startTestServer, type TestServer } from "./test-server.js";
 
 const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "modules");
 const fixture = (file: string) => readFile(path.join(FIXTURES, file), "utf8");

@@ -16,10 +16,13 @@ import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { HumanMessage } from "@langchain/core/messages";
 import { loadConfig, type Config, type Env } from "../../src/config.js";
-import { SandboxUnavailableError } from "../../src/errors.js";
 import { createToolForge, type CreateGraphOptions, type ToolForge } from "../../src/graph/create.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
+import { refusingSandbox } from "./refusing-sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type Responder, type ScriptedReply } from "./scripted-ollama.js";
+
+// The harness's default sandbox; bench/mcp-sessions.ts imports it from here (tests take it from refusing-sandbox.ts).
+export { refusingSandbox };
 
 export const FORGE_MODEL = "forge-coder:test";
 
@@ -33,14 +36,6 @@ export const MODELS = {
   babs: "babs-model:test",
   alfred: "alfred-model:test",
 } as const;
-
-/** A sandbox for tests that must not run forged code: every job is refused, loudly. */
-export const refusingSandbox: Sandbox = {
-  run: async () => {
-    throw new SandboxUnavailableError("this test has no sandbox", "the test should not run forged code");
-  },
-  close: async () => {},
-};
 
 export interface GraphHarness extends ToolForge {
   config: Config;

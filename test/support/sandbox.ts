@@ -54,7 +54,7 @@ let warned = false;
 
 /** A sandbox with the test settings (see the top of this file). The caller closes it. */
 export async function createTestSandbox(overrides: SandboxOverrides = {}): Promise<Sandbox> {
-  return createSandbox(testSandboxConfig(overrides), { onWarning: () => undefined });
+  return createSandbox(testSandboxConfig(overrides), { diagnostics: { warn: () => undefined } });
 }
 
 export function describeSandbox(name: string, body: (sandbox: () => Sandbox) => void, options: { sandbox?: SandboxOverrides } = {}): void {

@@ -17,7 +17,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../src/config.js";
-import { openStore, sha256Hex, type NewToolVersion, type OpenStoreOptions, type Store } from "../../src/store/index.js";
+import {
+  openStore,
+  sha256Hex,
+  type NewMethodVersion,
+  type NewToolVersion,
+  type OpenStoreOptions,
+  type Store,
+} from "../../src/store/index.js";
 
 export interface TempStore {
   store: Store;
@@ -125,17 +132,49 @@ export async function dropArangoDatabase(arango: ArangoServer & { database: stri
   }
 }
 
-/** A tool version for tests of the store and the registry (its module returns what `body` does; nothing runs it). */
-export function toolVersion(toolName: string, body = "return 1;", description = `the ${toolName} tool`): NewToolVersion {
-  const compiled = `export default function ${toolName}() { ${body} }`;
+/** What a test may set on a tool version; `sha256` is always that of `compiled`, `source` is `compiled` unless given. */
+export type ToolVersionFields = Partial<Omit<NewToolVersion, "toolName" | "sha256">>;
+
+/**
+ * A tool version for tests of the store, the registry and the faces: its module's default export
+ * runs `body` (or is `fields.compiled`); nothing runs it unless a test gives it a sandbox.
+ *
+ *   toolVersion("word_count", "return 2;", { description: "Counts words.", schema })
+ */
+export function toolVersion(toolName: string, body = "return 1;", fields: ToolVersionFields = {}): NewToolVersion {
+  const compiled = fields.compiled ?? `export default function ${toolName}() { ${body} }`;
   return {
     toolName,
-    description,
+    description: `the ${toolName} tool`,
     schema: { type: "object", properties: {} },
     source: compiled,
+    forgeRunId: null,
+    ...fields,
     compiled,
     sha256: sha256Hex(compiled),
+  };
+}
+
+/** What a test may set on a method version; as for tools, `sha256` is that of `compiled`. */
+export type MethodVersionFields = Partial<Omit<NewMethodVersion, "objectId" | "selector" | "sha256">>;
+
+/** A method version for tests: its module's default export takes `self` and runs `body` (or is `fields.compiled`). */
+export function methodVersion(
+  objectId: string,
+  selector: string,
+  body = "return self;",
+  fields: MethodVersionFields = {},
+): NewMethodVersion {
+  const compiled = fields.compiled ?? `export default function ${selector}(self) { ${body} }`;
+  return {
+    objectId,
+    selector,
+    description: `${selector} on ${objectId}`,
+    source: compiled,
     forgeRunId: null,
+    ...fields,
+    compiled,
+    sha256: sha256Hex(compiled),
   };
 }
 
@@ -154,5 +193,5 @@ export function runnableToolVersion(toolName: string, body = "return 1;", hosts:
     `export default async function ${toolName}(args, ctx) { ${body} }`,
     `export function test() {}`,
   ].join("\n");
-  return { ...toolVersion(toolName, body, description), source: compiled, compiled, sha256: sha256Hex(compiled), hosts };
+  return toolVersion(toolName, body, { description, compiled, hosts });
 }

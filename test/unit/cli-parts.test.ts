@@ -16,7 +16,7 @@ import { readSse } from "../../src/util/sse-reader.js";
 import { loadConfig } from "../../src/config.js";
 import type { ChatProgress, ChatService } from "../../src/server/chat/types.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 function streamOf(...pieces: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

@@ -12,21 +12,13 @@ import { loadConfig } from "../../src/config.js";
 import { matchStrength, REUSE_THRESHOLD } from "../../src/forge/reuse.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { libraryFields } from "../../src/store/library-text.js";
-import { sha256Hex, type JsonObject, type NewToolVersion } from "../../src/store/index.js";
-import { refusingSandbox } from "../support/graph.js";
+import type { JsonObject, NewToolVersion } from "../../src/store/index.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
+import { toolVersion } from "../support/store.js";
 
 function tool(toolName: string, description: string, properties: JsonObject = { text: { type: "string" } }): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 0; }`;
-  return {
-    toolName,
-    description,
-    schema: { type: "object", properties },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  return toolVersion(toolName, "return 0;", { description, schema: { type: "object", properties } });
 }
 
 const hit = (name: string, description: string, properties: Record<string, unknown> = {}) => ({

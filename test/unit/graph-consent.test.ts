@@ -8,26 +8,13 @@
  */
 import { Command, INTERRUPT, isInterrupted } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { SandboxUnavailableError } from "../../src/errors.js";
 import type { ConsentInterrupt } from "../../src/graph/nodes/tools.js";
-import type { Sandbox, SandboxJob } from "../../src/sandbox/types.js";
 import { scriptBrick, turn, useGraph } from "../support/graph.js";
+import { recordingRefusingSandbox } from "../support/refusing-sandbox.js";
 import { toolVersion } from "../support/store.js";
 
-/** Counts the jobs that reach it and refuses them (nothing forged runs in these tests). */
-function countingSandbox(): Sandbox & { jobs: SandboxJob[] } {
-  const jobs: SandboxJob[] = [];
-  return {
-    jobs,
-    run: async (job) => {
-      jobs.push(job);
-      throw new SandboxUnavailableError("this test's sandbox only counts jobs", "nothing to do");
-    },
-    close: async () => {},
-  };
-}
-
-const sandbox = countingSandbox();
+/** Keeps the jobs that reach it and refuses them (nothing forged runs in these tests). */
+const sandbox = recordingRefusingSandbox();
 
 describe("a tool that reaches hosts, through the graph", () => {
   const ctx = useGraph({ sandbox });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ModelUnavailableError } from "../../src/errors.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { MODELS, startGraph, turn } from "../support/graph.js";
@@ -15,15 +15,12 @@ describe("when a model cannot be reached", () => {
     const port = new URL(down.url).port;
     await down.close();
     const h = await startGraph({ ollama: down, env: { OLLAMA_HOST: `http://127.0.0.1:${port}` }, checkpointer: false });
-    try {
-      const error = await h.graph.invoke(turn("hello")).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ModelUnavailableError);
-      expect((error as Error).message).toContain(`Ollama is not reachable at http://127.0.0.1:${port}`);
-      expect((error as ModelUnavailableError).hint).toContain("ollama serve");
-      expect((error as Error).message).toContain("BRICK");
-    } finally {
-      await h.close();
-    }
+    onTestFinished(() => h.close());
+    const error = await h.graph.invoke(turn("hello")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect((error as Error).message).toContain(`Ollama is not reachable at http://127.0.0.1:${port}`);
+    expect((error as ModelUnavailableError).hint).toContain("ollama serve");
+    expect((error as Error).message).toContain("BRICK");
   });
 
   it("a persona's model missing: the run fails naming the persona and the `ollama pull` line", async () => {

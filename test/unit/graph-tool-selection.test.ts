@@ -7,21 +7,13 @@
  * sandbox: BRICK only calls find_tools, a built-in).
  */
 import { describe, expect, it } from "vitest";
-import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import type { NewToolVersion } from "../../src/store/index.js";
 import type { OllamaChatRequest } from "../support/scripted-ollama.js";
+import { toolVersion } from "../support/store.js";
 import { brickRequests, MODELS, scriptBrick, turn, useGraph } from "../support/graph.js";
 
 function tool(toolName: string, description: string): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 1; }`;
-  return {
-    toolName,
-    description,
-    schema: { type: "object", properties: { value: { type: "string" } } },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  return toolVersion(toolName, "return 1;", { description, schema: { type: "object", properties: { value: { type: "string" } } } });
 }
 
 const LIBRARY: [string, string][] = [

@@ -12,27 +12,20 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { SandboxUnavailableError } from "../../src/errors.js";
 import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
 import { McpFace } from "../../src/mcp/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import type { Sandbox, SandboxJob } from "../../src/sandbox/types.js";
+import { recordingRefusingSandbox } from "../support/refusing-sandbox.js";
 import { toolVersion } from "../support/store.js";
 
 let dir: string;
 let runtime: Runtime;
 let face: McpFace;
 let client: Client;
-const jobs: SandboxJob[] = [];
 const asked: ElicitRequest["params"][] = [];
 
-const countingSandbox: Sandbox = {
-  run: async (job) => {
-    jobs.push(job);
-    throw new SandboxUnavailableError("this test's sandbox only counts jobs", "nothing to do");
-  },
-  close: async () => {},
-};
+const countingSandbox = recordingRefusingSandbox();
+const jobs = countingSandbox.jobs;
 
 async function connect(answer: ((request: ElicitRequest["params"]) => ElicitResult) | null): Promise<void> {
   const config = loadConfig({ DATA_DIR: path.join(dir, "data"), DYNAMIC_TOOLS_DIR: path.join(dir, "dynamic_tools") });

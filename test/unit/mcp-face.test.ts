@@ -17,18 +17,19 @@ import { McpFace } from "../../src/mcp/server.js";
 import { MCP_TOOLS_PAGE_SIZE } from "../../src/mcp/tools.js";
 import { mcpDepsFromRuntime } from "../../src/mcp/deps.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { sha256Hex } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { estimatePromptTokens, ScriptedOllama } from "../support/scripted-ollama.js";
 import { replyReserve } from "../../src/util/tokens.js";
+import { methodVersion, toolVersion } from "../support/store.js";
 import { untilPresent } from "../support/until.js";
 
 function shout(name = "shout", marker = "v1"): NewToolVersion {
   const compiled = `export default function f({ text }) { return text.toUpperCase() + ${JSON.stringify(marker)}; }\n`;
-  return {
-    toolName: name,
+  return toolVersion(name, undefined, {
+    compiled,
+    source: `// ${marker}\n${compiled}`,
     description: `Shouts a text (${marker}).`,
     schema: {
       type: "object",
@@ -36,11 +37,7 @@ function shout(name = "shout", marker = "v1"): NewToolVersion {
       required: ["text"],
       additionalProperties: false,
     },
-    source: `// ${marker}\n${compiled}`,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 const READ_FILE_REPLY = [
@@ -406,16 +403,7 @@ describe("notifications/tools/list_changed", () => {
     expect((await h.client.listTools()).tools.find((t) => t.name === "shout")?.description).toBe("Shouts a text (v1).");
 
     await h.runtime.store.createObject({ id: "counter" });
-    const compiled = "export default function bump(self) { return 1; }";
-    await h.runtime.store.installMethodVersion({
-      objectId: "counter",
-      selector: "bump",
-      description: "Bumps.",
-      source: compiled,
-      compiled,
-      sha256: sha256Hex(compiled),
-      forgeRunId: null,
-    });
+    await h.runtime.store.installMethodVersion(methodVersion("counter", "bump", "return 1;", { description: "Bumps." }));
     await h.face.watcher.check();
     // The next change the client hears is the next tool, not the method.
     await h.runtime.store.installToolVersion(shout("whisper"));

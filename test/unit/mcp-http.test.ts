@@ -15,12 +15,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createMcpRouter, type McpSessionLimits } from "../../src/mcp/http.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { createLogger } from "../../src/server/logger.js";
+import { createLogger } from "../../src/service/logger.js";
 import { MAX_JSON_DEPTH } from "../../src/server/json-depth.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: "2.0",

@@ -8,33 +8,23 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
-import type { Sandbox } from "../../src/sandbox/types.js";
 import { openStore } from "../../src/store/index.js";
 import type { NewToolVersion } from "../../src/store/types.js";
-import { sha256Hex } from "../../src/store/index.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry, type BuiltinTool } from "../../src/tools/registry.js";
 import { createRuntime } from "../../src/runtime.js";
-import { tempStore, type TempStore } from "../support/store.js";
+import { REFUSED_MESSAGE, refusingSandbox } from "../support/refusing-sandbox.js";
+import { tempStore, toolVersion, type TempStore } from "../support/store.js";
 
-const refusingSandbox: Sandbox = {
-  run: async () => {
-    throw new Error("this test must not run code in a sandbox");
-  },
-  close: async () => {},
-};
-
-function toolVersion(name: string, marker: string): NewToolVersion {
+/** A version whose module returns `marker` (and whose source and description carry it). */
+function markedVersion(name: string, marker: string): NewToolVersion {
   const compiled = `export const name = ${JSON.stringify(name)};\nexport default function f() { return ${JSON.stringify(marker)}; }\n`;
-  return {
-    toolName: name,
+  return toolVersion(name, undefined, {
+    compiled,
+    source: `// ${marker}\n${compiled}`,
     description: `${name} (${marker})`,
     schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-    source: `// ${marker}\n${compiled}`,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 const clock: BuiltinTool = {
@@ -63,8 +53,8 @@ afterEach(async () => {
 
 describe("the registry loads what the store says", () => {
   it("loads nothing at start or when a tool is bound, and a forged tool (rebuilding its mirror files from the store) when it is called", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
-    await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("beta_tool", "b1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -95,14 +85,14 @@ describe("the registry loads what the store says", () => {
       findTools: false,
     });
     expect(await registry.refresh()).toBe(false);
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     expect(await registry.refresh()).toBe(true);
     expect((await registry.get("alpha_tool"))?.version).toBe(1);
     expect(await registry.refresh()).toBe(false);
   });
 
   it("binds the new version after an install and the old one after a rollback", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -110,7 +100,7 @@ describe("the registry loads what the store says", () => {
       mirror: createToolMirror(toolsDir),
       findTools: false,
     });
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a2"));
     expect((await registry.get("alpha_tool"))?.description).toBe("alpha_tool (a2)");
     const revisionBefore = registry.revision;
     await temp.store.rollbackTool("alpha_tool", 1);
@@ -131,7 +121,7 @@ describe("the registry loads what the store says", () => {
     });
     const other = await openStore(temp.config);
     try {
-      await other.installToolVersion(toolVersion("beta_tool", "b1"));
+      await other.installToolVersion(markedVersion("beta_tool", "b1"));
     } finally {
       await other.close();
     }
@@ -140,7 +130,7 @@ describe("the registry loads what the store says", () => {
   });
 
   it("rewrites a tampered mirror file from the store when it loads the version", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const first = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -163,7 +153,7 @@ describe("the registry loads what the store says", () => {
   });
 
   it("keeps a bound tool's LangChain tool until its active version moves", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -172,9 +162,9 @@ describe("the registry loads what the store says", () => {
       findTools: false,
     });
     const [first] = await registry.langChainToolsFor(["alpha_tool"]);
-    await temp.store.installToolVersion(toolVersion("beta_tool", "b1"));
+    await temp.store.installToolVersion(markedVersion("beta_tool", "b1"));
     expect((await registry.langChainToolsFor(["alpha_tool"]))[0]).toBe(first);
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a2"));
     const [second] = await registry.langChainToolsFor(["alpha_tool"]);
     expect(second).not.toBe(first);
     expect(second!.description).toBe("alpha_tool (a2)");
@@ -183,7 +173,7 @@ describe("the registry loads what the store says", () => {
 
 describe("calls that never reach the sandbox", () => {
   it("answers an unknown tool with unknown_tool, naming the tools there are", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -197,7 +187,7 @@ describe("calls that never reach the sandbox", () => {
   });
 
   it("refuses bad arguments on the host, names the field, and publishes tool.called", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -212,7 +202,7 @@ describe("calls that never reach the sandbox", () => {
   });
 
   it("publishes tool.called with the version called: the active one at the call, a built-in's 1, null for no such tool", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -222,7 +212,7 @@ describe("calls that never reach the sandbox", () => {
       findTools: false,
     });
     await registry.call("alpha_tool", { text: 1 }); // refused on the host: v1 was called all the same
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a2"));
     await registry.call("alpha_tool", { text: 2 });
     await temp.store.rollbackTool("alpha_tool");
     await registry.call("alpha_tool", { text: 3 });
@@ -239,7 +229,7 @@ describe("calls that never reach the sandbox", () => {
   });
 
   it("runs built-in tools as ordinary entries, and a built-in wins over a forged tool of the same name", async () => {
-    await temp.store.installToolVersion(toolVersion("echo_builtin", "forged"));
+    await temp.store.installToolVersion(markedVersion("echo_builtin", "forged"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -254,7 +244,7 @@ describe("calls that never reach the sandbox", () => {
   });
 
   it("turns a sandbox that cannot run into a sandbox outcome instead of throwing", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -264,15 +254,15 @@ describe("calls that never reach the sandbox", () => {
     });
     const outcome = await registry.call("alpha_tool", { text: "x" });
     expect(outcome).toMatchObject({ ok: false, kind: "sandbox" });
-    expect(outcome.ok ? "" : outcome.error).toContain("must not run code");
+    expect(outcome.ok ? "" : outcome.error).toContain(REFUSED_MESSAGE);
   });
 });
 
 describe("a library too large to load whole", () => {
   it("counts, searches and binds by name through the store, loading only what is bound", async () => {
-    for (let i = 0; i < 30; i++) await temp.store.installToolVersion(toolVersion(`filler_tool_${i}`, `f${i}`));
+    for (let i = 0; i < 30; i++) await temp.store.installToolVersion(markedVersion(`filler_tool_${i}`, `f${i}`));
     await temp.store.installToolVersion({
-      ...toolVersion("celsius_to_fahrenheit", "c"),
+      ...markedVersion("celsius_to_fahrenheit", "c"),
       description: "Converts Celsius degrees to Fahrenheit.",
     });
     const registry = await createToolRegistry({
@@ -295,7 +285,7 @@ describe("a library too large to load whole", () => {
   });
 
   it("re-checks a bound tool against the store after the revision moves, and binds the new version", async () => {
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -305,15 +295,15 @@ describe("a library too large to load whole", () => {
     });
     const [v1] = await registry.langChainToolsFor(["alpha_tool"]);
     expect(await registry.langChainToolsFor(["alpha_tool"])).toEqual([v1]);
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a2"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a2"));
     const [v2] = await registry.langChainToolsFor(["alpha_tool"]);
     expect(v2).not.toBe(v1);
     expect(v2!.description).toBe("alpha_tool (a2)");
   });
 
   it("find_tools answers with names and one-line descriptions, best first, and names close tools for an unknown one", async () => {
-    await temp.store.installToolVersion({ ...toolVersion("word_count", "w"), description: "Counts the words in a text.\nSecond line." });
-    await temp.store.installToolVersion({ ...toolVersion("reverse_text", "r"), description: "Reverses a text." });
+    await temp.store.installToolVersion({ ...markedVersion("word_count", "w"), description: "Counts the words in a text.\nSecond line." });
+    await temp.store.installToolVersion({ ...markedVersion("reverse_text", "r"), description: "Reverses a text." });
     const registry = await createToolRegistry({
       store: temp.store,
       sandbox: refusingSandbox,
@@ -333,7 +323,7 @@ describe("the runtime that wires the registry", () => {
   it("closes the store it opened, leaves parts passed in open, and can be closed twice", async () => {
     const config = { ...temp.config, dataDir: path.join(toolsDir, "runtime-data"), dynamicToolsDir: path.join(toolsDir, "runtime-tools") };
     const runtime = await createRuntime(config, { sandbox: refusingSandbox });
-    await temp.store.installToolVersion(toolVersion("alpha_tool", "a1"));
+    await temp.store.installToolVersion(markedVersion("alpha_tool", "a1"));
     expect((await runtime.registry.list()).map((t) => t.name)).toEqual(["find_tools"]); // its own store, not temp.store
     await runtime.close();
     await expect(runtime.close()).resolves.toBeUndefined();

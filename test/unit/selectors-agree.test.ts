@@ -17,7 +17,7 @@ import { checkSelector } from "../../src/store/ids.js";
 import type { ForgeRun, MessageRecord, Store } from "../../src/store/types.js";
 import type { Admission } from "../../src/admission/index.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 const LONGEST = `a${"b".repeat(MAX_NAME_LENGTH - 1)}`;
 

@@ -7,12 +7,12 @@
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ModelUnavailableError } from "../../src/errors.js";
 import type { AppDeps } from "../../src/server/app.js";
 import type { ChatService } from "../../src/server/chat/types.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let storeHandle: TempStore;
 beforeAll(async () => {
@@ -190,15 +190,12 @@ describe("failures of the agent", () => {
       },
     };
     const served = await serve({ chat, ollamaHost });
-    try {
-      const { status, body } = await post(`${served.url}/chat`, JSON.stringify({ message: "hi" }));
-      expect(status).toBe(503);
-      expect(body.error?.message).toContain(`Ollama is not reachable at ${ollamaHost}`);
-      expect(body.error?.message).toContain("ollama serve");
-      expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
-    } finally {
-      await served.close();
-    }
+    onTestFinished(() => served.close());
+    const { status, body } = await post(`${served.url}/chat`, JSON.stringify({ message: "hi" }));
+    expect(status).toBe(503);
+    expect(body.error?.message).toContain(`Ollama is not reachable at ${ollamaHost}`);
+    expect(body.error?.message).toContain("ollama serve");
+    expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
   });
 
   it("maps ModelUnavailableError to a 503 carrying its hint, in OpenAI's shape on /v1", async () => {
@@ -208,17 +205,14 @@ describe("failures of the agent", () => {
       },
     };
     const served = await serve({ chat });
-    try {
-      const { status, body } = await post(
-        `${served.url}/v1/chat/completions`,
-        JSON.stringify({ model: "toolforge", messages: [{ role: "user", content: "hi" }] }),
-      );
-      expect(status).toBe(503);
-      expect(body.error).toMatchObject({ code: "model_unavailable", type: "service_unavailable_error", hint: "ollama pull llama3.1:8b" });
-      expect(body.error?.message).toMatch(/not in Ollama — ollama pull llama3\.1:8b/);
-    } finally {
-      await served.close();
-    }
+    onTestFinished(() => served.close());
+    const { status, body } = await post(
+      `${served.url}/v1/chat/completions`,
+      JSON.stringify({ model: "toolforge", messages: [{ role: "user", content: "hi" }] }),
+    );
+    expect(status).toBe(503);
+    expect(body.error).toMatchObject({ code: "model_unavailable", type: "service_unavailable_error", hint: "ollama pull llama3.1:8b" });
+    expect(body.error?.message).toMatch(/not in Ollama — ollama pull llama3\.1:8b/);
   });
 
   it("turns an unexpected error into a 500 with an error id that is in the log, and keeps serving", async () => {
@@ -229,35 +223,29 @@ describe("failures of the agent", () => {
       },
     };
     const served = await serve({ chat });
-    try {
-      const { status, body } = await post(`${served.url}/chat`, JSON.stringify({ message: "hi" }));
-      expect(status).toBe(500);
-      const id = body.error?.error_id;
-      expect(id).toMatch(/^[0-9a-f-]{36}$/);
-      expect(body.error?.message).toContain(id);
-      expect(body.error?.message).not.toContain(secret);
-      const logged = served.logs.map((line) => JSON.parse(line) as { errorId?: string; err?: { message?: string }; msg: string });
-      expect(logged.some((line) => line.errorId === id && line.err?.message === secret)).toBe(true);
-      expect(logged.some((line) => line.msg === "request" && line.errorId === id)).toBe(true);
-      expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
-      expect((await post(`${served.url}/chat`, JSON.stringify({}))).status).toBe(400);
-    } finally {
-      await served.close();
-    }
+    onTestFinished(() => served.close());
+    const { status, body } = await post(`${served.url}/chat`, JSON.stringify({ message: "hi" }));
+    expect(status).toBe(500);
+    const id = body.error?.error_id;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.error?.message).toContain(id);
+    expect(body.error?.message).not.toContain(secret);
+    const logged = served.logs.map((line) => JSON.parse(line) as { errorId?: string; err?: { message?: string }; msg: string });
+    expect(logged.some((line) => line.errorId === id && line.err?.message === secret)).toBe(true);
+    expect(logged.some((line) => line.msg === "request" && line.errorId === id)).toBe(true);
+    expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
+    expect((await post(`${served.url}/chat`, JSON.stringify({}))).status).toBe(400);
   });
 });
 
 describe("the request log", () => {
   it("writes one line per request with method, path, status, duration and thread", async () => {
     const served = await serve();
-    try {
-      await post(`${served.url}/chat`, JSON.stringify({ message: "hi", thread_id: "log-thread" }));
-      const lines = served.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ method: "POST", path: "/chat", status: 200, thread: "log-thread" });
-      expect(typeof lines[0]?.ms).toBe("number");
-    } finally {
-      await served.close();
-    }
+    onTestFinished(() => served.close());
+    await post(`${served.url}/chat`, JSON.stringify({ message: "hi", thread_id: "log-thread" }));
+    const lines = served.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ method: "POST", path: "/chat", status: 200, thread: "log-thread" });
+    expect(typeof lines[0]?.ms).toBe("number");
   });
 });

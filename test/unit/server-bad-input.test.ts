@@ -11,9 +11,9 @@ import { createObjectSpace } from "../../src/objects/index.js";
 import type { AppDeps } from "../../src/server/app.js";
 import { MAX_JSON_DEPTH } from "../../src/server/json-depth.js";
 import { createObjectsRouter } from "../../src/server/objects-router.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let storeHandle: TempStore;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { sha256Hex } from "../../src/store/index.js";
 import type { ForgeAttempt, ForgeRun } from "../../src/store/types.js";
 import { LIST_TEXT_CHARS } from "../../src/server/routes/forge-runs.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 const KEY = "console-test-key";
 const auth = { authorization: `Bearer ${KEY}` };

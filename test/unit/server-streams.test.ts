@@ -10,7 +10,7 @@ import { EventBus } from "../../src/events.js";
 import type { ChatService } from "../../src/server/chat/types.js";
 import { readSse } from "../../src/util/sse-reader.js";
 import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let handle: TempStore;
 let served: ServedApp;

@@ -7,13 +7,12 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus, type PublishedEvent } from "../../src/events.js";
-import { sha256Hex } from "../../src/store/index.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { PREVIEW_CHARS } from "../../src/util/text.js";
-import { refusingSandbox } from "../support/graph.js";
-import { tempStore, type TempStore } from "../support/store.js";
-import { serveApp, type ServedApp } from "./server-harness.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
+import { tempStore, toolVersion, type TempStore } from "../support/store.js";
+import { serveApp, type ServedApp } from "./served-app.js";
 
 let handle: TempStore;
 let served: ServedApp;
@@ -23,15 +22,12 @@ const published: PublishedEvent[] = [];
 
 function version(n: number) {
   const compiled = `export default function word_count({ text }) { return text.split(/\\s+/).length + ${n - 1}; }`;
-  return {
-    toolName: "word_count",
+  return toolVersion("word_count", undefined, {
+    compiled,
+    source: `// v${n}\n${compiled}`,
     description: `Counts words (v${n}).`,
     schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-    source: `// v${n}\n${compiled}`,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 beforeAll(async () => {
@@ -96,17 +92,12 @@ describe("the tools routes", () => {
 
   it("show what a tool uses and what uses it, and warn on rollback of the tools pinned to the version being left", async () => {
     const active = (await json("/tools/word_count")).body.active_version as number;
-    const compiled = "export default function word_stats() { return 1; }";
-    await handle.store.installToolVersion({
-      toolName: "word_stats",
-      description: "Counts words, through word_count.",
-      schema: { type: "object", properties: {} },
-      source: compiled,
-      compiled,
-      sha256: sha256Hex(compiled),
-      forgeRunId: null,
-      uses: [{ name: "word_count", version: active }],
-    });
+    await handle.store.installToolVersion(
+      toolVersion("word_stats", "return 1;", {
+        description: "Counts words, through word_count.",
+        uses: [{ name: "word_count", version: active }],
+      }),
+    );
     expect((await json("/tools/word_stats")).body).toMatchObject({ uses: [{ name: "word_count", version: active }], used_by: [] });
     expect((await json("/tools/word_count")).body.used_by).toEqual([{ name: "word_stats", version: 1, pinned: active }]);
     const { body } = await rollback("word_count", { version: 1 });

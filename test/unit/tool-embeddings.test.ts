@@ -11,13 +11,13 @@ import { EventBus } from "../../src/events.js";
 import { createEmbeddingRerank } from "../../src/tools/embeddings.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import { conceptVector } from "../fixtures/embeddings.js";
 import { ScriptedOllama } from "../support/scripted-ollama.js";
 import { tempStore, toolVersion, type TempStore } from "../support/store.js";
 
 /** A stored tool that only its description tells apart. */
-const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", description);
+const tool = (toolName: string, description: string) => toolVersion(toolName, "return 1;", { description });
 
 describe("re-ranking the library search with embeddings", () => {
   let temp: TempStore;

@@ -10,31 +10,18 @@ import path from "node:path";
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events.js";
-import type { Sandbox } from "../../src/sandbox/types.js";
-import { sha256Hex, type NewToolVersion } from "../../src/store/index.js";
+import type { NewToolVersion } from "../../src/store/index.js";
 import { createToolMirror } from "../../src/tools/mirror.js";
 import { createToolRegistry, type LiveToolRegistry } from "../../src/tools/registry.js";
 import { findToolsLimit, keepBound, selectTools, turnContext } from "../../src/tools/selection.js";
-import { tempStore, type TempStore } from "../support/store.js";
-
-const refusingSandbox: Sandbox = {
-  run: async () => {
-    throw new Error("this test must not run code in a sandbox");
-  },
-  close: async () => {},
-};
+import { refusingSandbox } from "../support/refusing-sandbox.js";
+import { tempStore, toolVersion, type TempStore } from "../support/store.js";
 
 function tool(toolName: string, description: string): NewToolVersion {
-  const compiled = `export default function ${toolName}() { return 1; }`;
-  return {
-    toolName,
+  return toolVersion(toolName, "return 1;", {
     description,
     schema: { type: "object", properties: { value: { type: "string" } }, required: ["value"] },
-    source: compiled,
-    compiled,
-    sha256: sha256Hex(compiled),
-    forgeRunId: null,
-  };
+  });
 }
 
 const SUBJECTS = ["invoice", "temperature", "password", "playlist", "recipe", "sensor", "ticket", "receipt", "route", "inventory"];

@@ -5,7 +5,7 @@
  * for a cut prompt, and the turn's usage is Ollama's own counts summed. The scripted Ollama
  * accounts for each call as Ollama does (test/support/ollama-runner.ts).
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { AIMessage } from "@langchain/core/messages";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { PERSONAS } from "../../src/personas/registry.js";
@@ -56,14 +56,11 @@ function script(overrides: Partial<Record<Who, (request: OllamaChatRequest) => S
 async function harness(options: { env?: Record<string, string>; models?: Record<string, object>; respond?: ReturnType<typeof script> }) {
   const ollama = await ScriptedOllama.start({ models: options.models ?? { [MODEL]: THINKING }, respond: options.respond ?? script() });
   const h = await startGraph({ ollama, builtins: [wordCount], env: { ...ONE_MODEL, ...options.env } });
-  return {
-    ollama,
-    h,
-    close: async () => {
-      await h.close();
-      await ollama.close();
-    },
-  };
+  onTestFinished(async () => {
+    await h.close();
+    await ollama.close();
+  });
+  return { ollama, h };
 }
 
 async function turns(h: GraphHarness, questions: string[]) {
@@ -74,75 +71,59 @@ async function turns(h: GraphHarness, questions: string[]) {
 
 describe("a turn on one model", () => {
   it("sends each call as the previous one plus its reply and what was added since, so Ollama evaluates only that", async () => {
-    const { ollama, h, close } = await harness({});
-    try {
-      await turns(h, ["How many words are in 'one two three four'?", "And in 'five six'?"]);
-      const exchanges = ollama.exchanges;
-      expect(exchanges.map((e) => whoAsks(e.request))).toEqual([
-        ...["brick", "brick", "robin", "babs", "alfred"],
-        ...["brick", "brick", "robin", "babs", "alfred"],
-      ]);
-      for (let i = 1; i < exchanges.length; i++) {
-        const [before, now] = [exchanges[i - 1]!.request, exchanges[i]!.request];
-        // The same team prompt and tool definitions, and the earlier messages unchanged, in order.
-        expect(now.messages[0]).toEqual(before.messages[0]);
-        expect(now.tools).toEqual(before.tools);
-        expect(now.messages.slice(0, before.messages.length)).toEqual(before.messages);
-        expect(now.messages.length).toBeGreaterThan(before.messages.length);
-        // What was evaluated is what was added: never the conversation again.
-        expect(exchanges[i]!.cost!.evaluatedTokens).toBeLessThan(60);
-      }
-      expect(exchanges[0]!.cost!.evaluatedTokens).toBe(exchanges[0]!.cost!.sentTokens);
-    } finally {
-      await close();
+    const { ollama, h } = await harness({});
+    await turns(h, ["How many words are in 'one two three four'?", "And in 'five six'?"]);
+    const exchanges = ollama.exchanges;
+    expect(exchanges.map((e) => whoAsks(e.request))).toEqual([
+      ...["brick", "brick", "robin", "babs", "alfred"],
+      ...["brick", "brick", "robin", "babs", "alfred"],
+    ]);
+    for (let i = 1; i < exchanges.length; i++) {
+      const [before, now] = [exchanges[i - 1]!.request, exchanges[i]!.request];
+      // The same team prompt and tool definitions, and the earlier messages unchanged, in order.
+      expect(now.messages[0]).toEqual(before.messages[0]);
+      expect(now.tools).toEqual(before.tools);
+      expect(now.messages.slice(0, before.messages.length)).toEqual(before.messages);
+      expect(now.messages.length).toBeGreaterThan(before.messages.length);
+      // What was evaluated is what was added: never the conversation again.
+      expect(exchanges[i]!.cost!.evaluatedTokens).toBeLessThan(60);
     }
+    expect(exchanges[0]!.cost!.evaluatedTokens).toBe(exchanges[0]!.cost!.sentTokens);
   });
 
   it("thinks where it pays: BRICK on a question, not when reporting a tool result; ROBIN, BABS and ALFRED not", async () => {
-    const { ollama, h, close } = await harness({});
-    try {
-      await turns(h, ["How many words are in 'one two three four'?"]);
-      expect(ollama.chatRequests.map((r) => [whoAsks(r), r.think])).toEqual([
-        ["brick", true],
-        ["brick", false],
-        ["robin", false],
-        ["babs", false],
-        ["alfred", false],
-      ]);
-      expect(ollama.exchanges.map((e) => e.cost!.thinkingTokens > 0)).toEqual([true, false, false, false, false]);
-    } finally {
-      await close();
-    }
+    const { ollama, h } = await harness({});
+    await turns(h, ["How many words are in 'one two three four'?"]);
+    expect(ollama.chatRequests.map((r) => [whoAsks(r), r.think])).toEqual([
+      ["brick", true],
+      ["brick", false],
+      ["robin", false],
+      ["babs", false],
+      ["alfred", false],
+    ]);
+    expect(ollama.exchanges.map((e) => e.cost!.thinkingTokens > 0)).toEqual([true, false, false, false, false]);
   });
 
   it("sends think only to a model whose /api/show lists the thinking capability", async () => {
-    const { ollama, h, close } = await harness({ models: { [MODEL]: { capabilities: ["completion", "tools"] } } });
-    try {
-      const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
-      expect(result!.answer).toBe("alfred speaks.");
-      expect(ollama.chatRequests.every((r) => !("think" in r))).toBe(true);
-    } finally {
-      await close();
-    }
+    const { ollama, h } = await harness({ models: { [MODEL]: { capabilities: ["completion", "tools"] } } });
+    const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
+    expect(result!.answer).toBe("alfred speaks.");
+    expect(ollama.chatRequests.every((r) => !("think" in r))).toBe(true);
   });
 
   it("bounds ROBIN's and BABS's notes; a note cut there is kept, marked, and the turn still answers", async () => {
-    const { ollama, h, close } = await harness({
+    const { ollama, h } = await harness({
       env: { NOTE_MAX_TOKENS: "40" },
       respond: script({ robin: () => "I worry. ".repeat(100) }),
     });
-    try {
-      const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
-      const budgets = Object.fromEntries(ollama.chatRequests.map((r) => [whoAsks(r), r.options?.num_predict]));
-      expect(budgets).toEqual({ brick: undefined, robin: 40, babs: 40, alfred: undefined });
-      expect(ollama.exchanges.find((e) => whoAsks(e.request) === "robin")!.ending).toBe("length");
-      const note = result!.messages.find((m) => AIMessage.isInstance(m) && m.name === "robin")!;
-      expect(String(note.content)).toMatch(/^I worry\..* … \[cut at the note limit of 40 tokens\]$/s);
-      expect(String(note.content).length).toBeLessThan(220);
-      expect(result!.answer).toBe("alfred speaks.");
-    } finally {
-      await close();
-    }
+    const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
+    const budgets = Object.fromEntries(ollama.chatRequests.map((r) => [whoAsks(r), r.options?.num_predict]));
+    expect(budgets).toEqual({ brick: undefined, robin: 40, babs: 40, alfred: undefined });
+    expect(ollama.exchanges.find((e) => whoAsks(e.request) === "robin")!.ending).toBe("length");
+    const note = result!.messages.find((m) => AIMessage.isInstance(m) && m.name === "robin")!;
+    expect(String(note.content)).toMatch(/^I worry\..* … \[cut at the note limit of 40 tokens\]$/s);
+    expect(String(note.content).length).toBeLessThan(220);
+    expect(result!.answer).toBe("alfred speaks.");
   });
 
   it("asks one num_ctx of a model whoever calls it — the personas, a plan and the forge — so it is never reloaded", async () => {
@@ -156,33 +137,25 @@ describe("a turn on one model", () => {
       forge: () => "I would rather not.",
       plan: () => JSON.stringify({ goal: "answer", steps: ["answer"] }),
     });
-    const { ollama, h, close } = await harness({ models, respond, env: { FORGE_MAX_ATTEMPTS: "1", METACOG: "on" } });
-    try {
-      await turns(h, ["What is the moon's phase today?"]);
-      const callers = new Set(ollama.chatRequests.map(whoAsks));
-      expect(callers).toEqual(new Set(["plan", "brick", "forge", "robin", "babs", "alfred"]));
-      expect(new Set(ollama.chatRequests.map((r) => r.options?.num_ctx))).toEqual(new Set([8_192]));
-      expect(ollama.exchanges.filter((e) => e.cost?.reloaded)).toEqual([]);
-    } finally {
-      await close();
-    }
+    const { ollama, h } = await harness({ models, respond, env: { FORGE_MAX_ATTEMPTS: "1", METACOG: "on" } });
+    await turns(h, ["What is the moon's phase today?"]);
+    const callers = new Set(ollama.chatRequests.map(whoAsks));
+    expect(callers).toEqual(new Set(["plan", "brick", "forge", "robin", "babs", "alfred"]));
+    expect(new Set(ollama.chatRequests.map((r) => r.options?.num_ctx))).toEqual(new Set([8_192]));
+    expect(ollama.exchanges.filter((e) => e.cost?.reloaded)).toEqual([]);
   });
 
   it("sums Ollama's own counts into the turn's usage, by persona and the forge", async () => {
-    const { ollama, h, close } = await harness({});
-    try {
-      const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
-      const calls = result!.usage.calls;
-      expect(calls.map((c) => c.who)).toEqual(["brick", "brick", "robin", "babs", "alfred"]);
-      expect(calls.map((c) => c.promptTokens)).toEqual(ollama.exchanges.map((e) => e.promptEvalCount));
-      expect(calls.map((c) => c.completionTokens)).toEqual(ollama.exchanges.map((e) => e.cost!.generatedTokens));
-      expect(calls.every((c) => c.durationMs > 0)).toBe(true);
-      // A new turn starts its usage afresh.
-      const [second] = await turns(h, ["And in 'five six'?"]);
-      expect(second!.usage.calls).toHaveLength(5);
-    } finally {
-      await close();
-    }
+    const { ollama, h } = await harness({});
+    const [result] = await turns(h, ["How many words are in 'one two three four'?"]);
+    const calls = result!.usage.calls;
+    expect(calls.map((c) => c.who)).toEqual(["brick", "brick", "robin", "babs", "alfred"]);
+    expect(calls.map((c) => c.promptTokens)).toEqual(ollama.exchanges.map((e) => e.promptEvalCount));
+    expect(calls.map((c) => c.completionTokens)).toEqual(ollama.exchanges.map((e) => e.cost!.generatedTokens));
+    expect(calls.every((c) => c.durationMs > 0)).toBe(true);
+    // A new turn starts its usage afresh.
+    const [second] = await turns(h, ["And in 'five six'?"]);
+    expect(second!.usage.calls).toHaveLength(5);
   });
 });
 
@@ -191,34 +164,26 @@ describe("a small prompt_eval_count", () => {
   const long = (i: number) => `Question ${i}: ${"tell me about the tides and the moon. ".repeat(120)}`;
 
   it("is no cut prompt when Ollama's cache served the prefix: no warning over a long conversation", async () => {
-    const { h, close } = await harness({ env: { NUM_CTX: "16384" } });
-    try {
-      const events: unknown[] = [];
-      for (let i = 0; i < 4; i++) {
-        const stream = await h.graph.stream(turn(long(i)), { ...h.thread("long"), streamMode: "custom" });
-        for await (const event of stream) events.push(event);
-      }
-      expect(
-        events.filter((e) => (e as { type?: string }).type === "context.truncated"),
-        JSON.stringify(events),
-      ).toEqual([]);
-    } finally {
-      await close();
+    const { h } = await harness({ env: { NUM_CTX: "16384" } });
+    const events: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const stream = await h.graph.stream(turn(long(i)), { ...h.thread("long"), streamMode: "custom" });
+      for await (const event of stream) events.push(event);
     }
+    expect(
+      events.filter((e) => (e as { type?: string }).type === "context.truncated"),
+      JSON.stringify(events),
+    ).toEqual([]);
   });
 
   it("is a cut prompt when the cache could not have served it, and is reported with the numbers", async () => {
     const respond = script({ brick: () => ({ content: "fine.", promptEvalCount: 50 }) });
-    const { h, close } = await harness({ env: { NUM_CTX: "4096" }, respond });
-    try {
-      const events: { type?: string }[] = [];
-      const stream = await h.graph.stream(turn(long(0)), { ...h.thread("cut"), streamMode: "custom" });
-      for await (const event of stream) events.push(event as { type?: string });
-      expect(events.filter((e) => e.type === "context.truncated")).toEqual([
-        expect.objectContaining({ persona: "brick", model: MODEL, numCtx: 4_096, promptEvalCount: 50 }),
-      ]);
-    } finally {
-      await close();
-    }
+    const { h } = await harness({ env: { NUM_CTX: "4096" }, respond });
+    const events: { type?: string }[] = [];
+    const stream = await h.graph.stream(turn(long(0)), { ...h.thread("cut"), streamMode: "custom" });
+    for await (const event of stream) events.push(event as { type?: string });
+    expect(events.filter((e) => e.type === "context.truncated")).toEqual([
+      expect.objectContaining({ persona: "brick", model: MODEL, numCtx: 4_096, promptEvalCount: 50 }),
+    ]);
   });
 });

@@ -37,7 +37,7 @@ export const SECURITY_RULES = {
   "unsupported-syntax": "syntax that the compiler lowers into helper code (decorators, `using`, auto-accessors)",
 } as const;
 
-export const CONTRACT_RULES = {
+const CONTRACT_RULES = {
   "contract-name": "`export const name` must be a snake_case string literal (and the requested name, when one was asked for)",
   "contract-description": "`export const description` must be a non-empty string literal",
   "contract-schema": '`export const schema` must be a plain JSON object literal with type: "object"',

@@ -5,7 +5,7 @@ import { aql } from "arangojs/aql";
 import { checkHost, checkNewToolGrant } from "../artifact.js";
 import { checkToolName } from "../ids.js";
 import type { GrantsPart } from "../parts.js";
-import type { NewToolGrant, ToolGrant } from "../types.js";
+import type { NewToolGrant, ToolGrant } from "../grant-types.js";
 import { COLLECTIONS, type ToolGrantDoc } from "./collections.js";
 import { counterCollections, inTransaction, insertEvent, noTransaction, queryAll, queryOne } from "./transaction.js";
 

@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
 import { checkHost, checkNewToolGrant } from "../artifact.js";
 import { checkToolName } from "../ids.js";
 import type { GrantsPart } from "../parts.js";
-import type { NewToolGrant, ToolGrant } from "../types.js";
+import type { NewToolGrant, ToolGrant } from "../grant-types.js";
 import { insertEvent } from "./registry.js";
 
 interface GrantRow {

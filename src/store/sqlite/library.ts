@@ -10,7 +10,8 @@
 import type Database from "better-sqlite3";
 import { FIELD_WEIGHTS, LIBRARY_TEXT_VERSION, checkSearchOptions, libraryFields, queryTerms, type LibraryEntry } from "../library-text.js";
 import type { LibrarySearchPart } from "../parts.js";
-import type { JsonObject, LibraryFields, LibraryHit, LibrarySearchOptions } from "../types.js";
+import type { JsonObject } from "../types.js";
+import type { LibraryFields, LibraryHit, LibrarySearchOptions } from "../library-types.js";
 
 interface ActiveToolRow {
   name: string;

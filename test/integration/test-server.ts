@@ -7,7 +7,7 @@ import { loadConfig, type Config, type Env } from "../../src/config.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import type { BuiltinTool } from "../../src/tools/registry.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { refusingSandbox } from "../support/graph.js";
+import { refusingSandbox } from "../support/refusing-sandbox.js";
 import type { OllamaChatRequest, ScriptedOllama } from "../support/scripted-ollama.js";
 import { tempDirs } from "./cli-harness.js";
 

@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventBus } from "../../src/events.js";
 import { createApp, type AppDeps } from "../../src/server/app.js";
-import { createLogger } from "../../src/server/logger.js";
+import { createLogger } from "../../src/service/logger.js";
 import type { Store } from "../../src/store/types.js";
 
 export interface ServedApp {
