@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../src/config.js";
 import { startServer } from "../src/server/start.js";
-import { refusingSandbox } from "../test/support/graph.js";
+import { refusingSandbox } from "../test/support/refusing-sandbox.js";
 import { ScriptedOllama } from "../test/support/scripted-ollama.js";
 
 const count = Number(process.argv[2] ?? 2000);

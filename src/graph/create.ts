@@ -60,18 +60,11 @@ export async function createToolForge(options: CreateGraphOptions = {}): Promise
   }
 }
 
-const opened = new WeakMap<object, () => Promise<void>>();
-
-/** The compiled agent graph. Close what it opened with `closeGraph(graph)` when done. */
+/**
+ * The compiled agent graph alone, for hosts that keep it for the life of their process (LangGraph
+ * Studio and the like): what it opens is never closed. Anything else uses createToolForge, whose
+ * `close` does.
+ */
 export async function createGraph(options: CreateGraphOptions = {}): Promise<ToolForgeGraph> {
-  const { graph, close } = await createToolForge(options);
-  opened.set(graph, close);
-  return graph;
-}
-
-/** Closes the runtime that `createGraph` opened for this graph (not parts passed in); safe to call twice. */
-export async function closeGraph(graph: ToolForgeGraph): Promise<void> {
-  const close = opened.get(graph);
-  opened.delete(graph);
-  await close?.();
+  return (await createToolForge(options)).graph;
 }

@@ -1,6 +1,6 @@
 /** The agent graph: state, nodes, routing, createGraph(). */
 export type { ToolForgeGraph } from "./build.js";
-export { closeGraph, createGraph, createToolForge, type CreateGraphOptions, type ToolForge } from "./create.js";
+export { createGraph, createToolForge, type CreateGraphOptions, type ToolForge } from "./create.js";
 export type { GraphDeps } from "./deps.js";
 export type { GraphStreamEvent } from "./events.js";
 export type { PersonaChatModels } from "./models.js";

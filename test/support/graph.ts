@@ -21,9 +21,6 @@ import type { Sandbox } from "../../src/sandbox/types.js";
 import { refusingSandbox } from "./refusing-sandbox.js";
 import { ScriptedOllama, type OllamaChatRequest, type Responder, type ScriptedReply } from "./scripted-ollama.js";
 
-// The harness's default sandbox; bench/mcp-sessions.ts imports it from here (tests take it from refusing-sandbox.ts).
-export { refusingSandbox };
-
 export const FORGE_MODEL = "forge-coder:test";
 
 /**
