@@ -24,8 +24,6 @@
 import fs from "node:fs";
 import assert from "node:assert";
 import strictAssert from "node:assert/strict";
-import { pathToFileURL } from "node:url";
-import { randomBytes } from "node:crypto";
 
 // ---- captured before any untrusted code runs -------------------------------------------------
 const fsWriteSync = fs.writeSync;
@@ -34,8 +32,6 @@ const atomicsWait = Atomics.wait;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** How long a write may keep meeting a full pipe before the runner gives up. */
 const WRITE_DEADLINE_MS = 10_000;
-const writeFile = fs.writeFileSync;
-const unlink = fs.unlinkSync;
 const stringify = JSON.stringify;
 const parseJson = JSON.parse;
 const isArray = Array.isArray;
@@ -61,7 +57,6 @@ const RUNNER_URL = import.meta.url;
 const READY_MARKER = "TOOLFORGE_READY\n";
 const REPORT_PREFIX = "TOOLFORGE_REPORT ";
 const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
-const MODULE_PREFIX = "/tmp/toolforge-module-";
 /** A report longer than this is refused here; the host keeps a tail big enough for it. */
 const REPORT_MAX_CHARS = 512 * 1024;
 const REQUEST_PREFIX = "TOOLFORGE_REQUEST ";
@@ -176,14 +171,14 @@ function trimStack(stack) {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (strIncludes.call(line, RUNNER_URL) || strIncludes.call(line, "node:internal") || strIncludes.call(line, "(native)")) continue;
-    let shown = strReplaceAll.call(line, pathToFileURL(currentModulePath).href, "module.mjs");
+    let shown = currentModuleUrl === "" ? line : strReplaceAll.call(line, currentModuleUrl, "module.mjs");
     for (const [url, label] of dependencyFiles) shown = strReplaceAll.call(shown, url, label);
     out += (out === "" ? "" : "\n") + shown;
   }
   return out;
 }
 
-let currentModulePath = "";
+let currentModuleUrl = "";
 /** The file URL of each library tool imported in this job → how a stack shows it ("factorize.mjs"). */
 const dependencyFiles = new Map();
 
@@ -323,7 +318,7 @@ function toolLibrary(spec, fetchFn) {
     if (promise === undefined) {
       // A data: URL, not a file: under gVisor every file operation is a slow system call, and
       // a library tool needs no file of its own (its stack frames are mapped back to its name).
-      const url = "data:text/javascript;base64," + bufferFrom(entry.source, "utf8").toString("base64");
+      const url = dataUrlOf(entry.source);
       dependencyFiles.set(url, entry.name + ".mjs");
       promise = import(url);
       loaded.set(key, promise);
@@ -480,19 +475,18 @@ function emitReport(token, report) {
   hardExit(0);
 }
 
+/** A module's source as the URL it is imported from (no file: see where the job's module is imported). */
+function dataUrlOf(source) {
+  return "data:text/javascript;base64," + bufferFrom(source, "utf8").toString("base64");
+}
+
 /**
- * Work done before READY, while a pooled container waits for its job anyway: the first import of a
- * file module (ESM loader, fs under gVisor) and the stdout/stderr streams (console's first use)
- * cost tens of ms under gVisor. Nothing here depends on the job; the container still runs one job.
+ * Work done before READY, while a pooled container waits for its job anyway: the first import of an
+ * ES module (the loader) and the stdout/stderr streams (console's first use) cost tens of ms under
+ * gVisor. Nothing here depends on the job; the runner still runs one job.
  */
 async function warmUp() {
-  const warmPath = MODULE_PREFIX + "warmup-" + randomBytes(4).toString("hex") + ".mjs";
-  writeFile(warmPath, "export default 1;\n", { mode: 0o600 });
-  try {
-    await import(pathToFileURL(warmPath).href);
-  } finally {
-    unlink(warmPath);
-  }
+  await import(dataUrlOf("export default 1;\n"));
   void process.stdout;
   void process.stderr;
 }
@@ -550,19 +544,15 @@ async function main() {
     return;
   }
 
-  currentModulePath = MODULE_PREFIX + randomBytes(8).toString("hex") + ".mjs";
-  writeFile(currentModulePath, source, { mode: 0o600 });
+  // A data: URL, not a file: under gVisor every file operation is a slow system call (about 9 ms
+  // of CPU per job for the write, import and unlink), and stacks show it as "module.mjs" anyway.
+  currentModuleUrl = dataUrlOf(source);
   lockDown();
   const contextFor = toolLibrary(toolsSpec, outsideFetch(token, outside));
   const ctx = contextFor(toolsSpec !== null && isPlainObject(toolsSpec.uses) ? toolsSpec.uses : {});
 
   try {
-    let mod;
-    try {
-      mod = await import(pathToFileURL(currentModulePath).href);
-    } finally {
-      unlink(currentModulePath); // on the host (bare-node benchmark) nothing is left behind
-    }
+    const mod = await import(currentModuleUrl);
     stage("exports");
     report.exports = readExports(mod);
     const problems = contractProblems(mod, contract);

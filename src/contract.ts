@@ -187,8 +187,6 @@ export const REPORT_MARKER = "TOOLFORGE_REPORT";
 export const REPORT_PREFIX = `${REPORT_MARKER} `;
 /** The runner's last line on stderr, `TOOLFORGE_STDERR_END <token>`: stderr is complete. */
 export const STDERR_END_PREFIX = "TOOLFORGE_STDERR_END ";
-/** Where the runner writes the module it imports (a file in the container's /tmp). */
-export const MODULE_PREFIX = "/tmp/toolforge-module-";
 /** The runner refuses a report longer than this (characters); the host keeps enough output for it. */
 export const REPORT_MAX_CHARS = 512 * 1024;
 /**

@@ -44,13 +44,12 @@ describe("the runner's copy of the contract", () => {
   const { block, outside } = contractBlock(RUNNER);
   const copied = runnerConstants(block);
 
-  it("holds the markers, the module prefix, the report and request limits and the name pattern", () => {
+  it("holds the markers, the report and request limits and the name pattern", () => {
     expect(Object.keys(copied).sort()).toEqual(
       [
         "MAX_OPEN_REQUESTS",
         "MAX_REQUEST_LINE_CHARS",
         "MAX_REQUESTS_PER_CALL",
-        "MODULE_PREFIX",
         "NAME_PATTERN",
         "READY_MARKER",
         "REPORT_MAX_CHARS",
@@ -71,12 +70,7 @@ describe("the runner's copy of the contract", () => {
       .split("\n")
       .filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line))
       .join("\n");
-    for (const marker of [
-      contract.READY_MARKER.trim(),
-      contract.REPORT_MARKER,
-      contract.STDERR_END_PREFIX.trim(),
-      contract.MODULE_PREFIX,
-    ]) {
+    for (const marker of [contract.READY_MARKER.trim(), contract.REPORT_MARKER, contract.STDERR_END_PREFIX.trim()]) {
       expect(code, marker).not.toContain(marker);
     }
   });
