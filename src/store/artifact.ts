@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
 import { checkSelector, checkToolName, checkVersion, normaliseObjectId } from "./ids.js";
 import { HOST_RULE, hostProblem, MAX_DECLARED_HOSTS, MAX_USED_TOOLS } from "../contract.js";
-import type { CodeArtifact, NewMethodVersion, NewToolVersion, ToolOrigin, ToolPin } from "./types.js";
+import type { CodeArtifact, JsonObject, NewMethodVersion, NewToolVersion, ToolOrigin, ToolPin } from "./types.js";
 import type { NewToolGrant } from "./grant-types.js";
 
 export function sha256Hex(text: string): string {
@@ -91,6 +91,21 @@ export function checkNewToolGrant(input: NewToolGrant): NewToolGrant {
   if (input.privateNetwork !== undefined && typeof input.privateNetwork !== "boolean")
     throw new InvalidInputError(`${what}: privateNetwork must be true or false`);
   return { ...input, credential, privateNetwork: input.privateNetwork === true };
+}
+
+/** The event recording an answer publishes (both stores): the credential's header, never its value. */
+export function grantEvent(grant: NewToolGrant): { type: "tool.granted" | "tool.denied"; payload: JsonObject } {
+  return {
+    type: grant.decision === "granted" ? "tool.granted" : "tool.denied",
+    payload: {
+      name: grant.toolName,
+      host: grant.host,
+      version: grant.version,
+      onlyThisVersion: grant.onlyThisVersion,
+      privateNetwork: grant.privateNetwork === true,
+      credential: grant.credential ? grant.credential.header : null,
+    },
+  };
 }
 
 /** Validates a new method version; returns it with the object id normalised. */

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "arangojs";
 import { aql } from "arangojs/aql";
-import { checkHost, checkNewToolGrant } from "../artifact.js";
+import { checkHost, checkNewToolGrant, grantEvent } from "../artifact.js";
 import { checkToolName } from "../ids.js";
 import type { GrantsPart } from "../parts.js";
 import type { NewToolGrant, ToolGrant } from "../grant-types.js";
@@ -48,20 +48,8 @@ export class ArangoGrants implements GrantsPart {
         revokedAt: null,
       };
       await step(() => this.grants.save(doc));
-      await insertEvent(
-        this.db,
-        step,
-        checked.decision === "granted" ? "tool.granted" : "tool.denied",
-        {
-          name: checked.toolName,
-          host: checked.host,
-          version: checked.version,
-          onlyThisVersion: checked.onlyThisVersion,
-          privateNetwork: checked.privateNetwork === true,
-          credential: checked.credential ? checked.credential.header : null,
-        },
-        at,
-      );
+      const event = grantEvent(checked);
+      await insertEvent(this.db, step, event.type, event.payload, at);
       return toGrant(doc);
     });
   }

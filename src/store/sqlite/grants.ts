@@ -1,7 +1,7 @@
 /** A person's grants of the hosts tools call, in SQLite: each answer one row and one event, in one transaction. */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import { checkHost, checkNewToolGrant } from "../artifact.js";
+import { checkHost, checkNewToolGrant, grantEvent } from "../artifact.js";
 import { checkToolName } from "../ids.js";
 import type { GrantsPart } from "../parts.js";
 import type { NewToolGrant, ToolGrant } from "../grant-types.js";
@@ -62,19 +62,8 @@ export class SqliteGrants implements GrantsPart {
           checked.privateNetwork ? 1 : 0,
           at,
         );
-      insertEvent(
-        this.db,
-        checked.decision === "granted" ? "tool.granted" : "tool.denied",
-        {
-          name: checked.toolName,
-          host: checked.host,
-          version: checked.version,
-          onlyThisVersion: checked.onlyThisVersion,
-          privateNetwork: checked.privateNetwork === true,
-          credential: checked.credential ? checked.credential.header : null,
-        },
-        at,
-      );
+      const event = grantEvent(checked);
+      insertEvent(this.db, event.type, event.payload, at);
       return toGrant(this.db.prepare(`SELECT ${COLUMNS} FROM tool_grants WHERE id = ?`).get(id) as GrantRow);
     });
     return write.immediate();
