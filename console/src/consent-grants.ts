@@ -28,3 +28,11 @@ export function grantBodies(answer: Answer, hosts: readonly string[], ownNetwork
     ...(plain.length ? [{ ...base, hosts: plain }] : []),
   ];
 }
+
+/** The hosts a person marked as on their own network, after ticking or unticking one. */
+export function withOwnNetwork(marked: ReadonlySet<string>, host: string, on: boolean): ReadonlySet<string> {
+  const next = new Set(marked);
+  if (on) next.add(host);
+  else next.delete(host);
+  return next;
+}

@@ -3,7 +3,7 @@
  * private-network mark; only the hosts the person ticked as on their own network do.
  */
 import { describe, expect, it } from "vitest";
-import { grantBodies } from "../../console/src/consent-grants.js";
+import { grantBodies, withOwnNetwork } from "../../console/src/consent-grants.js";
 
 describe("the consent card's grant requests", () => {
   const hosts = ["127.0.0.1:8080", "api.frankfurter.app"];
@@ -22,5 +22,12 @@ describe("the consent card's grant requests", () => {
 
   it("denies every host in one request, ticked or not", () => {
     expect(grantBodies("deny", hosts, new Set(["127.0.0.1:8080"]))).toEqual([{ decision: "deny", scope: "tool", hosts }]);
+  });
+
+  it("keeps the ticked hosts as a new set when one is ticked or unticked, never changing the one it was given", () => {
+    const ticked = new Set(["127.0.0.1:8080"]);
+    expect([...withOwnNetwork(ticked, "nas.local", true)]).toEqual(["127.0.0.1:8080", "nas.local"]);
+    expect([...withOwnNetwork(ticked, "127.0.0.1:8080", false)]).toEqual([]);
+    expect([...ticked]).toEqual(["127.0.0.1:8080"]);
   });
 });

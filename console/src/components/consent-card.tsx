@@ -10,17 +10,11 @@
  */
 import { useState } from "preact/hooks";
 import { ownNetworkHost } from "../../../src/contract.js";
+import type { ConsentRequest } from "../../../src/tools/consent.js";
 import { describeError, postJson } from "../api.js";
-import { grantBodies, type Answer } from "../consent-grants.js";
+import { grantBodies, withOwnNetwork, type Answer } from "../consent-grants.js";
 
-export interface ConsentRequest {
-  tool: string;
-  version: number;
-  description: string;
-  hosts: string[];
-  missing: string[];
-  denied: string[];
-}
+export type { ConsentRequest };
 
 const ANSWERS: { answer: Answer; label: string }[] = [
   { answer: "grant", label: "Allow" },
@@ -51,13 +45,6 @@ export function ConsentCard(props: { request: ConsentRequest; onAnswered: (answe
     }
   }
 
-  function tick(host: string, on: boolean) {
-    const next = new Set(ownNetwork);
-    if (on) next.add(host);
-    else next.delete(host);
-    setOwnNetwork(next);
-  }
-
   return (
     <section class="consent-card" aria-label={`${request.tool} asks to reach ${hosts.join(", ")}`} data-tool={request.tool}>
       <h4>
@@ -77,7 +64,7 @@ export function ConsentCard(props: { request: ConsentRequest; onAnswered: (answe
                 type="checkbox"
                 checked={ownNetwork.has(host)}
                 disabled={state.busy}
-                onChange={(e) => tick(host, e.currentTarget.checked)}
+                onChange={(e) => setOwnNetwork(withOwnNetwork(ownNetwork, host, e.currentTarget.checked))}
               />
               <span>
                 <code>{host}</code> is on my own network: allow plain http

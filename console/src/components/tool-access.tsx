@@ -8,7 +8,7 @@
 import { useState } from "preact/hooks";
 import { ownNetworkHost } from "../../../src/contract.js";
 import { describeError, postJson, request } from "../api.js";
-import { grantBodies } from "../consent-grants.js";
+import { grantBodies, withOwnNetwork } from "../consent-grants.js";
 import type { HostAccess } from "../types.js";
 
 export function ToolAccess(props: { name: string; access: HostAccess[]; onChanged: () => void }) {
@@ -34,13 +34,6 @@ export function ToolAccess(props: { name: string; access: HostAccess[]; onChange
 
   async function allow(host: string) {
     for (const body of grantBodies("grant", [host], ownNetwork)) await postJson(grants, body);
-  }
-
-  function tick(host: string, on: boolean) {
-    const next = new Set(ownNetwork);
-    if (on) next.add(host);
-    else next.delete(host);
-    setOwnNetwork(next);
   }
 
   return (
@@ -73,7 +66,7 @@ export function ToolAccess(props: { name: string; access: HostAccess[]; onChange
                       type="checkbox"
                       checked={ownNetwork.has(a.host)}
                       disabled={busy !== null}
-                      onChange={(e) => tick(a.host, e.currentTarget.checked)}
+                      onChange={(e) => setOwnNetwork(withOwnNetwork(ownNetwork, a.host, e.currentTarget.checked))}
                     />
                     <span>on my own network: allow plain http{ownNetworkHost(a.host) === "name" ? " and private addresses" : ""}</span>
                   </label>
