@@ -13,7 +13,7 @@ import {
   performRequest,
   type HostGrant,
 } from "../egress/index.js";
-import type { EgressHooks, OutboundRequest, OutboundResult } from "../egress/types.js";
+import type { EgressHooks, OutboundRequest, OutboundResponse, OutboundResult } from "../egress/types.js";
 import type { EventBus, OutsideRequestRecord } from "../events.js";
 import type { Store } from "../store/types.js";
 import type { Consent } from "./consent.js";
@@ -31,18 +31,7 @@ export interface OutsideRequestOptions {
 }
 
 /** What a request is answered with, over the runner's channel (the response, or why it was refused). */
-export type OutsideAnswer =
-  | {
-      ok: true;
-      status: number;
-      statusText: string;
-      headers: Record<string, string>;
-      body: string;
-      bodyEncoding: "utf8" | "base64";
-      url: string;
-      redirected: boolean;
-    }
-  | { ok: false; refused: string };
+export type OutsideAnswer = ({ ok: true } & OutboundResponse) | { ok: false; refused: string };
 
 /** The handler for one call's requests: the standing grants of this version, until `deadline` (epoch ms). */
 export async function outsideRequests(
