@@ -32,7 +32,7 @@ const CHAT_HELP = [
   "  /thread        show the current thread id",
   "  /exit, /quit   leave (so do Ctrl-D, and Ctrl-C at the prompt)",
   "Ctrl-C while the agent works cancels that turn. To send a line that starts with /, start it with //.",
-  "When a tool asks to reach a host, you are asked: y allows it, v for this version only, n denies, Enter waits.",
+  "When a tool asks to reach a host, you are asked: y allows it, v for this version only, p on your own network (an address or a local name), n denies, Enter waits.",
 ].join("\n");
 
 export type ChatLine = { kind: "message"; text: string } | { kind: "command"; name: string } | { kind: "empty" };
